@@ -1,0 +1,53 @@
+// The controller's one error catalog: stable codes, their HTTP status and CLI exit code.
+// API handlers throw BerthError; the HTTP layer and the CLI translate through this table only.
+
+export const ERRORS = {
+  Invalid: { http: 400, exit: 2 },           // bad manifest, field or flag
+  PayloadTooLarge: { http: 413, exit: 2 },
+  Unauthenticated: { http: 401, exit: 3 },
+  Forbidden: { http: 403, exit: 3 },
+  NotFound: { http: 404, exit: 4 },
+  Conflict: { http: 409, exit: 5 },          // name taken, concurrent update
+  NoResources: { http: 409, exit: 6 },       // admission refused: no node fits the window
+  QuotaExceeded: { http: 403, exit: 6 },
+  TooManyRequests: { http: 429, exit: 7 },
+  Unavailable: { http: 503, exit: 8 },       // server unreachable or not ready
+  Internal: { http: 500, exit: 1 },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string; details?: unknown };
+}
+
+export class BerthError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'BerthError';
+  }
+
+  get httpStatus(): number {
+    return ERRORS[this.code].http;
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.field !== undefined) error.field = this.field;
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ERRORS;
+}
+
+export function exitCodeFor(code: ErrorCode): number {
+  return ERRORS[code].exit;
+}

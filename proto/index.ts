@@ -1,0 +1,95 @@
+// TypeScript view of proto/caas/v1/agent.proto, as loaded by @grpc/proto-loader with the options
+// below (camelCase fields, int64 as JS numbers, oneof name set in `msg`).
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+export const PROTO_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'caas/v1/agent.proto');
+
+export interface NodeMetrics {
+  memoryTotalBytes: number;
+  memoryFreeBytes: number;
+  load1: number;
+  load5: number;
+  load15: number;
+  uptimeSeconds: number;
+}
+export interface Register {
+  nodeName: string;
+  address: string;
+  cores: number;
+  memoryBytes: number;
+  joinToken: string;
+  agentVersion: string;
+}
+export interface PortBinding {
+  name: string;
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
+}
+export interface ContainerStatus {
+  reservationId: string;
+  generation: number;
+  containerId: string;
+  state: string;
+  health: string;
+  restartCount: number;
+  message: string;
+  startedAtMs: number;
+  ports: PortBinding[];
+}
+export interface ContainerReport {
+  appliedVersion: number;
+  containers: ContainerStatus[];
+}
+export interface AgentMessage {
+  register?: Register;
+  heartbeat?: { metrics: NodeMetrics };
+  report?: ContainerReport;
+  msg?: 'register' | 'heartbeat' | 'report';
+}
+export interface ContainerSpec {
+  reservationId: string;
+  generation: number;
+  name: string;
+  image: string;
+  cpus: number;
+  memoryBytes: number;
+  ports: PortBinding[];
+  env: Record<string, string>;
+  profile: string;
+  dataPath: string;
+}
+export interface DesiredState {
+  version: number;
+  containers: ContainerSpec[];
+}
+export interface ControllerMessage {
+  registered?: { nodeId: string; heartbeatIntervalMs: number };
+  desired?: DesiredState;
+  msg?: 'registered' | 'desired';
+}
+
+export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ControllerMessage>;
+export type ControllerStream = grpc.ServerDuplexStream<AgentMessage, ControllerMessage>;
+
+let cached: grpc.GrpcObject | undefined;
+
+/** Loads the contract once; returns the AgentService constructor and service definition. */
+export function loadAgentService(): grpc.ServiceClientConstructor {
+  if (!cached) {
+    const def = protoLoader.loadSync(PROTO_PATH, {
+      keepCase: false,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    cached = grpc.loadPackageDefinition(def);
+  }
+  const caas = cached.caas as grpc.GrpcObject;
+  const v1 = caas.v1 as grpc.GrpcObject;
+  return v1.AgentService as grpc.ServiceClientConstructor;
+}
