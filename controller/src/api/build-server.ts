@@ -1,0 +1,30 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import type { Logger } from 'pino';
+import { BerthError } from '../errors/index.ts';
+import type { ServiceContext } from '../services/index.ts';
+import { errorHandler } from './error-handler.ts';
+import { registerRoutes } from './routes.ts';
+
+export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boolean): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    disableRequestLogging: true,
+  });
+  // Manifests may be posted as YAML as well as JSON (curl --data-binary @file.yaml).
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseYaml(body as string));
+    } catch (err) {
+      done(new BerthError('Invalid', `malformed YAML: ${(err as Error).message.split('\n')[0]}`) as never, undefined);
+    }
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    const err = new BerthError('NotFound', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.status(404).send(err.toBody());
+  });
+  registerRoutes(app, ctx, ready);
+  return app;
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { User } from '../store/generated/postgresql/client.ts';
+import { BerthError } from '../errors/index.ts';
+import { validateManifest } from '../manifests/index.ts';
+import { authenticate } from '../auth/index.ts';
+import * as svc from '../services/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User;
+  }
+}
+
+const list = (kind: string, items: unknown[]) => ({ apiVersion: 'berth/v1', kind: `${kind}List`, items });
+
+export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, ready: () => boolean): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.status(503).send({ status: 'starting' })));
+
+  app.register(async (api) => {
+    api.decorateRequest('user', null as unknown as User);
+    api.addHook('onRequest', async (req: FastifyRequest) => {
+      req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now());
+    });
+
+    api.post('/apply', async (req, reply) => {
+      const manifest = validateManifest(req.body);
+      const result = manifest.kind === 'Image'
+        ? await svc.applyImage(ctx, req.user, manifest)
+        : await svc.applyReservation(ctx, req.user, manifest);
+      return reply.status(result.action === 'created' ? 201 : 200).send(result);
+    });
+
+    api.get('/images', async () => list('Image', await svc.listImages(ctx)));
+    api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
+    api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));
+
+    api.get('/reservations', async (req) => list('Reservation', await svc.listReservations(ctx, req.user)));
+    api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.getReservation(ctx, req.user, req.params.name));
+    api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
+
+    api.get('/nodes', async () => list('Node', await svc.listNodes(ctx)));
+    api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.getNode(ctx, req.params.name));
+
+    api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
+      const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new BerthError('Invalid', 'limit: must be a positive integer', 'limit');
+      return list('Event', await svc.listEvents(ctx, req.user, { kind: req.query.kind, name: req.query.name, limit }));
+    });
+  }, { prefix: '/api/v1' });
+}

@@ -1,0 +1,3 @@
+export * from './quantity.ts';
+export * from './schemas.ts';
+export * from './validate.ts';

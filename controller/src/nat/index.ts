@@ -1,0 +1,5 @@
+export * from './endpoint.ts';
+export * from './render-rules.ts';
+export * from './nat-backend.ts';
+export * from './iptables-backend.ts';
+export * from './userspace-forwarder.ts';

@@ -1,0 +1,2 @@
+export * from './pick-port.ts';
+export * from './allocate-ports.ts';

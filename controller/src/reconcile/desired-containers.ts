@@ -1,0 +1,41 @@
+// Pure: the container set that belongs on a node, from its active reservations.
+import type { ContainerSpec } from '@berth/proto';
+import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
+import type { PortAllocation } from '../store/generated/postgresql/client.ts';
+
+export interface ActiveReservation {
+  id: string;
+  name: string;
+  generation: number;
+  cores: number;
+  memoryMiB: number;
+  spec: ReservationSpecInput;
+  ports: PortAllocation[];
+}
+
+export function containerName(r: { name: string; id: string }): string {
+  return `berth-${r.name}-${r.id.slice(0, 8)}`;
+}
+
+export function desiredContainers(reservations: ActiveReservation[], images: Map<string, ImageSpecInput>, nodeAddress: string): ContainerSpec[] {
+  const specs: ContainerSpec[] = [];
+  for (const r of reservations) {
+    const image = images.get(r.spec.image);
+    if (!image) continue; // the image was deleted: nothing can run, the reconciler reports it
+    specs.push({
+      reservationId: r.id,
+      generation: r.generation,
+      name: containerName(r),
+      image: image.ref,
+      cpus: r.cores,
+      memoryBytes: r.memoryMiB * 1048576,
+      ports: [...r.ports]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((p) => ({ name: p.name, containerPort: p.containerPort, hostPort: p.nodePort, hostIp: nodeAddress })),
+      env: { ...(image.env ?? {}), ...(r.spec.env ?? {}) },
+      profile: r.spec.profile,
+      dataPath: image.dataPath ?? '',
+    });
+  }
+  return specs.sort((a, b) => a.reservationId.localeCompare(b.reservationId));
+}

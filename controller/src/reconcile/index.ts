@@ -1,0 +1,6 @@
+export * from './conditions.ts';
+export * from './reservation-plan.ts';
+export * from './desired-containers.ts';
+export * from './loop.ts';
+export * from './reservation-reconciler.ts';
+export * from './node-reconciler.ts';

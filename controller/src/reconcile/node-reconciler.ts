@@ -1,0 +1,61 @@
+// Keeps each node's Ready condition true to its heartbeats. Due again when the freshest
+// heartbeat would go stale.
+import type { Logger } from 'pino';
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { Clock } from '../server/clock.ts';
+import { recordEvent } from '../events/index.ts';
+import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
+
+export interface NodeReconcilerDeps {
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  graceMs: number;
+  isConnected: (nodeId: string) => boolean;
+}
+
+/** Pure: the Ready condition a node should carry now. */
+export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number): ConditionInput {
+  if (lastHeartbeat !== null && now - lastHeartbeat < graceMs) {
+    return connected
+      ? { type: 'Ready', status: 'True', reason: 'AgentConnected', message: 'agent is connected and heartbeating' }
+      : { type: 'Ready', status: 'True', reason: 'AgentReconnecting', message: 'agent stream dropped; within the heartbeat grace period' };
+  }
+  return { type: 'Ready', status: 'False', reason: 'HeartbeatMissed', message: `no heartbeat for more than ${Math.round(graceMs / 1000)}s` };
+}
+
+export function isNodeReady(status: unknown): boolean {
+  const conditions = ((status ?? {}) as { conditions?: Condition[] }).conditions ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export class NodeReconciler {
+  private readonly log: Logger;
+
+  constructor(private readonly deps: NodeReconcilerDeps) {
+    this.log = deps.log.child({ component: 'node-reconciler' });
+  }
+
+  async pass(): Promise<number | undefined> {
+    const { db, clock, graceMs } = this.deps;
+    const now = clock.now();
+    let due: number | undefined;
+    for (const node of await db.node.findMany()) {
+      const beat = node.lastHeartbeat?.getTime() ?? null;
+      const ready = nodeReadiness(beat, this.deps.isConnected(node.id), now, graceMs);
+      const status = (node.status ?? {}) as { conditions?: Condition[] };
+      const before = status.conditions ?? [];
+      const conditions = setCondition(before, ready, now);
+      if (conditions !== before) {
+        await db.node.update({ where: { id: node.id }, data: { status: { ...status, conditions } } });
+        const flipped = before.find((c) => c.type === 'Ready')?.status !== ready.status;
+        if (flipped) {
+          await recordEvent(db, { kind: 'Node', objectId: node.id, objectName: node.name, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.status === 'True' ? 'NodeReady' : 'NodeNotReady', message: ready.message });
+          this.log.info({ node: node.name, ready: ready.status }, 'node readiness changed');
+        }
+      }
+      if (beat !== null && ready.status === 'True') due = Math.min(due ?? Infinity, beat + graceMs);
+    }
+    return due;
+  }
+}

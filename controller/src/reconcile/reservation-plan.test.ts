@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerStatus } from '@berth/proto';
+import { nextDue, planReservation, type ReservationState } from './reservation-plan.ts';
+
+const base: ReservationState = { id: 'r1', phase: 'Scheduled', generation: 1, startAt: 1000, endAt: 5000, deletedAt: null, startedAt: null, conditions: [] };
+const running: ContainerStatus = { reservationId: 'r1', generation: 1, containerId: 'c', state: 'running', health: 'none', restartCount: 0, message: '', startedAtMs: 1100, ports: [] };
+
+describe('planReservation', () => {
+  it('waits for the window to open, then starts', () => {
+    expect(planReservation(base, {}, 999)).toEqual([]);
+    expect(planReservation(base, {}, 1000)).toEqual([{ type: 'start' }]);
+  });
+
+  it('moves to Running when the node reports the container running, recording when it ran', () => {
+    const [action] = planReservation({ ...base, phase: 'Starting' }, { container: running }, 1200);
+    expect(action).toMatchObject({ type: 'update', phase: 'Running', startedAt: 1100 });
+  });
+
+  it('plans nothing once converged', () => {
+    const [action] = planReservation({ ...base, phase: 'Starting' }, { container: running }, 1200);
+    if (action.type !== 'update') throw new Error('expected update');
+    const converged = { ...base, phase: action.phase, conditions: action.conditions, startedAt: 1100 };
+    expect(planReservation(converged, { container: running }, 1300)).toEqual([]);
+  });
+
+  it('ignores a report for an older generation', () => {
+    const [action] = planReservation({ ...base, phase: 'Starting', generation: 2 }, { container: running }, 1200);
+    expect(action).toMatchObject({ phase: 'Starting', conditions: [{ reason: 'ContainerCreating' }] });
+  });
+
+  it('surfaces a pull failure as a Ready=False condition with the engine message', () => {
+    const failed = { ...running, state: 'pulling', message: 'pull failed: manifest unknown' };
+    const [action] = planReservation({ ...base, phase: 'Starting' }, { container: failed }, 1200);
+    expect(action).toMatchObject({ phase: 'Starting', conditions: [{ type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: 'pull failed: manifest unknown' }] });
+  });
+
+  it('keeps phase Running but not Ready when the container stops', () => {
+    const stopped = { ...running, state: 'exited' };
+    const [action] = planReservation({ ...base, phase: 'Running', startedAt: 1100 }, { container: stopped }, 1500);
+    expect(action).toMatchObject({ phase: 'Running', conditions: [{ status: 'False', reason: 'ContainerNotRunning' }] });
+  });
+
+  it('expires at the end of the window and ends deleted reservations at the deletion time', () => {
+    expect(planReservation({ ...base, phase: 'Running' }, {}, 5000)).toMatchObject([{ type: 'end', phase: 'Expired', at: 5000 }]);
+    expect(planReservation({ ...base, deletedAt: 1500 }, {}, 1600)).toMatchObject([{ type: 'end', phase: 'Deleted', at: 1500 }]);
+    expect(planReservation({ ...base, phase: 'Expired' }, {}, 9000)).toEqual([]);
+  });
+
+  it('is due at the start while scheduled and at the end while active', () => {
+    expect(nextDue(base)).toBe(1000);
+    expect(nextDue({ ...base, phase: 'Running' })).toBe(5000);
+    expect(nextDue({ ...base, phase: 'Deleted' })).toBeUndefined();
+  });
+});

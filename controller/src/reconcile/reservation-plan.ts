@@ -1,0 +1,79 @@
+// Pure lifecycle decisions for one reservation: what should happen now, given what is stored and
+// what the node's agent last reported. Converged input plans nothing.
+import type { ContainerStatus } from '@berth/proto';
+import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
+
+export const TERMINAL_PHASES = ['Expired', 'Deleted', 'Failed'] as const;
+export type Phase = 'Pending' | 'Scheduled' | 'Starting' | 'Running' | (typeof TERMINAL_PHASES)[number];
+
+export function isTerminal(phase: string): boolean {
+  return (TERMINAL_PHASES as readonly string[]).includes(phase);
+}
+
+export interface ReservationState {
+  id: string;
+  phase: Phase;
+  generation: number;
+  startAt: number;
+  endAt: number;
+  deletedAt: number | null;
+  startedAt: number | null;
+  conditions: Condition[];
+}
+
+export interface Observation {
+  /** Latest container status the node reported for this reservation, if any. */
+  container?: ContainerStatus;
+}
+
+export type ReservationAction =
+  | { type: 'start' } // allocate ports, publish to the node: phase Starting
+  | { type: 'update'; phase: Phase; conditions: Condition[]; startedAt?: number; event?: { reason: string; message: string; warning?: boolean } }
+  | { type: 'end'; phase: 'Expired' | 'Deleted' | 'Failed'; at: number; reason: string; message: string };
+
+export function planReservation(r: ReservationState, observed: Observation, now: number): ReservationAction[] {
+  if (isTerminal(r.phase)) return [];
+  if (r.deletedAt !== null) return [{ type: 'end', phase: 'Deleted', at: r.deletedAt, reason: 'Deleted', message: 'deleted by request' }];
+  if (now >= r.endAt) return [{ type: 'end', phase: 'Expired', at: r.endAt, reason: 'Expired', message: 'reservation window ended' }];
+  if (r.phase === 'Pending' || r.phase === 'Scheduled') return now >= r.startAt ? [{ type: 'start' }] : [];
+  return planRunning(r, observed.container, now);
+}
+
+function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: number): ReservationAction[] {
+  const current = c && c.generation === r.generation ? c : undefined;
+  let ready: ConditionInput;
+  if (current?.state === 'running' && current.health !== 'unhealthy') {
+    ready = { type: 'Ready', status: 'True', reason: 'ContainerRunning', message: 'container is running' };
+  } else if (current?.message) {
+    ready = { type: 'Ready', status: 'False', reason: failureReason(current), message: current.message };
+  } else if (current) {
+    ready = { type: 'Ready', status: 'False', reason: 'ContainerNotRunning', message: `container is ${current.health === 'unhealthy' ? 'unhealthy' : current.state}` };
+  } else {
+    ready = { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' };
+  }
+  const conditions = setCondition(r.conditions, ready, now);
+  const running = ready.status === 'True';
+  // Once running, a reservation stays in phase Running (as a Kubernetes pod does) and readiness
+  // tells whether the container is up right now.
+  const phase: Phase = running || r.phase === 'Running' ? 'Running' : 'Starting';
+  const startedAt = running && r.startedAt === null ? current!.startedAtMs || now : undefined;
+  if (conditions === r.conditions && phase === r.phase && startedAt === undefined) return [];
+  const event = phase !== r.phase
+    ? { reason: 'Started', message: 'container is running' }
+    : conditions !== r.conditions && ready.status === 'False'
+      ? { reason: ready.reason, message: ready.message, warning: true }
+      : undefined;
+  return [{ type: 'update', phase, conditions, ...(startedAt !== undefined ? { startedAt } : {}), ...(event ? { event } : {}) }];
+}
+
+function failureReason(c: ContainerStatus): string {
+  if (c.state === 'pulling' || /pull/i.test(c.message)) return 'ImagePullFailed';
+  return 'ContainerFailed';
+}
+
+/** When this reservation next needs attention without any outside event, or undefined. */
+export function nextDue(r: Pick<ReservationState, 'phase' | 'startAt' | 'endAt'>): number | undefined {
+  if (isTerminal(r.phase)) return undefined;
+  if (r.phase === 'Pending' || r.phase === 'Scheduled') return r.startAt;
+  return r.endAt;
+}

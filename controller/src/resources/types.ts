@@ -1,0 +1,57 @@
+import type { Condition } from '../reconcile/conditions.ts';
+import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
+
+export interface ObjectMeta {
+  name: string;
+  uid: string;
+  labels: Record<string, string>;
+  generation: number;
+  creationTimestamp: string;
+  owner?: string;
+}
+
+export interface Endpoint {
+  name: string;
+  port: number; // the image (container) port
+  address: string; // publicAddress:natPort
+}
+
+export interface ReservationStatus {
+  phase: string;
+  node?: string;
+  endpoints: Endpoint[];
+  conditions: Condition[];
+  observedGeneration: number;
+  startTime: string;
+  endTime: string;
+  startedAt?: string;
+  endedAt?: string;
+  message?: string;
+  cost: { cents: number; currency: 'USD'; hours: number };
+}
+
+/** What the reservation row keeps in its `status` JSON column; the rest is derived. */
+export interface StoredReservationStatus {
+  conditions?: Condition[];
+  observedGeneration?: number;
+  message?: string;
+}
+
+export interface NodeStatus {
+  conditions: Condition[];
+  capacity: { cores: number; memory: string };
+  usage: { cores: number; memory: string; reservations: number };
+  lastHeartbeat?: string;
+  metrics: Record<string, number>;
+}
+
+export interface ApiObject<Spec, Status> {
+  apiVersion: 'berth/v1';
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status: Status;
+}
+
+export type ImageObject = ApiObject<ImageSpecInput, { observedGeneration: number }>;
+export type ReservationObject = ApiObject<ReservationSpecInput, ReservationStatus>;

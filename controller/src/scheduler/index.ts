@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './feasibility.ts';
+export * from './ranking.ts';
+export * from './schedule.ts';

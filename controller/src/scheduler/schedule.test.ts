@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { peakUsage } from './feasibility.ts';
+import { schedule } from './schedule.ts';
+import type { NodeCandidate, Placement } from './types.ts';
+
+const H = 3_600_000;
+function node(name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate {
+  return { id: name, name, cores: 4, memoryMiB: 4096, ready: true, cordoned: false, placements, ...extra };
+}
+const at = (startH: number, endH: number, memoryMiB = 1024, cores = 1): Placement => ({ start: startH * H, end: endH * H, memoryMiB, cores });
+
+describe('schedule', () => {
+  it('prefers the idle node (minimum RAM ratio)', () => {
+    const decision = schedule([node('busy', [at(0, 10, 2048)]), node('idle')], at(1, 2));
+    expect(decision.ok && decision.node.name).toBe('idle');
+  });
+
+  it('ranks by RAM committed over the window, not at one instant', () => {
+    // a: 3Gi for 1h of the 4h window; b: 1Gi for the whole window -> a is less committed overall.
+    const a = node('a', [at(0, 1, 3072)]);
+    const b = node('b', [at(0, 4, 1024)]);
+    const decision = schedule([b, a], at(0, 4, 512));
+    expect(decision.ok && decision.node.name).toBe('a');
+  });
+
+  it('lets reservations in disjoint windows share capacity', () => {
+    const full = node('n', [at(0, 2, 4096, 4)]);
+    expect(schedule([full], at(2, 4, 4096, 4)).ok).toBe(true);
+  });
+
+  it('refuses overlapping reservations beyond capacity and says why per node', () => {
+    const decision = schedule([node('n1', [at(0, 2, 4096)]), node('n2', [], { ready: false }), node('n3', [], { cordoned: true })], at(1, 3));
+    expect(decision.ok).toBe(false);
+    expect(decision.rejections).toEqual([
+      { node: 'n1', reason: 'memory: 4096Mi of 4096Mi already committed in the window, needs 1024Mi more' },
+      { node: 'n2', reason: 'node is NotReady' },
+      { node: 'n3', reason: 'node is cordoned' },
+    ]);
+  });
+
+  it('checks cores as well as memory', () => {
+    const decision = schedule([node('n', [at(0, 2, 512, 4)])], at(1, 2, 512, 1));
+    expect(decision.ok).toBe(false);
+    expect(decision.rejections[0].reason).toMatch(/^cores:/);
+  });
+
+  it('binpack picks the fullest feasible node and spread the emptiest', () => {
+    const nodes = [node('a', [at(0, 4, 2048)]), node('b', [at(0, 4, 512)])];
+    const binpack = schedule(nodes, at(0, 4, 512), 'binpack');
+    const spread = schedule(nodes, at(0, 4, 512), 'spread');
+    expect(binpack.ok && binpack.node.name).toBe('a');
+    expect(spread.ok && spread.node.name).toBe('b');
+  });
+});
+
+describe('peakUsage', () => {
+  it('counts only the overlap and treats touching windows as disjoint', () => {
+    expect(peakUsage([at(0, 1), at(1, 2)], { start: 0, end: 2 * H })).toEqual({ cores: 1, memoryMiB: 1024 });
+    expect(peakUsage([at(0, 2), at(1, 3)], { start: 0, end: 3 * H })).toEqual({ cores: 2, memoryMiB: 2048 });
+    expect(peakUsage([at(5, 6)], { start: 0, end: 2 * H })).toEqual({ cores: 0, memoryMiB: 0 });
+  });
+});

@@ -1,0 +1,36 @@
+export interface Window {
+  start: number; // epoch ms, inclusive
+  end: number; // epoch ms, exclusive
+}
+
+export interface Placement extends Window {
+  cores: number;
+  memoryMiB: number;
+}
+
+export interface NodeCandidate {
+  id: string;
+  name: string;
+  cores: number;
+  memoryMiB: number;
+  ready: boolean;
+  cordoned: boolean;
+  /** Reservations already committed to this node (any window; the checks filter by overlap). */
+  placements: Placement[];
+}
+
+export interface PlacementRequest extends Window {
+  cores: number;
+  memoryMiB: number;
+}
+
+export interface Rejection {
+  node: string;
+  reason: string;
+}
+
+export type Strategy = 'min-ram-ratio' | 'binpack' | 'spread';
+
+export type Decision =
+  | { ok: true; node: NodeCandidate; score: number; rejections: Rejection[] }
+  | { ok: false; rejections: Rejection[] };

@@ -1,0 +1,43 @@
+import type { PortRanges } from '../ports/index.ts';
+import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
+import type { Strategy } from '../scheduler/index.ts';
+export type NatMode = 'auto' | 'iptables' | 'userspace';
+
+export interface ControllerConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  httpHost: string;
+  httpPort: number;
+  grpcHost: string;
+  grpcPort: number;
+  /** Address customers connect to; endpoints are `publicAddress:natPort`. */
+  publicAddress: string;
+  natMode: NatMode;
+  natChainPrefix: string;
+  strategy: Strategy;
+  portRanges: PortRanges;
+  /** A start this far in the past is still accepted (clock skew, slow typing). */
+  startToleranceMs: number;
+  maxDurationMs: number;
+  heartbeatIntervalMs: number;
+  /** A node with no heartbeat for this long is NotReady (Nomad: 10 s TTL + 10 s grace). */
+  nodeGraceMs: number;
+  bodyLimitBytes: number;
+}
+
+export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
+  httpHost: '127.0.0.1',
+  httpPort: 7070,
+  grpcHost: '127.0.0.1',
+  grpcPort: 7071,
+  publicAddress: '127.0.0.1',
+  natMode: 'auto',
+  natChainPrefix: 'BERTH',
+  strategy: 'min-ram-ratio',
+  portRanges: DEFAULT_PORT_RANGES,
+  startToleranceMs: 60_000,
+  maxDurationMs: 30 * 86_400_000,
+  heartbeatIntervalMs: 5_000,
+  nodeGraceMs: 20_000,
+  bodyLimitBytes: 1024 * 1024,
+};

@@ -1,0 +1,55 @@
+import type { User } from '../store/generated/postgresql/client.ts';
+import { BerthError } from '../errors/index.ts';
+import { parseMemoryMiB, type Manifest } from '../manifests/index.ts';
+import { renderImage } from '../resources/index.ts';
+import { recordEvent } from '../events/index.ts';
+import { isTerminal } from '../reconcile/index.ts';
+import type { ServiceContext, ApplyResult } from './context.ts';
+import { requireAdmin, sameJson } from './context.ts';
+
+type ImageManifest = Extract<Manifest, { kind: 'Image' }>;
+
+export async function applyImage(ctx: ServiceContext, user: User, m: ImageManifest): Promise<ApplyResult> {
+  requireAdmin(user, 'images');
+  const { resources } = m.spec;
+  if (resources.maxCores !== undefined && resources.maxCores < resources.cores) {
+    throw new BerthError('Invalid', 'spec.resources.maxCores: must be at least spec.resources.cores', 'spec.resources.maxCores');
+  }
+  if (resources.maxMemory !== undefined && parseMemoryMiB(resources.maxMemory)! < parseMemoryMiB(resources.memory)!) {
+    throw new BerthError('Invalid', 'spec.resources.maxMemory: must be at least spec.resources.memory', 'spec.resources.maxMemory');
+  }
+  const { db } = ctx;
+  const existing = await db.image.findUnique({ where: { name: m.metadata.name } });
+  if (existing && sameJson(existing.spec, m.spec) && sameJson(existing.labels, m.metadata.labels)) {
+    return { action: 'unchanged', object: renderImage(existing) };
+  }
+  const row = existing
+    ? await db.image.update({ where: { id: existing.id }, data: { spec: m.spec, labels: m.metadata.labels, generation: existing.generation + 1 } })
+    : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
+  await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
+  ctx.kick();
+  return { action: existing ? 'configured' : 'created', object: renderImage(row) };
+}
+
+export async function getImage(ctx: ServiceContext, name: string) {
+  const row = await ctx.db.image.findUnique({ where: { name } });
+  if (!row) throw new BerthError('NotFound', `image "${name}" not found`);
+  return renderImage(row);
+}
+
+export async function listImages(ctx: ServiceContext) {
+  return (await ctx.db.image.findMany({ orderBy: { name: 'asc' } })).map(renderImage);
+}
+
+export async function deleteImage(ctx: ServiceContext, user: User, name: string) {
+  requireAdmin(user, 'images');
+  const row = await ctx.db.image.findUnique({ where: { name } });
+  if (!row) throw new BerthError('NotFound', `image "${name}" not found`);
+  const users = await ctx.db.reservation.findMany({ where: { imageName: name }, select: { phase: true } });
+  if (users.some((r) => !isTerminal(r.phase))) {
+    throw new BerthError('Conflict', `image "${name}" is used by live reservations; delete them first`);
+  }
+  await ctx.db.image.delete({ where: { id: row.id } });
+  await recordEvent(ctx.db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: 'Deleted', message: `image ${row.name} deleted` });
+  return renderImage(row);
+}

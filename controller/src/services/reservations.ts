@@ -1,0 +1,129 @@
+import type { User } from '../store/generated/postgresql/client.ts';
+import { BerthError } from '../errors/index.ts';
+import { formatDurationMs, parseDurationMs, parseMemoryMiB, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
+import { renderReservation, type ReservationRow } from '../resources/index.ts';
+import { recordEvent } from '../events/index.ts';
+import { setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
+import type { ApplyResult, ServiceContext } from './context.ts';
+import { sameJson } from './context.ts';
+import { admit } from './admission.ts';
+
+type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
+const include = { node: true, ports: true, owner: true } as const;
+const NOT_STARTED = ['Pending', 'Scheduled'];
+
+interface Resolved {
+  startAt: number;
+  endAt: number;
+  cores: number;
+  memoryMiB: number;
+}
+
+/** Semantic checks against the image and the clock; the manifest shape is already valid. */
+async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStart?: number): Promise<{ r: Resolved; image: ImageSpecInput }> {
+  const image = await ctx.db.image.findUnique({ where: { name: spec.image } });
+  if (!image) throw new BerthError('Invalid', `spec.image: image "${spec.image}" not found`, 'spec.image');
+  const imageSpec = image.spec as ImageSpecInput;
+  const res = imageSpec.resources;
+  const cores = spec.cores ?? res.cores;
+  const maxCores = res.maxCores ?? res.cores;
+  if (cores > maxCores) throw new BerthError('Invalid', `spec.cores: ${cores} exceeds the image maximum of ${maxCores}`, 'spec.cores');
+  const memoryMiB = spec.memory !== undefined ? parseMemoryMiB(spec.memory)! : parseMemoryMiB(res.memory)!;
+  const maxMemory = parseMemoryMiB(res.maxMemory ?? res.memory)!;
+  if (memoryMiB > maxMemory) throw new BerthError('Invalid', `spec.memory: ${memoryMiB}Mi exceeds the image maximum of ${maxMemory}Mi`, 'spec.memory');
+  const now = ctx.clock.now();
+  const startAt = keepStart ?? (spec.start ? Date.parse(spec.start) : now);
+  if (keepStart === undefined && startAt < now - ctx.config.startToleranceMs) {
+    throw new BerthError('Invalid', `spec.start: ${spec.start} is in the past`, 'spec.start');
+  }
+  const duration = parseDurationMs(spec.duration)!;
+  if (duration <= 0) throw new BerthError('Invalid', 'spec.duration: must be greater than 0', 'spec.duration');
+  if (duration > ctx.config.maxDurationMs) {
+    throw new BerthError('Invalid', `spec.duration: must be at most ${formatDurationMs(ctx.config.maxDurationMs)}`, 'spec.duration');
+  }
+  return { r: { startAt, endAt: startAt + duration, cores, memoryMiB }, image: imageSpec };
+}
+
+export async function applyReservation(ctx: ServiceContext, user: User, m: ReservationManifest): Promise<ApplyResult> {
+  const result = await ctx.admission.run(async () => {
+    const existing = await ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
+    if (existing) return update(ctx, existing, m);
+    const { r } = await resolve(ctx, m.spec);
+    const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB }, ctx.config.strategy);
+    const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
+    const row = await ctx.db.reservation.create({
+      data: {
+        name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
+        imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB, startAt: new Date(r.startAt), endAt: new Date(r.endAt),
+        nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
+      },
+      include,
+    });
+    await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
+    return { action: 'created' as const, row };
+  });
+  ctx.kick();
+  return { action: result.action, object: render(ctx, result.row) };
+}
+
+async function update(ctx: ServiceContext, existing: ReservationRow, m: ReservationManifest) {
+  if (sameJson(existing.spec, m.spec) && sameJson(existing.labels, m.metadata.labels)) return { action: 'unchanged' as const, row: existing };
+  const started = !NOT_STARTED.includes(existing.phase);
+  const old = existing.spec as ReservationSpecInput;
+  if (started) {
+    for (const field of ['image', 'start', 'profile', 'cores', 'memory', 'env'] as const) {
+      if (!sameJson(old[field], m.spec[field])) {
+        throw new BerthError('Invalid', `spec.${field}: cannot change once the reservation has started (only spec.duration can); delete and re-create it`, `spec.${field}`);
+      }
+    }
+  }
+  const { r } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
+  const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
+  const row = await ctx.db.reservation.update({
+    where: { id: existing.id },
+    data: {
+      spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB,
+      startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id,
+      // Only a change to what runs bumps the generation (and so recreates the container).
+      generation: started ? existing.generation : existing.generation + 1,
+    },
+    include,
+  });
+  await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Updated', message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}` });
+  return { action: 'configured' as const, row };
+}
+
+function render(ctx: ServiceContext, row: ReservationRow) {
+  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now() });
+}
+
+const visibleTo = (user: User) => (user.role === 'admin' ? {} : { ownerId: user.id });
+
+async function findByName(ctx: ServiceContext, user: User, name: string): Promise<ReservationRow> {
+  // The live reservation of that name wins; otherwise the most recent one that ended.
+  const row =
+    (await ctx.db.reservation.findFirst({ where: { ...visibleTo(user), activeName: name }, include })) ??
+    (await ctx.db.reservation.findFirst({ where: { ...visibleTo(user), name, deletedAt: null }, include, orderBy: { createdAt: 'desc' } }));
+  if (!row) throw new BerthError('NotFound', `reservation "${name}" not found`);
+  return row;
+}
+
+export async function getReservation(ctx: ServiceContext, user: User, name: string) {
+  return render(ctx, await findByName(ctx, user, name));
+}
+
+export async function listReservations(ctx: ServiceContext, user: User) {
+  const rows = await ctx.db.reservation.findMany({ where: { ...visibleTo(user), deletedAt: null }, include, orderBy: [{ startAt: 'asc' }, { name: 'asc' }] });
+  return rows.map((r) => render(ctx, r));
+}
+
+export async function deleteReservation(ctx: ServiceContext, user: User, name: string) {
+  const row = await ctx.db.reservation.findFirst({ where: { ...visibleTo(user), activeName: name }, include });
+  if (!row) throw new BerthError('NotFound', `reservation "${name}" not found`);
+  if (!TERMINAL_PHASES.includes(row.phase as never)) {
+    await ctx.db.reservation.update({ where: { id: row.id }, data: { deletedAt: new Date(ctx.clock.now()) } });
+    await ctx.settle(); // the reconciler ends it: ports, NAT rule and container go now
+  }
+  const after = await ctx.db.reservation.findUniqueOrThrow({ where: { id: row.id }, include });
+  return render(ctx, after);
+}
