@@ -1,0 +1,57 @@
+// Work-arounds for gaps between Prisma 7.10's WebAssembly schema engine and its driver adapters,
+// applied to the connections the engine opens (never to the application's PrismaClient).
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+
+type Patch = (adapter: SqlDriverAdapter) => void;
+
+/** The same factory, with `main` applied to each connection it makes and `shadow` to shadow ones. */
+export function patchConnections(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  patches: { main?: Patch; shadow?: Patch },
+): SqlMigrationAwareDriverAdapterFactory {
+  const apply = async (pending: Promise<SqlDriverAdapter>, patch?: Patch) => {
+    const adapter = await pending;
+    patch?.(adapter);
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => apply(factory.connect(), patches.main),
+    connectToShadowDb: () => apply(factory.connectToShadowDb(), patches.shadow),
+  };
+}
+
+// The SQLite engine puts its connection in EXCLUSIVE locking mode, which on a WAL database fails
+// with SQLITE_BUSY while any other connection (a running controller, the CLI) has it open. Our own
+// migration lock already keeps engines apart, so the pragma is skipped.
+export const skipExclusiveLocking: Patch = (adapter) => {
+  const executeRaw = adapter.executeRaw.bind(adapter);
+  adapter.executeRaw = (query) =>
+    /^\s*PRAGMA\s+(main\.)?locking_mode\s*=\s*EXCLUSIVE\s*;?\s*$/i.test(query.sql) ? Promise.resolve(0) : executeRaw(query);
+};
+
+// The engine replays a migration into the SQLite shadow database as ONE executeRaw call, which
+// better-sqlite3 refuses ("contains more than one statement"); run argument-less SQL as a script.
+export const rawAsScript: Patch = (adapter) => {
+  const executeRaw = adapter.executeRaw.bind(adapter);
+  adapter.executeRaw = async (query) => {
+    if (query.args.length) return executeRaw(query);
+    await adapter.executeScript(query.sql);
+    return 0;
+  };
+};
+
+type PerformIO = (query: unknown) => Promise<{ fields: { dataTypeID: number }[] }>;
+
+// Introspecting PostgreSQL returns catalog columns of type "char" (oid 18), which adapter-pg 7.10
+// refuses ("Column type 'char' could not be deserialized"); read them as text (oid 25).
+export const pgCharAsText: Patch = (adapter) => {
+  const pgAdapter = adapter as SqlDriverAdapter & { performIO: PerformIO };
+  const performIO = pgAdapter.performIO.bind(pgAdapter);
+  pgAdapter.performIO = async (query) => {
+    const result = await performIO(query);
+    for (const field of result.fields) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    return result;
+  };
+};

@@ -1,0 +1,13 @@
+export { openStore, type OpenStoreOptions } from './open-store.ts';
+export type { PrismaClient, Store } from './store.ts';
+export { isUniqueViolation } from './unique-violation.ts';
+export type {
+  ApiToken,
+  Event,
+  Image,
+  Node,
+  PortAllocation,
+  Prisma,
+  Reservation,
+  User,
+} from './generated/postgresql/client.ts';

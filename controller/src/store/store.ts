@@ -1,0 +1,11 @@
+import type { PrismaClient } from './generated/postgresql/client.ts';
+import type { Provider } from './migrations.ts';
+
+// The PostgreSQL client's type stands for both: the generated model API is the same per provider.
+export type { PrismaClient };
+
+export interface Store {
+  db: PrismaClient;
+  provider: Provider;
+  close(): Promise<void>;
+}
