@@ -1,0 +1,109 @@
+// The `berth` command line. `buildProgram` is exported so other parts of the controller can add
+// commands; `main` runs one invocation and returns its exit code (it never calls process.exit,
+// so long-running commands such as `dev` keep the process alive).
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { exitCodeFor } from '../errors/index.ts';
+import { registerApply } from './commands/apply.ts';
+import { registerDelete } from './commands/delete.ts';
+import { registerDescribe } from './commands/describe.ts';
+import { registerGet } from './commands/get.ts';
+import { registerVersion } from './commands/version.ts';
+import { CliExit, processDeps, type CliDeps } from './deps.ts';
+import { describeFailure } from './report-error.ts';
+
+const USAGE_EXIT = exitCodeFor('Invalid');
+
+export function buildProgram(deps: CliDeps = processDeps()): Command {
+  const program = new Command('berth')
+    .description('Berth: containers on demand on your own machines')
+    .option('-s, --server <url>', 'Berth server URL (env BERTH_SERVER)')
+    .option('--token <token>', 'API token (env BERTH_TOKEN)')
+    // Settings below are copied into every subcommand, so they must precede the commands.
+    .exitOverride()
+    .configureOutput({
+      writeOut: deps.stdout,
+      writeErr: deps.stderr,
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
+  registerApply(program, deps);
+  registerGet(program, deps);
+  registerDescribe(program, deps);
+  registerDelete(program, deps);
+  registerVersion(program, deps);
+  registerDevHook(program);
+  registerControllerHook(program);
+  return program;
+}
+
+// ---- HOOK for the lead: `berth dev` lives in ../dev/run-dev.ts, loaded only when used so the
+// everyday client never pulls in the server's dependencies. ----
+function registerDevHook(program: Command): void {
+  program
+    .command('dev')
+    .description('run a single-machine Berth (controller, agent, API, dashboard) for trying it out')
+    .option('--data-dir <dir>', 'where the dev instance keeps its state')
+    .option('--port <n>', 'API and dashboard port', parsePort)
+    .action(async (opts: { dataDir?: string; port?: number }) => {
+      const { runDev } = await import('../dev/run-dev.ts');
+      await runDev(opts);
+    });
+}
+
+function registerControllerHook(program: Command): void {
+  program
+    .command('controller')
+    .description('run the management node: API, scheduler, NAT and the agent endpoint')
+    .option('--data-dir <dir>', 'state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
+    .option('--port <n>', 'API port (env BERTH_PORT, default 7070)', parsePort)
+    .option('--grpc-port <n>', 'agent endpoint port (env BERTH_GRPC_PORT, default 7071)', parsePort)
+    .option('--host <addr>', 'address to listen on (env BERTH_HOST, default 0.0.0.0)')
+    .option('--public-address <addr>', 'public address customers connect to (env BERTH_PUBLIC_ADDRESS)')
+    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    .option('--nat <mode>', 'auto | iptables | userspace (env BERTH_NAT)')
+    .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
+    .action(async (opts: Record<string, string | number | undefined>) => {
+      const { runController } = await import('../server/run-controller.ts');
+      await runController(opts);
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return port;
+}
+
+/** Runs one invocation (`args` without node and script) and returns the exit code. */
+export async function main(args: string[], deps: CliDeps = processDeps()): Promise<number> {
+  try {
+    await buildProgram(deps).parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return exitCodeOf(err, deps);
+  }
+}
+
+function exitCodeOf(err: unknown, deps: CliDeps): number {
+  if (err instanceof CliExit) return err.exitCode;
+  if (err instanceof CommanderError) {
+    // Commander has already printed its one line (or the help text).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    return USAGE_EXIT;
+  }
+  const failure = describeFailure(err);
+  deps.stderr(failure.lines.map((l) => `${l}\n`).join(''));
+  return failure.exitCode;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+// `tsx controller/src/cli/main.ts dev` (the root `npm run dev`) runs this file itself.
+if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,89 @@
+// `berth controller`: the management node alone. Flags win over environment variables, which
+// win over the config file (YAML, --config or BERTH_CONTROLLER_CONFIG), which win over defaults.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isIPv4 } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { BerthError } from '../errors/index.ts';
+import { bootstrapAdmin, authenticate } from '../auth/index.ts';
+import { readClientConfig, writeClientConfig } from '../cli/config.ts';
+import { startController } from './start-controller.ts';
+import { createLogger } from './logger.ts';
+import type { NatMode } from './config.ts';
+import type { PrismaClient as Db } from '../store/index.ts';
+
+export interface ControllerFlags {
+  dataDir?: string;
+  port?: number;
+  grpcPort?: number;
+  host?: string;
+  publicAddress?: string;
+  databaseUrl?: string;
+  nat?: string;
+  config?: string;
+}
+
+const ENV: Record<keyof Omit<ControllerFlags, 'config'>, string> = {
+  dataDir: 'BERTH_DATA_DIR',
+  port: 'BERTH_PORT',
+  grpcPort: 'BERTH_GRPC_PORT',
+  host: 'BERTH_HOST',
+  publicAddress: 'BERTH_PUBLIC_ADDRESS',
+  databaseUrl: 'DATABASE_URL',
+  nat: 'BERTH_NAT',
+};
+
+export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.ProcessEnv = process.env) {
+  const file = flags.config ?? env.BERTH_CONTROLLER_CONFIG;
+  const fromFile = file ? (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown> : {};
+  const pick = (key: keyof typeof ENV) => flags[key] ?? env[ENV[key]] ?? fromFile[key];
+  const port = (key: 'port' | 'grpcPort', fallback: number) => {
+    const v = pick(key);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BerthError('Invalid', `${key}: must be a port number, got "${v}"`, key);
+    return n;
+  };
+  const publicAddress = String(pick('publicAddress') ?? '127.0.0.1');
+  if (!isIPv4(publicAddress)) throw new BerthError('Invalid', `public-address: must be an IPv4 address, got "${publicAddress}"`, 'publicAddress');
+  const nat = String(pick('nat') ?? 'auto');
+  if (!['auto', 'iptables', 'userspace'].includes(nat)) throw new BerthError('Invalid', `nat: must be auto, iptables or userspace, got "${nat}"`, 'nat');
+  const host = String(pick('host') ?? '0.0.0.0');
+  return {
+    dataDir: path.resolve(String(pick('dataDir') ?? '/var/lib/berth')),
+    httpHost: host,
+    httpPort: port('port', 7070),
+    grpcHost: host,
+    grpcPort: port('grpcPort', 7071),
+    publicAddress,
+    databaseUrl: pick('databaseUrl') as string | undefined,
+    natMode: nat as NatMode,
+    natChainPrefix: env.BERTH_NAT_CHAIN_PREFIX ?? 'BERTH',
+  };
+}
+
+/** Keeps the admin client config of an earlier start valid; writes a fresh one otherwise. */
+export async function ensureAdminConfig(db: Db, file: string, server: string): Promise<void> {
+  let token: string | undefined;
+  try {
+    token = readClientConfig(file)?.token;
+    if (token && (await authenticate(db, `Bearer ${token}`, Date.now())).role !== 'admin') token = undefined;
+  } catch {
+    token = undefined;
+  }
+  writeClientConfig(file, { server, token: token ?? (await bootstrapAdmin(db)).token, user: 'admin' });
+}
+
+export async function runController(flags: ControllerFlags): Promise<void> {
+  const settings = resolveControllerSettings(flags);
+  const log = createLogger();
+  const controller = await startController({ ...settings, log });
+  const clientHost = settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost;
+  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), `http://${clientHost}:${controller.config.httpPort}`);
+  process.stdout.write(`Berth controller listening on ${controller.url} (agents: ${controller.grpcAddress}); join token in ${path.join(settings.dataDir, 'join-token')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await controller.stop();
+}

@@ -1,0 +1,43 @@
+// Observations of the real host: Docker containers, iptables rules, TCP reachability.
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function containersOfNode(nodeName: string, all = true): Promise<Array<{ id: string; name: string; reservation: string; state: string }>> {
+  const args = ['ps', '--no-trunc', '--filter', `label=berth.node=${nodeName}`, '--format', '{{.ID}}\t{{.Names}}\t{{.Label "berth.reservation"}}\t{{.State}}'];
+  if (all) args.splice(1, 0, '-a');
+  const { stdout } = await run('docker', args);
+  return stdout.split('\n').filter(Boolean).map((line) => {
+    const [id, name, reservation, state] = line.split('\t');
+    return { id, name, reservation, state };
+  });
+}
+
+export async function removeNodeContainers(nodeName: string): Promise<void> {
+  for (const c of await containersOfNode(nodeName)) await run('docker', ['rm', '-f', '-v', c.id]).catch(() => undefined);
+}
+
+export async function dnatRules(chainPrefix: string): Promise<string[]> {
+  try {
+    const { stdout } = await run('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-DNAT`]);
+    return stdout.split('\n').filter((l) => l.startsWith('-A '));
+  } catch {
+    return [];
+  }
+}
+
+/** Connects, sends an HTTP GET and returns what the server answered (or throws). */
+export async function httpGetRaw(address: string, timeoutMs = 3000): Promise<string> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(new Error(`timeout connecting to ${address}`)), timeoutMs);
+    socket.on('connect', () => socket.end(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString()); });
+  });
+}

@@ -1,0 +1,119 @@
+// Real Berth processes for cross-process tests: a controller and agents, each its own OS process
+// started through the same bins a user runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { ApiClient } from './api-client.ts';
+import { waitFor } from './wait.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BERTH_BIN = path.join(ROOT, 'controller/bin/berth.mjs');
+export const AGENT_BIN = path.join(ROOT, 'agent/bin/berth-agent.mjs');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+class Proc {
+  readonly output: string[] = [];
+  private exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d) => this.output.push(String(d)));
+    child.stderr?.on('data', (d) => this.output.push(String(d)));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  get log(): string {
+    return this.output.join('');
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface ControllerOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  nat?: 'iptables' | 'userspace';
+  chainPrefix?: string;
+  port?: number;
+  grpcPort?: number;
+  env?: Record<string, string>;
+}
+
+export class ControllerProcess extends Proc {
+  constructor(
+    child: ChildProcess,
+    readonly url: string,
+    readonly grpcAddress: string,
+    readonly dataDir: string,
+    readonly opts: Required<Pick<ControllerOptions, 'nat' | 'chainPrefix' | 'port' | 'grpcPort'>> & ControllerOptions,
+    readonly api: ApiClient,
+    readonly joinToken: string,
+  ) {
+    super(child);
+  }
+}
+
+export async function startController(opts: ControllerOptions = {}): Promise<ControllerProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-ctl-')));
+  const port = opts.port ?? (await freePort());
+  const grpcPort = opts.grpcPort ?? (await freePort());
+  const full = { nat: 'iptables' as const, chainPrefix: uniqueName('BT').replace('-', ''), ...opts, dataDir, port, grpcPort };
+  const args = [BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', '127.0.0.1', '--nat', full.nat];
+  if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, BERTH_NAT_CHAIN_PREFIX: full.chainPrefix, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const early = new Proc(child);
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, {
+    timeoutMs: 60_000,
+    what: 'controller /readyz',
+    failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
+  });
+  const config = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token: string };
+  const joinToken = (await readFile(path.join(dataDir, 'join-token'), 'utf8')).trim();
+  const proc = new ControllerProcess(child, url, `127.0.0.1:${grpcPort}`, dataDir, full, new ApiClient(url, config.token), joinToken);
+  proc.output.push(...early.output);
+  child.stdout?.removeAllListeners('data');
+  child.stderr?.removeAllListeners('data');
+  child.stdout?.on('data', (d) => proc.output.push(String(d)));
+  child.stderr?.on('data', (d) => proc.output.push(String(d)));
+  return proc;
+}
+
+export class AgentProcess extends Proc {
+  constructor(child: ChildProcess, readonly nodeName: string) {
+    super(child);
+  }
+}
+
+export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string> }): AgentProcess {
+  const args = [AGENT_BIN, '--controller', opts.controller, '--join-token', opts.joinToken, '--node-name', opts.nodeName, '--address', opts.address ?? '127.0.0.1'];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new AgentProcess(child, opts.nodeName);
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
