@@ -1,0 +1,30 @@
+// The CLI's ports to the outside world, so commands can run against fakes or the real process.
+import { text } from 'node:stream/consumers';
+
+export interface CliDeps {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  readStdin: () => Promise<string>;
+  fetch: typeof fetch;
+  now: () => Date;
+}
+
+export function processDeps(): CliDeps {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    env: process.env,
+    readStdin: () => text(process.stdin),
+    fetch: globalThis.fetch,
+    now: () => new Date(),
+  };
+}
+
+/** Thrown by a command that already reported its failures and only needs to set the exit code. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'CliExit';
+  }
+}

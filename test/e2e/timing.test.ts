@@ -1,0 +1,56 @@
+// Start and expiry are driven by the next due time: a future window begins on time and a short
+// one ends on time, with the container really started and really removed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { IptablesNat } from '../../controller/src/nat/index.ts';
+import { startAgent, startController, uniqueName, removeDir, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { containersOfNode, removeNodeContainers } from '../support/host.ts';
+import { reservation, webImage } from '../support/fixtures.ts';
+import { waitFor } from '../support/wait.ts';
+
+let controller: ControllerProcess;
+let agent: AgentProcess;
+const node = uniqueName('tim');
+
+beforeAll(async () => {
+  controller = await startController();
+  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
+  await waitFor(async () => (await controller.api.get('nodes', node)).body?.status?.conditions?.some((c: { status: string }) => c.status === 'True'), { what: 'node Ready' });
+  await controller.api.apply(webImage());
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await controller?.stop();
+  await removeNodeContainers(node);
+  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
+  if (controller) await removeDir(controller.dataDir);
+});
+
+describe('punctual start and expiry', () => {
+  it('starts a future reservation within 1 s of its start and removes it within 1 s of its end', async () => {
+    const start = new Date(Date.now() + 4000);
+    start.setMilliseconds(0);
+    const startMs = start.getTime() + 1000; // whole second, at least 3 s ahead
+    const endMs = startMs + 8000;
+    const applied = await controller.api.apply(reservation('short', { start: new Date(startMs).toISOString(), duration: '8s' }));
+    expect(applied.status).toBe(201);
+    expect(applied.body.object.status.phase).toBe('Scheduled');
+    expect(await containersOfNode(node)).toEqual([]);
+
+    const running = await waitFor(async () => {
+      const { body } = await controller.api.get('reservations', 'short');
+      return body.status.phase === 'Running' ? body : undefined;
+    }, { timeoutMs: 15_000, what: 'Running' });
+    // startedAt is the engine's own start time of the container.
+    const startedAt = Date.parse(running.status.startedAt);
+    expect(startedAt).toBeGreaterThanOrEqual(startMs);
+    expect(startedAt - startMs).toBeLessThanOrEqual(1000);
+
+    const goneAt = await waitFor(async () => ((await containersOfNode(node)).length === 0 ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 25, what: 'container removal' });
+    expect(goneAt).toBeGreaterThanOrEqual(endMs);
+    expect(goneAt - endMs).toBeLessThanOrEqual(1000);
+    const expired = (await controller.api.get('reservations', 'short')).body;
+    expect(expired.status).toMatchObject({ phase: 'Expired', endpoints: [], endedAt: new Date(endMs).toISOString() });
+  });
+});
