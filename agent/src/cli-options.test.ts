@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliOptions } from './cli-options.ts';
+
+const full = ['--controller', '10.0.0.1:7443', '--join-token', 't0k', '--node-name', 'cn1', '--address', '10.0.0.11'];
+
+describe('parseCliOptions', () => {
+  it('reads every option from flags', () => {
+    expect(parseCliOptions([...full, '--docker-host', 'tcp://127.0.0.1:2375'], {})).toEqual({
+      controller: '10.0.0.1:7443',
+      joinToken: 't0k',
+      nodeName: 'cn1',
+      address: '10.0.0.11',
+      dockerHost: 'tcp://127.0.0.1:2375',
+    });
+  });
+
+  it('falls back to environment variables and lets flags win', () => {
+    const env = {
+      BERTH_CONTROLLER: 'ctl:1',
+      BERTH_JOIN_TOKEN: 'env-token',
+      BERTH_NODE_NAME: 'env-node',
+      BERTH_ADDRESS: '127.0.0.1',
+      DOCKER_HOST: 'unix:///run/other.sock',
+    };
+    expect(parseCliOptions(['--node-name', 'flag-node'], env)).toEqual({
+      controller: 'ctl:1',
+      joinToken: 'env-token',
+      nodeName: 'flag-node',
+      address: '127.0.0.1',
+      dockerHost: 'unix:///run/other.sock',
+    });
+  });
+
+  it('names the missing option', () => {
+    expect(() => parseCliOptions(full.slice(2), {})).toThrow('missing --controller (or BERTH_CONTROLLER)');
+  });
+
+  it.each([
+    [['--controller', 'no-port'], /bad --controller/],
+    [['--address', 'not-an-ip'], /bad --address/],
+    [['--node-name', 'Bad_Name'], /bad --node-name/],
+    [['--docker-host', 'ftp://x'], /bad --docker-host/],
+    [['--unknown'], /Unknown option '--unknown'/],
+  ])('rejects %j with a one-line message', (extra, message) => {
+    let error: Error | undefined;
+    try {
+      parseCliOptions([...full, ...extra], {});
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
+  });
+});

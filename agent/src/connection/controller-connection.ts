@@ -1,0 +1,149 @@
+import * as grpc from '@grpc/grpc-js';
+import type pino from 'pino';
+import {
+  loadAgentService,
+  type AgentMessage,
+  type AgentStream,
+  type ContainerReport,
+  type ControllerMessage,
+  type DesiredState,
+  type NodeMetrics,
+  type Register,
+} from '@berth/proto';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+
+export interface Registered {
+  nodeId: string;
+  heartbeatIntervalMs: number;
+}
+
+export interface ConnectOptions {
+  /** host:port of the controller's gRPC endpoint. */
+  controller: string;
+  /** Defaults to insecure; pass grpc.credentials.createSsl(...) once TLS is in place. */
+  credentials?: grpc.ChannelCredentials;
+  /** Built fresh on every (re)connect so capacity reflects the host at that time. */
+  register: () => Promise<Register> | Register;
+  metrics: () => Promise<NodeMetrics>;
+  onRegistered?: (r: Registered) => void;
+  onDesired: (d: DesiredState) => void;
+  log?: pino.Logger;
+  backoff?: BackoffPolicy;
+  /** Used when the controller does not say. */
+  defaultHeartbeatIntervalMs?: number;
+}
+
+export interface ControllerConnection {
+  /** Sends a report if the stream is registered; returns whether it was sent. */
+  sendReport(report: ContainerReport): boolean;
+  isRegistered(): boolean;
+  /** Ends the stream and stops reconnecting. */
+  close(): Promise<void>;
+}
+
+/** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
+export function connectToController(opts: ConnectOptions): ControllerConnection {
+  const log = opts.log?.child({ component: 'connection' });
+  const Service = loadAgentService();
+  const client = new Service(opts.controller, opts.credentials ?? grpc.credentials.createInsecure(), {
+    // Detects a controller that vanished without closing the TCP connection.
+    'grpc.keepalive_time_ms': 15_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  let stream: AgentStream | undefined;
+  let registered = false;
+  let closed = false;
+  let attempt = 0;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let reconnect: NodeJS.Timeout | undefined;
+
+  const stopHeartbeat = (): void => {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
+
+  const startHeartbeat = (s: AgentStream, intervalMs: number): void => {
+    stopHeartbeat();
+    heartbeat = setInterval(() => {
+      opts.metrics().then(
+        (metrics) => {
+          if (stream === s && registered) s.write({ heartbeat: { metrics } } satisfies AgentMessage);
+        },
+        (err: unknown) => log?.warn({ err: String(err) }, 'metrics unavailable'),
+      );
+    }, intervalMs);
+  };
+
+  const onMessage = (s: AgentStream, msg: ControllerMessage): void => {
+    if (msg.registered) {
+      registered = true;
+      attempt = 0;
+      const r = msg.registered;
+      log?.info({ nodeId: r.nodeId, controller: opts.controller }, 'registered with controller');
+      startHeartbeat(s, r.heartbeatIntervalMs > 0 ? r.heartbeatIntervalMs : (opts.defaultHeartbeatIntervalMs ?? 5_000));
+      opts.onRegistered?.(r);
+    } else if (msg.desired) {
+      opts.onDesired(msg.desired);
+    }
+  };
+
+  const lost = (s: AgentStream, why: string): void => {
+    if (stream !== s) return;
+    stream = undefined;
+    registered = false;
+    stopHeartbeat();
+    if (closed) return;
+    const delay = backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
+    log?.warn({ controller: opts.controller, why, delayMs: delay }, 'controller stream lost, reconnecting');
+    reconnect = setTimeout(() => void open(), delay);
+  };
+
+  const open = async (): Promise<void> => {
+    reconnect = undefined;
+    if (closed) return;
+    let hello: Register;
+    try {
+      hello = await opts.register();
+    } catch (err) {
+      log?.error({ err: String(err) }, 'cannot build registration');
+      return scheduleRetry();
+    }
+    if (closed) return;
+    const s = (client as unknown as { Connect(): AgentStream }).Connect();
+    stream = s;
+    s.on('data', (msg: ControllerMessage) => onMessage(s, msg));
+    s.on('error', (err: grpc.ServiceError) => lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`));
+    s.on('end', () => lost(s, 'stream ended'));
+    s.write({ register: hello } satisfies AgentMessage);
+  };
+
+  const scheduleRetry = (): void => {
+    if (closed) return;
+    reconnect = setTimeout(() => void open(), backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF));
+  };
+
+  void open();
+
+  return {
+    sendReport(report) {
+      if (!stream || !registered) return false;
+      stream.write({ report } satisfies AgentMessage);
+      return true;
+    },
+    isRegistered: () => registered,
+    async close() {
+      closed = true;
+      if (reconnect) clearTimeout(reconnect);
+      stopHeartbeat();
+      const s = stream;
+      stream = undefined;
+      registered = false;
+      if (s) {
+        s.end();
+        s.cancel();
+      }
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type pino from 'pino';
+import type { ContainerReport, DesiredState } from '@berth/proto';
+import type { ContainerRuntime } from '../runtime/container-runtime.ts';
+import { applyActions, type Failures } from './apply.ts';
+import { planConverge } from './plan.ts';
+import { PullBackoff } from './pull-backoff.ts';
+import { buildReport } from './report.ts';
+
+export interface ConvergeLoopOptions {
+  runtime: ContainerRuntime;
+  onReport: (report: ContainerReport) => void;
+  log?: pino.Logger;
+  /** Re-observe (and re-converge, once a desired state is known) this often. */
+  resyncIntervalMs?: number;
+}
+
+/**
+ * Level-triggered, serialised convergence: at most one pass runs at a time, and any number of
+ * triggers that arrive meanwhile collapse into one more pass against the latest desired state.
+ */
+export class ConvergeLoop {
+  private desired: DesiredState | undefined;
+  private dirty = false;
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly pullBackoff = new PullBackoff();
+  private readonly log?: pino.Logger;
+  lastReport: ContainerReport | undefined;
+
+  constructor(private readonly opts: ConvergeLoopOptions) {
+    this.log = opts.log?.child({ component: 'converge' });
+  }
+
+  start(): void {
+    const every = this.opts.resyncIntervalMs ?? 5_000;
+    this.timer = setInterval(() => this.trigger(), every);
+    this.timer.unref();
+  }
+
+  /** Replaces the desired state; the returned promise settles once it has been converged to. */
+  setDesired(desired: DesiredState): Promise<void> {
+    this.desired = desired;
+    return this.trigger();
+  }
+
+  /** Asks for one more pass; returns when a pass that started after this call has finished. */
+  trigger(): Promise<void> {
+    this.dirty = true;
+    if (!this.running && !this.stopped) {
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      try {
+        await this.pass();
+      } catch (err) {
+        this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'converge pass failed');
+      }
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const { runtime } = this.opts;
+    const desired = this.desired;
+    let observed = await runtime.listManaged();
+    let failures: Failures = new Map();
+    if (desired) {
+      const images = await this.presentImages(desired);
+      const actions = planConverge(desired.containers, observed, images);
+      if (actions.length > 0) {
+        this.log?.debug({ version: desired.version, actions: actions.map((a) => a.kind) }, 'applying converge plan');
+        failures = await applyActions(actions, { runtime, log: this.log, pullBackoff: this.pullBackoff });
+        observed = await runtime.listManaged();
+      }
+    }
+    const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures);
+    this.lastReport = report;
+    this.opts.onReport(report);
+  }
+
+  private async presentImages(desired: DesiredState): Promise<Set<string>> {
+    const present = new Set<string>();
+    await Promise.all(
+      [...new Set(desired.containers.map((s) => s.image))].map(async (image) => {
+        if (await this.opts.runtime.imageExists(image)) present.add(image);
+      }),
+    );
+    return present;
+  }
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerSpec } from '@berth/proto';
+import type { ObservedContainer } from '../runtime/container-runtime.ts';
+import { planConverge } from './plan.ts';
+import { specHash } from './spec-hash.ts';
+
+function spec(reservationId: string, overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    reservationId,
+    generation: 1,
+    name: `berth-${reservationId}`,
+    image: 'berth-test/httpd:1',
+    cpus: 0.5,
+    memoryBytes: 64 * 1024 * 1024,
+    ports: [{ name: 'http', containerPort: 80, hostPort: 20001, hostIp: '127.0.0.1' }],
+    env: { A: '1' },
+    profile: 'ephemeral',
+    dataPath: '',
+    ...overrides,
+  };
+}
+
+function observedFor(s: ContainerSpec, overrides: Partial<ObservedContainer> = {}): ObservedContainer {
+  return {
+    id: `c-${s.reservationId}`,
+    name: s.name,
+    image: s.image,
+    reservationId: s.reservationId,
+    generation: s.generation,
+    specHash: specHash(s),
+    state: 'running',
+    health: 'none',
+    restartCount: 0,
+    startedAtMs: 1_000,
+    ports: s.ports,
+    message: '',
+    ...overrides,
+  };
+}
+
+const present = (...specs: ContainerSpec[]): Set<string> => new Set(specs.map((s) => s.image));
+
+describe('planConverge', () => {
+  it('creates a container for a desired reservation that has none', () => {
+    const a = spec('a');
+    expect(planConverge([a], [], present(a))).toEqual([{ kind: 'create', spec: a, specHash: specHash(a) }]);
+  });
+
+  it('plans nothing when every desired container runs with the current spec', () => {
+    const a = spec('a');
+    const b = spec('b', { image: 'berth-test/sleeper:1', ports: [] });
+    expect(planConverge([a, b], [observedFor(a), observedFor(b)], present(a, b))).toEqual([]);
+  });
+
+  it('removes Berth containers whose reservation is no longer desired', () => {
+    const gone = observedFor(spec('gone'));
+    expect(planConverge([], [gone], new Set())).toEqual([
+      { kind: 'remove', reservationId: 'gone', containerId: gone.id, reason: 'undesired' },
+    ]);
+  });
+
+  it('recreates the container when the generation changes, removing before creating', () => {
+    const old = spec('a');
+    const next = spec('a', { generation: 2 });
+    const actions = planConverge([next], [observedFor(old)], present(next));
+    expect(actions).toEqual([
+      { kind: 'remove', reservationId: 'a', containerId: 'c-a', reason: 'outdated' },
+      { kind: 'create', spec: next, specHash: specHash(next) },
+    ]);
+  });
+
+  it('recreates the container when the spec changes under the same generation', () => {
+    const old = spec('a');
+    const next = spec('a', { memoryBytes: 128 * 1024 * 1024 });
+    expect(planConverge([next], [observedFor(old)], present(next)).map((a) => a.kind)).toEqual(['remove', 'create']);
+  });
+
+  it('keeps the up-to-date running duplicate and removes the others', () => {
+    const a = spec('a');
+    const stale = observedFor(a, { id: 'c-old', generation: 0, startedAtMs: 5_000 });
+    const stopped = observedFor(a, { id: 'c-stopped', state: 'exited', startedAtMs: 9_000 });
+    const good = observedFor(a, { id: 'c-good', startedAtMs: 2_000 });
+    const actions = planConverge([a], [stale, stopped, good], present(a));
+    expect(actions).toEqual([
+      { kind: 'remove', reservationId: 'a', containerId: 'c-stopped', reason: 'duplicate' },
+      { kind: 'remove', reservationId: 'a', containerId: 'c-old', reason: 'duplicate' },
+    ]);
+  });
+
+  it('pulls a missing image once before creating every container that needs it', () => {
+    const a = spec('a', { image: 'registry.local/app:2' });
+    const b = spec('b', { image: 'registry.local/app:2' });
+    const actions = planConverge([a, b], [], new Set());
+    expect(actions).toEqual([
+      { kind: 'pull', image: 'registry.local/app:2', reservationIds: ['a', 'b'] },
+      { kind: 'create', spec: a, specHash: specHash(a) },
+      { kind: 'create', spec: b, specHash: specHash(b) },
+    ]);
+  });
+
+  it('does not pull an image that is already present', () => {
+    const a = spec('a');
+    expect(planConverge([a], [], present(a)).some((x) => x.kind === 'pull')).toBe(false);
+  });
+
+  it('starts a current container that was created but never started or was stopped', () => {
+    const a = spec('a');
+    const b = spec('b');
+    const actions = planConverge([a, b], [observedFor(a, { state: 'created' }), observedFor(b, { state: 'exited' })], present(a, b));
+    expect(actions).toEqual([
+      { kind: 'start', reservationId: 'a', containerId: 'c-a' },
+      { kind: 'start', reservationId: 'b', containerId: 'c-b' },
+    ]);
+  });
+
+  it('leaves a restarting container to the engine restart policy', () => {
+    const a = spec('a');
+    expect(planConverge([a], [observedFor(a, { state: 'restarting' })], present(a))).toEqual([]);
+  });
+
+  it('replaces a dead container', () => {
+    const a = spec('a');
+    expect(planConverge([a], [observedFor(a, { state: 'dead' })], present(a)).map((x) => x.kind)).toEqual(['remove', 'create']);
+  });
+
+  it('waits while a container of the reservation is being removed', () => {
+    const a = spec('a');
+    expect(planConverge([a], [observedFor(a, { state: 'removing', generation: 0 })], present(a))).toEqual([]);
+  });
+
+  it('removes unwanted containers before pulling and recreates after pulling', () => {
+    const gone = observedFor(spec('gone'));
+    const next = spec('a', { generation: 2, image: 'registry.local/app:3' });
+    const actions = planConverge([next], [gone, observedFor(spec('a'))], new Set());
+    expect(actions.map((x) => `${x.kind}:${'reason' in x ? x.reason : ''}`)).toEqual([
+      'remove:undesired',
+      'pull:',
+      'remove:outdated',
+      'create:',
+    ]);
+  });
+});
+
+describe('specHash', () => {
+  it('does not depend on the order of env keys or ports', () => {
+    const a = spec('a', {
+      env: { A: '1', B: '2' },
+      ports: [
+        { name: 'x', containerPort: 1, hostPort: 2, hostIp: '' },
+        { name: 'y', containerPort: 3, hostPort: 4, hostIp: '' },
+      ],
+    });
+    const b = spec('a', { env: { B: '2', A: '1' }, ports: [...a.ports].reverse() });
+    expect(specHash(a)).toBe(specHash(b));
+    expect(specHash(a)).not.toBe(specHash(spec('a', { env: { A: '2', B: '2' }, ports: a.ports })));
+  });
+});

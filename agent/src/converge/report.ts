@@ -1,0 +1,44 @@
+import type { ContainerReport, ContainerSpec, ContainerStatus } from '@berth/proto';
+import type { ObservedContainer } from '../runtime/container-runtime.ts';
+import type { Failures } from './apply.ts';
+
+/**
+ * The full observed set, as the controller wants it: every Berth container on the node, plus a
+ * `failed` entry for each desired reservation that has no container because something failed.
+ */
+export function buildReport(
+  appliedVersion: number,
+  desired: ContainerSpec[],
+  observed: ObservedContainer[],
+  failures: Failures,
+): ContainerReport {
+  const containers: ContainerStatus[] = observed.map((c) => ({
+    reservationId: c.reservationId,
+    generation: c.generation,
+    containerId: c.id,
+    state: c.state,
+    health: c.health,
+    restartCount: c.restartCount,
+    message: failures.get(c.reservationId) ?? c.message,
+    startedAtMs: c.startedAtMs,
+    ports: c.ports,
+  }));
+  const present = new Set(observed.map((c) => c.reservationId));
+  for (const spec of desired) {
+    const message = failures.get(spec.reservationId);
+    if (message === undefined || present.has(spec.reservationId)) continue;
+    containers.push({
+      reservationId: spec.reservationId,
+      generation: spec.generation,
+      containerId: '',
+      state: 'failed',
+      health: 'none',
+      restartCount: 0,
+      message,
+      startedAtMs: 0,
+      ports: [],
+    });
+  }
+  containers.sort((a, b) => (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0));
+  return { appliedVersion, containers };
+}

@@ -1,0 +1,2 @@
+export * from './host-stats.ts';
+export * from './system-host-stats.ts';

@@ -1,0 +1,59 @@
+import type { ContainerSpec, PortBinding } from '@berth/proto';
+
+/** Labels that mark a container as Berth's; containers without them are never touched. */
+export const LABELS = {
+  managed: 'berth.managed',
+  node: 'berth.node',
+  reservation: 'berth.reservation',
+  generation: 'berth.generation',
+  specHash: 'berth.spec-hash',
+  portNames: 'berth.port-names',
+} as const;
+
+/** What the agent knows about one Berth-managed container on this engine. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  image: string;
+  reservationId: string;
+  generation: number;
+  specHash: string;
+  /** docker state: created | running | restarting | paused | exited | removing | dead */
+  state: string;
+  /** healthy | unhealthy | starting | none */
+  health: string;
+  restartCount: number;
+  startedAtMs: number;
+  ports: PortBinding[];
+  /** Exit reason or engine error; empty when there is nothing to say. */
+  message: string;
+}
+
+export interface CreateRequest {
+  spec: ContainerSpec;
+  specHash: string;
+}
+
+export interface RuntimeEvent {
+  containerId: string;
+  action: string;
+  reservationId: string;
+}
+
+/** Port to the container engine, scoped to one node's Berth-managed containers. */
+export interface ContainerRuntime {
+  readonly nodeName: string;
+  listManaged(): Promise<ObservedContainer[]>;
+  /** undefined when the container does not exist or is not this node's Berth container. */
+  inspect(containerId: string): Promise<ObservedContainer | undefined>;
+  imageExists(ref: string): Promise<boolean>;
+  /** Rejects with the engine's own message when the pull fails. */
+  pull(ref: string): Promise<void>;
+  /** Returns the new container id. */
+  create(req: CreateRequest): Promise<string>;
+  start(containerId: string): Promise<void>;
+  /** Force-removes the container with its anonymous volumes; a missing container is not an error. */
+  remove(containerId: string): Promise<void>;
+  /** Streams container lifecycle events for this node's containers until the returned stop() is called. */
+  watchEvents(onEvent: (e: RuntimeEvent) => void): () => void;
+}

@@ -1,0 +1,189 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import type { ContainerReport, ContainerSpec, DesiredState } from '@berth/proto';
+import { ConvergeLoop } from '../converge/converge-loop.ts';
+import { planConverge } from '../converge/plan.ts';
+import {
+  HTTPD_IMAGE,
+  SLEEPER_IMAGE,
+  ensureEngineAndImages,
+  freePort,
+  httpBody,
+  removeNodeContainers,
+  uniqueName,
+  waitFor,
+} from '../testing/engine.ts';
+import { DockerRuntime } from './docker-runtime.ts';
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const nodes: string[] = [];
+const strays: string[] = [];
+
+beforeAll(ensureEngineAndImages);
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map(removeNodeContainers));
+  await Promise.all(strays.splice(0).map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+});
+
+function newNode(): { runtime: DockerRuntime; nodeName: string } {
+  const nodeName = uniqueName('rt');
+  nodes.push(nodeName);
+  return { runtime: new DockerRuntime({ nodeName, dockerHost: 'unix:///var/run/docker.sock' }), nodeName };
+}
+
+function httpdSpec(nodeName: string, hostPort: number, overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    reservationId: `res-${nodeName}`,
+    generation: 1,
+    name: `berth-${nodeName}`,
+    image: HTTPD_IMAGE,
+    cpus: 0.5,
+    memoryBytes: 64 * 1024 * 1024,
+    ports: [{ name: 'http', containerPort: 80, hostPort, hostIp: '127.0.0.1' }],
+    env: { GREETING: 'hello' },
+    profile: 'ephemeral',
+    dataPath: '',
+    ...overrides,
+  };
+}
+
+function loopFor(runtime: DockerRuntime): { loop: ConvergeLoop; reports: ContainerReport[] } {
+  const reports: ContainerReport[] = [];
+  return { loop: new ConvergeLoop({ runtime, onReport: (r) => reports.push(r) }), reports };
+}
+
+describe('DockerRuntime with the converge loop', () => {
+  it('creates a labelled, limited container reachable on its port, and serves the page', async () => {
+    const { runtime, nodeName } = newNode();
+    const port = await freePort();
+    const spec = httpdSpec(nodeName, port);
+    const { loop, reports } = loopFor(runtime);
+    await loop.setDesired({ version: 7, containers: [spec] });
+
+    const [observed] = await runtime.listManaged();
+    expect(observed).toMatchObject({ reservationId: spec.reservationId, generation: 1, state: 'running', name: spec.name });
+    const info = await docker.getContainer(observed.id).inspect();
+    expect(info.Config.Labels).toMatchObject({
+      'berth.managed': 'true',
+      'berth.node': nodeName,
+      'berth.reservation': spec.reservationId,
+      'berth.generation': '1',
+    });
+    expect(info.HostConfig.Memory).toBe(spec.memoryBytes);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
+    expect(info.Config.Env).toContain('GREETING=hello');
+    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+
+    const body = await waitFor('httpd to answer', () => httpBody(`http://127.0.0.1:${port}/`));
+    expect(body).toContain('berth ok');
+
+    const last = reports.at(-1)!;
+    expect(last.appliedVersion).toBe(7);
+    expect(last.containers).toEqual([
+      expect.objectContaining({
+        reservationId: spec.reservationId,
+        containerId: observed.id,
+        state: 'running',
+        message: '',
+        ports: [{ name: 'http', containerPort: 80, hostPort: port, hostIp: '127.0.0.1' }],
+      }),
+    ]);
+    expect(last.containers[0].startedAtMs).toBeGreaterThan(0);
+  });
+
+  it('plans nothing on a second pass and keeps the same container', async () => {
+    const { runtime, nodeName } = newNode();
+    const spec = httpdSpec(nodeName, await freePort());
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [spec] });
+    const before = await runtime.listManaged();
+
+    expect(planConverge([spec], before, new Set([spec.image]))).toEqual([]);
+    await loop.trigger();
+    const after = await runtime.listManaged();
+    expect(after.map((c) => [c.id, c.startedAtMs])).toEqual(before.map((c) => [c.id, c.startedAtMs]));
+  });
+
+  it('removes the container once its reservation leaves the desired set', async () => {
+    const { runtime, nodeName } = newNode();
+    const port = await freePort();
+    const { loop, reports } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [httpdSpec(nodeName, port)] });
+    expect(await runtime.listManaged()).toHaveLength(1);
+
+    await loop.setDesired({ version: 2, containers: [] });
+    expect(await runtime.listManaged()).toEqual([]);
+    expect(reports.at(-1)).toEqual({ appliedVersion: 2, containers: [] });
+  });
+
+  it('recreates the container when the generation changes', async () => {
+    const { runtime, nodeName } = newNode();
+    const spec = httpdSpec(nodeName, await freePort());
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [spec] });
+    const [first] = await runtime.listManaged();
+
+    await loop.setDesired({ version: 2, containers: [{ ...spec, generation: 2 }] });
+    const after = await runtime.listManaged();
+    expect(after).toHaveLength(1);
+    expect(after[0].id).not.toBe(first.id);
+    expect(after[0]).toMatchObject({ generation: 2, state: 'running' });
+  });
+
+  it('reports a failed pull with the engine message and still converges the other reservations', async () => {
+    const { runtime, nodeName } = newNode();
+    const bad = httpdSpec(nodeName, await freePort(), { reservationId: 'bad', name: `${nodeName}-bad`, image: '127.0.0.1:1/nope:1' });
+    const good: ContainerSpec = { ...httpdSpec(nodeName, 0), reservationId: 'good', name: `${nodeName}-good`, image: SLEEPER_IMAGE, ports: [] };
+    const { loop, reports } = loopFor(runtime);
+    const desired: DesiredState = { version: 3, containers: [bad, good] };
+    await loop.setDesired(desired);
+
+    const report = reports.at(-1)!;
+    const badStatus = report.containers.find((c) => c.reservationId === 'bad');
+    expect(badStatus).toMatchObject({ state: 'failed', containerId: '', generation: 1 });
+    expect(badStatus!.message).toMatch(/^pull failed: .*127\.0\.0\.1:1/);
+    expect(report.containers.find((c) => c.reservationId === 'good')).toMatchObject({ state: 'running' });
+  });
+
+  it('reports a crashed container with its exit reason', async () => {
+    const { runtime, nodeName } = newNode();
+    const spec: ContainerSpec = { ...httpdSpec(nodeName, 0), image: SLEEPER_IMAGE, ports: [] };
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [spec] });
+    const [c] = await runtime.listManaged();
+    // Stopping by hand leaves it exited: unless-stopped does not bring it back.
+    await docker.getContainer(c.id).stop({ t: 0 });
+    const stopped = await runtime.inspect(c.id);
+    expect(stopped).toMatchObject({ state: 'exited' });
+    expect(stopped!.message).toMatch(/^exited with code \d+$/);
+
+    await loop.trigger();
+    expect(await runtime.inspect(c.id)).toMatchObject({ state: 'running' });
+  });
+
+  it('never sees or touches containers without its labels', async () => {
+    const { runtime, nodeName } = newNode();
+    const plain = await docker.createContainer({ Image: SLEEPER_IMAGE });
+    strays.push(plain.id);
+    const other = await docker.createContainer({
+      Image: SLEEPER_IMAGE,
+      Labels: { 'berth.managed': 'true', 'berth.node': `${nodeName}-other`, 'berth.reservation': 'x' },
+    });
+    strays.push(other.id);
+
+    expect(await runtime.listManaged()).toEqual([]);
+    expect(await runtime.inspect(plain.id)).toBeUndefined();
+    await expect(runtime.remove(plain.id)).rejects.toThrow(/not managed by Berth/);
+    await expect(runtime.remove(other.id)).rejects.toThrow(/not managed by Berth/);
+    await expect(docker.getContainer(plain.id).inspect()).resolves.toBeDefined();
+    await expect(docker.getContainer(other.id).inspect()).resolves.toBeDefined();
+  });
+
+  it('surfaces the engine message when a pull fails', async () => {
+    const { runtime } = newNode();
+    await expect(runtime.imageExists('127.0.0.1:1/nope:1')).resolves.toBe(false);
+    await expect(runtime.pull('127.0.0.1:1/nope:1')).rejects.toThrow(/127\.0\.0\.1:1.*(connection refused|connect)/);
+  });
+});

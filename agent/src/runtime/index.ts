@@ -1,0 +1,4 @@
+export * from './container-runtime.ts';
+export * from './docker-runtime.ts';
+export * from './docker-host.ts';
+export * from './engine-error.ts';
