@@ -61,6 +61,8 @@ export interface ContainerSpec {
   env: Record<string, string>;
   profile: string;
   dataPath: string;
+  /** Epoch ms the container may start at; 0 or absent = now. */
+  startAtMs?: number;
 }
 export interface DesiredState {
   version: number;

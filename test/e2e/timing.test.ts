@@ -36,7 +36,10 @@ describe('punctual start and expiry', () => {
     const applied = await controller.api.apply(reservation('short', { start: new Date(startMs).toISOString(), duration: '8s' }));
     expect(applied.status).toBe(201);
     expect(applied.body.object.status.phase).toBe('Scheduled');
-    expect(await containersOfNode(node)).toEqual([]);
+    // Before its window the container may be prepared (created) on the node, but never running.
+    await waitFor(async () => (await containersOfNode(node)).some((c) => c.state === 'created'), { timeoutMs: 3000, what: 'prepared container' });
+    expect(Date.now()).toBeLessThan(startMs);
+    expect((await containersOfNode(node)).filter((c) => c.state !== 'created')).toEqual([]);
 
     const running = await waitFor(async () => {
       const { body } = await controller.api.get('reservations', 'short');

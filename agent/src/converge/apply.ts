@@ -42,8 +42,8 @@ export async function applyActions(actions: Action[], ctx: ApplyContext): Promis
         await attempt(failures, reservation, 'create failed', async () => {
           id = await ctx.runtime.create({ spec: action.spec, specHash: action.specHash });
         });
-        if (id) await attempt(failures, reservation, 'start failed', () => ctx.runtime.start(id));
-        if (id && !failures.has(reservation)) ctx.log?.info({ reservation, container: id }, 'container started');
+        if (id && action.start) await attempt(failures, reservation, 'start failed', () => ctx.runtime.start(id));
+        if (id && !failures.has(reservation)) ctx.log?.info({ reservation, container: id, started: action.start }, action.start ? 'container started' : 'container prepared');
         break;
       }
       case 'start':

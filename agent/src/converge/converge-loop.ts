@@ -1,8 +1,8 @@
 import type pino from 'pino';
 import type { ContainerReport, DesiredState } from '@berth/proto';
-import type { ContainerRuntime } from '../runtime/container-runtime.ts';
+import type { ContainerRuntime, ObservedContainer } from '../runtime/container-runtime.ts';
 import { applyActions, type Failures } from './apply.ts';
-import { planConverge } from './plan.ts';
+import { nextStart, planConverge } from './plan.ts';
 import { PullBackoff } from './pull-backoff.ts';
 import { buildReport } from './report.ts';
 
@@ -23,10 +23,12 @@ export class ConvergeLoop {
   private dirty = false;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly pullBackoff = new PullBackoff();
   private readonly log?: pino.Logger;
   lastReport: ContainerReport | undefined;
+  private lastObserved: ObservedContainer[] = [];
 
   constructor(private readonly opts: ConvergeLoopOptions) {
     this.log = opts.log?.child({ component: 'converge' });
@@ -58,6 +60,7 @@ export class ConvergeLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.startTimer);
     await this.running;
   }
 
@@ -79,16 +82,42 @@ export class ConvergeLoop {
     let failures: Failures = new Map();
     if (desired) {
       const images = await this.presentImages(desired);
-      const actions = planConverge(desired.containers, observed, images);
+      const now = Date.now();
+      const actions = planConverge(desired.containers, observed, images, now);
+      this.armStart(nextStart(desired.containers, now), now);
       if (actions.length > 0) {
         this.log?.debug({ version: desired.version, actions: actions.map((a) => a.kind) }, 'applying converge plan');
         failures = await applyActions(actions, { runtime, log: this.log, pullBackoff: this.pullBackoff });
         observed = await runtime.listManaged();
       }
     }
+    this.lastObserved = observed;
     const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures);
     this.lastReport = report;
     this.opts.onReport(report);
+  }
+
+  /** Prepared containers start on this node's clock at their window's start, not on a message. */
+  private armStart(at: number | undefined, now: number): void {
+    clearTimeout(this.startTimer);
+    if (at === undefined || this.stopped) return;
+    this.startTimer = setTimeout(() => void this.startDue(), at - now);
+    this.startTimer.unref();
+  }
+
+  /**
+   * At a window's start, starts the prepared containers straight away from the last observation
+   * (a full pass first would add several engine round trips), then converges as usual.
+   */
+  private async startDue(): Promise<void> {
+    const now = Date.now();
+    const due = new Set((this.desired?.containers ?? []).filter((s) => s.startAtMs && s.startAtMs <= now).map((s) => s.reservationId));
+    await Promise.all(
+      this.lastObserved
+        .filter((c) => due.has(c.reservationId) && c.state === 'created')
+        .map((c) => this.opts.runtime.start(c.id).catch((err) => this.log?.warn({ reservation: c.reservationId, err: String(err) }, 'prepared start failed'))),
+    );
+    await this.trigger();
   }
 
   private async presentImages(desired: DesiredState): Promise<Set<string>> {

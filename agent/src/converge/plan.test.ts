@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '@berth/proto';
 import type { ObservedContainer } from '../runtime/container-runtime.ts';
-import { planConverge } from './plan.ts';
+import { nextStart, planConverge } from './plan.ts';
 import { specHash } from './spec-hash.ts';
 
 function spec(reservationId: string, overrides: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -38,23 +38,24 @@ function observedFor(s: ContainerSpec, overrides: Partial<ObservedContainer> = {
   };
 }
 
+const NOW = 1_000_000;
 const present = (...specs: ContainerSpec[]): Set<string> => new Set(specs.map((s) => s.image));
 
 describe('planConverge', () => {
   it('creates a container for a desired reservation that has none', () => {
     const a = spec('a');
-    expect(planConverge([a], [], present(a))).toEqual([{ kind: 'create', spec: a, specHash: specHash(a) }]);
+    expect(planConverge([a], [], present(a), NOW)).toEqual([{ kind: 'create', spec: a, specHash: specHash(a), start: true }]);
   });
 
   it('plans nothing when every desired container runs with the current spec', () => {
     const a = spec('a');
     const b = spec('b', { image: 'berth-test/sleeper:1', ports: [] });
-    expect(planConverge([a, b], [observedFor(a), observedFor(b)], present(a, b))).toEqual([]);
+    expect(planConverge([a, b], [observedFor(a), observedFor(b)], present(a, b), NOW)).toEqual([]);
   });
 
   it('removes Berth containers whose reservation is no longer desired', () => {
     const gone = observedFor(spec('gone'));
-    expect(planConverge([], [gone], new Set())).toEqual([
+    expect(planConverge([], [gone], new Set(), NOW)).toEqual([
       { kind: 'remove', reservationId: 'gone', containerId: gone.id, reason: 'undesired' },
     ]);
   });
@@ -62,17 +63,17 @@ describe('planConverge', () => {
   it('recreates the container when the generation changes, removing before creating', () => {
     const old = spec('a');
     const next = spec('a', { generation: 2 });
-    const actions = planConverge([next], [observedFor(old)], present(next));
+    const actions = planConverge([next], [observedFor(old)], present(next), NOW);
     expect(actions).toEqual([
       { kind: 'remove', reservationId: 'a', containerId: 'c-a', reason: 'outdated' },
-      { kind: 'create', spec: next, specHash: specHash(next) },
+      { kind: 'create', spec: next, specHash: specHash(next), start: true },
     ]);
   });
 
   it('recreates the container when the spec changes under the same generation', () => {
     const old = spec('a');
     const next = spec('a', { memoryBytes: 128 * 1024 * 1024 });
-    expect(planConverge([next], [observedFor(old)], present(next)).map((a) => a.kind)).toEqual(['remove', 'create']);
+    expect(planConverge([next], [observedFor(old)], present(next), NOW).map((a) => a.kind)).toEqual(['remove', 'create']);
   });
 
   it('keeps the up-to-date running duplicate and removes the others', () => {
@@ -80,7 +81,7 @@ describe('planConverge', () => {
     const stale = observedFor(a, { id: 'c-old', generation: 0, startedAtMs: 5_000 });
     const stopped = observedFor(a, { id: 'c-stopped', state: 'exited', startedAtMs: 9_000 });
     const good = observedFor(a, { id: 'c-good', startedAtMs: 2_000 });
-    const actions = planConverge([a], [stale, stopped, good], present(a));
+    const actions = planConverge([a], [stale, stopped, good], present(a), NOW);
     expect(actions).toEqual([
       { kind: 'remove', reservationId: 'a', containerId: 'c-stopped', reason: 'duplicate' },
       { kind: 'remove', reservationId: 'a', containerId: 'c-old', reason: 'duplicate' },
@@ -90,23 +91,23 @@ describe('planConverge', () => {
   it('pulls a missing image once before creating every container that needs it', () => {
     const a = spec('a', { image: 'registry.local/app:2' });
     const b = spec('b', { image: 'registry.local/app:2' });
-    const actions = planConverge([a, b], [], new Set());
+    const actions = planConverge([a, b], [], new Set(), NOW);
     expect(actions).toEqual([
       { kind: 'pull', image: 'registry.local/app:2', reservationIds: ['a', 'b'] },
-      { kind: 'create', spec: a, specHash: specHash(a) },
-      { kind: 'create', spec: b, specHash: specHash(b) },
+      { kind: 'create', spec: a, specHash: specHash(a), start: true },
+      { kind: 'create', spec: b, specHash: specHash(b), start: true },
     ]);
   });
 
   it('does not pull an image that is already present', () => {
     const a = spec('a');
-    expect(planConverge([a], [], present(a)).some((x) => x.kind === 'pull')).toBe(false);
+    expect(planConverge([a], [], present(a), NOW).some((x) => x.kind === 'pull')).toBe(false);
   });
 
   it('starts a current container that was created but never started or was stopped', () => {
     const a = spec('a');
     const b = spec('b');
-    const actions = planConverge([a, b], [observedFor(a, { state: 'created' }), observedFor(b, { state: 'exited' })], present(a, b));
+    const actions = planConverge([a, b], [observedFor(a, { state: 'created' }), observedFor(b, { state: 'exited' })], present(a, b), NOW);
     expect(actions).toEqual([
       { kind: 'start', reservationId: 'a', containerId: 'c-a' },
       { kind: 'start', reservationId: 'b', containerId: 'c-b' },
@@ -115,23 +116,23 @@ describe('planConverge', () => {
 
   it('leaves a restarting container to the engine restart policy', () => {
     const a = spec('a');
-    expect(planConverge([a], [observedFor(a, { state: 'restarting' })], present(a))).toEqual([]);
+    expect(planConverge([a], [observedFor(a, { state: 'restarting' })], present(a), NOW)).toEqual([]);
   });
 
   it('replaces a dead container', () => {
     const a = spec('a');
-    expect(planConverge([a], [observedFor(a, { state: 'dead' })], present(a)).map((x) => x.kind)).toEqual(['remove', 'create']);
+    expect(planConverge([a], [observedFor(a, { state: 'dead' })], present(a), NOW).map((x) => x.kind)).toEqual(['remove', 'create']);
   });
 
   it('waits while a container of the reservation is being removed', () => {
     const a = spec('a');
-    expect(planConverge([a], [observedFor(a, { state: 'removing', generation: 0 })], present(a))).toEqual([]);
+    expect(planConverge([a], [observedFor(a, { state: 'removing', generation: 0 })], present(a), NOW)).toEqual([]);
   });
 
   it('removes unwanted containers before pulling and recreates after pulling', () => {
     const gone = observedFor(spec('gone'));
     const next = spec('a', { generation: 2, image: 'registry.local/app:3' });
-    const actions = planConverge([next], [gone, observedFor(spec('a'))], new Set());
+    const actions = planConverge([next], [gone, observedFor(spec('a'))], new Set(), NOW);
     expect(actions.map((x) => `${x.kind}:${'reason' in x ? x.reason : ''}`)).toEqual([
       'remove:undesired',
       'pull:',
@@ -153,5 +154,19 @@ describe('specHash', () => {
     const b = spec('a', { env: { B: '2', A: '1' }, ports: [...a.ports].reverse() });
     expect(specHash(a)).toBe(specHash(b));
     expect(specHash(a)).not.toBe(specHash(spec('a', { env: { A: '2', B: '2' }, ports: a.ports })));
+  });
+
+  it('creates a container before its window opens without starting it, and starts it once due', () => {
+    const a = { ...spec('a'), startAtMs: NOW + 5000 };
+    expect(planConverge([a], [], present(a), NOW)).toEqual([{ kind: 'create', spec: a, specHash: specHash(a), start: false }]);
+    const prepared = observedFor(a, { state: 'created' });
+    expect(planConverge([a], [prepared], present(a), NOW)).toEqual([]);
+    expect(planConverge([a], [prepared], present(a), NOW + 5000)).toEqual([{ kind: 'start', reservationId: 'a', containerId: prepared.id }]);
+  });
+
+  it('wakes for the earliest future start only', () => {
+    const specs = [{ ...spec('a'), startAtMs: NOW + 9000 }, { ...spec('b'), startAtMs: NOW + 3000 }, { ...spec('c'), startAtMs: NOW - 1 }];
+    expect(nextStart(specs, NOW)).toBe(NOW + 3000);
+    expect(nextStart([spec('d')], NOW)).toBeUndefined();
   });
 });

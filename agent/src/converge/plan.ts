@@ -7,8 +7,8 @@ export type RemoveReason = 'undesired' | 'duplicate' | 'outdated' | 'dead';
 export type Action =
   | { kind: 'remove'; reservationId: string; containerId: string; reason: RemoveReason }
   | { kind: 'pull'; image: string; reservationIds: string[] }
-  /** Creates the container and starts it. */
-  | { kind: 'create'; spec: ContainerSpec; specHash: string }
+  /** Creates the container, and starts it when `start` (else its window has not opened yet). */
+  | { kind: 'create'; spec: ContainerSpec; specHash: string; start: boolean }
   | { kind: 'start'; reservationId: string; containerId: string };
 
 // States in which the engine will not bring the container back by itself.
@@ -24,7 +24,9 @@ export function planConverge(
   desired: ContainerSpec[],
   observed: ObservedContainer[],
   imagesPresent: Set<string>,
+  now: number,
 ): Action[] {
+  const due = (spec: ContainerSpec) => !spec.startAtMs || spec.startAtMs <= now;
   const wanted = new Map(desired.map((s) => [s.reservationId, s]));
   const byReservation = groupByReservation(observed);
   const early: Action[] = [];
@@ -45,14 +47,14 @@ export function planConverge(
     const [keep, ...extra] = rankForKeeping(containers, spec, hash);
     for (const c of extra) early.push(remove(c, 'duplicate'));
     if (!keep) {
-      creates.push({ kind: 'create', spec, specHash: hash });
+      creates.push({ kind: 'create', spec, specHash: hash, start: due(spec) });
     } else if (keep.generation !== spec.generation || keep.specHash !== hash) {
       late.push(remove(keep, 'outdated'));
-      creates.push({ kind: 'create', spec, specHash: hash });
+      creates.push({ kind: 'create', spec, specHash: hash, start: due(spec) });
     } else if (keep.state === 'dead') {
       late.push(remove(keep, 'dead'));
-      creates.push({ kind: 'create', spec, specHash: hash });
-    } else if (STARTABLE.has(keep.state)) {
+      creates.push({ kind: 'create', spec, specHash: hash, start: due(spec) });
+    } else if (STARTABLE.has(keep.state) && due(spec)) {
       starts.push({ kind: 'start', reservationId: spec.reservationId, containerId: keep.id });
     }
   }
@@ -95,4 +97,10 @@ function pulls(creates: Array<Extract<Action, { kind: 'create' }>>, imagesPresen
     needed.set(c.spec.image, [...(needed.get(c.spec.image) ?? []), c.spec.reservationId]);
   }
   return [...needed].map(([image, reservationIds]) => ({ kind: 'pull', image, reservationIds }));
+}
+
+/** The earliest start still in the future, when the loop must wake to start a prepared container. */
+export function nextStart(desired: ContainerSpec[], now: number): number | undefined {
+  const future = desired.map((s) => s.startAtMs ?? 0).filter((t) => t > now);
+  return future.length ? Math.min(...future) : undefined;
 }

@@ -100,7 +100,7 @@ describe('DockerRuntime with the converge loop', () => {
     await loop.setDesired({ version: 1, containers: [spec] });
     const before = await runtime.listManaged();
 
-    expect(planConverge([spec], before, new Set([spec.image]))).toEqual([]);
+    expect(planConverge([spec], before, new Set([spec.image]), Date.now())).toEqual([]);
     await loop.trigger();
     const after = await runtime.listManaged();
     expect(after.map((c) => [c.id, c.startedAtMs])).toEqual(before.map((c) => [c.id, c.startedAtMs]));

@@ -9,6 +9,7 @@ export interface ActiveReservation {
   generation: number;
   cores: number;
   memoryMiB: number;
+  startAt: Date;
   spec: ReservationSpecInput;
   ports: PortAllocation[];
 }
@@ -35,6 +36,7 @@ export function desiredContainers(reservations: ActiveReservation[], images: Map
       env: { ...(image.env ?? {}), ...(r.spec.env ?? {}) },
       profile: r.spec.profile,
       dataPath: image.dataPath ?? '',
+      startAtMs: r.startAt.getTime(),
     });
   }
   return specs.sort((a, b) => a.reservationId.localeCompare(b.reservationId));

@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '@berth/proto';
 import { nextDue, planReservation, type ReservationState } from './reservation-plan.ts';
 
-const base: ReservationState = { id: 'r1', phase: 'Scheduled', generation: 1, startAt: 1000, endAt: 5000, deletedAt: null, startedAt: null, conditions: [] };
+const base: ReservationState = { id: 'r1', phase: 'Scheduled', generation: 1, startAt: 1000, endAt: 5000, deletedAt: null, startedAt: null, conditions: [], prepared: false };
 const running: ContainerStatus = { reservationId: 'r1', generation: 1, containerId: 'c', state: 'running', health: 'none', restartCount: 0, message: '', startedAtMs: 1100, ports: [] };
 
 describe('planReservation', () => {
   it('waits for the window to open, then starts', () => {
-    expect(planReservation(base, {}, 999)).toEqual([]);
-    expect(planReservation(base, {}, 1000)).toEqual([{ type: 'start' }]);
+    expect(planReservation(base, {}, 999, 0)).toEqual([]);
+    expect(planReservation(base, {}, 1000, 0)).toEqual([{ type: 'start' }]);
+  });
+
+  it('prepares the container a lead time before the window opens, once', () => {
+    expect(planReservation(base, {}, 499, 500)).toEqual([]);
+    expect(planReservation(base, {}, 500, 500)).toEqual([{ type: 'prepare' }]);
+    expect(planReservation({ ...base, prepared: true }, {}, 600, 500)).toEqual([]);
+    expect(planReservation({ ...base, prepared: true }, {}, 1000, 500)).toEqual([{ type: 'start' }]);
   });
 
   it('moves to Running when the node reports the container running, recording when it ran', () => {
@@ -47,7 +54,8 @@ describe('planReservation', () => {
   });
 
   it('is due at the start while scheduled and at the end while active', () => {
-    expect(nextDue(base)).toBe(1000);
+    expect(nextDue(base, 300)).toBe(700);
+    expect(nextDue({ ...base, prepared: true }, 300)).toBe(1000);
     expect(nextDue({ ...base, phase: 'Running' })).toBe(5000);
     expect(nextDue({ ...base, phase: 'Deleted' })).toBeUndefined();
   });

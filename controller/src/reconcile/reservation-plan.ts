@@ -19,7 +19,12 @@ export interface ReservationState {
   deletedAt: number | null;
   startedAt: number | null;
   conditions: Condition[];
+  /** Ports are allocated, so the node can prepare the container before the window opens. */
+  prepared: boolean;
 }
+
+/** How long before its window a reservation's container is created (pulled, prepared) on its node. */
+export const DEFAULT_PREPARE_LEAD_MS = 30_000;
 
 export interface Observation {
   /** Latest container status the node reported for this reservation, if any. */
@@ -27,15 +32,19 @@ export interface Observation {
 }
 
 export type ReservationAction =
-  | { type: 'start' } // allocate ports, publish to the node: phase Starting
+  | { type: 'prepare' } // allocate ports: the node creates the container, starts it at startAt
+  | { type: 'start' } // the window opened (ports allocated if not yet): phase Starting
   | { type: 'update'; phase: Phase; conditions: Condition[]; startedAt?: number; event?: { reason: string; message: string; warning?: boolean } }
   | { type: 'end'; phase: 'Expired' | 'Deleted' | 'Failed'; at: number; reason: string; message: string };
 
-export function planReservation(r: ReservationState, observed: Observation, now: number): ReservationAction[] {
+export function planReservation(r: ReservationState, observed: Observation, now: number, leadMs = DEFAULT_PREPARE_LEAD_MS): ReservationAction[] {
   if (isTerminal(r.phase)) return [];
   if (r.deletedAt !== null) return [{ type: 'end', phase: 'Deleted', at: r.deletedAt, reason: 'Deleted', message: 'deleted by request' }];
   if (now >= r.endAt) return [{ type: 'end', phase: 'Expired', at: r.endAt, reason: 'Expired', message: 'reservation window ended' }];
-  if (r.phase === 'Pending' || r.phase === 'Scheduled') return now >= r.startAt ? [{ type: 'start' }] : [];
+  if (r.phase === 'Pending' || r.phase === 'Scheduled') {
+    if (now >= r.startAt) return [{ type: 'start' }];
+    return !r.prepared && now >= r.startAt - leadMs ? [{ type: 'prepare' }] : [];
+  }
   return planRunning(r, observed.container, now);
 }
 
@@ -72,8 +81,8 @@ function failureReason(c: ContainerStatus): string {
 }
 
 /** When this reservation next needs attention without any outside event, or undefined. */
-export function nextDue(r: Pick<ReservationState, 'phase' | 'startAt' | 'endAt'>): number | undefined {
+export function nextDue(r: Pick<ReservationState, 'phase' | 'startAt' | 'endAt' | 'prepared'>, leadMs = DEFAULT_PREPARE_LEAD_MS): number | undefined {
   if (isTerminal(r.phase)) return undefined;
-  if (r.phase === 'Pending' || r.phase === 'Scheduled') return r.startAt;
+  if (r.phase === 'Pending' || r.phase === 'Scheduled') return r.prepared ? r.startAt : r.startAt - leadMs;
   return r.endAt;
 }

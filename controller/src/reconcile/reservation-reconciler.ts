@@ -69,11 +69,12 @@ export class ReservationReconciler {
     const stored = (row.status ?? {}) as StoredReservationStatus;
     const log = this.log.child({ reservation: row.name, id: row.id });
     switch (action.type) {
+      case 'prepare':
+        if (row.nodeId) await this.allocate(row, row.nodeId);
+        return;
       case 'start': {
         if (!row.nodeId) return; // awaiting placement
-        const image = await db.image.findUnique({ where: { name: row.imageName } });
-        const ports = ((image?.spec as ImageSpecInput | undefined)?.ports ?? []);
-        await allocatePorts(db, row.id, row.nodeId, ports, this.deps.portRanges);
+        await this.allocate(row, row.nodeId);
         const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' }, now);
         await db.reservation.update({ where: { id: row.id }, data: { phase: 'Starting', status: { ...stored, conditions, observedGeneration: row.generation } } });
         await recordEvent(db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Starting', message: `window opened; starting on node ${row.node?.name}` });
@@ -110,11 +111,18 @@ export class ReservationReconciler {
     }
   }
 
+  private async allocate(row: Row, nodeId: string): Promise<void> {
+    const image = await this.deps.db.image.findUnique({ where: { name: row.imageName } });
+    const ports = (image?.spec as ImageSpecInput | undefined)?.ports ?? [];
+    await allocatePorts(this.deps.db, row.id, nodeId, ports, this.deps.portRanges);
+  }
+
   /** Pushes each connected node's desired set and syncs the NAT rules from the database. */
   private async publish(): Promise<void> {
     const { db, hub } = this.deps;
     const [active, images, allocations] = await Promise.all([
-      db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] } }, include: { ports: true } }),
+      // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
+      db.reservation.findMany({ where: { OR: [{ phase: { in: ['Starting', 'Running'] } }, { phase: 'Scheduled', ports: { some: {} } }] }, include: { ports: true } }),
       db.image.findMany(),
       db.portAllocation.findMany({ include: { node: true } }),
     ]);
@@ -144,11 +152,13 @@ function toState(row: Row): ReservationState {
     deletedAt: row.deletedAt?.getTime() ?? null,
     startedAt: row.startedAt?.getTime() ?? null,
     conditions: stored.conditions ?? [],
+    prepared: row.ports.length > 0,
   };
 }
 
 function dueAfter(state: ReservationState, actions: ReservationAction[]): number | undefined {
   if (actions.some((a) => a.type === 'end')) return undefined;
   if (actions.some((a) => a.type === 'start')) return state.endAt;
+  if (actions.some((a) => a.type === 'prepare')) return state.startAt;
   return nextDue(state);
 }

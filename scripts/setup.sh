@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Everything Berth needs on a fresh Debian/Ubuntu machine, idempotent: system packages, the Docker
+# engine (started by hand: no systemd here), a reachable PostgreSQL for the store tests, the npm
+# dependencies (which also generate the Prisma clients) and the locally built test images.
+# Run as root (or with sudo). Set BERTH_SKIP_POSTGRES=1 to skip PostgreSQL (only tests need it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+packages=()
+command -v dockerd >/dev/null || packages+=(docker.io)
+command -v iptables >/dev/null || packages+=(iptables)
+dpkg -s busybox-static >/dev/null 2>&1 || packages+=(busybox-static)
+command -v node >/dev/null || packages+=(nodejs npm)
+if [[ ${BERTH_SKIP_POSTGRES:-0} != 1 ]] && ! command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  packages+=(postgresql)
+fi
+if ((${#packages[@]})); then
+  log "installing ${packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+log "starting the Docker engine"
+as_root bash scripts/docker-engine.sh start
+
+if [[ ${BERTH_SKIP_POSTGRES:-0} != 1 ]]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    log "starting PostgreSQL"
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+  fi
+  # The store tests connect as postgres over TCP; a stock cluster wants a password there.
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1 </dev/null; then
+    as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'berth'\"" </dev/null
+    mkdir -p .berth
+    echo 'postgresql://postgres:berth@127.0.0.1:5432/postgres' > .berth/test-pg-url
+    log "PostgreSQL password set for the tests (URL in .berth/test-pg-url)"
+  fi
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+log "building the local test images"
+bash scripts/build-test-images.sh
+log "ready"
