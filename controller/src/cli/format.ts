@@ -91,7 +91,9 @@ function reservationColumns(wide: boolean): Columns {
         shortTime(status.startTime ?? spec.start), shortTime(status.endTime),
       ];
       if (!wide) return row;
-      return [...row, cell(spec.profile), cell(spec.cores), formatMemory(spec.memory), formatCost(status.cost), created(item, now)];
+      // status.resources holds what was granted (image defaults applied); spec only what was asked.
+      const granted = (status.resources ?? {}) as { cores?: number; memory?: string };
+      return [...row, cell(spec.profile), cell(granted.cores ?? spec.cores), formatMemory(granted.memory ?? spec.memory), formatCost(status.cost), created(item, now)];
     },
   };
 }

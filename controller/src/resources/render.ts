@@ -45,6 +45,7 @@ export function renderReservation(row: ReservationRow, ctx: { publicAddress: str
       endpoints: endpointsOf(row.ports ?? [], ctx.publicAddress),
       conditions: stored.conditions ?? [],
       observedGeneration: stored.observedGeneration ?? row.generation,
+      resources: { cores: row.cores, memory: formatMemoryMiB(row.memoryMiB) },
       startTime: row.startAt.toISOString(),
       endTime: row.endAt.toISOString(),
       ...(row.startedAt ? { startedAt: iso(row.startedAt) } : {}),

@@ -22,6 +22,8 @@ export interface ReservationStatus {
   endpoints: Endpoint[];
   conditions: Condition[];
   observedGeneration: number;
+  /** What was granted: the spec's request or the image's defaults. */
+  resources: { cores: number; memory: string };
   startTime: string;
   endTime: string;
   startedAt?: string;
