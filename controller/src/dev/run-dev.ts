@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent } from '@berth/agent';
 import { startController, createLogger } from '../server/index.ts';
-import { authenticate, bootstrapAdmin } from '../auth/index.ts';
+import { reuseOrIssueAdminToken } from '../auth/index.ts';
 import { readClientConfig, writeDevClientConfig } from '../cli/config.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 
@@ -22,24 +22,12 @@ export function defaultDataDir(): string {
   return process.env.BERTH_DATA_DIR ?? path.join(os.homedir(), '.berth');
 }
 
-/** Reuses the admin token of an earlier run when it still works, so old configs stay valid. */
-async function adminToken(db: Db, configPath: string): Promise<string> {
-  const previous = (() => {
-    try {
-      return readClientConfig(configPath)?.token;
-    } catch {
-      return undefined;
-    }
-  })();
-  if (previous) {
-    try {
-      const user = await authenticate(db, `Bearer ${previous}`, Date.now());
-      if (user.role === 'admin') return previous;
-    } catch {
-      // expired or from another database: issue a new one below
-    }
+function previousToken(configPath: string): string | undefined {
+  try {
+    return readClientConfig(configPath)?.token;
+  } catch {
+    return undefined;
   }
-  return (await bootstrapAdmin(db)).token;
 }
 
 export async function startDev(opts: DevOptions = {}) {
@@ -52,7 +40,7 @@ export async function startDev(opts: DevOptions = {}) {
     publicAddress: opts.publicAddress ?? '127.0.0.1',
     log,
   });
-  const token = await adminToken(controller.store.db, path.join(dataDir, 'berth.config'));
+  const token = await reuseOrIssueAdminToken(controller.store.db, previousToken(path.join(dataDir, 'berth.config')));
   const written = writeDevClientConfig(dataDir, { server: controller.url, token, user: 'admin' });
   const agent = await startAgent({
     controller: controller.grpcAddress,

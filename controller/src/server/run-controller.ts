@@ -5,11 +5,14 @@ import path from 'node:path';
 import { isIPv4 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { BerthError } from '../errors/index.ts';
-import { bootstrapAdmin, authenticate } from '../auth/index.ts';
+import { reuseOrIssueAdminToken } from '../auth/index.ts';
 import { readClientConfig, writeClientConfig } from '../cli/config.ts';
 import { startController } from './start-controller.ts';
 import { createLogger } from './logger.ts';
-import type { NatMode } from './config.ts';
+import { resolveAccountsConfig } from './accounts-config.ts';
+import { DEFAULT_CONFIG, type NatMode } from './config.ts';
+import { parseDurationMs } from '../manifests/index.ts';
+import type { Strategy } from '../scheduler/index.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 
 export interface ControllerFlags {
@@ -20,6 +23,9 @@ export interface ControllerFlags {
   publicAddress?: string;
   databaseUrl?: string;
   nat?: string;
+  scheduler?: string;
+  nodeGrace?: string;
+  heartbeatInterval?: string;
   config?: string;
 }
 
@@ -31,7 +37,12 @@ const ENV: Record<keyof Omit<ControllerFlags, 'config'>, string> = {
   publicAddress: 'BERTH_PUBLIC_ADDRESS',
   databaseUrl: 'DATABASE_URL',
   nat: 'BERTH_NAT',
+  scheduler: 'BERTH_SCHEDULER',
+  nodeGrace: 'BERTH_NODE_GRACE',
+  heartbeatInterval: 'BERTH_HEARTBEAT_INTERVAL',
 };
+
+const STRATEGIES: readonly Strategy[] = ['min-ram-ratio', 'binpack', 'spread'];
 
 export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.ProcessEnv = process.env) {
   const file = flags.config ?? env.BERTH_CONTROLLER_CONFIG;
@@ -49,6 +60,18 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
   const nat = String(pick('nat') ?? 'auto');
   if (!['auto', 'iptables', 'userspace'].includes(nat)) throw new BerthError('Invalid', `nat: must be auto, iptables or userspace, got "${nat}"`, 'nat');
   const host = String(pick('host') ?? '0.0.0.0');
+  const strategy = String(pick('scheduler') ?? DEFAULT_CONFIG.strategy) as Strategy;
+  if (!STRATEGIES.includes(strategy)) throw new BerthError('Invalid', `scheduler: must be one of ${STRATEGIES.join(', ')}, got "${strategy}"`, 'scheduler');
+  const duration = (key: 'nodeGrace' | 'heartbeatInterval', fallback: number) => {
+    const v = pick(key);
+    if (v === undefined) return fallback;
+    const ms = parseDurationMs(String(v));
+    if (ms === undefined || ms <= 0) throw new BerthError('Invalid', `${key}: must be a duration such as 3s or 1m, got "${v}"`, key);
+    return ms;
+  };
+  const nodeGraceMs = duration('nodeGrace', DEFAULT_CONFIG.nodeGraceMs);
+  // Several heartbeats fit in one grace period, so one lost beat does not mark a node NotReady.
+  const heartbeatIntervalMs = duration('heartbeatInterval', Math.min(DEFAULT_CONFIG.heartbeatIntervalMs, Math.max(250, Math.floor(nodeGraceMs / 4))));
   return {
     dataDir: path.resolve(String(pick('dataDir') ?? '/var/lib/berth')),
     httpHost: host,
@@ -59,19 +82,19 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
     databaseUrl: pick('databaseUrl') as string | undefined,
     natMode: nat as NatMode,
     natChainPrefix: env.BERTH_NAT_CHAIN_PREFIX ?? 'BERTH',
+    accounts: resolveAccountsConfig(env, fromFile),
   };
 }
 
 /** Keeps the admin client config of an earlier start valid; writes a fresh one otherwise. */
 export async function ensureAdminConfig(db: Db, file: string, server: string): Promise<void> {
-  let token: string | undefined;
+  let previous: string | undefined;
   try {
-    token = readClientConfig(file)?.token;
-    if (token && (await authenticate(db, `Bearer ${token}`, Date.now())).role !== 'admin') token = undefined;
+    previous = readClientConfig(file)?.token;
   } catch {
-    token = undefined;
+    previous = undefined;
   }
-  writeClientConfig(file, { server, token: token ?? (await bootstrapAdmin(db)).token, user: 'admin' });
+  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous), user: 'admin' });
 }
 
 export async function runController(flags: ControllerFlags): Promise<void> {
