@@ -1,0 +1,289 @@
+// Apply-to-connect latency: how long from "I want a container" to the first HTTP answer, for a
+// plain `docker run -p` and for a Berth reservation through its public NAT endpoint. The two are
+// measured alternately in one process so machine load weighs on both equally. It reports; it does
+// not assert. Run with `npm run bench` (BENCH_RUNS, BENCH_WARMUP tune the counts).
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { IptablesNat } from '../../controller/src/nat/index.ts';
+import { freePort, removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/host.ts';
+import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';
+import { waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+const TARGET_RATIO = 1.5;
+const ANSWER = 'berth ok';
+const STEP_TIMEOUT_MS = 30_000;
+const PROBE_INTERVAL_MS = 5;
+const PROBE_TIMEOUT_MS = 3000;
+const MAX_PROBES_IN_FLIGHT = 50;
+const BENCH_LABEL = `berth.bench=${uniqueName('raw')}`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Set on SIGINT/SIGTERM: no new container may be started while cleanup runs.
+let aborting = false;
+
+/**
+ * Starts a connect + GET every PROBE_INTERVAL_MS and resolves at the first good answer. Probes
+ * overlap: docker-proxy accepts connections as soon as the container starts, before the service
+ * inside can be reached, and holds them until its own connect to the container goes through
+ * (which can wait for a SYN retransmit, a whole second). A sequential probe stuck there would
+ * measure that retransmit rather than the moment the service became reachable.
+ */
+async function firstAnswer(address: string): Promise<number> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let inFlight = 0;
+  let answeredAt: number | undefined;
+  const probe = () => {
+    inFlight++;
+    httpGetRaw(address, PROBE_TIMEOUT_MS)
+      .then((body) => { if (body.includes(ANSWER)) answeredAt ??= performance.now(); }, () => undefined)
+      .finally(() => inFlight--);
+  };
+  while (answeredAt === undefined) {
+    if (Date.now() > deadline) throw new Error(`no answer from ${address} within ${STEP_TIMEOUT_MS} ms`);
+    if (inFlight < MAX_PROBES_IN_FLIGHT) probe();
+    await sleep(PROBE_INTERVAL_MS);
+  }
+  return answeredAt;
+}
+
+// ---------------------------------------------------------------- raw docker run
+async function measureRaw(): Promise<number> {
+  const port = await freePort();
+  if (aborting) throw new Error('interrupted');
+  const t0 = performance.now();
+  // The label only lets cleanup find containers orphaned by a crash mid-run.
+  const { stdout } = await run('docker', ['run', '-d', '--label', BENCH_LABEL, '-p', `127.0.0.1:${port}:80`, TEST_IMAGE_REF]);
+  try {
+    return (await firstAnswer(`127.0.0.1:${port}`)) - t0;
+  } finally {
+    await run('docker', ['rm', '-f', '-v', stdout.trim()]).catch(() => undefined);
+  }
+}
+
+async function removeRawContainers(): Promise<void> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=${BENCH_LABEL}`]).catch(() => ({ stdout: '' }));
+  for (const id of stdout.split('\n').filter(Boolean)) await run('docker', ['rm', '-f', '-v', id]).catch(() => undefined);
+}
+
+// ---------------------------------------------------------------- Berth
+interface BerthSample {
+  total: number;
+  /** Wall-clock (epoch ms) marks of this iteration, from the bench and the processes' logs. */
+  marks: Record<string, number>;
+}
+
+class BerthRig {
+  controller?: ControllerProcess;
+  agent?: AgentProcess;
+  readonly node = uniqueName('bench');
+  // Chosen here, not by the harness, so cleanup can find them even if startController never returns.
+  readonly chainPrefix = uniqueName('BB').replace('-', '');
+  private dataDir?: string;
+  private starting?: Promise<unknown>;
+  private seq = 0;
+
+  async start(): Promise<void> {
+    this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
+    // debug: the controller then logs each desired-state push, which the breakdown uses.
+    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env: { BERTH_LOG_LEVEL: 'debug' } });
+    this.starting = starting;
+    const controller = (this.controller = await starting);
+    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node }));
+    await waitFor(async () => {
+      const { body } = await controller.api.get('nodes', this.node);
+      return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+    }, { timeoutMs: STEP_TIMEOUT_MS, what: 'node Ready', failFast: () => (agent.child.exitCode !== null ? `agent exited: ${agent.log}` : undefined) });
+    const applied = await controller.api.apply(webImage());
+    if (applied.status >= 300) throw new Error(`image apply failed: ${JSON.stringify(applied.body)}`);
+  }
+
+  async measure(): Promise<BerthSample> {
+    if (!this.controller || !this.agent) throw new Error('rig not started');
+    if (aborting) throw new Error('interrupted');
+    const { api } = this.controller;
+    const name = `b${++this.seq}-${Math.random().toString(36).slice(2, 6)}`;
+    const logFrom = { ctl: this.controller.output.length, agent: this.agent.output.length };
+    const marks: Record<string, number> = { applySent: Date.now() };
+    const t0 = performance.now();
+    const applied = await api.apply(reservation(name));
+    marks.applyAnswered = Date.now();
+    if (applied.status !== 201) throw new Error(`apply ${name}: ${applied.status} ${JSON.stringify(applied.body)}`);
+    const endpoint = await waitFor(async () => (await api.get('reservations', name)).body?.status?.endpoints?.[0]?.address as string | undefined, {
+      timeoutMs: STEP_TIMEOUT_MS, intervalMs: 10, what: `${name} endpoint`,
+    });
+    marks.endpointSeen = Date.now();
+    const answeredAt = await firstAnswer(endpoint);
+    const total = answeredAt - t0;
+    marks.firstAnswer = marks.applySent + total;
+
+    const uid = applied.body.object.metadata.uid as string;
+    const deleted = await api.delete('reservations', name);
+    if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
+    await waitFor(async () => (await containersOfNode(this.node)).length === 0, { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 25, what: `${name} container removal` });
+    Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
+    return { total, marks };
+  }
+
+  async stop(): Promise<void> {
+    // An interrupt during start-up: let the controller come up (or time out) so it can be stopped.
+    await this.starting?.catch(() => undefined);
+    await this.agent?.stop();
+    await this.controller?.stop();
+    if (this.dataDir && !this.controller) await killProcessesWithArg(this.dataDir);
+    await removeNodeContainers(this.node);
+    await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: this.chainPrefix }).teardown();
+    if (this.dataDir) await removeDir(this.dataDir);
+  }
+}
+
+/** The harness leaves a controller that never became ready running; it is ours by its data dir. */
+async function killProcessesWithArg(arg: string): Promise<void> {
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (Number(pid) !== process.pid && cmdline.split('\0').includes(arg)) process.kill(Number(pid), 'SIGKILL');
+  }
+}
+
+/** First time each step of this reservation's start shows up in the controller and agent logs. */
+function logMarks(ctlChunks: string[], agentChunks: string[], name: string, uid: string): Record<string, number> {
+  const marks: Record<string, number> = {};
+  const first = (key: string, t: number) => { if (marks[key] === undefined) marks[key] = t; };
+  for (const e of jsonLines(ctlChunks)) {
+    if (e.msg === 'reservation starting' && e.reservation === name) first('ctlStarting', e.time);
+    // Pushes before "starting" carry other reservations' sets; the first after it carries ours.
+    if (e.msg === 'desired state pushed' && marks.ctlStarting !== undefined) first('desiredPushed', e.time);
+    if (e.msg === 'nat rules applied' && marks.ctlStarting !== undefined) first('natApplied', e.time);
+    if (e.msg === 'reservation updated' && e.reservation === name && e.phase === 'Running') first('ctlRunning', e.time);
+  }
+  for (const e of jsonLines(agentChunks)) {
+    if (e.msg === 'container created' && e.reservation === uid) first('agentCreated', e.time);
+    if (e.msg === 'container started' && e.reservation === uid) first('agentStarted', e.time);
+  }
+  return marks;
+}
+
+function* jsonLines(chunks: string[]): Generator<Record<string, any>> {
+  for (const line of chunks.join('').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      yield JSON.parse(line);
+    } catch {
+      // a line split across chunks at the slice boundary: not one of ours
+    }
+  }
+}
+
+// ---------------------------------------------------------------- report
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(8);
+
+function summary(label: string, xs: number[]): string {
+  return `${label.padEnd(14)} median ${ms(median(xs))}   min ${ms(Math.min(...xs))}   max ${ms(Math.max(...xs))}`;
+}
+
+// The causal chain of a Berth start; each row is the median time since the previous one.
+const CHAIN: Array<[string, string]> = [
+  ['applySent', 'POST /apply sent'],
+  ['applyAnswered', 'apply answered (admitted, stored)'],
+  ['ctlStarting', 'controller: ports allocated, Starting'],
+  ['desiredPushed', 'controller: desired set pushed to agent'],
+  ['agentCreated', 'agent: container created'],
+  ['agentStarted', 'agent: container started'],
+  ['firstAnswer', 'client: first HTTP answer'],
+];
+// Side branches, shown only against apply sent.
+const SIDE: Array<[string, string]> = [
+  ['natApplied', 'controller: NAT rules applied'],
+  ['endpointSeen', 'client: endpoint seen in GET'],
+  ['ctlRunning', 'controller: report in, Running'],
+];
+
+function breakdown(samples: BerthSample[]): string {
+  const lines = ['Berth breakdown, median ms (+ since previous step, @ since apply sent):'];
+  const row = (label: string, step: string, since: number[]) =>
+    lines.push(`  ${label.padEnd(42)} ${step.padStart(7)}   @${median(since).toFixed(0).padStart(5)}`);
+  let prev = 'applySent';
+  for (const [key, label] of CHAIN.slice(1)) {
+    const have = samples.filter((s) => s.marks[key] !== undefined && s.marks[prev] !== undefined);
+    if (have.length === 0) {
+      lines.push(`  ${label.padEnd(42)}   (not in logs)`);
+      continue;
+    }
+    row(label, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
+    prev = key;
+  }
+  for (const [key, label] of SIDE) {
+    const have = samples.filter((s) => s.marks[key] !== undefined);
+    if (have.length > 0) row(label, '', have.map((s) => s.marks[key] - s.marks.applySent));
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+async function main(): Promise<void> {
+  const rig = new BerthRig();
+  // One cleanup, awaited by whoever gets there first and by everyone after (signal or failure).
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await rig.stop().catch((err) => console.error('cleanup of Berth failed:', err));
+      await removeRawContainers();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      aborting = true;
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  const raw: number[] = [];
+  const berth: BerthSample[] = [];
+  try {
+    await rig.start();
+    for (let i = 0; i < WARMUP; i++) {
+      await measureRaw();
+      await rig.measure();
+    }
+    for (let i = 0; i < RUNS; i++) {
+      raw.push(await measureRaw());
+      berth.push(await rig.measure());
+      const marks = Object.entries(berth[i].marks).filter(([k]) => k !== 'applySent').map(([k, t]) => `${k}@${Math.round(t - berth[i].marks.applySent)}`);
+      console.error(`run ${i + 1}/${RUNS}: raw ${raw[i].toFixed(0)} ms, berth ${berth[i].total.toFixed(0)} ms (${marks.join(' ')})`);
+    }
+  } catch (err) {
+    console.error('bench failed:', err instanceof Error ? err.message : err);
+    if (rig.controller) console.error(`--- controller log (tail)\n${rig.controller.log.slice(-4000)}`);
+    if (rig.agent) console.error(`--- agent log (tail)\n${rig.agent.log.slice(-4000)}`);
+    await cleanup();
+    process.exit(1);
+  }
+  await cleanup();
+
+  const rawMs = median(raw);
+  const berthMs = median(berth.map((s) => s.total));
+  const ratio = berthMs / rawMs;
+  console.log(`apply-to-connect, ${RUNS} runs each (alternating, ${WARMUP} warm-up each)`);
+  console.log(summary('docker run', raw));
+  console.log(summary('Berth', berth.map((s) => s.total)));
+  console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(breakdown(berth));
+  console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)) })}`);
+}
+
+await main();
+// Pooled keep-alive sockets of fetch would otherwise hold the process open for seconds.
+process.exit(0);
