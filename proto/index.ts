@@ -14,6 +14,8 @@ export interface NodeMetrics {
   load5: number;
   load15: number;
   uptimeSeconds: number;
+  /** Whole-host CPU busy since the previous reading, 0-100 (absent from older agents). */
+  cpuPercent?: number;
 }
 export interface Register {
   nodeName: string;
@@ -39,6 +41,48 @@ export interface ContainerStatus {
   message: string;
   startedAtMs: number;
   ports: PortBinding[];
+  /** Engine stats: share of one core (100 = one full core); absent when unknown. */
+  cpuPercent?: number;
+  /** Engine stats: memory in use (page cache excluded); absent when unknown. */
+  memoryBytes?: number;
+  /** The reservation's storage (local volume / remote mount); absent from older agents. */
+  mounts?: MountStatus[];
+}
+export interface MountStatus {
+  profile: string;
+  source: string;
+  target: string;
+  /** ready | failed */
+  state: string;
+  message: string;
+}
+/** The storage node of the remote profile, handed to agents in Registered. */
+export interface StorageNode {
+  host: string;
+  port: number;
+  user: string;
+  basePath: string;
+  /** OpenSSH private key content: a secret, never logged. */
+  privateKey: string;
+}
+export interface Registered {
+  nodeId: string;
+  heartbeatIntervalMs: number;
+  /** null/absent when the controller has no storage node configured. */
+  storage?: StorageNode | null;
+}
+export interface LogsRequest {
+  requestId: string;
+  reservationId: string;
+  follow: boolean;
+  tail: number;
+  cancel?: boolean;
+}
+export interface LogChunk {
+  requestId: string;
+  data: Buffer | Uint8Array;
+  eof: boolean;
+  error: string;
 }
 export interface ContainerReport {
   appliedVersion: number;
@@ -48,7 +92,8 @@ export interface AgentMessage {
   register?: Register;
   heartbeat?: { metrics: NodeMetrics };
   report?: ContainerReport;
-  msg?: 'register' | 'heartbeat' | 'report';
+  logChunk?: LogChunk;
+  msg?: 'register' | 'heartbeat' | 'report' | 'logChunk';
 }
 export interface ContainerSpec {
   reservationId: string;
@@ -69,9 +114,10 @@ export interface DesiredState {
   containers: ContainerSpec[];
 }
 export interface ControllerMessage {
-  registered?: { nodeId: string; heartbeatIntervalMs: number };
+  registered?: Registered;
   desired?: DesiredState;
-  msg?: 'registered' | 'desired';
+  logs?: LogsRequest;
+  msg?: 'registered' | 'desired' | 'logs';
 }
 
 export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ControllerMessage>;

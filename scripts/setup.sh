@@ -13,7 +13,16 @@ packages=()
 command -v dockerd >/dev/null || packages+=(docker.io)
 command -v iptables >/dev/null || packages+=(iptables)
 dpkg -s busybox-static >/dev/null 2>&1 || packages+=(busybox-static)
+# The remote storage profile: sshfs on compute nodes; the tests run their own sshd as storage node.
+command -v sshfs >/dev/null || packages+=(sshfs)
+command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
 command -v node >/dev/null || packages+=(nodejs npm)
+# Multi-node tests: a registry on the management node, curl for the outside client, and
+# systemd-analyze to verify the generated unit files (systemd is not run).
+command -v docker-registry >/dev/null || packages+=(docker-registry)
+command -v curl >/dev/null || packages+=(curl)
+command -v systemd-analyze >/dev/null || packages+=(systemd)
+command -v nsenter >/dev/null || packages+=(util-linux)
 if [[ ${BERTH_SKIP_POSTGRES:-0} != 1 ]] && ! command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   packages+=(postgresql)
 fi

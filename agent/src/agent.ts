@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import type { Register } from '@berth/proto';
@@ -6,6 +7,8 @@ import { connectToController, type BackoffPolicy } from './connection/index.ts';
 import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
+import { HostStorage } from './storage/index.ts';
+import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -18,6 +21,8 @@ export interface StartAgentOptions {
   address: string;
   /** unix:///var/run/docker.sock (default) or tcp://host:port */
   dockerHost?: string;
+  /** Mounts and the storage key live here (default /var/lib/berth-agent/NODE). */
+  stateDir?: string;
   log?: pino.Logger;
   /** Defaults to insecure until TLS lands. */
   credentials?: grpc.ChannelCredentials;
@@ -27,11 +32,21 @@ export interface StartAgentOptions {
   /** Ports for tests and alternative engines; default to Docker and systeminformation. */
   runtime?: ContainerRuntime;
   hostStats?: HostStats;
+  /** Serve /metrics, /healthz and /readyz on this port (0 = any free port); off when undefined. */
+  metricsPort?: number;
+  metricsHost?: string;
+  /** How often container CPU/memory are read from the engine (default 10000). */
+  usageIntervalMs?: number;
+  /** Capacity offered to the scheduler instead of the whole host (keep room for the host itself). */
+  capacityCores?: number;
+  capacityMemoryMiB?: number;
 }
 
 export interface RunningAgent {
   /** Closes the stream and timers; containers keep running so a restarted agent adopts them. */
   stop(): Promise<void>;
+  /** Port of the metrics listener, when one was asked for. */
+  metricsPort?: number;
 }
 
 export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
@@ -42,19 +57,26 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   await runtime.listManaged();
 
   let connection: ReturnType<typeof connectToController> | undefined;
+  // Usage and logs need the engine itself; a fake runtime in unit tests has neither.
+  const docker = runtime instanceof DockerRuntime ? runtime.docker : undefined;
+  const usage = docker ? new ContainerUsageSampler(docker, () => runtime.listManaged(), opts.usageIntervalMs, log) : undefined;
+  // Storage needs the engine's volumes; a fake runtime in unit tests runs ephemeral only.
+  const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir: opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName), log }) : undefined;
   const loop = new ConvergeLoop({
     runtime,
     log,
+    storage: storage ? { host: storage, layout: storage.layout } : undefined,
     resyncIntervalMs: opts.resyncIntervalMs,
-    onReport: (report) => connection?.sendReport(report),
+    onReport: (report) => connection?.sendReport(usage ? withUsage(report, usage.current()) : report),
   });
+  const logStreams = new Map<string, () => void>();
   const register = async (): Promise<Register> => {
     const snap = await hostStats.read();
     return {
       nodeName: opts.nodeName,
       address: opts.address,
-      cores: snap.cores,
-      memoryBytes: snap.memoryTotalBytes,
+      cores: opts.capacityCores ?? snap.cores,
+      memoryBytes: opts.capacityMemoryMiB !== undefined ? opts.capacityMemoryMiB * 1048576 : snap.memoryTotalBytes,
       joinToken: opts.joinToken,
       agentVersion: AGENT_VERSION,
     };
@@ -65,19 +87,49 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),
     // A fresh stream needs the current picture at once, not at the next resync.
-    onRegistered: () => void loop.trigger(),
+    onRegistered: (r) => {
+      // Storage settings first, so the pass this triggers can mount remote data.
+      void (storage?.configure(r.storage) ?? Promise.resolve())
+        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'storage node settings unusable'))
+        .then(() => loop.trigger());
+    },
     onDesired: (desired) => void loop.setDesired(desired),
+    onLogs: (req) => {
+      if (req.cancel) return logStreams.get(req.requestId)?.();
+      const send = (data: Buffer, eof: boolean, error = '') => connection?.sendLogChunk({ requestId: req.requestId, data, eof, error });
+      const container = loop.lastReport?.containers.find((c) => c.reservationId === req.reservationId && c.containerId);
+      if (!docker || !container) return void send(Buffer.alloc(0), true, 'no container for this reservation on the node');
+      logStreams.set(req.requestId, streamContainerLogs(docker, container.containerId, { follow: req.follow, tail: req.tail }, {
+        data: (d) => void send(d, false),
+        end: (error) => { logStreams.delete(req.requestId); send(Buffer.alloc(0), true, error); },
+      }));
+    },
     log,
     backoff: opts.backoff,
   });
   // A crashed or restarted container is reported at once instead of at the next resync.
   const stopEvents = runtime.watchEvents(() => void loop.trigger());
   loop.start();
+  usage?.start();
+  let metrics: MetricsServer | undefined;
+  if (opts.metricsPort !== undefined) {
+    metrics = await startMetricsServer({
+      nodeName: opts.nodeName,
+      host: () => hostStats.read(),
+      report: () => (loop.lastReport && usage ? withUsage(loop.lastReport, usage.current()) : loop.lastReport),
+      connected: () => connection?.isRegistered() ?? false,
+    }, opts.metricsHost ?? '127.0.0.1', opts.metricsPort);
+    log.info({ port: metrics.port }, 'metrics listener started');
+  }
   log.info({ controller: opts.controller, address: opts.address, version: AGENT_VERSION }, 'agent started');
 
   return {
+    metricsPort: metrics?.port,
     async stop() {
       stopEvents();
+      for (const cancel of [...logStreams.values()]) cancel();
+      await metrics?.close();
+      await usage?.stop();
       await connection?.close();
       await loop.stop();
       log.info({}, 'agent stopped');

@@ -52,3 +52,24 @@ describe('parseCliOptions', () => {
     expect(error?.message).not.toContain('\n');
   });
 });
+
+describe('parseCliOptions with a config file', () => {
+  it('reads settings from --config or BERTH_AGENT_CONFIG, with env and flags winning', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/berth-agent-cfg-`);
+    try {
+      const file = `${dir}/agent.yaml`;
+      writeFileSync(file, 'controller: ctl.example:7071\njoinToken: file-token\nnode-name: file-node\naddress: 10.0.0.12\ndocker-host: unix:///run/d.sock\n');
+      expect(parseCliOptions(['--config', file], {})).toEqual({ controller: 'ctl.example:7071', joinToken: 'file-token', nodeName: 'file-node', address: '10.0.0.12', dockerHost: 'unix:///run/d.sock' });
+      const viaEnv = parseCliOptions(['--node-name', 'flag-node'], { BERTH_AGENT_CONFIG: file, BERTH_JOIN_TOKEN: 'env-token' });
+      expect(viaEnv).toMatchObject({ nodeName: 'flag-node', joinToken: 'env-token', controller: 'ctl.example:7071' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names an unreadable config file', () => {
+    expect(() => parseCliOptions(['--config', '/nonexistent/berth-agent.yaml'], {})).toThrow(/cannot read --config \/nonexistent/);
+  });
+});

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
 
@@ -8,12 +10,42 @@ export interface CliOptions {
   nodeName: string;
   address: string;
   dockerHost?: string;
+  /** Where the agent keeps mounts and the storage key (default /var/lib/berth-agent/NODE). */
+  stateDir?: string;
+  capacityCores?: number;
+  capacityMemoryMiB?: number;
+  /** Port of the /metrics, /healthz, /readyz listener; undefined = off. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export const USAGE =
-  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL]';
+  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--config FILE]';
 
-/** Flags win over environment variables; throws an Error with a one-line message on bad input. */
+/** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
+const FILE_KEYS: Record<string, string> = {
+  controller: 'controller', 'join-token': 'joinToken', 'node-name': 'nodeName', address: 'address', 'docker-host': 'dockerHost',
+  'state-dir': 'stateDir', 'metrics-port': 'metricsPort', 'metrics-host': 'metricsHost',
+  'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB',
+};
+
+function readConfigFile(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8')) ?? {};
+  } catch (err) {
+    throw new Error(`cannot read --config ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`bad --config ${file}: expected a YAML mapping`);
+  const out: Record<string, string> = {};
+  for (const [flag, camel] of Object.entries(FILE_KEYS)) {
+    const v = (parsed as Record<string, unknown>)[flag] ?? (parsed as Record<string, unknown>)[camel];
+    if (v !== undefined && v !== null) out[flag] = String(v);
+  }
+  return out;
+}
+
+/** Flags win over environment variables, which win over the config file; throws a one-line Error on bad input. */
 export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -27,6 +59,12 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
         'node-name': { type: 'string' },
         address: { type: 'string' },
         'docker-host': { type: 'string' },
+        config: { type: 'string' },
+        'capacity-cores': { type: 'string' },
+        'capacity-memory-mib': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -34,13 +72,16 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     throw new Error((err as Error).message.split('\n')[0]);
   }
   if (values.help) throw new Error(USAGE);
+  const configFile = (values.config as string | undefined) ?? env.BERTH_AGENT_CONFIG;
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  // Flags win over environment variables, which win over the config file.
   const pick = (flag: string, envName: string): string | undefined => {
-    const v = (values[flag] as string | undefined) ?? env[envName];
+    const v = (values[flag] as string | undefined) ?? env[envName] ?? fromFile[flag];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const need = (flag: string, envName: string): string => {
     const v = pick(flag, envName);
-    if (v === undefined) throw new Error(`missing --${flag} (or ${envName})`);
+    if (v === undefined) throw new Error(`missing --${flag} (or ${envName}) - also settable as ${flag} in --config`);
     return v;
   };
   const controller = need('controller', 'BERTH_CONTROLLER');
@@ -62,5 +103,23 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       throw new Error(`bad --docker-host: ${(err as Error).message}`);
     }
   }
-  return { controller, joinToken, nodeName, address, dockerHost };
+  const metricsPortText = pick('metrics-port', 'BERTH_METRICS_PORT');
+  let metricsPort: number | undefined;
+  if (metricsPortText !== undefined) {
+    metricsPort = Number(metricsPortText);
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new Error(`bad --metrics-port ${JSON.stringify(metricsPortText)}: expected a port number`);
+  }
+  const metricsHost = pick('metrics-host', 'BERTH_METRICS_HOST');
+  if (metricsHost !== undefined && isIP(metricsHost) === 0) throw new Error(`bad --metrics-host ${JSON.stringify(metricsHost)}: expected an IP address`);
+  const capacity = (flag: string, envName: string): number | undefined => {
+    const text = pick(flag, envName);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`bad --${flag} ${JSON.stringify(text)}: expected a positive integer`);
+    return n;
+  };
+  const capacityCores = capacity('capacity-cores', 'BERTH_CAPACITY_CORES');
+  const capacityMemoryMiB = capacity('capacity-memory-mib', 'BERTH_CAPACITY_MEMORY_MIB');
+  const stateDir = pick('state-dir', 'BERTH_STATE_DIR');
+  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}) };
 }

@@ -2,7 +2,21 @@ import pino from 'pino';
 import { startAgent } from './agent.ts';
 import { parseCliOptions } from './cli-options.ts';
 
+/** `berth-agent install ...`: writes the systemd unit and env file, then exits. */
+async function install(argv: string[]): Promise<void> {
+  const { installAgent } = await import('./install/index.ts');
+  try {
+    const { unitFile, envFile } = await installAgent(argv, process.env);
+    process.stdout.write(`wrote ${unitFile} and ${envFile}\nnext: systemctl daemon-reload && systemctl enable --now berth-agent\n`);
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`berth-agent install: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'install') return install(process.argv.slice(3));
   let options;
   try {
     options = parseCliOptions(process.argv.slice(2), process.env);
@@ -10,7 +24,7 @@ async function main(): Promise<void> {
     process.stderr.write(`berth-agent: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const log = pino({ name: 'berth-agent', redact: ['joinToken', '*.joinToken', 'register.joinToken'] });
+  const log = pino({ name: 'berth-agent', redact: ['joinToken', '*.joinToken', 'register.joinToken', 'privateKey', '*.privateKey', 'storage.privateKey'] });
   let agent;
   try {
     agent = await startAgent({ ...options, log });

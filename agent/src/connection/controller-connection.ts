@@ -7,14 +7,19 @@ import {
   type ContainerReport,
   type ControllerMessage,
   type DesiredState,
+  type LogChunk,
+  type LogsRequest,
   type NodeMetrics,
   type Register,
+  type StorageNode,
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 
 export interface Registered {
   nodeId: string;
   heartbeatIntervalMs: number;
+  /** The remote profile's storage node (with its key); absent when the controller has none. */
+  storage?: StorageNode | null;
 }
 
 export interface ConnectOptions {
@@ -27,6 +32,8 @@ export interface ConnectOptions {
   metrics: () => Promise<NodeMetrics>;
   onRegistered?: (r: Registered) => void;
   onDesired: (d: DesiredState) => void;
+  /** Container logs asked for by the controller; answer with sendLogChunk. */
+  onLogs?: (r: LogsRequest) => void;
   log?: pino.Logger;
   backoff?: BackoffPolicy;
   /** Used when the controller does not say. */
@@ -37,6 +44,8 @@ export interface ControllerConnection {
   /** Sends a report if the stream is registered; returns whether it was sent. */
   sendReport(report: ContainerReport): boolean;
   isRegistered(): boolean;
+  /** Sends one chunk of a logs answer if the stream is registered; returns whether it was sent. */
+  sendLogChunk(chunk: LogChunk): boolean;
   /** Ends the stream and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -85,6 +94,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       opts.onRegistered?.(r);
     } else if (msg.desired) {
       opts.onDesired(msg.desired);
+    } else if (msg.logs) {
+      opts.onLogs?.(msg.logs);
     }
   };
 
@@ -113,7 +124,12 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     const s = (client as unknown as { Connect(): AgentStream }).Connect();
     stream = s;
     s.on('data', (msg: ControllerMessage) => onMessage(s, msg));
-    s.on('error', (err: grpc.ServiceError) => lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`));
+    s.on('error', (err: grpc.ServiceError) => {
+      // A wrong join token will not fix itself, but the operator may fix the controller side:
+      // say so loudly and keep retrying with backoff.
+      if (err.code === grpc.status.UNAUTHENTICATED) log?.error({ controller: opts.controller, why: err.details || err.message }, 'controller refused this agent: check the join token');
+      lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
+    });
     s.on('end', () => lost(s, 'stream ended'));
     s.write({ register: hello } satisfies AgentMessage);
   };
@@ -132,6 +148,11 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       return true;
     },
     isRegistered: () => registered,
+    sendLogChunk(logChunk) {
+      if (!stream || !registered) return false;
+      stream.write({ logChunk } satisfies AgentMessage);
+      return true;
+    },
     async close() {
       closed = true;
       if (reconnect) clearTimeout(reconnect);

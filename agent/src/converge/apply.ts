@@ -1,5 +1,6 @@
 import type pino from 'pino';
-import type { ContainerRuntime } from '../runtime/container-runtime.ts';
+import type { ContainerSpec } from '@berth/proto';
+import type { ContainerRuntime, CreateRequest } from '../runtime/container-runtime.ts';
 import type { Action } from './plan.ts';
 import { PullBackoff } from './pull-backoff.ts';
 
@@ -10,6 +11,8 @@ export interface ApplyContext {
   runtime: ContainerRuntime;
   log?: pino.Logger;
   pullBackoff?: PullBackoff;
+  /** The volumes and binds of a spec's container (storage profiles); none when absent. */
+  mountsFor?: (spec: ContainerSpec) => CreateRequest['mounts'];
 }
 
 /**
@@ -40,7 +43,7 @@ export async function applyActions(actions: Action[], ctx: ApplyContext): Promis
         if (failures.has(reservation) || failedImages.has(action.spec.image)) break;
         let id = '';
         await attempt(failures, reservation, 'create failed', async () => {
-          id = await ctx.runtime.create({ spec: action.spec, specHash: action.specHash });
+          id = await ctx.runtime.create({ spec: action.spec, specHash: action.specHash, mounts: ctx.mountsFor?.(action.spec) });
         });
         if (id && action.start) await attempt(failures, reservation, 'start failed', () => ctx.runtime.start(id));
         if (id && !failures.has(reservation)) ctx.log?.info({ reservation, container: id, started: action.start }, action.start ? 'container started' : 'container prepared');

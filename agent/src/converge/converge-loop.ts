@@ -5,6 +5,17 @@ import { applyActions, type Failures } from './apply.ts';
 import { nextStart, planConverge } from './plan.ts';
 import { PullBackoff } from './pull-backoff.ts';
 import { buildReport } from './report.ts';
+import {
+  applyStorage,
+  containerMounts,
+  mountStatuses,
+  planStorageRelease,
+  planStorageSetup,
+  storageNotReady,
+  type StorageHost,
+  type StorageLayout,
+  type StorageObservation,
+} from '../storage/index.ts';
 
 export interface ConvergeLoopOptions {
   runtime: ContainerRuntime;
@@ -12,7 +23,11 @@ export interface ConvergeLoopOptions {
   log?: pino.Logger;
   /** Re-observe (and re-converge, once a desired state is known) this often. */
   resyncIntervalMs?: number;
+  /** Volumes and mounts of the local / remote profiles; without it those specs never start. */
+  storage?: { host: StorageHost; layout: StorageLayout };
 }
+
+const NO_STORAGE: StorageObservation = { volumes: [], mounts: [] };
 
 /**
  * Level-triggered, serialised convergence: at most one pass runs at a time, and any number of
@@ -29,6 +44,7 @@ export class ConvergeLoop {
   private readonly log?: pino.Logger;
   lastReport: ContainerReport | undefined;
   private lastObserved: ObservedContainer[] = [];
+  private storageBlocked: ReadonlySet<string> = new Set();
 
   constructor(private readonly opts: ConvergeLoopOptions) {
     this.log = opts.log?.child({ component: 'converge' });
@@ -80,21 +96,48 @@ export class ConvergeLoop {
     const desired = this.desired;
     let observed = await runtime.listManaged();
     let failures: Failures = new Map();
+    let storage = await this.observeStorage();
     if (desired) {
+      // Storage first: a container is created or started only once its storage is in place.
+      const storageFailures = await this.applyStoragePlan(planStorageSetup(desired.containers, storage, this.layout()));
+      if (storageFailures) storage = await this.observeStorage();
+      const blocked = this.opts.storage ? storageNotReady(desired.containers, storage, this.layout()) : new Set<string>();
       const images = await this.presentImages(desired);
       const now = Date.now();
-      const actions = planConverge(desired.containers, observed, images, now);
+      this.storageBlocked = blocked;
+      const actions = planConverge(desired.containers, observed, images, now, blocked);
       this.armStart(nextStart(desired.containers, now), now);
       if (actions.length > 0) {
         this.log?.debug({ version: desired.version, actions: actions.map((a) => a.kind) }, 'applying converge plan');
-        failures = await applyActions(actions, { runtime, log: this.log, pullBackoff: this.pullBackoff });
+        failures = await applyActions(actions, { runtime, log: this.log, pullBackoff: this.pullBackoff, mountsFor: (s) => containerMounts(s, this.layout()) });
         observed = await runtime.listManaged();
       }
+      // Released only after their containers are gone, so nothing is pulled from under one.
+      const releaseFailures = await this.applyStoragePlan(planStorageRelease(desired.containers, storage, observed, this.layout()));
+      if (releaseFailures) storage = await this.observeStorage();
+      for (const [id, message] of [...(storageFailures ?? []), ...(releaseFailures ?? [])]) if (!failures.has(id)) failures.set(id, message);
     }
     this.lastObserved = observed;
-    const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures);
+    const mounts = this.opts.storage
+      ? mountStatuses(desired?.containers ?? [], storage, failures, this.layout(), (id) => this.opts.storage!.host.remoteSource(id))
+      : new Map();
+    const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures, mounts);
     this.lastReport = report;
     this.opts.onReport(report);
+  }
+
+  private layout(): StorageLayout {
+    return this.opts.storage?.layout ?? { nodeName: this.opts.runtime.nodeName, mountRoot: '' };
+  }
+
+  private async observeStorage(): Promise<StorageObservation> {
+    return this.opts.storage ? this.opts.storage.host.observe() : NO_STORAGE;
+  }
+
+  /** Returns the failures, or undefined when there was nothing to do. */
+  private async applyStoragePlan(actions: ReturnType<typeof planStorageSetup>): Promise<Failures | undefined> {
+    if (!this.opts.storage || actions.length === 0) return undefined;
+    return applyStorage(actions, this.opts.storage.host, this.log);
   }
 
   /** Prepared containers start on this node's clock at their window's start, not on a message. */
@@ -114,7 +157,7 @@ export class ConvergeLoop {
     const due = new Set((this.desired?.containers ?? []).filter((s) => s.startAtMs && s.startAtMs <= now).map((s) => s.reservationId));
     await Promise.all(
       this.lastObserved
-        .filter((c) => due.has(c.reservationId) && c.state === 'created')
+        .filter((c) => due.has(c.reservationId) && c.state === 'created' && !this.storageBlocked.has(c.reservationId))
         .map((c) => this.opts.runtime.start(c.id).catch((err) => this.log?.warn({ reservation: c.reservationId, err: String(err) }, 'prepared start failed'))),
     );
     await this.trigger();

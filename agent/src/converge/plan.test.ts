@@ -114,6 +114,13 @@ describe('planConverge', () => {
     ]);
   });
 
+  it('neither creates nor starts a reservation whose storage is not in place', () => {
+    const a = spec('a');
+    const b = spec('b');
+    const blocked = new Set(['a', 'b']);
+    expect(planConverge([a, b], [observedFor(b, { state: 'created' })], present(a, b), NOW, blocked)).toEqual([]);
+  });
+
   it('leaves a restarting container to the engine restart policy', () => {
     const a = spec('a');
     expect(planConverge([a], [observedFor(a, { state: 'restarting' })], present(a), NOW)).toEqual([]);

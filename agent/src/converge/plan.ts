@@ -25,6 +25,8 @@ export function planConverge(
   observed: ObservedContainer[],
   imagesPresent: Set<string>,
   now: number,
+  /** Reservations whose storage is not in place: nothing of theirs is created or started. */
+  storageBlocked: ReadonlySet<string> = new Set(),
 ): Action[] {
   const due = (spec: ContainerSpec) => !spec.startAtMs || spec.startAtMs <= now;
   const wanted = new Map(desired.map((s) => [s.reservationId, s]));
@@ -44,6 +46,8 @@ export function planConverge(
     const containers = byReservation.get(spec.reservationId) ?? [];
     // A container being removed holds its name; wait for it to go before creating another.
     if (containers.some((c) => c.state === 'removing')) continue;
+    // Without its storage a container would write its data to the wrong place.
+    if (storageBlocked.has(spec.reservationId)) continue;
     const [keep, ...extra] = rankForKeeping(containers, spec, hash);
     for (const c of extra) early.push(remove(c, 'duplicate'));
     if (!keep) {

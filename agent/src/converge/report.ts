@@ -1,4 +1,4 @@
-import type { ContainerReport, ContainerSpec, ContainerStatus } from '@berth/proto';
+import type { ContainerReport, ContainerSpec, ContainerStatus, MountStatus } from '@berth/proto';
 import type { ObservedContainer } from '../runtime/container-runtime.ts';
 import type { Failures } from './apply.ts';
 
@@ -11,6 +11,8 @@ export function buildReport(
   desired: ContainerSpec[],
   observed: ObservedContainer[],
   failures: Failures,
+  /** reservationId -> its storage status (local / remote profiles). */
+  mounts: ReadonlyMap<string, MountStatus[]> = new Map(),
 ): ContainerReport {
   const containers: ContainerStatus[] = observed.map((c) => ({
     reservationId: c.reservationId,
@@ -22,6 +24,7 @@ export function buildReport(
     message: failures.get(c.reservationId) ?? c.message,
     startedAtMs: c.startedAtMs,
     ports: c.ports,
+    ...(mounts.has(c.reservationId) ? { mounts: mounts.get(c.reservationId) } : {}),
   }));
   const present = new Set(observed.map((c) => c.reservationId));
   for (const spec of desired) {
@@ -37,6 +40,7 @@ export function buildReport(
       message,
       startedAtMs: 0,
       ports: [],
+      ...(mounts.has(spec.reservationId) ? { mounts: mounts.get(spec.reservationId) } : {}),
     });
   }
   containers.sort((a, b) => (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0));

@@ -17,5 +17,6 @@ export function toNodeMetrics(s: HostSnapshot): NodeMetrics {
     load5: s.load5,
     load15: s.load15,
     uptimeSeconds: s.uptimeSeconds,
+    cpuPercent: s.cpuPercent ?? 0,
   };
 }

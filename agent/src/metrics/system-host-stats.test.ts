@@ -12,8 +12,10 @@ describe('SystemHostStats', () => {
     expect(s.memoryFreeBytes).toBeLessThanOrEqual(s.memoryTotalBytes);
     expect(s.load1).toBeGreaterThanOrEqual(0);
     expect(s.uptimeSeconds).toBeGreaterThan(0);
+    expect(s.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(s.cpuPercent).toBeLessThanOrEqual(100);
     expect(Object.keys(toNodeMetrics(s)).sort()).toEqual(
-      ['load1', 'load15', 'load5', 'memoryFreeBytes', 'memoryTotalBytes', 'uptimeSeconds'],
+      ['cpuPercent', 'load1', 'load15', 'load5', 'memoryFreeBytes', 'memoryTotalBytes', 'uptimeSeconds'],
     );
   });
 });

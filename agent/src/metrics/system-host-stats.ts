@@ -5,6 +5,7 @@ import type { HostSnapshot, HostStats } from './host-stats.ts';
 export class SystemHostStats implements HostStats {
   // si.cpu() takes a few hundred ms and the core count cannot change while we run.
   private cores: Promise<number> | undefined;
+  private lastCpu = cpuTimes();
 
   async read(): Promise<HostSnapshot> {
     this.cores ??= si.cpu().then(
@@ -13,6 +14,10 @@ export class SystemHostStats implements HostStats {
     );
     const [cores, mem] = await Promise.all([this.cores, si.mem()]);
     const [load1, load5, load15] = os.loadavg();
+    const cpu = cpuTimes();
+    const total = cpu.total - this.lastCpu.total;
+    const cpuPercent = total > 0 ? Math.round((1000 * (cpu.busy - this.lastCpu.busy)) / total) / 10 : 0;
+    this.lastCpu = cpu;
     return {
       cores,
       memoryTotalBytes: mem.total,
@@ -23,6 +28,19 @@ export class SystemHostStats implements HostStats {
       load15,
       // si.time() spends ~100 ms on timezone lookups we do not need; the uptime is the same.
       uptimeSeconds: os.uptime(),
+      cpuPercent,
     };
   }
+}
+
+/** Busy and total CPU time over all cores since boot; the difference of two readings is the usage. */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    const all = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
 }

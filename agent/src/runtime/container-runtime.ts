@@ -32,6 +32,8 @@ export interface ObservedContainer {
 export interface CreateRequest {
   spec: ContainerSpec;
   specHash: string;
+  /** Volumes and bind mounts (local / remote storage profiles). */
+  mounts?: Array<{ type: 'volume' | 'bind'; source: string; target: string }>;
 }
 
 export interface RuntimeEvent {

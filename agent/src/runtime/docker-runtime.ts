@@ -94,7 +94,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.log?.info({ image: ref }, 'image pulled');
   }
 
-  async create({ spec, specHash }: CreateRequest): Promise<string> {
+  async create({ spec, specHash, mounts }: CreateRequest): Promise<string> {
     const exposed: Record<string, object> = {};
     const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
     const portNames: Record<string, string> = {};
@@ -122,6 +122,7 @@ export class DockerRuntime implements ContainerRuntime {
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
           NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
           PortBindings: bindings,
+          Mounts: mounts?.length ? mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })) : undefined,
           RestartPolicy:
             this.restartPolicy === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: 0 } : { Name: 'unless-stopped' },
         },

@@ -1,0 +1,2 @@
+export * from './render-unit.ts';
+export * from './install.ts';

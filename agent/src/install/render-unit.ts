@@ -1,0 +1,58 @@
+// Pure rendering of the agent's systemd unit and environment file from its settings.
+import type { CliOptions } from '../cli-options.ts';
+
+export interface UnitPaths {
+  /** Absolute argv of the agent (e.g. node and bin/berth-agent.mjs). */
+  execStart: string[];
+  envFile: string;
+}
+
+const ENV_NAMES: Array<[keyof CliOptions, string]> = [
+  ['controller', 'BERTH_CONTROLLER'],
+  ['joinToken', 'BERTH_JOIN_TOKEN'],
+  ['nodeName', 'BERTH_NODE_NAME'],
+  ['address', 'BERTH_ADDRESS'],
+  ['dockerHost', 'DOCKER_HOST'],
+  ['stateDir', 'BERTH_STATE_DIR'],
+  ['metricsPort', 'BERTH_METRICS_PORT'],
+  ['metricsHost', 'BERTH_METRICS_HOST'],
+  ['capacityCores', 'BERTH_CAPACITY_CORES'],
+  ['capacityMemoryMiB', 'BERTH_CAPACITY_MEMORY_MIB'],
+];
+
+// systemd's quoting: double quotes, with backslash escapes for \ and ".
+const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export function renderEnvFile(opts: CliOptions): string {
+  const lines = ['# Written by `berth-agent install`; read by berth-agent.service (EnvironmentFile).'];
+  for (const [key, name] of ENV_NAMES) {
+    const v = opts[key];
+    if (v !== undefined) lines.push(`${name}=${quote(String(v))}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderAgentUnit(paths: UnitPaths): string {
+  return [
+    '# Written by `berth-agent install`. Settings live in the EnvironmentFile.',
+    '[Unit]',
+    'Description=Berth agent',
+    'Wants=network-online.target docker.service',
+    'After=network-online.target docker.service',
+    '',
+    '[Service]',
+    'Type=simple',
+    `EnvironmentFile=${paths.envFile}`,
+    `ExecStart=${paths.execStart.map((a) => (/[\s"\\]/.test(a) ? quote(a) : a)).join(' ')}`,
+    'Restart=on-failure',
+    'RestartSec=2s',
+    'User=root',
+    'LimitNOFILE=65536',
+    'KillSignal=SIGTERM',
+    'TimeoutStopSec=30s',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}

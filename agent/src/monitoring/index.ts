@@ -1,0 +1,3 @@
+export * from './container-usage.ts';
+export * from './container-logs.ts';
+export * from './metrics-server.ts';

@@ -1,0 +1,109 @@
+// The node's real storage: Docker volumes through the engine, sshfs mounts under the state dir,
+// and the storage node's key written there with mode 0600.
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import type pino from 'pino';
+import type { StorageNode } from '@berth/proto';
+import { DockerVolumes } from './docker-volumes.ts';
+import { readMounts } from './proc-mounts.ts';
+import { remoteDir, sshCommand, sshfsArgs, type SshTarget } from './ssh-args.ts';
+import type { StorageHost, StorageLayout, StorageObservation } from './storage-types.ts';
+
+const run = promisify(execFile);
+const COMMAND_TIMEOUT_MS = 20_000;
+
+export interface HostStorageOptions {
+  docker: Docker;
+  nodeName: string;
+  /** The agent's state dir; mounts live in STATE/mounts, the key in STATE/storage. */
+  stateDir: string;
+  log?: pino.Logger;
+}
+
+export class HostStorage implements StorageHost {
+  readonly layout: StorageLayout;
+  private readonly volumes: DockerVolumes;
+  private readonly log?: pino.Logger;
+  private target: SshTarget | undefined;
+
+  constructor(private readonly opts: HostStorageOptions) {
+    this.layout = { nodeName: opts.nodeName, mountRoot: path.join(opts.stateDir, 'mounts') };
+    this.volumes = new DockerVolumes(opts.docker, opts.nodeName);
+    this.log = opts.log?.child({ component: 'storage' });
+  }
+
+  /** Takes the storage node the controller handed over; null forgets it. The key never hits the log. */
+  async configure(node: StorageNode | null | undefined): Promise<void> {
+    if (!node?.host || !node.privateKey) {
+      this.target = undefined;
+      return;
+    }
+    const dir = path.join(this.opts.stateDir, 'storage');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const keyFile = path.join(dir, 'id_storage');
+    const tmp = `${keyFile}.${process.pid}.tmp`;
+    const key = node.privateKey.endsWith('\n') ? node.privateKey : `${node.privateKey}\n`;
+    await writeFile(tmp, key, { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, keyFile);
+    this.target = { host: node.host, port: node.port, user: node.user, basePath: node.basePath, keyFile, knownHostsFile: path.join(dir, 'known_hosts') };
+    this.log?.info({ host: node.host, port: node.port, user: node.user, basePath: node.basePath }, 'storage node configured');
+  }
+
+  async observe(): Promise<StorageObservation> {
+    const [volumes, mounts] = await Promise.all([this.volumes.list(), readMounts(this.layout.mountRoot)]);
+    return { volumes, mounts };
+  }
+
+  createVolume(name: string, reservationId: string): Promise<void> {
+    return this.volumes.create(name, reservationId);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.volumes.remove(name);
+  }
+
+  remoteSource(reservationId: string): string {
+    return this.target ? `${this.target.host}:${remoteDir(this.target, reservationId)}` : '';
+  }
+
+  async mountRemote(reservationId: string, mountPoint: string): Promise<void> {
+    const t = this.target;
+    if (!t) throw new Error('no storage node configured on the controller (berth controller --storage-host ...)');
+    await mkdir(mountPoint, { recursive: true, mode: 0o700 });
+    try {
+      await this.exec('ssh', sshCommand(t, ['mkdir', '-p', '--', remoteDir(t, reservationId)]));
+      await this.exec('sshfs', sshfsArgs(t, reservationId, mountPoint));
+    } catch (err) {
+      // Leave no empty mount point behind that an engine could mistake for the data.
+      await rmdir(mountPoint).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async unmount(mountPoint: string): Promise<void> {
+    try {
+      await this.exec('fusermount', ['-u', '-z', '--', mountPoint]);
+    } catch (err) {
+      const mounted = (await readMounts(this.layout.mountRoot)).some((m) => m.mountPoint === mountPoint);
+      if (mounted) await this.exec('umount', ['-l', '--', mountPoint]).catch(() => { throw err; });
+    }
+    // rmdir, never a recursive delete: if the unmount did not happen, the data must survive.
+    await rmdir(mountPoint).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  private async exec(cmd: string, args: string[]): Promise<void> {
+    try {
+      await run(cmd, args, { timeout: COMMAND_TIMEOUT_MS });
+    } catch (err) {
+      const e = err as { stderr?: string; message?: string; killed?: boolean };
+      const detail = (e.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? e.message ?? String(err);
+      throw new Error(`${cmd}: ${e.killed ? 'timed out' : detail}`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// Pure storage decisions: which volumes and mounts must exist before containers are created, and
+// which may go once no container of their reservation is left. Converged input plans nothing.
+import path from 'node:path';
+import type { ContainerSpec, MountStatus } from '@berth/proto';
+import type { ObservedContainer } from '../runtime/container-runtime.ts';
+import type { ContainerMount, StorageAction, StorageLayout, StorageObservation } from './storage-types.ts';
+
+export const STORAGE_PROFILES = ['local', 'remote'] as const;
+
+export function needsStorage(spec: ContainerSpec): boolean {
+  return spec.profile === 'local' || spec.profile === 'remote';
+}
+
+export function volumeName(layout: StorageLayout, reservationId: string): string {
+  return `berth-${layout.nodeName}-${reservationId}`;
+}
+
+export function mountPointOf(layout: StorageLayout, reservationId: string): string {
+  return path.join(layout.mountRoot, reservationId);
+}
+
+/** Storage to create before any container of these specs is created or started. */
+export function planStorageSetup(desired: ContainerSpec[], observed: StorageObservation, layout: StorageLayout): StorageAction[] {
+  const volumes = new Set(observed.volumes.map((v) => v.name));
+  const mounts = new Set(observed.mounts.map((m) => m.mountPoint));
+  const actions: StorageAction[] = [];
+  for (const spec of desired) {
+    if (!needsStorage(spec)) continue;
+    const reservationId = spec.reservationId;
+    if (!spec.dataPath) {
+      actions.push({ kind: 'reject', reservationId, message: `profile ${spec.profile} needs the image's dataPath, and the image declares none` });
+    } else if (spec.profile === 'local' && !volumes.has(volumeName(layout, reservationId))) {
+      actions.push({ kind: 'create-volume', reservationId, volume: volumeName(layout, reservationId) });
+    } else if (spec.profile === 'remote' && !mounts.has(mountPointOf(layout, reservationId))) {
+      actions.push({ kind: 'mount-remote', reservationId, mountPoint: mountPointOf(layout, reservationId) });
+    }
+  }
+  return actions;
+}
+
+/**
+ * Storage whose reservation is no longer desired here with that profile and has no container
+ * left on the node (a container still holding it is removed first, in an earlier step).
+ */
+export function planStorageRelease(
+  desired: ContainerSpec[],
+  observed: StorageObservation,
+  containers: ObservedContainer[],
+  layout: StorageLayout,
+): StorageAction[] {
+  const held = new Set(containers.map((c) => c.reservationId));
+  const wants = (reservationId: string, profile: string) =>
+    desired.some((s) => s.reservationId === reservationId && s.profile === profile);
+  const actions: StorageAction[] = [];
+  for (const v of observed.volumes) {
+    if (!wants(v.reservationId, 'local') && !held.has(v.reservationId)) actions.push({ kind: 'remove-volume', reservationId: v.reservationId, volume: v.name });
+  }
+  for (const m of observed.mounts) {
+    if (!wants(m.reservationId, 'remote') && !held.has(m.reservationId)) actions.push({ kind: 'unmount', reservationId: m.reservationId, mountPoint: m.mountPoint });
+  }
+  return actions;
+}
+
+/** Reservations whose storage is not in place: their containers must not be created or started. */
+export function storageNotReady(desired: ContainerSpec[], observed: StorageObservation, layout: StorageLayout): Set<string> {
+  return new Set(planStorageSetup(desired, observed, layout).map((a) => a.reservationId));
+}
+
+/** What the engine mounts into the reservation's container; empty for the ephemeral profile. */
+export function containerMounts(spec: ContainerSpec, layout: StorageLayout): ContainerMount[] {
+  if (!spec.dataPath) return [];
+  if (spec.profile === 'local') return [{ type: 'volume', source: volumeName(layout, spec.reservationId), target: spec.dataPath }];
+  if (spec.profile === 'remote') return [{ type: 'bind', source: mountPointOf(layout, spec.reservationId), target: spec.dataPath }];
+  return [];
+}
+
+/** The per-reservation storage status for the report; failures carry the last error. */
+export function mountStatuses(
+  desired: ContainerSpec[],
+  observed: StorageObservation,
+  failures: ReadonlyMap<string, string>,
+  layout: StorageLayout,
+  remoteSource: (reservationId: string) => string,
+): Map<string, MountStatus[]> {
+  const notReady = storageNotReady(desired, observed, layout);
+  const statuses = new Map<string, MountStatus[]>();
+  for (const spec of desired) {
+    if (!needsStorage(spec)) continue;
+    const id = spec.reservationId;
+    const source = spec.profile === 'local' ? volumeName(layout, id) : remoteSource(id);
+    const ready = !notReady.has(id);
+    statuses.set(id, [{
+      profile: spec.profile,
+      source,
+      target: spec.dataPath,
+      state: ready ? 'ready' : 'failed',
+      message: ready ? '' : (failures.get(id) ?? 'storage is not in place yet'),
+    }]);
+  }
+  return statuses;
+}

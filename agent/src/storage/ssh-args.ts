@@ -1,0 +1,41 @@
+// Argument arrays for ssh and sshfs towards the storage node. Never a shell string locally; the
+// one remote command (mkdir) gets only validated path characters, since sshd hands it to a shell.
+import type { StorageNode } from '@berth/proto';
+
+export interface SshTarget extends Omit<StorageNode, 'privateKey'> {
+  keyFile: string;
+  knownHostsFile: string;
+}
+
+const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+/** The reservation's directory on the storage node; throws on anything that is not a plain path. */
+export function remoteDir(target: Pick<SshTarget, 'basePath'>, reservationId: string): string {
+  if (!SAFE_PATH.test(target.basePath) || target.basePath.includes('..')) throw new Error(`unsafe storage base path ${JSON.stringify(target.basePath)}`);
+  if (!SAFE_ID.test(reservationId)) throw new Error(`unsafe reservation id ${JSON.stringify(reservationId)}`);
+  return `${target.basePath.replace(/\/+$/, '')}/${reservationId}`;
+}
+
+function sshOptions(t: SshTarget): string[] {
+  return [
+    'BatchMode=yes',
+    'IdentitiesOnly=yes',
+    `IdentityFile=${t.keyFile}`,
+    // Trust on first use, pinned per agent state dir.
+    'StrictHostKeyChecking=accept-new',
+    `UserKnownHostsFile=${t.knownHostsFile}`,
+    'ConnectTimeout=5',
+    'ServerAliveInterval=5',
+    'ServerAliveCountMax=3',
+  ];
+}
+
+export function sshCommand(t: SshTarget, remote: string[]): string[] {
+  return [...sshOptions(t).flatMap((o) => ['-o', o]), '-p', String(t.port || 22), '-l', t.user, '--', t.host, ...remote];
+}
+
+export function sshfsArgs(t: SshTarget, reservationId: string, mountPoint: string): string[] {
+  const opts = [...sshOptions(t), `port=${t.port || 22}`, 'reconnect', 'allow_other'];
+  return [`${t.user}@${t.host}:${remoteDir(t, reservationId)}`, mountPoint, '-o', opts.join(',')];
+}
