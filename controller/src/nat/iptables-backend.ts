@@ -35,6 +35,9 @@ export class IptablesNat implements NatBackend {
   // What the kernel holds after this process's last successful apply; unset at start, so a
   // restarted controller always rebuilds its rules on its first sync.
   private lastApplied: string | undefined;
+  // Hooks from the built-in chains are checked on this process's first apply only: they never
+  // change with the endpoint set, and checking them costs five iptables runs per sync.
+  private jumpsEnsured = false;
 
   constructor(opts: IptablesNatOptions) {
     this.prefix = opts.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
@@ -55,6 +58,7 @@ export class IptablesNat implements NatBackend {
   teardown(): Promise<void> {
     return this.queue.run(async () => {
       this.lastApplied = undefined;
+      this.jumpsEnsured = false;
       for (const jump of this.jumps) await this.removeJump(jump);
       await this.deleteChains('nat', [this.chains.dnat, this.chains.postrouting]);
       await this.deleteChains('filter', [this.chains.forward, this.chains.input]);
@@ -76,7 +80,10 @@ export class IptablesNat implements NatBackend {
     await this.enableForwarding();
     await this.enableRouteLocalnet(endpoints);
     await runCommand('iptables-restore', [...WAIT, '--noflush'], text);
-    for (const jump of this.jumps) await this.ensureJumpOnce(jump);
+    if (!this.jumpsEnsured) {
+      for (const jump of this.jumps) await this.ensureJumpOnce(jump);
+      this.jumpsEnsured = true;
+    }
     this.lastApplied = text;
     this.log.info({ endpoints: endpoints.length }, 'nat rules applied');
   }
