@@ -23,4 +23,17 @@ describe('billing', () => {
     expect(billedHours(base, 999 * MIN)).toBe(10);
     expect(billedHours(base, 90 * MIN)).toBe(2);
   });
+
+  it('bills a reservation deleted early only up to its deletion', () => {
+    expect(billedHours({ ...base, endedAt: 150 * MIN }, 999 * MIN)).toBe(3);
+    expect(costCents({ ...base, cores: 2, endedAt: 150 * MIN }, 999 * MIN)).toBe(3 * 2 * 50);
+  });
+
+  it('bills nothing when deleted before the container first ran', () => {
+    expect(billedHours({ ...base, startedAt: null, endedAt: 5 * MIN }, 999 * MIN)).toBe(0);
+  });
+
+  it('uses the image rate when one is given', () => {
+    expect(costCents({ ...base, cores: 2, rateCentsPerCoreHour: 120, endedAt: 59 * MIN }, 999 * MIN)).toBe(240);
+  });
 });

@@ -17,6 +17,8 @@ export interface BerthClient {
   list<T = ApiObject>(plural: Plural, query?: Record<string, string>): Promise<ApiList<T>>;
   get(plural: Plural, name: string): Promise<ApiObject>;
   delete(plural: Plural, name: string): Promise<ApiObject>;
+  /** Any other route, path relative to the server (e.g. `api/v1/bill?month=2026-01`). */
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
 /** The server could not be reached at all; callers stop rather than repeat it per object. */
@@ -69,6 +71,7 @@ export function createClient(opts: BerthClientOptions): BerthClient {
     },
     get: (plural, name) => request<ApiObject>('GET', item(plural, name)),
     delete: (plural, name) => request<ApiObject>('DELETE', item(plural, name)),
+    request: <T>(method: string, path: string, body?: unknown) => request<T>(method, path, body),
   };
 }
 

@@ -10,6 +10,11 @@ import { registerDelete } from './commands/delete.ts';
 import { registerDescribe } from './commands/describe.ts';
 import { registerGet } from './commands/get.ts';
 import { registerVersion } from './commands/version.ts';
+import { registerNodeOps } from './commands/node-ops.ts';
+import { registerAuth } from './commands/auth.ts';
+import { registerBill } from './commands/bill.ts';
+import { registerExtend } from './commands/extend.ts';
+import { registerAdmin } from './commands/admin.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
 
@@ -32,6 +37,11 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerDescribe(program, deps);
   registerDelete(program, deps);
   registerVersion(program, deps);
+  registerNodeOps(program, deps);
+  registerAuth(program, deps);
+  registerBill(program, deps);
+  registerExtend(program, deps);
+  registerAdmin(program, deps);
   registerDevHook(program);
   registerControllerHook(program);
   return program;
@@ -62,6 +72,14 @@ function registerControllerHook(program: Command): void {
     .option('--public-address <addr>', 'public address customers connect to (env BERTH_PUBLIC_ADDRESS)')
     .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
     .option('--nat <mode>', 'auto | iptables | userspace (env BERTH_NAT)')
+    .option('--scheduler <strategy>', 'min-ram-ratio | binpack | spread (env BERTH_SCHEDULER)')
+    .option('--node-grace <duration>', 'NotReady after this long without a heartbeat (env BERTH_NODE_GRACE, default 20s)')
+    .option('--heartbeat-interval <duration>', 'agent heartbeat interval (env BERTH_HEARTBEAT_INTERVAL)')
+    .option('--storage-host <host>', 'storage node of the remote profile, reached over ssh/sftp (env BERTH_STORAGE_HOST)')
+    .option('--storage-port <n>', 'ssh port of the storage node (env BERTH_STORAGE_PORT, default 22)')
+    .option('--storage-user <user>', 'ssh user on the storage node (env BERTH_STORAGE_USER, default root)')
+    .option('--storage-path <dir>', 'base directory on the storage node (env BERTH_STORAGE_PATH)')
+    .option('--storage-key <file>', 'ssh private key for the storage node, handed to agents (env BERTH_STORAGE_KEY)')
     .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const { runController } = await import('../server/run-controller.ts');

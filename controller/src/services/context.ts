@@ -5,6 +5,7 @@ import type { Clock } from '../server/clock.ts';
 import type { Mutex } from '../server/mutex.ts';
 import type { ControllerConfig } from '../server/config.ts';
 import { BerthError } from '../errors/index.ts';
+import type { Monitoring } from '../monitoring/monitoring.ts';
 
 export interface ServiceContext {
   db: Db;
@@ -16,6 +17,8 @@ export interface ServiceContext {
   kick(): void;
   /** Runs a reservation pass now and waits for it (delete answers after the effect). */
   settle(): Promise<void>;
+  /** Change bus, logs and agent observations (absent in bare API tests). */
+  monitoring?: Monitoring;
 }
 
 export interface ApplyResult {

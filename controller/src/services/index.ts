@@ -4,3 +4,8 @@ export * from './images.ts';
 export * from './reservations.ts';
 export * from './nodes.ts';
 export * from './events.ts';
+export * from './rates.ts';
+export * from './quotas.ts';
+export * from './billing.ts';
+export * from './extend.ts';
+export * from './node-ops.ts';

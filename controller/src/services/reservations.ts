@@ -7,6 +7,8 @@ import { setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ApplyResult, ServiceContext } from './context.ts';
 import { sameJson } from './context.ts';
 import { admit } from './admission.ts';
+import { loadRates, type RateTable } from './rates.ts';
+import { enforceQuota } from './quotas.ts';
 
 type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
 const include = { node: true, ports: true, owner: true } as const;
@@ -49,6 +51,7 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
     const existing = await ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
     if (existing) return update(ctx, existing, m);
     const { r } = await resolve(ctx, m.spec);
+    await enforceQuota(ctx, user, r);
     const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB }, ctx.config.strategy);
     const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
     const row = await ctx.db.reservation.create({
@@ -63,7 +66,7 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
     return { action: 'created' as const, row };
   });
   ctx.kick();
-  return { action: result.action, object: render(ctx, result.row) };
+  return { action: result.action, object: await renderReservationRow(ctx, result.row) };
 }
 
 async function update(ctx: ServiceContext, existing: ReservationRow, m: ReservationManifest) {
@@ -78,6 +81,7 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     }
   }
   const { r } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
+  await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
   const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
   const row = await ctx.db.reservation.update({
     where: { id: existing.id },
@@ -93,8 +97,9 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
   return { action: 'configured' as const, row };
 }
 
-function render(ctx: ServiceContext, row: ReservationRow) {
-  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now() });
+export async function renderReservationRow(ctx: ServiceContext, row: ReservationRow, rates?: RateTable) {
+  const rateOf = rates ?? (await loadRates(ctx.db, [row.imageName]));
+  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now(), rateCents: rateOf(row.imageName) });
 }
 
 const visibleTo = (user: User) => (user.role === 'admin' ? {} : { ownerId: user.id });
@@ -109,12 +114,13 @@ async function findByName(ctx: ServiceContext, user: User, name: string): Promis
 }
 
 export async function getReservation(ctx: ServiceContext, user: User, name: string) {
-  return render(ctx, await findByName(ctx, user, name));
+  return renderReservationRow(ctx, await findByName(ctx, user, name));
 }
 
 export async function listReservations(ctx: ServiceContext, user: User) {
   const rows = await ctx.db.reservation.findMany({ where: { ...visibleTo(user), deletedAt: null }, include, orderBy: [{ startAt: 'asc' }, { name: 'asc' }] });
-  return rows.map((r) => render(ctx, r));
+  const rates = await loadRates(ctx.db, rows.map((r) => r.imageName));
+  return Promise.all(rows.map((r) => renderReservationRow(ctx, r, rates)));
 }
 
 export async function deleteReservation(ctx: ServiceContext, user: User, name: string) {
@@ -125,5 +131,5 @@ export async function deleteReservation(ctx: ServiceContext, user: User, name: s
     await ctx.settle(); // the reconciler ends it: ports, NAT rule and container go now
   }
   const after = await ctx.db.reservation.findUniqueOrThrow({ where: { id: row.id }, include });
-  return render(ctx, after);
+  return renderReservationRow(ctx, after);
 }

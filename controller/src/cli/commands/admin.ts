@@ -1,0 +1,83 @@
+// `berth admin ...`. create-user runs ON the management node and opens the store directly (the
+// API never creates admins); the others are ordinary admin API calls.
+import type { Command } from 'commander';
+import { BerthError } from '../../errors/index.ts';
+import type { CliDeps } from '../deps.ts';
+import { renderTable } from '../table.ts';
+import { clientFor } from './context.ts';
+
+interface CreateUserFlags {
+  admin?: boolean;
+  email?: string;
+  passwordStdin?: boolean;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+interface UserView {
+  username: string;
+  role: string;
+  email?: string;
+  quota: Record<string, unknown>;
+}
+
+async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): Promise<void> {
+  // Loaded only here: the everyday client never pulls in the store.
+  const { openStore } = await import('../../store/index.ts');
+  const { createUserOnManagementNode, issueToken } = await import('../../auth/index.ts');
+  const password = flags.passwordStdin ? (await deps.readStdin()).replace(/\r?\n$/, '') : undefined;
+  const dataDir = flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth';
+  const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
+  try {
+    const user = await createUserOnManagementNode(store.db, { username: name, email: flags.email, password, admin: !!flags.admin });
+    deps.stdout(`user/${user.username} created (${user.role})\n`);
+    // Without a password the account could never log in: hand out a token once instead.
+    if (password === undefined) deps.stdout(`token: ${await issueToken(store.db, user.id, 'create-user')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+function quotaBody(flags: { maxCores?: string; maxDuration?: string; maxAdvance?: string }) {
+  const clear = (v: string | undefined) => (v === 'default' ? null : v);
+  const body: Record<string, unknown> = {};
+  if (flags.maxCores !== undefined) body.maxCores = flags.maxCores === 'default' ? null : Number(flags.maxCores);
+  if (flags.maxDuration !== undefined) body.maxDuration = clear(flags.maxDuration);
+  if (flags.maxAdvance !== undefined) body.maxAdvance = clear(flags.maxAdvance);
+  if (Object.keys(body).length === 0) throw new BerthError('Invalid', 'set-quota needs at least one of --max-cores, --max-duration, --max-advance');
+  return body;
+}
+
+const quotaText = (q: Record<string, unknown>) => Object.entries(q).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '<none>';
+
+export function registerAdmin(program: Command, deps: CliDeps): void {
+  const admin = program.command('admin').description('administration (admins only)');
+
+  admin.command('create-user')
+    .description('create a user on the management node (the only way to create an admin)')
+    .argument('<name>', 'user name')
+    .option('--admin', 'give the user the admin role')
+    .option('--email <address>', 'email address')
+    .option('--password-stdin', 'read a password from stdin (else a token is printed once)')
+    .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
+    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
+
+  admin.command('set-quota')
+    .description('set a user\'s quota override ("default" removes a field\'s override)')
+    .argument('<user>', 'user name')
+    .option('--max-cores <n>', 'concurrent cores')
+    .option('--max-duration <duration>', 'longest reservation, e.g. 24h')
+    .option('--max-advance <duration>', 'how far ahead a reservation may start, e.g. 30d')
+    .action(async (user: string, flags: { maxCores?: string; maxDuration?: string; maxAdvance?: string }, cmd: Command) => {
+      const result = await clientFor(cmd, deps).request<UserView>('PUT', `api/v1/users/${encodeURIComponent(user)}/quota`, quotaBody(flags));
+      deps.stdout(`user/${result.username} quota: ${quotaText(result.quota)}\n`);
+    });
+
+  admin.command('users')
+    .description('list users with their roles and effective quotas')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const list = await clientFor(cmd, deps).request<{ items: UserView[] }>('GET', 'api/v1/users');
+      deps.stdout(renderTable(['NAME', 'ROLE', 'EMAIL', 'QUOTA'], list.items.map((u) => [u.username, u.role, u.email ?? '', quotaText(u.quota)])));
+    });
+}

@@ -1,0 +1,62 @@
+// Quota decisions (pure): what a customer may hold, given what they already hold.
+import { formatDurationMs } from '../manifests/index.ts';
+import type { Quota } from './types.ts';
+import { QUOTA_KEYS } from './types.ts';
+
+export interface Interval {
+  start: number;
+  end: number;
+  cores: number;
+}
+
+export interface QuotaRequest extends Interval {
+  now: number;
+}
+
+export interface QuotaViolation {
+  quota: keyof Quota;
+  message: string;
+}
+
+/** The user's own override wins per field over the configured defaults; null clears a default. */
+export function effectiveQuota(defaults: Quota, override: unknown): Quota {
+  const out: Quota = { ...defaults };
+  const o = (override && typeof override === 'object' ? override : {}) as Record<string, unknown>;
+  for (const key of QUOTA_KEYS) {
+    if (o[key] === null) delete out[key];
+    else if (typeof o[key] === 'number') out[key] = o[key] as number;
+  }
+  return out;
+}
+
+/** Highest sum of cores committed at any instant of [start, end) by the given intervals. */
+export function peakCores(intervals: Interval[], start: number, end: number): number {
+  const inside = intervals.filter((i) => i.start < end && i.end > start);
+  // The peak of a step function is reached at some interval start (or the window start).
+  const instants = [start, ...inside.map((i) => i.start).filter((t) => t > start)];
+  let peak = 0;
+  for (const t of instants) {
+    const sum = inside.filter((i) => i.start <= t && i.end > t).reduce((s, i) => s + i.cores, 0);
+    peak = Math.max(peak, sum);
+  }
+  return peak;
+}
+
+/** The first quota the request breaks, or undefined. `held` excludes the request itself. */
+export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): QuotaViolation | undefined {
+  const duration = req.end - req.start;
+  if (quota.maxDurationMs !== undefined && duration > quota.maxDurationMs) {
+    return { quota: 'maxDurationMs', message: `quota maxDuration exceeded: a reservation may last at most ${formatDurationMs(quota.maxDurationMs)}, this one lasts ${formatDurationMs(duration)}` };
+  }
+  const advance = req.start - req.now;
+  if (quota.maxAdvanceMs !== undefined && advance > quota.maxAdvanceMs) {
+    return { quota: 'maxAdvanceMs', message: `quota maxAdvance exceeded: a reservation may start at most ${formatDurationMs(quota.maxAdvanceMs)} ahead, this one starts ${formatDurationMs(advance)} ahead` };
+  }
+  if (quota.maxCores !== undefined) {
+    const total = peakCores(held, req.start, req.end) + req.cores;
+    if (total > quota.maxCores) {
+      return { quota: 'maxCores', message: `quota maxCores exceeded: at most ${quota.maxCores} concurrent cores, this window would hold ${total}` };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,41 @@
+// Admin operations on nodes: cordon (no new placements), uncordon, and drain (cordon, then move
+// the node's reservations, started or not, to other nodes where they fit).
+import type { User } from '../store/generated/postgresql/client.ts';
+import { BerthError } from '../errors/index.ts';
+import { evacuateNode, type EvacuationResult } from '../reconcile/index.ts';
+import { recordEvent } from '../events/index.ts';
+import { requireAdmin, type ServiceContext } from './context.ts';
+import { getNode } from './nodes.ts';
+
+async function setCordoned(ctx: ServiceContext, user: User, name: string, cordoned: boolean) {
+  requireAdmin(user, 'nodes');
+  const node = await ctx.db.node.findUnique({ where: { name } });
+  if (!node) throw new BerthError('NotFound', `node "${name}" not found`);
+  if (node.cordoned !== cordoned) {
+    await ctx.db.node.update({ where: { id: node.id }, data: { cordoned } });
+    await recordEvent(ctx.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: cordoned ? 'Cordoned' : 'Uncordoned', message: `${cordoned ? 'cordoned' : 'uncordoned'} by ${user.username}` });
+    ctx.log.info({ node: name, cordoned, by: user.username }, 'node schedulability changed');
+  }
+  return node;
+}
+
+export async function cordonNode(ctx: ServiceContext, user: User, name: string) {
+  await ctx.admission.run(() => setCordoned(ctx, user, name, true));
+  return getNode(ctx, name);
+}
+
+export async function uncordonNode(ctx: ServiceContext, user: User, name: string) {
+  await ctx.admission.run(() => setCordoned(ctx, user, name, false));
+  ctx.kick();
+  return getNode(ctx, name);
+}
+
+export async function drainNode(ctx: ServiceContext, user: User, name: string): Promise<{ node: unknown; drain: EvacuationResult }> {
+  const drain = await ctx.admission.run(async () => {
+    const node = await setCordoned(ctx, user, name, true);
+    const deps = { db: ctx.db, log: ctx.log, strategy: ctx.config.strategy, portRanges: ctx.config.portRanges };
+    return evacuateNode(deps, node, 'was drained', ctx.clock.now(), { failUnplaceable: false });
+  });
+  await ctx.settle(); // containers start on their new nodes and NAT follows before we answer
+  return { node: await getNode(ctx, name), drain };
+}

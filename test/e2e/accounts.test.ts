@@ -1,0 +1,155 @@
+// Accounts through a real controller process and its database: signup, login, throttling,
+// token expiry, logout, the CLI's config file, and admin creation on the management node only.
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.ts';
+import { runCli } from '../support/cli.ts';
+import { removeDir, startController, type ControllerProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
+
+let controller: ControllerProcess;
+let cliDir: string;
+const anon = () => new ApiClient(controller.url, '');
+const secrets: string[] = [];
+
+const pw = (username: string) => `Pw-${Buffer.from(username).toString('hex')}`;
+
+async function signup(username: string, password = pw(username)) {
+  const res = await anon().request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password });
+  if (res.status === 201) secrets.push(password, res.body.token);
+  return res;
+}
+
+const login = (username: string, password: string) => anon().request('POST', '/api/v1/auth/login', { username, password });
+
+beforeAll(async () => {
+  controller = await startController({
+    nat: 'userspace',
+    env: { BERTH_TOKEN_TTL: '3s', BERTH_LOGIN_MAX_FAILURES: '3', BERTH_LOGIN_LOCKOUT: '1h', BERTH_LOG_LEVEL: 'debug' },
+  });
+  cliDir = await mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  if (controller) await removeDir(controller.dataDir);
+  if (cliDir) await removeDir(cliDir);
+});
+
+describe('accounts', () => {
+  it('signs up a customer, refuses a duplicate username, and logs in', async () => {
+    const res = await signup('alice');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ token: expect.stringMatching(/^berth_/), user: { username: 'alice', role: 'customer', email: 'alice@example.com' } });
+    expect(JSON.stringify(res.body)).not.toContain(pw('alice'));
+
+    const dup = await signup('alice', 'other-Secret-2');
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toMatchObject({ code: 'Conflict', field: 'username' });
+
+    const ok = await login('alice', pw('alice'));
+    expect(ok.status).toBe(200);
+    secrets.push(ok.body.token);
+    const me = await new ApiClient(controller.url, ok.body.token).request('GET', '/api/v1/auth/whoami');
+    expect(me.body).toMatchObject({ username: 'alice', role: 'customer' });
+    expect(me.body).not.toHaveProperty('passwordHash');
+  });
+
+  it('refuses weak passwords, bad usernames and any attempt to sign up as admin', async () => {
+    expect((await signup('weak', 'short')).body.error).toMatchObject({ code: 'Invalid', field: 'password' });
+    expect((await signup('Bad Name')).body.error).toMatchObject({ code: 'Invalid', field: 'username' });
+    const admin = await anon().request('POST', '/api/v1/auth/signup', { username: 'mallory', email: 'm@example.com', password: 'pw-Secret-123', role: 'admin' });
+    expect(admin.status).toBe(400);
+    expect((await login('mallory', 'pw-Secret-123')).status).toBe(401);
+  });
+
+  it('answers a wrong password with 401 and locks the user out after repeated failures', async () => {
+    await signup('bob');
+    const wrong = await login('bob', 'not-the-Password1');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.message).toBe('wrong username or password');
+    await login('bob', 'not-the-Password2');
+    await login('bob', 'not-the-Password3');
+    const locked = await anon().request('POST', '/api/v1/auth/login', { username: 'bob', password: pw('bob') });
+    expect(locked.status).toBe(429);
+    expect(locked.body.error.code).toBe('TooManyRequests');
+    expect(locked.body.error.message).toMatch(/try again in \d+ s/);
+    // Other users are not affected by bob's lockout.
+    expect((await login('alice', pw('alice'))).status).toBe(200);
+  });
+
+  it('expires tokens after the configured TTL and revokes them on logout', async () => {
+    const { body } = await login('alice', pw('alice'));
+    const client = new ApiClient(controller.url, body.token);
+    expect((await client.request('GET', '/api/v1/auth/whoami')).status).toBe(200);
+    expect(Date.parse(body.expiresAt) - Date.now()).toBeLessThanOrEqual(3000);
+    await waitFor(async () => (await client.request('GET', '/api/v1/auth/whoami')).status === 401, { timeoutMs: 10_000, what: 'token expiry' });
+
+    const fresh = new ApiClient(controller.url, (await login('alice', pw('alice'))).body.token);
+    expect((await fresh.request('POST', '/api/v1/auth/logout')).status).toBe(200);
+    const after = await fresh.request('GET', '/api/v1/reservations');
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('Unauthenticated');
+  });
+
+  it('stores only hashes: tokens and passwords never appear in the log or the database file', async () => {
+    const log = controller.log;
+    const db = (await readFile(path.join(controller.dataDir, 'berth.db'))).toString('latin1');
+    for (const s of secrets) {
+      expect(log).not.toContain(s);
+      expect(db).not.toContain(s);
+    }
+  });
+});
+
+describe('the berth CLI', () => {
+  // Its own controller with the default token lifetime: each CLI run takes seconds here.
+  let ctl: ControllerProcess;
+  beforeAll(async () => {
+    ctl = await startController({ nat: 'userspace' });
+  });
+  afterAll(async () => {
+    await ctl?.stop();
+    if (ctl) await removeDir(ctl.dataDir);
+  });
+  const cli = (args: string[], stdin?: string) => runCli(args, { env: { BERTH_CONFIG: path.join(cliDir, 'config'), BERTH_SERVER: ctl.url }, stdin });
+  const login = (username: string, password: string) => new ApiClient(ctl.url, '').request('POST', '/api/v1/auth/login', { username, password });
+
+  it('signs up, saves the token with mode 0600, and whoami/logout use it', async () => {
+    const up = await cli(['signup', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], `${pw('carol')}\n`);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/carol \(customer\)/);
+    const file = path.join(cliDir, 'config');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readFile(file, 'utf8')).toMatch(/token: berth_/);
+
+    expect((await cli(['whoami'])).stdout).toMatch(/^carol \(customer\) <carol@example.com>/);
+    const out = await cli(['logout']);
+    expect(out.code).toBe(0);
+    expect(await readFile(file, 'utf8')).not.toMatch(/token/);
+    const gone = await cli(['whoami']);
+    expect(gone.code).toBe(3);
+
+    const again = await cli(['login', '--username', 'carol', '--password-stdin'], `${pw('carol')}\n`);
+    expect(again.code).toBe(0);
+    expect((await cli(['whoami'])).stdout).toMatch(/^carol/);
+    const wrong = await cli(['login', '--username', 'carol', '--password-stdin'], 'carol-Wrong-1\n');
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('wrong username or password');
+  });
+
+  it('creates an admin only on the management node, through the store', async () => {
+    const created = await runCli(['admin', 'create-user', 'boss', '--admin', '--email', 'boss@example.com', '--password-stdin', '--data-dir', ctl.dataDir], { stdin: `${pw('boss')}\n` });
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toContain('user/boss created (admin)');
+    const res = await login('boss', pw('boss'));
+    expect(res.body.user).toMatchObject({ username: 'boss', role: 'admin' });
+    const users = await new ApiClient(ctl.url, res.body.token).request('GET', '/api/v1/users');
+    expect(users.body.items.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'boss', 'carol']));
+    const dup = await runCli(['admin', 'create-user', 'boss', '--data-dir', ctl.dataDir]);
+    expect(dup.code).toBe(5);
+  });
+});
