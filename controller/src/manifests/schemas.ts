@@ -72,7 +72,7 @@ export const reservationSpecSchema = z.strictObject({
 });
 export type ReservationSpecInput = z.infer<typeof reservationSpecSchema>;
 
-export const manifestEnvelopeSchema = z.object({
+export const manifestEnvelopeSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION, { message: `must be ${API_VERSION}` }),
   kind: z.enum(KINDS, { message: `must be one of ${KINDS.join(', ')}` }),
   metadata: metadataSchema,

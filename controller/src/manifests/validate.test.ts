@@ -50,6 +50,12 @@ describe('validateManifest', () => {
     expect(err.field).toBe('spec.replicas');
   });
 
+  it('rejects an unknown top-level field by name', () => {
+    const err = errorOf({ ...reservation, replicas: 3 });
+    expect(err.message).toBe('unknown field "replicas"');
+    expect(err.field).toBe('replicas');
+  });
+
   it('rejects names that are not DNS-1123 labels', () => {
     for (const name of ['Demo', 'demo_1', '-demo', 'a'.repeat(64), '']) {
       expect(errorOf({ ...reservation, metadata: { name } }).field).toBe('metadata.name');

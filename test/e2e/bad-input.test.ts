@@ -1,0 +1,191 @@
+// Every kind of bad input against a real controller process: each is refused with a 4xx, the
+// catalog's code and the offending field, and leaves nothing behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { IptablesNat } from '../../controller/src/nat/index.ts';
+import { ApiClient, type ApiResponse } from '../support/api-client.ts';
+import { removeNodeContainers } from '../support/host.ts';
+import { reservation, webImage } from '../support/fixtures.ts';
+import { startAgent, startController, uniqueName, removeDir, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
+
+let controller: ControllerProcess;
+let agent: AgentProcess;
+const node = uniqueName('bad');
+
+beforeAll(async () => {
+  controller = await startController();
+  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
+  await waitFor(async () => {
+    const { body } = await controller.api.get('nodes', node);
+    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  }, { what: 'node Ready' });
+  expect((await controller.api.apply(webImage())).status).toBe(201);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await controller?.stop();
+  await removeNodeContainers(node);
+  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
+  if (controller) await removeDir(controller.dataDir);
+});
+
+type Plural = 'reservations' | 'images';
+
+/** What identifies the stored objects; status moves on its own, so it is left out. */
+async function stored(plural: Plural) {
+  const { status, body } = await controller.api.list(plural);
+  expect(status).toBe(200);
+  return body.items.map((o: { metadata: { name: string; uid: string; generation: number } }) => `${o.metadata.name}/${o.metadata.uid}/${o.metadata.generation}`);
+}
+
+interface Refusal {
+  status: number;
+  code: string;
+  /** The field the error must name in `field` and in its message. */
+  field?: string;
+  /** For errors without a field: what the message must say. */
+  message?: RegExp;
+}
+
+/** Sends `send`, expects the refusal, and that nothing of `plural` was stored (and `name` is unknown). */
+async function expectRefusedAndNothingStored(send: () => Promise<ApiResponse>, want: Refusal, name: string, plural: Plural = 'reservations') {
+  const before = await stored(plural);
+  const res = await send();
+  expect(res.status).toBe(want.status);
+  expect(res.body?.error?.code).toBe(want.code);
+  expect(typeof res.body.error.message).toBe('string');
+  if (want.field !== undefined) {
+    expect(res.body.error.field).toBe(want.field);
+    expect(res.body.error.message).toContain(want.field);
+  }
+  if (want.message) expect(res.body.error.message).toMatch(want.message);
+  expect(await stored(plural)).toEqual(before);
+  expect((await controller.api.get(plural, name)).status).toBe(404);
+  return res.body.error as { code: string; message: string; field?: string };
+}
+
+const apply = (manifest: unknown) => () => controller.api.apply(manifest);
+const isoAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+describe('malformed bodies', () => {
+  it('refuses malformed YAML with 400 Invalid saying the YAML is malformed', async () => {
+    const body = 'apiVersion: berth/v1\nkind: Reservation\nmetadata: { name: broken-yaml\nspec: [image: web\n';
+    await expectRefusedAndNothingStored(
+      () => controller.api.request('POST', '/api/v1/apply', body, { 'content-type': 'application/yaml' }),
+      { status: 400, code: 'Invalid', message: /malformed YAML/ },
+      'broken-yaml',
+    );
+  });
+
+  it('refuses malformed JSON with 400 Invalid saying the body is malformed', async () => {
+    const body = '{"apiVersion": "berth/v1", "kind": "Reservation", "metadata": {"name": "broken-json"}, "spec": {';
+    await expectRefusedAndNothingStored(
+      () => controller.api.request('POST', '/api/v1/apply', body),
+      { status: 400, code: 'Invalid', message: /^malformed request body: .*JSON/ },
+      'broken-json',
+    );
+  });
+
+  it('refuses a body over 1 MiB with 413 PayloadTooLarge', async () => {
+    const big = reservation('too-large', { env: { PAD: 'x'.repeat(1024 * 1024 + 1) } });
+    await expectRefusedAndNothingStored(apply(big), { status: 413, code: 'PayloadTooLarge', message: /too large/ }, 'too-large');
+  });
+});
+
+describe('manifest shape', () => {
+  it('refuses an unknown kind with 400 Invalid naming kind', async () => {
+    const error = await expectRefusedAndNothingStored(apply({ ...reservation('pod-kind'), kind: 'Pod' }), { status: 400, code: 'Invalid', field: 'kind' }, 'pod-kind');
+    expect(error.message).toContain('Reservation');
+  });
+
+  it('refuses an unknown top-level field with 400 Invalid naming it', async () => {
+    await expectRefusedAndNothingStored(apply({ ...reservation('extra-top'), replicas: 3 }), { status: 400, code: 'Invalid', field: 'replicas' }, 'extra-top');
+  });
+
+  it('refuses an unknown spec field with 400 Invalid naming spec.<field>', async () => {
+    await expectRefusedAndNothingStored(apply(reservation('extra-spec', { replicas: 3 })), { status: 400, code: 'Invalid', field: 'spec.replicas' }, 'extra-spec');
+  });
+
+  it('refuses a reservation of an image that does not exist with 400 Invalid naming spec.image', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('no-image', { image: 'no-such-image' })), { status: 400, code: 'Invalid', field: 'spec.image' }, 'no-image');
+    expect(error.message).toContain('no-such-image');
+  });
+
+  const badNames: Array<[string, string]> = [
+    ['an uppercase name', 'Demo'],
+    ['a name with an underscore', 'demo_one'],
+    ['a name longer than 63 characters', 'a'.repeat(64)],
+    ['a name with a leading dash', '-demo'],
+  ];
+  for (const [what, name] of badNames) {
+    it(`refuses ${what} with 400 Invalid naming metadata.name`, async () => {
+      await expectRefusedAndNothingStored(apply(reservation(name)), { status: 400, code: 'Invalid', field: 'metadata.name' }, encodeURIComponent(name));
+    });
+  }
+});
+
+describe('window', () => {
+  it('refuses a start beyond the tolerance in the past with 400 Invalid naming spec.start', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('past', { start: isoAgo(10 * 60_000) })), { status: 400, code: 'Invalid', field: 'spec.start' }, 'past');
+    expect(error.message).toContain('past');
+  });
+
+  it('accepts a start 10 s in the past (within the tolerance)', async () => {
+    const res = await controller.api.apply(reservation('just-past', { start: isoAgo(10_000) }));
+    try {
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ action: 'created', object: { metadata: { name: 'just-past' }, status: { phase: 'Scheduled', node } } });
+    } finally {
+      await controller.api.delete('reservations', 'just-past');
+    }
+  });
+
+  for (const duration of ['0s', '0h']) {
+    it(`refuses a zero duration ("${duration}") with 400 Invalid naming spec.duration`, async () => {
+      await expectRefusedAndNothingStored(apply(reservation(`zero-${duration}`, { duration })), { status: 400, code: 'Invalid', field: 'spec.duration' }, `zero-${duration}`);
+    });
+  }
+
+  it('refuses a negative duration ("-1h") with 400 Invalid naming spec.duration', async () => {
+    await expectRefusedAndNothingStored(apply(reservation('negative', { duration: '-1h' })), { status: 400, code: 'Invalid', field: 'spec.duration' }, 'negative');
+  });
+
+  it('refuses a duration over the 30-day maximum ("31d") with 400 Invalid naming spec.duration and the limit', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('too-long', { duration: '31d' })), { status: 400, code: 'Invalid', field: 'spec.duration' }, 'too-long');
+    expect(error.message).toContain('30d');
+  });
+});
+
+describe('resources', () => {
+  it('refuses cores above the image maximum with 400 Invalid naming spec.cores and the maximum', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('many-cores', { cores: 3 })), { status: 400, code: 'Invalid', field: 'spec.cores' }, 'many-cores');
+    expect(error.message).toContain('maximum of 2');
+  });
+
+  it('refuses memory above the image maximum with 400 Invalid naming spec.memory and the maximum', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('much-memory', { memory: '512Mi' })), { status: 400, code: 'Invalid', field: 'spec.memory' }, 'much-memory');
+    expect(error.message).toContain('256Mi');
+  });
+
+  it('refuses an Image whose maxCores is below its cores with 400 Invalid naming spec.resources.maxCores', async () => {
+    const image = webImage('inverted', { resources: { cores: 2, memory: '64Mi', maxCores: 1 } });
+    await expectRefusedAndNothingStored(apply(image), { status: 400, code: 'Invalid', field: 'spec.resources.maxCores' }, 'inverted', 'images');
+  });
+});
+
+describe('authentication', () => {
+  it('refuses an apply without a token with 401 Unauthenticated', async () => {
+    const send = async () => {
+      const res = await fetch(`${controller.url}/api/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reservation('no-token')) });
+      return { status: res.status, body: await res.json() };
+    };
+    await expectRefusedAndNothingStored(send, { status: 401, code: 'Unauthenticated', message: /token/ }, 'no-token');
+  });
+
+  it('refuses an apply with an unknown token with 401 Unauthenticated', async () => {
+    const stranger = new ApiClient(controller.url, 'berth_not-a-token-this-controller-issued');
+    await expectRefusedAndNothingStored(() => stranger.apply(reservation('bad-token')), { status: 401, code: 'Unauthenticated', message: /invalid or expired token/ }, 'bad-token');
+  });
+});
