@@ -17,7 +17,7 @@ export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boole
     try {
       done(null, parseYaml(body as string));
     } catch (err) {
-      done(new BerthError('Invalid', `malformed YAML: ${(err as Error).message.split('\n')[0]}`) as never, undefined);
+      done(new BerthError('Invalid', `malformed YAML: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`) as never, undefined);
     }
   });
   app.setErrorHandler(errorHandler);
