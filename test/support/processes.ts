@@ -57,6 +57,10 @@ export interface ControllerOptions {
   port?: number;
   grpcPort?: number;
   env?: Record<string, string>;
+  /** Default 127.0.0.1; a topology passes its client-facing management address. */
+  publicAddress?: string;
+  /** Appended to the command line (later flags win). */
+  extraArgs?: string[];
 }
 
 export class ControllerProcess extends Proc {
@@ -78,7 +82,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const port = opts.port ?? (await freePort());
   const grpcPort = opts.grpcPort ?? (await freePort());
   const full = { nat: 'iptables' as const, chainPrefix: uniqueName('BT').replace('-', ''), ...opts, dataDir, port, grpcPort };
-  const args = [BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', '127.0.0.1', '--nat', full.nat];
+  const args = [BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', opts.publicAddress ?? '127.0.0.1', '--nat', full.nat, ...(opts.extraArgs ?? [])];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, BERTH_NAT_CHAIN_PREFIX: full.chainPrefix, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...opts.env },

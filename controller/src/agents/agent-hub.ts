@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadAgentService, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream } from '@berth/proto';
+import { loadAgentService, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
@@ -26,6 +26,12 @@ export interface AgentHubOptions {
   heartbeatIntervalMs: number;
   /** Called whenever something an agent said may change desired or observed state. */
   onChange: () => void;
+  /** Handed to every agent on register (carries the storage key: never log it). */
+  storage?: StorageNode;
+  /** Chunks of container logs an agent streams back (see requestLogs). */
+  onLogChunk?: (nodeId: string, chunk: LogChunk) => void;
+  /** After each recorded heartbeat (monitoring, live dashboards). */
+  onHeartbeat?: (nodeId: string) => void;
 }
 
 export class AgentHub {
@@ -81,6 +87,14 @@ export class AgentHub {
     this.log.debug({ node: session.nodeName, containers: containers.length, version: this.versionSeq }, 'desired state pushed');
   }
 
+  /** Asks the node's agent for logs (or to cancel a follow); false when the node is not connected. */
+  requestLogs(nodeId: string, request: LogsRequest): boolean {
+    const session = this.sessions.get(nodeId);
+    if (!session) return false;
+    session.call.write({ logs: request });
+    return true;
+  }
+
   private handle(call: ControllerStream): void {
     let session: Session | undefined;
     // Messages of one stream are handled strictly in order: a report must not overtake register.
@@ -108,6 +122,9 @@ export class AgentHub {
     if (msg.heartbeat) {
       const m = msg.heartbeat.metrics;
       await this.opts.db.node.update({ where: { id: session.nodeId }, data: { lastHeartbeat: new Date(this.opts.clock.now()), metrics: { ...m } } });
+      this.opts.onHeartbeat?.(session.nodeId);
+    } else if (msg.logChunk) {
+      this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
     } else if (msg.report) {
       session.containers = new Map(msg.report.containers.map((c) => [c.reservationId, c]));
       this.opts.onChange();
@@ -135,7 +152,7 @@ export class AgentHub {
     if (previous) previous.call.end(); // a reconnect replaces the old stream
     const session: Session = { nodeId: node.id, nodeName: node.name, call };
     this.sessions.set(node.id, session);
-    call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs } });
+    call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
     await recordEvent(this.opts.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
     this.opts.onChange();

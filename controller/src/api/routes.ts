@@ -4,6 +4,10 @@ import { BerthError } from '../errors/index.ts';
 import { validateManifest } from '../manifests/index.ts';
 import { authenticate } from '../auth/index.ts';
 import * as svc from '../services/index.ts';
+import { registerNodeOpsRoutes } from './routes-nodes.ts';
+import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
+import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
+import { registerWebRoutes } from '../web/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,11 +21,15 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.status(503).send({ status: 'starting' })));
 
+  registerMetricsEndpoint(app, ctx);
+  registerWebRoutes(app);
+  app.register(async (pub) => registerPublicAuthRoutes(pub, ctx), { prefix: '/api/v1/auth' });
   app.register(async (api) => {
     api.decorateRequest('user', null as unknown as User);
     api.addHook('onRequest', async (req: FastifyRequest) => {
       req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now());
     });
+    registerAccountRoutes(api, ctx);
 
     api.post('/apply', async (req, reply) => {
       const manifest = validateManifest(req.body);
@@ -35,12 +43,18 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
     api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
     api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));
 
-    api.get('/reservations', async (req) => list('Reservation', await svc.listReservations(ctx, req.user)));
+    api.get('/reservations', async (req, reply) => (isWatch(req.query)
+      ? streamWatch(api, req, reply, ctx, ['reservations'], () => svc.listReservations(ctx, req.user))
+      : list('Reservation', await svc.listReservations(ctx, req.user))));
     api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.getReservation(ctx, req.user, req.params.name));
     api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
 
-    api.get('/nodes', async () => list('Node', await svc.listNodes(ctx)));
+    api.get('/nodes', async (req, reply) => (isWatch(req.query)
+      ? streamWatch(api, req, reply, ctx, ['nodes'], () => svc.listNodes(ctx))
+      : list('Node', await svc.listNodes(ctx))));
+    registerMonitoringRoutes(api, ctx);
     api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.getNode(ctx, req.params.name));
+    registerNodeOpsRoutes(api, ctx);
 
     api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
       const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);

@@ -10,6 +10,8 @@ import { registerDelete } from './commands/delete.ts';
 import { registerDescribe } from './commands/describe.ts';
 import { registerGet } from './commands/get.ts';
 import { registerVersion } from './commands/version.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerTop } from './commands/top.ts';
 import { registerNodeOps } from './commands/node-ops.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBill } from './commands/bill.ts';
@@ -37,6 +39,8 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerDescribe(program, deps);
   registerDelete(program, deps);
   registerVersion(program, deps);
+  registerLogs(program, deps);
+  registerTop(program, deps);
   registerNodeOps(program, deps);
   registerAuth(program, deps);
   registerBill(program, deps);

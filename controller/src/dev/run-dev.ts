@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent } from '@berth/agent';
 import { startController, createLogger } from '../server/index.ts';
+import { resolveAccountsConfig } from '../server/accounts-config.ts';
 import { reuseOrIssueAdminToken } from '../auth/index.ts';
 import { readClientConfig, writeDevClientConfig } from '../cli/config.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
@@ -38,6 +39,7 @@ export async function startDev(opts: DevOptions = {}) {
     httpPort: opts.port ?? 7070,
     grpcPort: 0, // the agent is in-process; any free port will do
     publicAddress: opts.publicAddress ?? '127.0.0.1',
+    accounts: resolveAccountsConfig(process.env),
     log,
   });
   const token = await reuseOrIssueAdminToken(controller.store.db, previousToken(path.join(dataDir, 'berth.config')));

@@ -1,2 +1,3 @@
 export * from './pick-port.ts';
 export * from './allocate-ports.ts';
+export * from './move-ports.ts';

@@ -4,3 +4,5 @@ export * from './desired-containers.ts';
 export * from './loop.ts';
 export * from './reservation-reconciler.ts';
 export * from './node-reconciler.ts';
+export * from './plan-node-loss.ts';
+export * from './evacuate-node.ts';

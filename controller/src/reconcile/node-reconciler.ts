@@ -5,6 +5,7 @@ import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
+import { shouldEvacuate } from './plan-node-loss.ts';
 
 export interface NodeReconcilerDeps {
   db: Db;
@@ -12,6 +13,8 @@ export interface NodeReconcilerDeps {
   clock: Clock;
   graceMs: number;
   isConnected: (nodeId: string) => boolean;
+  /** Moves or fails a NotReady node's reservations (see evacuate-node.ts); absent: nothing moves. */
+  evacuate?: (node: { id: string; name: string }) => Promise<number>;
 }
 
 /** Pure: the Ready condition a node should carry now. */
@@ -31,9 +34,11 @@ export function isNodeReady(status: unknown): boolean {
 
 export class NodeReconciler {
   private readonly log: Logger;
+  private readonly startedAt: number;
 
   constructor(private readonly deps: NodeReconcilerDeps) {
     this.log = deps.log.child({ component: 'node-reconciler' });
+    this.startedAt = deps.clock.now();
   }
 
   async pass(): Promise<number | undefined> {
@@ -41,7 +46,10 @@ export class NodeReconciler {
     const now = clock.now();
     let due: number | undefined;
     for (const node of await db.node.findMany()) {
-      const beat = node.lastHeartbeat?.getTime() ?? null;
+      const stored = node.lastHeartbeat?.getTime() ?? null;
+      // A controller that was down heard no heartbeats: a node Ready before gets a grace period
+      // from this controller's start to reconnect.
+      const beat = stored !== null && isNodeReady(node.status) ? Math.max(stored, this.startedAt) : stored;
       const ready = nodeReadiness(beat, this.deps.isConnected(node.id), now, graceMs);
       const status = (node.status ?? {}) as { conditions?: Condition[] };
       const before = status.conditions ?? [];
@@ -55,6 +63,14 @@ export class NodeReconciler {
         }
       }
       if (beat !== null && ready.status === 'True') due = Math.min(due ?? Infinity, beat + graceMs);
+      if (ready.status === 'False' && this.deps.evacuate) {
+        if (shouldEvacuate(false, this.startedAt, now, graceMs)) {
+          const moved = await this.deps.evacuate({ id: node.id, name: node.name });
+          if (moved > 0) this.log.warn({ node: node.name, reservations: moved }, 'evacuated NotReady node');
+        } else {
+          due = Math.min(due ?? Infinity, this.startedAt + graceMs);
+        }
+      }
     }
     return due;
   }

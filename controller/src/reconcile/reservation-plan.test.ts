@@ -35,6 +35,12 @@ describe('planReservation', () => {
     expect(action).toMatchObject({ phase: 'Starting', conditions: [{ reason: 'ContainerCreating' }] });
   });
 
+  it('surfaces failed storage as Ready=False StorageUnavailable with the agent message', () => {
+    const waiting: ContainerStatus = { ...running, containerId: '', state: 'failed', message: 'storage unavailable: ssh: connect refused', mounts: [{ profile: 'remote', source: 'h:/d/r1', target: '/data', state: 'failed', message: 'storage unavailable: ssh: connect refused' }] };
+    const [action] = planReservation({ ...base, phase: 'Starting' }, { container: waiting }, 1200);
+    expect(action).toMatchObject({ type: 'update', phase: 'Starting', conditions: [{ type: 'Ready', status: 'False', reason: 'StorageUnavailable', message: 'storage unavailable: ssh: connect refused' }] });
+  });
+
   it('surfaces a pull failure as a Ready=False condition with the engine message', () => {
     const failed = { ...running, state: 'pulling', message: 'pull failed: manifest unknown' };
     const [action] = planReservation({ ...base, phase: 'Starting' }, { container: failed }, 1200);

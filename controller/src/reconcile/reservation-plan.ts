@@ -51,7 +51,11 @@ export function planReservation(r: ReservationState, observed: Observation, now:
 function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: number): ReservationAction[] {
   const current = c && c.generation === r.generation ? c : undefined;
   let ready: ConditionInput;
-  if (current?.state === 'running' && current.health !== 'unhealthy') {
+  const storage = current?.mounts?.find((m) => m.state === 'failed');
+  if (storage) {
+    // The agent never starts a container without its storage: say why it waits.
+    ready = { type: 'Ready', status: 'False', reason: 'StorageUnavailable', message: storage.message || `${storage.profile} storage is not available` };
+  } else if (current?.state === 'running' && current.health !== 'unhealthy') {
     ready = { type: 'Ready', status: 'True', reason: 'ContainerRunning', message: 'container is running' };
   } else if (current?.message) {
     ready = { type: 'Ready', status: 'False', reason: failureReason(current), message: current.message };

@@ -1,21 +1,25 @@
 // The scheduler: a chain of feasibility checks, then a ranking step. Pure: no I/O, no clock.
-import { fitsCapacityAtAll, fitsOverWindow, isReady, isSchedulable, type FeasibilityCheck } from './feasibility.ts';
-import { score } from './ranking.ts';
+import { fitsCapacityAtAll, fitsStats, isReady, isSchedulable, type FeasibilityCheck } from './feasibility.ts';
+import { scoreStats } from './ranking.ts';
+import { windowStats } from './window-stats.ts';
 import type { Decision, NodeCandidate, PlacementRequest, Rejection, Strategy } from './types.ts';
 
-// Cheapest checks first; the window sweep runs only for nodes that could take the work at all.
-const CHECKS: FeasibilityCheck[] = [isReady, isSchedulable, fitsCapacityAtAll, fitsOverWindow];
+// Cheapest checks first; the window pass runs only for nodes that could take the work at all,
+// and once per node: its stats serve both the window check and the ranking.
+const CHECKS: FeasibilityCheck[] = [isReady, isSchedulable, fitsCapacityAtAll];
 
 export function schedule(nodes: NodeCandidate[], request: PlacementRequest, strategy: Strategy = 'min-ram-ratio'): Decision {
   const rejections: Rejection[] = [];
   let best: { node: NodeCandidate; score: number } | undefined;
   for (const node of nodes) {
-    const reason = firstFailure(node, request);
-    if (reason) {
-      rejections.push({ node: node.name, reason });
+    let reason = firstFailure(node, request);
+    const stats = reason ? undefined : windowStats(node, request);
+    if (stats) reason = fitsStats(node, request, stats);
+    if (reason || !stats) {
+      rejections.push({ node: node.name, reason: reason! });
       continue;
     }
-    const s = score(strategy, node, request);
+    const s = scoreStats(strategy, node, request, stats);
     // Ties go to the node name so placement is deterministic.
     if (!best || s < best.score || (s === best.score && node.name < best.node.name)) best = { node, score: s };
   }

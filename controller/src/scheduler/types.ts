@@ -17,6 +17,14 @@ export interface NodeCandidate {
   cordoned: boolean;
   /** Reservations already committed to this node (any window; the checks filter by overlap). */
   placements: Placement[];
+  /** Optional index of the same placements; when present, window queries use it (much faster). */
+  index?: PlacementIndexLike;
+}
+
+export interface PlacementIndexLike {
+  forEachOverlapping(w: Window, fn: (p: Placement) => void): void;
+  collect(w: Window, out: Placement[]): void;
+  add(p: Placement): void;
 }
 
 export interface PlacementRequest extends Window {

@@ -1,6 +1,8 @@
 import type { PortRanges } from '../ports/index.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
+import { DEFAULT_ACCOUNTS_CONFIG, type AccountsConfig } from './accounts-config.ts';
+import type { StorageSettings } from '../storage/storage-settings.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
 export interface ControllerConfig {
@@ -23,6 +25,10 @@ export interface ControllerConfig {
   /** A node with no heartbeat for this long is NotReady (Nomad: 10 s TTL + 10 s grace). */
   nodeGraceMs: number;
   bodyLimitBytes: number;
+  /** The storage node of the remote profile; remote reservations cannot start without it. */
+  storage?: StorageSettings;
+  /** Token lifetime, login throttling and default quotas. */
+  accounts: AccountsConfig;
 }
 
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
@@ -40,4 +46,5 @@ export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   heartbeatIntervalMs: 5_000,
   nodeGraceMs: 20_000,
   bodyLimitBytes: 1024 * 1024,
+  accounts: DEFAULT_ACCOUNTS_CONFIG,
 };

@@ -10,12 +10,13 @@ import { readClientConfig, writeClientConfig } from '../cli/config.ts';
 import { startController } from './start-controller.ts';
 import { createLogger } from './logger.ts';
 import { resolveAccountsConfig } from './accounts-config.ts';
+import { resolveStorageSettings, type StorageFlags } from '../storage/storage-settings.ts';
 import { DEFAULT_CONFIG, type NatMode } from './config.ts';
 import { parseDurationMs } from '../manifests/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 
-export interface ControllerFlags {
+export interface ControllerFlags extends StorageFlags {
   dataDir?: string;
   port?: number;
   grpcPort?: number;
@@ -29,7 +30,7 @@ export interface ControllerFlags {
   config?: string;
 }
 
-const ENV: Record<keyof Omit<ControllerFlags, 'config'>, string> = {
+const ENV: Record<keyof Omit<ControllerFlags, 'config' | keyof StorageFlags>, string> = {
   dataDir: 'BERTH_DATA_DIR',
   port: 'BERTH_PORT',
   grpcPort: 'BERTH_GRPC_PORT',
@@ -83,6 +84,10 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
     natMode: nat as NatMode,
     natChainPrefix: env.BERTH_NAT_CHAIN_PREFIX ?? 'BERTH',
     accounts: resolveAccountsConfig(env, fromFile),
+    storage: resolveStorageSettings(flags, env, fromFile),
+    strategy,
+    nodeGraceMs,
+    heartbeatIntervalMs,
   };
 }
 

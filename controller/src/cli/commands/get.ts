@@ -4,6 +4,7 @@ import type { CliDeps } from '../deps.ts';
 import { formatList, formatObject, OUTPUT_FORMATS, type OutputFormat } from '../format.ts';
 import { resolveTarget, type KindInfo } from '../kinds.ts';
 import { clientFor } from './context.ts';
+import { watchKind } from './watch.ts';
 
 export function registerGet(program: Command, deps: CliDeps): void {
   program
@@ -12,10 +13,15 @@ export function registerGet(program: Command, deps: CliDeps): void {
     .argument('<kind>', 'KIND or KIND/NAME')
     .argument('[name]', 'object name')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS))
-    .action(async (kindArg: string, nameArg: string | undefined, opts: { output?: OutputFormat }, cmd: Command) => {
+    .option('-w, --watch', 'after listing, print changes as they happen (reservations, nodes)')
+    .action(async (kindArg: string, nameArg: string | undefined, opts: { output?: OutputFormat; watch?: boolean }, cmd: Command) => {
       const { info, names } = resolveTarget(kindArg, nameArg === undefined ? [] : [nameArg]);
       if (names.length > 1) throw new BerthError('Invalid', 'get takes one name; use KIND NAME or KIND/NAME');
       const output = opts.output ?? 'table';
+      if (opts.watch) {
+        if (names.length || !['reservations', 'nodes'].includes(info.plural)) throw new BerthError('Invalid', '--watch works on the reservations and nodes lists');
+        return watchKind(cmd, deps, info, output);
+      }
       const client = clientFor(cmd, deps);
       const now = deps.now();
       if (names.length) {

@@ -1,0 +1,54 @@
+// Pure: where the reservations of a lost (NotReady) or drained node go. Each one is placed again
+// over its whole remaining window by the same scheduler admission uses, earliest start first, and
+// each decision is seen by the next (the chosen node's placements grow). What fits nowhere fails.
+import { schedule, type NodeCandidate, type Strategy } from '../scheduler/index.ts';
+
+export interface DisplacedReservation {
+  id: string;
+  name: string;
+  startAt: number;
+  endAt: number;
+  cores: number;
+  memoryMiB: number;
+}
+
+export type EvacuationAction =
+  | { type: 'reschedule'; reservationId: string; name: string; toNodeId: string; toNodeName: string }
+  | { type: 'fail'; reservationId: string; name: string; reason: string };
+
+export interface EvacuationInput {
+  /** Non-terminal, not deleted reservations still assigned to the node being evacuated. */
+  displaced: DisplacedReservation[];
+  /** Every node with its placements, the displaced reservations excluded. */
+  candidates: NodeCandidate[];
+  strategy: Strategy;
+  now: number;
+}
+
+export function planEvacuation(input: EvacuationInput): EvacuationAction[] {
+  // Copies: the plan must not change its input when it records its own decisions.
+  const nodes = input.candidates.map((n) => ({ ...n, placements: [...n.placements] }));
+  const ordered = [...input.displaced].sort((a, b) => a.startAt - b.startAt || a.name.localeCompare(b.name));
+  const actions: EvacuationAction[] = [];
+  for (const r of ordered) {
+    // A running reservation only needs the rest of its window on the new node.
+    const request = { start: Math.max(r.startAt, Math.min(input.now, r.endAt - 1)), end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB };
+    const decision = schedule(nodes, request, input.strategy);
+    if (!decision.ok) {
+      const why = decision.rejections.length ? decision.rejections.map((x) => `${x.node}: ${x.reason}`).join('; ') : 'no other nodes';
+      actions.push({ type: 'fail', reservationId: r.id, name: r.name, reason: `no other node can take it (${why})` });
+      continue;
+    }
+    decision.node.placements.push(request);
+    actions.push({ type: 'reschedule', reservationId: r.id, name: r.name, toNodeId: decision.node.id, toNodeName: decision.node.name });
+  }
+  return actions;
+}
+
+/**
+ * Whether a NotReady node's reservations should move now. A controller that just started has
+ * had no chance to hear heartbeats, so it waits one grace period before moving anything.
+ */
+export function shouldEvacuate(ready: boolean, controllerStartedAt: number, now: number, graceMs: number): boolean {
+  return !ready && now - controllerStartedAt >= graceMs;
+}

@@ -1,0 +1,80 @@
+// What a node has committed over a window, computed in one pass over the overlapping placements:
+// the peak (for feasibility) and the RAM-time and count (for ranking).
+import type { NodeCandidate, Placement, Window } from './types.ts';
+
+export interface WindowStats {
+  peakCores: number;
+  peakMemoryMiB: number;
+  /** Sum of memoryMiB x overlapping milliseconds. */
+  ramTime: number;
+  count: number;
+}
+
+export function forEachOverlapping(node: NodeCandidate, w: Window, fn: (p: Placement) => void): void {
+  if (node.index) return node.index.forEachOverlapping(w, fn);
+  for (const p of node.placements) if (p.start < w.end && w.start < p.end) fn(p);
+}
+
+// Reused between calls: the scheduler calls this once per node per placement.
+const scratch: Placement[] = [];
+
+export function windowStats(node: NodeCandidate, w: Window): WindowStats {
+  scratch.length = 0;
+  if (node.index) node.index.collect(w, scratch);
+  else for (const p of node.placements) if (p.start < w.end && w.start < p.end) scratch.push(p);
+  let ramTime = 0;
+  for (let i = 0; i < scratch.length; i++) {
+    const p = scratch[i];
+    ramTime += p.memoryMiB * (Math.min(p.end, w.end) - Math.max(p.start, w.start));
+  }
+  const peak = scratch.length <= 8 ? smallPeak(scratch, w) : sweepPeak(scratch, w);
+  return { peakCores: peak.cores, peakMemoryMiB: peak.memoryMiB, ramTime, count: scratch.length };
+}
+
+/**
+ * Peak for a few placements without allocating: usage only rises at a start, so the peak is at
+ * the window start or at some placement's start inside it.
+ */
+function smallPeak(hits: Placement[], w: Window): { cores: number; memoryMiB: number } {
+  let peakCores = 0;
+  let peakMemory = 0;
+  for (let i = -1; i < hits.length; i++) {
+    const t = i < 0 ? w.start : Math.max(hits[i].start, w.start);
+    let cores = 0;
+    let memory = 0;
+    for (let j = 0; j < hits.length; j++) {
+      const p = hits[j];
+      if (p.start <= t && t < p.end) {
+        cores += p.cores;
+        memory += p.memoryMiB;
+      }
+    }
+    if (cores > peakCores) peakCores = cores;
+    if (memory > peakMemory) peakMemory = memory;
+  }
+  return { cores: peakCores, memoryMiB: peakMemory };
+}
+
+/** Peak concurrent use of placements already known to overlap the window. */
+export function sweepPeak(hits: Placement[], w: Window): { cores: number; memoryMiB: number } {
+  if (hits.length === 0) return { cores: 0, memoryMiB: 0 };
+  if (hits.length === 1) return { cores: hits[0].cores, memoryMiB: hits[0].memoryMiB };
+  const edges: Array<[number, number, number]> = [];
+  for (const p of hits) {
+    edges.push([Math.max(p.start, w.start), p.cores, p.memoryMiB]);
+    edges.push([Math.min(p.end, w.end), -p.cores, -p.memoryMiB]);
+  }
+  // Ends sort before starts at the same instant: [a, t) and [t, b) never overlap.
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let cores = 0;
+  let memory = 0;
+  let peakCores = 0;
+  let peakMemory = 0;
+  for (const [, dc, dm] of edges) {
+    cores += dc;
+    memory += dm;
+    if (cores > peakCores) peakCores = cores;
+    if (memory > peakMemory) peakMemory = memory;
+  }
+  return { cores: peakCores, memoryMiB: peakMemory };
+}
