@@ -2,11 +2,10 @@
 // scale: a window query scans a few contiguous buckets once and accumulates every node's RAM-time
 // and committed sums, instead of chasing each node's own structures (which is memory-bound at
 // thousands of nodes). Decisions are exactly those of schedule() on the same candidates.
-import { fitsCapacityAtAll, fitsStats, isReady, isSchedulable } from './feasibility.ts';
-import { scoreStats } from './ranking.ts';
+import { decide } from './schedule.ts';
 import { windowStats, type WindowStats } from './window-stats.ts';
 import { indexPlacements, DEFAULT_BUCKET_MS } from './placement-index.ts';
-import type { Decision, NodeCandidate, Placement, PlacementRequest, Rejection, Strategy } from './types.ts';
+import type { Decision, NodeCandidate, Placement, PlacementRequest, Strategy } from './types.ts';
 
 interface Bucket {
   node: number[];
@@ -49,25 +48,7 @@ export class ClusterIndex {
 
   schedule(request: PlacementRequest, strategy: Strategy = 'min-ram-ratio'): Decision {
     this.accumulate(request);
-    const rejections: Rejection[] = [];
-    let best: { node: NodeCandidate; score: number } | undefined;
-    for (let i = 0; i < this.nodes.length; i++) {
-      const node = this.nodes[i];
-      let reason = isReady(node, request) ?? isSchedulable(node, request) ?? fitsCapacityAtAll(node, request);
-      let stats: WindowStats | undefined;
-      if (!reason) {
-        stats = this.quickStats(node, i, request);
-        reason = fitsStats(node, request, stats);
-      }
-      if (reason || !stats) {
-        rejections.push({ node: node.name, reason: reason! });
-        continue;
-      }
-      const s = scoreStats(strategy, node, request, stats);
-      if (!best || s < best.score || (s === best.score && node.name < best.node.name)) best = { node, score: s };
-    }
-    if (!best) return { ok: false, rejections };
-    return { ok: true, node: best.node, score: best.score, rejections };
+    return decide(this.nodes, request, strategy, (node, i) => this.quickStats(node, i, request));
   }
 
   /**

@@ -1,7 +1,7 @@
 // The scheduler: a chain of feasibility checks, then a ranking step. Pure: no I/O, no clock.
 import { fitsCapacityAtAll, fitsStats, isReady, isSchedulable, type FeasibilityCheck } from './feasibility.ts';
 import { scoreStats } from './ranking.ts';
-import { windowStats } from './window-stats.ts';
+import { windowStats, type WindowStats } from './window-stats.ts';
 import type { Decision, NodeCandidate, PlacementRequest, Rejection, Strategy } from './types.ts';
 
 // Cheapest checks first; the window pass runs only for nodes that could take the work at all,
@@ -9,11 +9,25 @@ import type { Decision, NodeCandidate, PlacementRequest, Rejection, Strategy } f
 const CHECKS: FeasibilityCheck[] = [isReady, isSchedulable, fitsCapacityAtAll];
 
 export function schedule(nodes: NodeCandidate[], request: PlacementRequest, strategy: Strategy = 'min-ram-ratio'): Decision {
+  return decide(nodes, request, strategy, (node) => windowStats(node, request));
+}
+
+/**
+ * The one place checks and ranking are composed. `statsFor` gives a node's committed load over
+ * the request's window: an exact sweep here, or a cluster-wide index at scale (same answers).
+ */
+export function decide(
+  nodes: NodeCandidate[],
+  request: PlacementRequest,
+  strategy: Strategy,
+  statsFor: (node: NodeCandidate, position: number) => WindowStats,
+): Decision {
   const rejections: Rejection[] = [];
   let best: { node: NodeCandidate; score: number } | undefined;
-  for (const node of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
     let reason = firstFailure(node, request);
-    const stats = reason ? undefined : windowStats(node, request);
+    const stats = reason ? undefined : statsFor(node, i);
     if (stats) reason = fitsStats(node, request, stats);
     if (reason || !stats) {
       rejections.push({ node: node.name, reason: reason! });
