@@ -13,6 +13,8 @@ packages=()
 command -v dockerd >/dev/null || packages+=(docker.io)
 command -v iptables >/dev/null || packages+=(iptables)
 dpkg -s busybox-static >/dev/null 2>&1 || packages+=(busybox-static)
+# The dashboard's browser tests drive Debian's Chromium through playwright-core.
+command -v chromium >/dev/null || packages+=(chromium)
 # The remote storage profile: sshfs on compute nodes; the tests run their own sshd as storage node.
 command -v sshfs >/dev/null || packages+=(sshfs)
 command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)

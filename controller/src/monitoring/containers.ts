@@ -1,0 +1,46 @@
+// Admin view of every container: what the controller wants (the reservation's phase) next to
+// what the node last reported (state, health, restarts, usage).
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { Monitoring } from './monitoring.ts';
+
+export interface ContainerView {
+  reservation: string;
+  reservationUid: string;
+  owner: string;
+  node: string;
+  /** desired: the reservation's phase */
+  phase: string;
+  /** actual: the engine's state as the node reported it; "unknown" before its first report */
+  state: string;
+  health: string;
+  restartCount: number;
+  cpuPercent?: number;
+  memoryBytes?: number;
+  containerId?: string;
+  message?: string;
+}
+
+export async function listContainers(db: Db, mon: Pick<Monitoring, 'observed'>): Promise<ContainerView[]> {
+  const rows = await db.reservation.findMany({
+    where: { phase: { in: ['Scheduled', 'Starting', 'Running'] }, nodeId: { not: null } },
+    include: { node: true, owner: true },
+    orderBy: [{ startAt: 'asc' }, { name: 'asc' }],
+  });
+  return rows.map((r) => {
+    const seen = mon.observed(r.nodeId!)?.get(r.id);
+    return {
+      reservation: r.name,
+      reservationUid: r.id,
+      owner: r.owner.username,
+      node: r.node?.name ?? '',
+      phase: r.phase,
+      state: seen?.state ?? (mon.observed(r.nodeId!) ? 'absent' : 'unknown'),
+      health: seen?.health || 'none',
+      restartCount: seen?.restartCount ?? 0,
+      ...(seen?.cpuPercent !== undefined ? { cpuPercent: seen.cpuPercent } : {}),
+      ...(seen?.memoryBytes !== undefined ? { memoryBytes: seen.memoryBytes } : {}),
+      ...(seen?.containerId ? { containerId: seen.containerId } : {}),
+      ...(seen?.message ? { message: seen.message } : {}),
+    };
+  });
+}

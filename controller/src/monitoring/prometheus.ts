@@ -1,0 +1,84 @@
+// The controller's Prometheus registry: cluster state read from the store at scrape time.
+import client from 'prom-client';
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { Clock } from '../server/clock.ts';
+import { isNodeReady } from '../reconcile/node-reconciler.ts';
+import type { Monitoring } from './monitoring.ts';
+
+const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
+
+export function controllerRegistry(db: Db, clock: Clock, mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'>): client.Registry {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'berth_controller_' });
+  const nodes = () => db.node.findMany();
+  new client.Gauge({
+    name: 'berth_nodes', help: 'Nodes by readiness and cordon state', labelNames: ['ready', 'cordoned'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const ready of ['true', 'false']) for (const cordoned of ['true', 'false']) this.set({ ready, cordoned }, 0);
+      for (const n of await nodes()) this.inc({ ready: String(isNodeReady(n.status)), cordoned: String(n.cordoned) });
+    },
+  });
+  new client.Gauge({
+    name: 'berth_agents_connected', help: 'Agents with an open stream to this controller', registers: [registry],
+    collect() { this.set(mon.connectedNodeIds().length); },
+  });
+  new client.Gauge({
+    name: 'berth_reservations', help: 'Reservations by phase', labelNames: ['phase'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const phase of PHASES) this.set({ phase }, 0);
+      for (const g of await db.reservation.groupBy({ by: ['phase'], _count: { _all: true } })) this.set({ phase: g.phase }, g._count._all);
+    },
+  });
+  new client.Gauge({
+    name: 'berth_node_memory_bytes', help: 'Node memory by kind (total, free as last reported)', labelNames: ['node', 'kind'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const n of await nodes()) {
+        const m = (n.metrics ?? {}) as Record<string, number>;
+        this.set({ node: n.name, kind: 'total' }, m.memoryTotalBytes ?? n.memoryMiB * 1048576);
+        if (m.memoryFreeBytes !== undefined) this.set({ node: n.name, kind: 'free' }, m.memoryFreeBytes);
+      }
+    },
+  });
+  const perNode = (name: string, help: string, value: (m: Record<string, number>, n: { lastHeartbeat: Date | null }) => number | undefined) =>
+    new client.Gauge({
+      name, help, labelNames: ['node'], registers: [registry],
+      async collect() {
+        this.reset();
+        for (const n of await nodes()) {
+          const v = value((n.metrics ?? {}) as Record<string, number>, n);
+          if (v !== undefined) this.set({ node: n.name }, v);
+        }
+      },
+    });
+  perNode('berth_node_load1', 'Node 1-minute load average', (m) => m.load1);
+  perNode('berth_node_cpu_percent', 'Node CPU busy percent', (m) => m.cpuPercent);
+  perNode('berth_node_uptime_seconds', 'Node uptime', (m) => m.uptimeSeconds);
+  perNode('berth_node_heartbeat_age_seconds', 'Seconds since the node last heartbeat', (_m, n) => (n.lastHeartbeat ? (clock.now() - n.lastHeartbeat.getTime()) / 1000 : undefined));
+  new client.Gauge({
+    name: 'berth_containers', help: 'Containers reported by agents, by node, state and health', labelNames: ['node', 'state', 'health'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const n of await nodes()) for (const c of mon.observed(n.id)?.values() ?? []) this.inc({ node: n.name, state: c.state, health: c.health || 'none' });
+    },
+  });
+  const perContainer = (name: string, help: string, pick: (c: { cpuPercent?: number; memoryBytes?: number; restartCount: number }) => number | undefined) =>
+    new client.Gauge({
+      name, help, labelNames: ['node', 'reservation'], registers: [registry],
+      async collect() {
+        this.reset();
+        const rows = await db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] } }, include: { node: true } });
+        for (const r of rows) {
+          const c = r.nodeId ? mon.observed(r.nodeId)?.get(r.id) : undefined;
+          const v = c ? pick(c) : undefined;
+          if (v !== undefined) this.set({ node: r.node?.name ?? '', reservation: r.name }, v);
+        }
+      },
+    });
+  perContainer('berth_container_cpu_percent', 'Container CPU use, 100 = one core', (c) => c.cpuPercent);
+  perContainer('berth_container_memory_bytes', 'Container memory in use', (c) => c.memoryBytes);
+  perContainer('berth_container_restarts', 'Container restart count', (c) => c.restartCount);
+  return registry;
+}

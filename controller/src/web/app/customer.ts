@@ -1,0 +1,200 @@
+// Customer pages: sign up / log in, catalog + reservation form, my reservations (live), my bills.
+import { api, RequestError, token, watch } from './api.ts';
+import { ago, duration, flash, h, money, mount, pill, table } from './dom.ts';
+
+export type Go = (hash: string) => void;
+
+export function authView(main: HTMLElement, mode: 'login' | 'signup', go: Go): void {
+  const errs: Record<string, HTMLElement> = {};
+  const field = (name: string, label: string, type = 'text', autocomplete?: string) => {
+    errs[name] = h('span', { class: 'err', id: `${name}-err` });
+    return h('label', {}, label, h('input', { name, type, required: true, autocomplete, 'aria-describedby': `${name}-err` }), errs[name]);
+  };
+  const form = h('form', { class: 'stack card', novalidate: true },
+    field('username', 'Username', 'text', 'username'),
+    mode === 'signup' ? field('email', 'Email', 'email', 'email') : null,
+    field('password', 'Password', 'password', mode === 'signup' ? 'new-password' : 'current-password'),
+    h('button', { type: 'submit' }, mode === 'signup' ? 'Create account' : 'Log in'),
+    h('p', {}, mode === 'signup' ? h('a', { href: '#/login' }, 'I already have an account') : h('a', { href: '#/signup' }, 'Create an account')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
+    for (const e of Object.values(errs)) e.textContent = '';
+    try {
+      const res = await api<{ token: string }>('POST', `/api/v1/auth/${mode}`, data);
+      token.set(res.token);
+      go('#/reservations');
+    } catch (err) {
+      showError(form, errs, err, 'username');
+    }
+  });
+  mount(main, h('h1', {}, mode === 'signup' ? 'Sign up' : 'Log in'), form);
+}
+
+/** Puts a server error next to its field (body.error.field, e.g. spec.duration) or flashes it. */
+function showError(form: HTMLFormElement, errs: Record<string, HTMLElement>, err: unknown, fallback?: string): void {
+  const e = err instanceof RequestError ? err.error : { message: String(err), field: undefined };
+  const key = e.field?.replace(/^(spec|metadata)\./, '');
+  const target = (key && errs[key]) || (fallback && !e.field ? errs[fallback] : undefined);
+  if (target) {
+    target.textContent = e.message;
+    const input = form.querySelector<HTMLInputElement>(`[name="${key}"]`);
+    input?.setAttribute('aria-invalid', 'true');
+    input?.focus();
+  } else {
+    flash(e.message, true);
+  }
+}
+
+const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DURATION_RE = /^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
+
+export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
+  const images = (await api<{ items: any[] }>('GET', '/api/v1/images')).items;
+  const errs: Record<string, HTMLElement> = {};
+  const field = (name: string, label: string, input: HTMLElement, hint?: string) => {
+    errs[name] = h('span', { class: 'err', id: `f-${name}-err` });
+    input.id = `f-${name}`;
+    input.setAttribute('name', name);
+    input.setAttribute('aria-describedby', `f-${name}-err${hint ? ` f-${name}-hint` : ''}`);
+    return h('label', { for: `f-${name}` }, label, hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : null, input, errs[name]);
+  };
+  const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
+  const form = h('form', { class: 'card', novalidate: true },
+    h('div', { class: 'grid2' },
+      field('name', 'Name', h('input', { required: true, placeholder: 'my-service', autocomplete: 'off' }), 'lowercase letters, digits and -'),
+      field('image', 'Image', imageSel),
+      field('start', 'Start', h('input', { type: 'datetime-local' }), 'empty = now'),
+      field('duration', 'Duration', h('input', { required: true, value: '1h' }), 'e.g. 90m, 2h, 1d'),
+      field('profile', 'Storage profile', h('select', {}, h('option', { value: 'ephemeral' }, 'ephemeral (container only)'), h('option', { value: 'local' }, 'local volume'), h('option', { value: 'remote' }, 'remote storage'))),
+      field('cores', 'Cores', h('input', { type: 'number', min: 1, step: 1, placeholder: 'image default' })),
+      field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' }))),
+    h('p', {}, h('button', { type: 'submit' }, 'Reserve')));
+  const check = (data: Record<string, string>): boolean => {
+    let ok = true;
+    const bad = (k: string, msg: string) => { errs[k].textContent = msg; form.querySelector(`[name="${k}"]`)?.setAttribute('aria-invalid', 'true'); ok = false; };
+    if (!NAME_RE.test(data.name)) bad('name', 'use lowercase letters, digits and -, starting and ending with a letter or digit');
+    if (!data.duration || !DURATION_RE.test(data.duration)) bad('duration', 'use a duration such as 90m, 2h or 1d');
+    if (data.memory && !/^\d+(Mi|Gi)$/.test(data.memory)) bad('memory', 'use e.g. 256Mi or 1Gi');
+    return ok;
+  };
+  form.addEventListener('input', (ev) => {
+    const t = ev.target as HTMLElement;
+    const name = t.getAttribute('name');
+    if (name && errs[name]) { errs[name].textContent = ''; t.removeAttribute('aria-invalid'); }
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
+    for (const [k, e] of Object.entries(errs)) { e.textContent = ''; form.querySelector(`[name="${k}"]`)?.removeAttribute('aria-invalid'); }
+    if (!check(data)) return;
+    const spec: Record<string, unknown> = { image: data.image, duration: data.duration, profile: data.profile };
+    if (data.start) spec.start = new Date(data.start).toISOString();
+    if (data.cores) spec.cores = Number(data.cores);
+    if (data.memory) spec.memory = data.memory;
+    try {
+      await api('POST', '/api/v1/apply', { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name: data.name }, spec });
+      flash(`reservation ${data.name} created`);
+      go('#/reservations');
+    } catch (err) {
+      showError(form, errs, err);
+    }
+  });
+  mount(main, h('h1', {}, 'Reserve a service'),
+    h('h2', {}, 'Catalog'),
+    table(['Image', 'Reference', 'Ports', 'Default size', 'Price'], images.map((i) => [
+      i.metadata.name, h('code', {}, i.spec.ref), (i.spec.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(', '),
+      `${i.spec.resources.cores} core, ${i.spec.resources.memory}`, `${money(i.spec.pricePerCoreHour ?? 50)}/core-hour`])),
+    h('h2', {}, 'New reservation'), form);
+}
+
+export function reservationsView(main: HTMLElement, admin: boolean): () => void {
+  const items = new Map<string, any>();
+  const body = h('div', {}, h('p', {}, 'Loading…'));
+  mount(main, h('h1', {}, admin ? 'All reservations' : 'My reservations'), h('p', {}, h('a', { href: '#/reserve' }, 'New reservation')), body);
+  const render = () => {
+    const now = Date.now();
+    const list = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    if (!list.length) return mount(body, h('p', {}, 'No reservations yet.'));
+    mount(body, table(['Name', 'Image', 'Phase', 'Endpoint', 'Time left', 'Cost so far', 'Actions'], list.map((r) => {
+      const live = !['Expired', 'Deleted', 'Failed'].includes(r.status.phase);
+      const ep = r.status.endpoints?.[0]?.address as string | undefined;
+      return [
+        h('span', {}, r.metadata.name, admin && r.metadata.owner ? h('span', { class: 'hint' }, ` (${r.metadata.owner})`) : null),
+        r.spec.image,
+        pill(r.status.phase),
+        ep ? h('button', { class: 'secondary', 'data-endpoint': ep, 'aria-label': `copy endpoint ${ep}`, onclick: () => copy(ep) }, ep) : '—',
+        live ? h('span', { 'data-until': r.status.endTime }, duration(Date.parse(r.status.endTime) - now)) : '—',
+        money(r.status.cost?.cents ?? 0),
+        live ? h('div', { class: 'actions' },
+          h('button', { class: 'secondary', 'aria-label': `extend ${r.metadata.name} by 30 minutes`, onclick: () => extend(r) }, '+30m'),
+          h('button', { class: 'danger', 'aria-label': `delete ${r.metadata.name}`, onclick: () => remove(r.metadata.name) }, 'Delete')) : '',
+      ];
+    })));
+  };
+  const stop = watch<any>('/api/v1/reservations', () => items.clear(), (e) => {
+    if (e.type === 'DELETED') items.delete(e.object.metadata.uid);
+    else items.set(e.object.metadata.uid, e.object);
+    render();
+  });
+  // Time left ticks in place: re-rendering the table would swap buttons under the pointer.
+  const tick = setInterval(() => body.querySelectorAll<HTMLElement>('[data-until]').forEach((e) => { e.textContent = duration(Date.parse(e.dataset.until!) - Date.now()); }), 1000);
+  return () => { stop(); clearInterval(tick); };
+}
+
+async function copy(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    flash(`copied ${text}`);
+  } catch {
+    flash(`endpoint: ${text}`);
+  }
+}
+
+async function remove(name: string): Promise<void> {
+  if (!confirm(`Delete reservation ${name}? Its container and data are removed.`)) return;
+  try {
+    await api('DELETE', `/api/v1/reservations/${encodeURIComponent(name)}`);
+    flash(`reservation ${name} deleted`);
+  } catch (err) {
+    flash((err as Error).message, true);
+  }
+}
+
+/** Extends by 30 minutes; servers without the extend route get a re-apply with a longer duration. */
+async function extend(r: any): Promise<void> {
+  const name = r.metadata.name;
+  try {
+    try {
+      await api('POST', `/api/v1/reservations/${encodeURIComponent(name)}/extend`, { by: '30m' });
+    } catch (err) {
+      // Only a server without the route falls back; a missing reservation is a real error.
+      if (!(err instanceof RequestError) || !/^no route/.test(err.error.message)) throw err;
+      const ms = Date.parse(r.status.endTime) - Date.parse(r.status.startTime) + 30 * 60_000;
+      await api('POST', '/api/v1/apply', { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name, labels: r.metadata.labels }, spec: { ...r.spec, duration: `${Math.round(ms / 60_000)}m` } });
+    }
+    flash(`reservation ${name} extended by 30m`);
+  } catch (err) {
+    flash((err as Error).message, true);
+  }
+}
+
+export async function billsView(main: HTMLElement): Promise<void> {
+  const month = new Date().toISOString().slice(0, 7);
+  const input = h('input', { type: 'month', id: 'bill-month', value: month });
+  const out = h('div', {});
+  const load = async () => {
+    try {
+      const s = await api<any>('GET', `/api/v1/bill?month=${encodeURIComponent(input.value)}`);
+      mount(out, table(['Reservation', 'Image', 'Cores', 'Hours', 'Rate', 'Amount'], (s.lines ?? []).map((l: any) => [l.reservation, l.image, l.cores, l.hours, `${money(l.rateCentsPerCoreHour)}/core-h`, money(l.cents)])),
+        h('p', {}, h('strong', {}, `Total ${s.month}: ${money(s.totalCents ?? 0)}`)));
+    } catch (err) {
+      mount(out, h('p', { class: 'err' }, (err as Error).message));
+    }
+  };
+  input.addEventListener('change', () => void load());
+  mount(main, h('h1', {}, 'My bills'), h('label', { for: 'bill-month' }, 'Month', input), out);
+  await load();
+}
+
+export { ago };

@@ -1,0 +1,48 @@
+// Serves the dashboard from the API's origin: static HTML/CSS, and the TypeScript app bundled by
+// esbuild (already installed with tsx) once, on first request, then cached in memory.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+let bundle: Promise<string> | undefined;
+
+/** The dashboard's script as one IIFE; exported so a build step or test can produce it too. */
+export async function bundleDashboard(): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [path.join(HERE, 'app/main.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0].text;
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
+};
+
+export function registerWebRoutes(app: FastifyInstance): void {
+  const page = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
+      .send(await readFile(path.join(HERE, 'static/index.html'), 'utf8'));
+  app.get('/', page);
+  app.get('/ui', page);
+  app.get('/ui/app.js', async (_req, reply) => {
+    bundle ??= bundleDashboard().catch((err) => { bundle = undefined; throw err; });
+    return reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).send(await bundle);
+  });
+  app.get('/ui/app.css', async (_req, reply) =>
+    reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' })
+      .send(await readFile(path.join(HERE, 'static/app.css'), 'utf8')));
+  app.get('/ui/*', page);
+}
