@@ -86,7 +86,7 @@ describe('watching reservations', () => {
       const events = () => watch.lines.map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; status: { phase: string } } }).filter((e) => e.object.metadata.name === 'watched');
       expect((await controller.api.apply(reservation('watched'))).status).toBe(201);
       await waitFor(() => events().some((e) => e.type === 'ADDED'), { timeoutMs: 5000, what: 'ADDED event' });
-      await waitFor(() => events().some((e) => e.type === 'MODIFIED' && e.object.status.phase === 'Running'), { timeoutMs: 45_000, what: 'MODIFIED Running event' });
+      await waitFor(() => events().some((e) => e.type === 'MODIFIED' && e.object.status.phase === 'Running'), { timeoutMs: 15_000, what: 'MODIFIED Running event' });
       await controller.api.delete('reservations', 'watched');
       await waitFor(() => events().some((e) => e.type === 'DELETED'), { timeoutMs: 5000, what: 'DELETED event' });
       expect(events()[0].type).toBe('ADDED');
@@ -162,18 +162,23 @@ describe('CLI', () => {
   const env = () => ({ BERTH_SERVER: controller.url, BERTH_TOKEN: controller.api.token });
 
   it('berth get reservations -w prints each change as it happens', async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await controller.api.apply(reservation('clw-before', { image: 'ticker', start: later }))).status).toBe(201);
     const child = spawn(process.execPath, [BERTH_BIN, 'get', 'reservations', '-w'], { env: { ...process.env, BERTH_CONFIG: undefined, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += String(d); });
     try {
-      await waitFor(() => out.includes('EVENT') || child.exitCode === null, { timeoutMs: 5000, what: 'watch started' });
+      // The watch is established once it has listed what already exists.
+      await waitFor(() => /ADDED\s+clw-before\b/.test(out), { timeoutMs: 15_000, what: 'initial listing' });
       expect((await controller.api.apply(reservation('clw', { image: 'ticker' }))).status).toBe(201);
       await waitFor(() => /ADDED\s+clw\b/.test(out), { timeoutMs: 10_000, what: 'ADDED row' });
-      await waitFor(() => /MODIFIED\s+clw\b.*Running/.test(out), { timeoutMs: 45_000, what: 'Running row' }).catch((e) => { throw new Error(`${e.message}; output:\n${out}`); });
+      await waitFor(() => /MODIFIED\s+clw\b.*Running/.test(out), { timeoutMs: 15_000, what: 'Running row' }).catch((e) => { throw new Error(`${e.message}; output:\n${out}`); });
       await controller.api.delete('reservations', 'clw');
       await waitFor(() => /DELETED\s+clw\b/.test(out), { timeoutMs: 10_000, what: 'DELETED row' });
+      expect(out).toMatch(/ADDED\s+clw\s+ticker\s+(Scheduled|Starting)\b/);
     } finally {
       child.kill('SIGTERM');
+      await controller.api.delete('reservations', 'clw-before');
     }
   });
 

@@ -38,6 +38,8 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  // Headers go out now: with nothing to report yet, Node would hold them until the first write.
+  res.flushHeaders();
   let prev = new Map<string, string>();
   let prevObjects = new Map<string, T>();
   let closed = false;
