@@ -1,34 +1,21 @@
 // Every kind of bad input against a real controller process: each is refused with a 4xx, the
 // catalog's code and the offending field, and leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { IptablesNat } from '../../controller/src/nat/index.ts';
 import { ApiClient, type ApiResponse } from '../support/api-client.ts';
-import { removeNodeContainers } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
-import { startAgent, startController, uniqueName, removeDir, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
-import { waitFor } from '../support/wait.ts';
+import { startSingleHost, type SingleHost } from '../support/single-host.ts';
 
-let controller: ControllerProcess;
-let agent: AgentProcess;
-const node = uniqueName('bad');
+let host: SingleHost;
+let controller: SingleHost['controller'];
 
 beforeAll(async () => {
-  controller = await startController();
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  await waitFor(async () => {
-    const { body } = await controller.api.get('nodes', node);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  }, { what: 'node Ready' });
+  host = await startSingleHost('bad');
+  controller = host.controller;
   expect((await controller.api.apply(webImage())).status).toBe(201);
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await controller?.stop();
-  await removeNodeContainers(node);
-  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
-  if (controller) await removeDir(controller.dataDir);
+  await host?.stop();
 });
 
 type Plural = 'reservations' | 'images';
@@ -136,7 +123,7 @@ describe('window', () => {
     const res = await controller.api.apply(reservation('just-past', { start: isoAgo(10_000) }));
     try {
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ action: 'created', object: { metadata: { name: 'just-past' }, status: { phase: 'Scheduled', node } } });
+      expect(res.body).toMatchObject({ action: 'created', object: { metadata: { name: 'just-past' }, status: { phase: 'Scheduled', node: host.node } } });
     } finally {
       await controller.api.delete('reservations', 'just-past');
     }

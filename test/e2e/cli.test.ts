@@ -4,20 +4,18 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { IptablesNat } from '../../controller/src/nat/index.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
-import { removeNodeContainers } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
-import { freePort, removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { freePort, removeDir, type ControllerProcess } from '../support/processes.ts';
+import { startSingleHost, waitForPhase as phaseOf, type SingleHost } from '../support/single-host.ts';
 import { waitFor } from '../support/wait.ts';
 
+let host: SingleHost;
 let controller: ControllerProcess;
-let agent: AgentProcess;
+let node: string;
 let tmp: string;
 let configFile: string;
-const node = uniqueName('cli');
 
 // Quarter-core reservations, so every one this file creates fits a 2-core machine at once.
 const IMAGE = 'cli-web';
@@ -42,34 +40,22 @@ function expectOneErrorLine(result: CliResult): string {
   return errLines[0];
 }
 
-async function waitForPhase(name: string, phase: string) {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body?.status?.phase === phase ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} to be ${phase}` });
-}
+const waitForPhase = (name: string, phase: string) => phaseOf(controller, name, phase);
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
   await mkdir(path.join(tmp, 'home'));
-  controller = await startController();
+  host = await startSingleHost('cli');
+  controller = host.controller;
+  node = host.node;
   configFile = path.join(controller.dataDir, 'berth.config');
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  await waitFor(async () => {
-    const { body } = await controller.api.get('nodes', node);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  }, { what: 'node Ready' });
   expect((await controller.api.apply(cliImage(IMAGE))).status).toBe(201);
   expect((await controller.api.apply(cliReservation('cli-read'))).status).toBe(201);
   await waitForPhase('cli-read', 'Running');
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await controller?.stop();
-  await removeNodeContainers(node);
-  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
-  if (controller) await removeDir(controller.dataDir);
+  await host?.stop();
   if (tmp) await removeDir(tmp);
 });
 

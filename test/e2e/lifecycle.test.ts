@@ -1,47 +1,29 @@
 // The whole single-host path through real processes: a controller process, an agent process,
 // the real Docker engine and real iptables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IptablesNat } from '../../controller/src/nat/index.ts';
-import pino from 'pino';
-import { startAgent, startController, uniqueName, removeDir, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
-import { containersOfNode, dnatRules, httpGetRaw, removeNodeContainers } from '../support/host.ts';
+import { startSingleHost, waitForPhase as phaseOf, type SingleHost } from '../support/single-host.ts';
+import { containersOfNode, dnatRules, httpGetRaw } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 
-let controller: ControllerProcess;
-let agent: AgentProcess;
-const node = uniqueName('e2e');
-
-async function waitForPhase(name: string, phase: string) {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body?.status?.phase === phase ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} to be ${phase}` });
-}
+let host: SingleHost;
+const controller = () => host.controller;
+const waitForPhase = (name: string, phase: string) => phaseOf(host.controller, name, phase);
 
 beforeAll(async () => {
-  controller = await startController();
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  await waitFor(async () => {
-    const { body } = await controller.api.get('nodes', node);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  }, { what: 'node Ready' });
-  expect((await controller.api.apply(webImage())).status).toBe(201);
+  host = await startSingleHost('e2e');
+  expect((await controller().api.apply(webImage())).status).toBe(201);
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await controller?.stop();
-  await removeNodeContainers(node);
-  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
-  if (controller) await removeDir(controller.dataDir);
+  await host?.stop();
 });
 
 describe('a reservation on one host', () => {
   it('runs, is reachable through its public endpoint, and on delete leaves no container, port or NAT rule', async () => {
-    const applied = await controller.api.apply(reservation('demo'));
+    const applied = await controller().api.apply(reservation('demo'));
     expect(applied.status).toBe(201);
-    expect(applied.body).toMatchObject({ action: 'created', object: { status: { phase: 'Scheduled', node } } });
+    expect(applied.body).toMatchObject({ action: 'created', object: { status: { phase: 'Scheduled', node: host.node } } });
 
     const running = await waitForPhase('demo', 'Running');
     expect(running.status.endpoints).toHaveLength(1);
@@ -49,42 +31,42 @@ describe('a reservation on one host', () => {
     expect(endpoint).toMatchObject({ name: 'http', port: 80, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect(await httpGetRaw(endpoint.address)).toContain('berth ok');
 
-    const containers = await containersOfNode(node);
+    const containers = await containersOfNode(host.node);
     expect(containers).toHaveLength(1);
     expect(containers[0]).toMatchObject({ reservation: running.metadata.uid, state: 'running' });
     const natPort = endpoint.address.split(':')[1];
-    expect((await dnatRules(controller.opts.chainPrefix)).some((r) => r.includes(`--dport ${natPort} `))).toBe(true);
+    expect((await dnatRules(controller().opts.chainPrefix)).some((r) => r.includes(`--dport ${natPort} `))).toBe(true);
 
-    const deleted = await controller.api.delete('reservations', 'demo');
+    const deleted = await controller().api.delete('reservations', 'demo');
     expect(deleted.status).toBe(200);
     expect(deleted.body.status).toMatchObject({ phase: 'Deleted', endpoints: [] });
-    expect(await dnatRules(controller.opts.chainPrefix)).toEqual([]);
-    await waitFor(async () => (await containersOfNode(node)).length === 0, { timeoutMs: 5000, what: 'container removal' });
+    expect(await dnatRules(controller().opts.chainPrefix)).toEqual([]);
+    await waitFor(async () => (await containersOfNode(host.node)).length === 0, { timeoutMs: 5000, what: 'container removal' });
     await expect(httpGetRaw(endpoint.address, 1000)).rejects.toThrow();
-    expect((await controller.api.get('reservations', 'demo')).status).toBe(404);
+    expect((await controller().api.get('reservations', 'demo')).status).toBe(404);
   });
 
   it('re-applying the same manifest changes nothing', async () => {
-    expect((await controller.api.apply(reservation('same'))).body.action).toBe('created');
-    const again = await controller.api.apply(reservation('same'));
+    expect((await controller().api.apply(reservation('same'))).body.action).toBe('created');
+    const again = await controller().api.apply(reservation('same'));
     expect(again.status).toBe(200);
     expect(again.body.action).toBe('unchanged');
-    expect((await controller.api.list('reservations')).body.items.filter((r: { metadata: { name: string } }) => r.metadata.name === 'same')).toHaveLength(1);
-    await controller.api.delete('reservations', 'same');
+    expect((await controller().api.list('reservations')).body.items.filter((r: { metadata: { name: string } }) => r.metadata.name === 'same')).toHaveLength(1);
+    await controller().api.delete('reservations', 'same');
   });
 
   it('refuses a reservation that does not fit the node over its window with 409 and stores nothing', async () => {
-    const { body: nodeObj } = await controller.api.get('nodes', node);
+    const { body: nodeObj } = await controller().api.get('nodes', host.node);
     const huge = webImage('huge', { resources: { cores: nodeObj.spec.cores + 1, memory: '64Mi', maxCores: nodeObj.spec.cores + 1 } });
-    expect((await controller.api.apply(huge)).status).toBe(201);
-    const before = (await controller.api.list('reservations')).body.items.length;
-    const refused = await controller.api.apply(reservation('too-big', { image: 'huge' }));
+    expect((await controller().api.apply(huge)).status).toBe(201);
+    const before = (await controller().api.list('reservations')).body.items.length;
+    const refused = await controller().api.apply(reservation('too-big', { image: 'huge' }));
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('NoResources');
     expect(refused.body.error.message).toMatch(/^no resources available/);
-    expect(refused.body.error.message).toContain(node);
-    expect(refused.body.error.details.rejections).toEqual([{ node, reason: expect.stringContaining('cores') }]);
-    expect((await controller.api.list('reservations')).body.items.length).toBe(before);
-    expect((await controller.api.get('reservations', 'too-big')).status).toBe(404);
+    expect(refused.body.error.message).toContain(host.node);
+    expect(refused.body.error.details.rejections).toEqual([{ node: host.node, reason: expect.stringContaining('cores') }]);
+    expect((await controller().api.list('reservations')).body.items.length).toBe(before);
+    expect((await controller().api.get('reservations', 'too-big')).status).toBe(404);
   });
 });

@@ -1,30 +1,20 @@
 // Start and expiry are driven by the next due time: a future window begins on time and a short
 // one ends on time, with the container really started and really removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { IptablesNat } from '../../controller/src/nat/index.ts';
-import { startAgent, startController, uniqueName, removeDir, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
-import { containersOfNode, removeNodeContainers } from '../support/host.ts';
+import { startSingleHost, type SingleHost } from '../support/single-host.ts';
+import { containersOfNode } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 
-let controller: ControllerProcess;
-let agent: AgentProcess;
-const node = uniqueName('tim');
+let host: SingleHost;
 
 beforeAll(async () => {
-  controller = await startController();
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  await waitFor(async () => (await controller.api.get('nodes', node)).body?.status?.conditions?.some((c: { status: string }) => c.status === 'True'), { what: 'node Ready' });
-  await controller.api.apply(webImage());
+  host = await startSingleHost('tim');
+  await host.controller.api.apply(webImage());
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await controller?.stop();
-  await removeNodeContainers(node);
-  if (controller) await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: controller.opts.chainPrefix }).teardown();
-  if (controller) await removeDir(controller.dataDir);
+  await host?.stop();
 });
 
 describe('punctual start and expiry', () => {
@@ -33,16 +23,16 @@ describe('punctual start and expiry', () => {
     start.setMilliseconds(0);
     const startMs = start.getTime() + 1000; // whole second, at least 3 s ahead
     const endMs = startMs + 8000;
-    const applied = await controller.api.apply(reservation('short', { start: new Date(startMs).toISOString(), duration: '8s' }));
+    const applied = await host.controller.api.apply(reservation('short', { start: new Date(startMs).toISOString(), duration: '8s' }));
     expect(applied.status).toBe(201);
     expect(applied.body.object.status.phase).toBe('Scheduled');
     // Before its window the container may be prepared (created) on the node, but never running.
-    await waitFor(async () => (await containersOfNode(node)).some((c) => c.state === 'created'), { timeoutMs: 3000, what: 'prepared container' });
+    await waitFor(async () => (await containersOfNode(host.node)).some((c) => c.state === 'created'), { timeoutMs: 3000, what: 'prepared container' });
     expect(Date.now()).toBeLessThan(startMs);
-    expect((await containersOfNode(node)).filter((c) => c.state !== 'created')).toEqual([]);
+    expect((await containersOfNode(host.node)).filter((c) => c.state !== 'created')).toEqual([]);
 
     const running = await waitFor(async () => {
-      const { body } = await controller.api.get('reservations', 'short');
+      const { body } = await host.controller.api.get('reservations', 'short');
       return body.status.phase === 'Running' ? body : undefined;
     }, { timeoutMs: 15_000, what: 'Running' });
     // startedAt is the engine's own start time of the container.
@@ -50,10 +40,10 @@ describe('punctual start and expiry', () => {
     expect(startedAt).toBeGreaterThanOrEqual(startMs);
     expect(startedAt - startMs).toBeLessThanOrEqual(1000);
 
-    const goneAt = await waitFor(async () => ((await containersOfNode(node)).length === 0 ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 25, what: 'container removal' });
+    const goneAt = await waitFor(async () => ((await containersOfNode(host.node)).length === 0 ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 25, what: 'container removal' });
     expect(goneAt).toBeGreaterThanOrEqual(endMs);
     expect(goneAt - endMs).toBeLessThanOrEqual(1000);
-    const expired = (await controller.api.get('reservations', 'short')).body;
+    const expired = (await host.controller.api.get('reservations', 'short')).body;
     expect(expired.status).toMatchObject({ phase: 'Expired', endpoints: [], endedAt: new Date(endMs).toISOString() });
   });
 });
