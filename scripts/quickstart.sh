@@ -4,7 +4,7 @@
 # foreground. Ctrl-C stops Berth and keeps its data (~/.berth or $BERTH_DATA_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BERTH_SKIP_POSTGRES=1 bash scripts/setup.sh
+BERTH_SETUP=runtime bash scripts/setup.sh
 
 port=${BERTH_PORT:-7070}
 mkdir -p .berth

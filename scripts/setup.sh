@@ -2,31 +2,37 @@
 # Everything Berth needs on a fresh Debian/Ubuntu machine, idempotent: system packages, the Docker
 # engine (started by hand: no systemd here), a reachable PostgreSQL for the store tests, the npm
 # dependencies (which also generate the Prisma clients) and the locally built test images.
-# Run as root (or with sudo). Set BERTH_SKIP_POSTGRES=1 to skip PostgreSQL (only tests need it).
+# Run as root (or with sudo). BERTH_SETUP=runtime installs only what `berth dev` needs (the quick
+# start); the default also installs and starts what the tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
+for_tests=true
+[[ ${BERTH_SETUP:-tests} == runtime ]] && for_tests=false
+
 packages=()
 command -v dockerd >/dev/null || packages+=(docker.io)
 command -v iptables >/dev/null || packages+=(iptables)
 dpkg -s busybox-static >/dev/null 2>&1 || packages+=(busybox-static)
-# The dashboard's browser tests drive Debian's Chromium through playwright-core.
-command -v chromium >/dev/null || packages+=(chromium)
-# The remote storage profile: sshfs on compute nodes; the tests run their own sshd as storage node.
-command -v sshfs >/dev/null || packages+=(sshfs)
-command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
-command -v node >/dev/null || packages+=(nodejs npm)
-# Multi-node tests: a registry on the management node, curl for the outside client, and
-# systemd-analyze to verify the generated unit files (systemd is not run).
-command -v docker-registry >/dev/null || packages+=(docker-registry)
 command -v curl >/dev/null || packages+=(curl)
-command -v systemd-analyze >/dev/null || packages+=(systemd)
-command -v nsenter >/dev/null || packages+=(util-linux)
-if [[ ${BERTH_SKIP_POSTGRES:-0} != 1 ]] && ! command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  packages+=(postgresql)
+command -v node >/dev/null || packages+=(nodejs npm)
+if $for_tests; then
+  # The dashboard's browser tests drive Debian's Chromium through playwright-core.
+  command -v chromium >/dev/null || packages+=(chromium)
+  # The remote storage profile: sshfs on compute nodes; the tests run their own sshd as storage node.
+  command -v sshfs >/dev/null || packages+=(sshfs)
+  command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
+  # Multi-node tests: a registry on the management node, curl for the outside client, and
+  # systemd-analyze to verify the generated unit files (systemd is not run).
+  command -v docker-registry >/dev/null || packages+=(docker-registry)
+  command -v systemd-analyze >/dev/null || packages+=(systemd)
+  command -v nsenter >/dev/null || packages+=(util-linux)
+  if ! command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    packages+=(postgresql)
+  fi
 fi
 if ((${#packages[@]})); then
   log "installing ${packages[*]}"
@@ -37,7 +43,7 @@ fi
 log "starting the Docker engine"
 as_root bash scripts/docker-engine.sh start
 
-if [[ ${BERTH_SKIP_POSTGRES:-0} != 1 ]]; then
+if $for_tests; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     log "starting PostgreSQL"
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
