@@ -9,6 +9,7 @@ import type { NatEndpoint } from './endpoint.ts';
 import { IptablesNat } from './iptables-backend.ts';
 import { renderIptablesRestore } from './render-rules.ts';
 import { runCommand } from './run-command.ts';
+import { freePort, roundTrip } from './tcp-probe.testkit.ts';
 
 const log = pino({ level: 'silent' });
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -36,29 +37,7 @@ async function echoServer(host = '127.0.0.1'): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-/** Sends `message`, half-closes, and resolves to everything received; rejects with the socket error. */
-function roundTrip(host: string, port: number, message: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => {
-      socket.end();
-      resolve(Buffer.concat(chunks).toString());
-    });
-    socket.on('error', reject);
-    socket.end(message);
-  });
-}
 
 async function berthLines(prefix: string): Promise<string[]> {
   const all = [...(await runCommand('iptables', ['-t', 'nat', '-S']).then((o) => o.split('\n'))),

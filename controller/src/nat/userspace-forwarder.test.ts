@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.ts';
 import type { NatEndpoint } from './endpoint.ts';
 import { UserspaceNat } from './userspace-forwarder.ts';
+import { freePort, roundTrip } from './tcp-probe.testkit.ts';
 
 const log = pino({ level: 'silent' });
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -35,28 +36,7 @@ async function taggedEcho(tag: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-function roundTrip(port: number, message: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => {
-      socket.end();
-      resolve(Buffer.concat(chunks).toString());
-    });
-    socket.on('error', reject);
-    socket.end(message);
-  });
-}
 
 function endpoint(key: string, natPort: number, nodePort: number): NatEndpoint {
   return { key, publicAddress: '127.0.0.1', natPort, nodeAddress: '127.0.0.1', nodePort };
@@ -69,9 +49,9 @@ describe('UserspaceNat', () => {
     const nodePort = await taggedEcho('a');
     const natPort = await freePort();
     await nat.sync([endpoint('r1/echo', natPort, nodePort)]);
-    expect(await roundTrip(natPort, 'hello')).toBe('a:hello');
+    expect(await roundTrip('127.0.0.1', natPort, 'hello')).toBe('a:hello');
     const big = 'x'.repeat(1_000_000);
-    expect(await roundTrip(natPort, big)).toBe(`a:${big}`);
+    expect(await roundTrip('127.0.0.1', natPort, big)).toBe(`a:${big}`);
   });
 
   it('re-targets new connections to the new node port without reopening the listener', async () => {
@@ -79,9 +59,9 @@ describe('UserspaceNat', () => {
     const [oldNode, newNode] = [await taggedEcho('old'), await taggedEcho('new')];
     const natPort = await freePort();
     await nat.sync([endpoint('r1/echo', natPort, oldNode)]);
-    expect(await roundTrip(natPort, 'one')).toBe('old:one');
+    expect(await roundTrip('127.0.0.1', natPort, 'one')).toBe('old:one');
     await nat.sync([endpoint('r1/echo', natPort, newNode)]);
-    expect(await roundTrip(natPort, 'two')).toBe('new:two');
+    expect(await roundTrip('127.0.0.1', natPort, 'two')).toBe('new:two');
   });
 
   it('closes the listener of a removed endpoint and keeps the others', async () => {
@@ -89,17 +69,17 @@ describe('UserspaceNat', () => {
     const nodePort = await taggedEcho('n');
     const [keep, drop] = [await freePort(), await freePort()];
     await nat.sync([endpoint('r1/keep', keep, nodePort), endpoint('r2/drop', drop, nodePort)]);
-    expect(await roundTrip(drop, 'x')).toBe('n:x');
+    expect(await roundTrip('127.0.0.1', drop, 'x')).toBe('n:x');
     await nat.sync([endpoint('r1/keep', keep, nodePort)]);
-    await expect(roundTrip(drop, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    expect(await roundTrip(keep, 'y')).toBe('n:y');
+    await expect(roundTrip('127.0.0.1', drop, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await roundTrip('127.0.0.1', keep, 'y')).toBe('n:y');
   });
 
   it('resets the client when the node port refuses', async () => {
     const nat = newForwarder();
     const natPort = await freePort();
     await nat.sync([endpoint('r1/dead', natPort, await freePort())]);
-    await expect(roundTrip(natPort, 'x')).rejects.toThrow();
+    await expect(roundTrip('127.0.0.1', natPort, 'x')).rejects.toThrow();
   });
 
   it('reports a port it cannot bind, serves the rest, and binds it on a later sync once free', async () => {
@@ -111,10 +91,10 @@ describe('UserspaceNat', () => {
     const free = await freePort();
     const set = [endpoint('r1/taken', taken, nodePort), endpoint('r2/free', free, nodePort)];
     await expect(nat.sync(set)).rejects.toMatchObject({ code: 'Unavailable' });
-    expect(await roundTrip(free, 'ok')).toBe('n:ok');
+    expect(await roundTrip('127.0.0.1', free, 'ok')).toBe('n:ok');
     await new Promise((resolve) => squatter.close(resolve));
     await nat.sync(set);
-    expect(await roundTrip(taken, 'now')).toBe('n:now');
+    expect(await roundTrip('127.0.0.1', taken, 'now')).toBe('n:now');
   });
 
   it('rejects invalid endpoints without touching listeners', async () => {
@@ -135,6 +115,6 @@ describe('UserspaceNat', () => {
     await new Promise((resolve) => open.once('data', resolve));
     await nat.close();
     await closed;
-    await expect(roundTrip(natPort, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(roundTrip('127.0.0.1', natPort, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
