@@ -9,7 +9,6 @@ import { runCli, type CliResult } from '../support/cli.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { freePort, removeDir, type ControllerProcess } from '../support/processes.ts';
 import { startSingleHost, waitForPhase as phaseOf, type SingleHost } from '../support/single-host.ts';
-import { waitFor } from '../support/wait.ts';
 
 let host: SingleHost;
 let controller: ControllerProcess;

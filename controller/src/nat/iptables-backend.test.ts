@@ -2,7 +2,7 @@
 // namespace names and removes them afterwards, so production chains and Docker are never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NatEndpoint } from './endpoint.ts';
