@@ -96,8 +96,9 @@ describe('dashboard', () => {
     const row = page.locator('tr', { hasText: node });
     await row.waitFor().catch(async (err) => { await shot(page, 'admin-nodes-failure'); throw err; });
     await row.getByText('Ready', { exact: true }).waitFor();
-    // The chart fills in as the controller records samples (every 500 ms in this test).
-    await page.locator(`figure[data-node="${node}"] svg path.cpu`).waitFor({ timeout: 30_000 });
+    // The chart fills in as the controller records samples (every 500 ms in this test, into
+    // 1-minute points): until a second minute begins, the one point is drawn as a dot.
+    await page.locator(`figure[data-node="${node}"] svg .cpu`).last().waitFor({ timeout: 30_000 });
     const caption = await page.locator(`figure[data-node="${node}"] figcaption`).textContent();
     expect(Number(/\((\d+) samples\)/.exec(caption ?? '')?.[1])).toBeGreaterThan(0);
     await shot(page, 'admin-nodes');
