@@ -13,6 +13,7 @@ import { containersOfNode, removeNodeContainers } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { exists, startStorageNode, type StorageNode } from '../support/storage-node.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 const run = promisify(execFile);
 let controller: ControllerProcess;
@@ -26,10 +27,7 @@ async function launchAgent(nodeName: string, reuseStateDir?: string): Promise<{ 
   const proc = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName, env: { BERTH_STATE_DIR: stateDir } });
   const agent = { proc, stateDir };
   agents.push(agent);
-  await waitFor(async () => {
-    const { body } = await controller.api.get('nodes', nodeName);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  }, { what: `node ${nodeName} Ready`, timeoutMs: 30_000 });
+  await waitForNodeReady(controller, nodeName, proc);
   return agent;
 }
 
@@ -71,7 +69,8 @@ async function loseNode(agent: { proc: AgentProcess; stateDir: string }): Promis
 
 beforeAll(async () => {
   storage = await startStorageNode();
-  controller = await startController({ env: { ...storage.controllerEnv(), BERTH_NODE_GRACE: '4s' } });
+  // A short grace so node loss is quick; heartbeats well inside it so a live node never flaps.
+  controller = await startController({ env: { ...storage.controllerEnv(), BERTH_NODE_GRACE: '4s', BERTH_HEARTBEAT_INTERVAL: '1s' } });
   await launchAgent(nodeA);
   expect((await controller.api.apply(webImage('web', { dataPath: '/data' }))).status).toBe(201);
 }, 90_000);

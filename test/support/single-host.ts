@@ -9,8 +9,16 @@ import { waitFor } from './wait.ts';
 type Conditioned = { status?: { conditions?: Array<{ type: string; status: string }> } };
 export const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-export async function waitForNodeReady(controller: ControllerProcess, node: string): Promise<void> {
-  await waitFor(async () => isReady((await controller.api.get('nodes', node)).body), { what: `node ${node} Ready` });
+/** Waits for the node's Ready condition; a dead agent or a timeout fails with the agent's log. */
+export async function waitForNodeReady(controller: ControllerProcess, node: string, agent?: AgentProcess): Promise<void> {
+  const tail = () => (agent ? `\nagent log:\n${agent.log.split('\n').slice(-15).join('\n')}` : '');
+  await waitFor(async () => isReady((await controller.api.get('nodes', node)).body), {
+    what: `node ${node} Ready`,
+    timeoutMs: 45_000,
+    failFast: () => (agent && (agent.child.exitCode !== null || agent.child.signalCode !== null) ? `agent ${node} exited (${agent.child.exitCode ?? agent.child.signalCode})${tail()}` : undefined),
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}${tail()}`);
+  });
 }
 
 export async function waitForPhase(controller: ControllerProcess, name: string, phase: string, timeoutMs = 30_000) {
@@ -51,6 +59,6 @@ export async function startSingleHost(prefix: string, opts: ControllerOptions = 
   const controller = await startController(opts);
   const node = uniqueName(prefix);
   const host = new SingleHost(controller, startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node }), node);
-  await waitForNodeReady(controller, node);
+  await waitForNodeReady(controller, node, host.agent);
   return host;
 }
