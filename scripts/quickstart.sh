@@ -13,7 +13,8 @@ if curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
   echo "==> berth dev already answers on port $port; using it"
 else
   echo "==> starting berth dev (log: .berth/dev.log)"
-  npx berth dev --port "$port" >.berth/dev.log 2>&1 &
+  # The bin itself, not npx: the trap below must signal the process that handles SIGINT.
+  node controller/bin/berth.mjs dev --port "$port" >.berth/dev.log 2>&1 &
   dev_pid=$!
   trap '[[ -n $dev_pid ]] && kill -INT "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null || true' INT TERM
   for _ in $(seq 1 120); do
