@@ -3,21 +3,13 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
+import type { StartAgentOptions } from './agent.ts';
 
-export interface CliOptions {
-  controller: string;
-  joinToken: string;
-  nodeName: string;
-  address: string;
-  dockerHost?: string;
-  /** Where the agent keeps mounts and the storage key (default /var/lib/berth-agent/NODE). */
-  stateDir?: string;
-  capacityCores?: number;
-  capacityMemoryMiB?: number;
-  /** Port of the /metrics, /healthz, /readyz listener; undefined = off. */
-  metricsPort?: number;
-  metricsHost?: string;
-}
+/** What the command line can set: the settings of startAgent that are plain values. */
+export type CliOptions = Pick<
+  StartAgentOptions,
+  'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost'
+>;
 
 export const USAGE =
   'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--config FILE]';

@@ -1,28 +1,11 @@
 // In-process runs of the program with fake ports: quick checks of command behaviour that needs
 // no real process (the subprocess runs are in cli.test.ts).
 import { describe, expect, it } from 'vitest';
-import type { CliDeps } from './deps.ts';
+import { fakeDeps as fakeCliDeps, type FakeHandler } from './fake-deps.testkit.ts';
 import { main } from './main.ts';
 
-type Handler = (method: string, path: string) => { status: number; body: unknown };
-
-function fakeDeps(handler: Handler) {
-  const out = { stdout: '', stderr: '', calls: [] as string[] };
-  const deps: CliDeps = {
-    stdout: (t) => void (out.stdout += t),
-    stderr: (t) => void (out.stderr += t),
-    env: { BERTH_SERVER: 'http://berth.test:7070', BERTH_CONFIG: '', HOME: '/nonexistent-home' },
-    readStdin: async () => '',
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    fetch: (async (input: URL | RequestInfo, init?: RequestInit) => {
-      const url = new URL(String(input));
-      out.calls.push(`${init?.method} ${url.host}${url.pathname}${url.search}`);
-      const { status, body } = handler(init?.method ?? 'GET', url.pathname + url.search);
-      return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-    }) as typeof fetch,
-  };
-  return { deps, out };
-}
+// Calls record host and query too: some tests point the CLI at another server.
+const fakeDeps = (handler: FakeHandler) => fakeCliDeps(handler, (m, u) => `${m} ${u.host}${u.pathname}${u.search}`, (u) => u.pathname + u.search);
 
 const object = (name: string) => ({ apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec: {}, status: {} });
 

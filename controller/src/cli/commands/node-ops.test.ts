@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CliDeps } from '../deps.ts';
+import { fakeDeps as fakeCliDeps, type FakeHandler } from '../fake-deps.testkit.ts';
 import { main } from '../main.ts';
 
-function fakeDeps(answer: (method: string, path: string) => { status: number; body: unknown }) {
-  const out = { stdout: '', stderr: '', calls: [] as string[] };
-  const deps: CliDeps = {
-    stdout: (t) => void (out.stdout += t),
-    stderr: (t) => void (out.stderr += t),
-    env: { BERTH_SERVER: 'http://berth.test:7070', BERTH_CONFIG: '', HOME: '/nonexistent-home' },
-    readStdin: async () => '',
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    fetch: (async (input: URL | RequestInfo, init?: RequestInit) => {
-      const url = new URL(String(input));
-      out.calls.push(`${init?.method} ${url.pathname}`);
-      const { status, body } = answer(init?.method ?? 'GET', url.pathname);
-      return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-    }) as typeof fetch,
-  };
-  return { deps, out };
-}
+const fakeDeps = (answer: FakeHandler) => fakeCliDeps(answer, (m, u) => `${m} ${u.pathname}`);
 
 describe('berth cordon / uncordon / drain', () => {
   it('posts to the node route and confirms', async () => {
