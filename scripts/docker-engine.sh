@@ -22,6 +22,15 @@ pid_alive() {
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]
 }
 
+launch() {
+  command -v dockerd >/dev/null || { echo "docker-engine: dockerd not installed (apt-get install docker.io)" >&2; exit 1; }
+  rm -f "$PIDFILE"
+  mkdir -p "$DATA_ROOT" "$(dirname "$LOG")"
+  # setsid detaches the daemon from the caller's process group so it outlives this script.
+  setsid dockerd --data-root "$DATA_ROOT" -H "unix://$SOCK" --pidfile "$PIDFILE" \
+    >>"$LOG" 2>&1 </dev/null 9>&- &
+}
+
 start() {
   # Serialise concurrent callers so two test runs never start two daemons on one socket.
   exec 9>"$LOCK"
@@ -30,16 +39,14 @@ start() {
     echo "docker-engine: already running"
     return 0
   fi
-  if ! pid_alive; then
-    command -v dockerd >/dev/null || { echo "docker-engine: dockerd not installed (apt-get install docker.io)" >&2; exit 1; }
-    rm -f "$PIDFILE"
-    mkdir -p "$DATA_ROOT" "$(dirname "$LOG")"
-    # setsid detaches the daemon from the caller's process group so it outlives this script.
-    setsid dockerd --data-root "$DATA_ROOT" -H "unix://$SOCK" --pidfile "$PIDFILE" \
-      >>"$LOG" 2>&1 </dev/null 9>&- &
-  fi
-  local deadline=$((SECONDS + WAIT_SECONDS))
+  local deadline=$((SECONDS + WAIT_SECONDS)) launched=0
   until engine_answers; do
+    # A daemon that is still shutting down holds the pidfile without answering: wait for it to
+    # go, then start ours (once).
+    if ((launched == 0)) && ! pid_alive; then
+      launch
+      launched=1
+    fi
     if ((SECONDS >= deadline)); then
       echo "docker-engine: engine did not answer within ${WAIT_SECONDS}s; see $LOG" >&2
       tail -n 20 "$LOG" >&2 || true
