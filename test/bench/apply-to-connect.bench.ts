@@ -14,6 +14,7 @@ import { freePort, removeDir, startAgent, startController, uniqueName, type Agen
 import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/host.ts';
 import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -101,10 +102,7 @@ class BerthRig {
     this.starting = starting;
     const controller = (this.controller = await starting);
     const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node }));
-    await waitFor(async () => {
-      const { body } = await controller.api.get('nodes', this.node);
-      return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-    }, { timeoutMs: STEP_TIMEOUT_MS, what: 'node Ready', failFast: () => (agent.child.exitCode !== null ? `agent exited: ${agent.log}` : undefined) });
+    await waitForNodeReady(controller, this.node, agent, STEP_TIMEOUT_MS);
     const applied = await controller.api.apply(webImage());
     if (applied.status >= 300) throw new Error(`image apply failed: ${JSON.stringify(applied.body)}`);
   }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { removeNodeContainers } from '../support/host.ts';
 import { webImage } from '../support/fixtures.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 let controller: ControllerProcess;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   controller = await startController({ nat: 'userspace', env: { BERTH_METRICS_SAMPLE_MS: '500' } });
   agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  await waitFor(async () => (await controller.api.get('nodes', node)).body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'), { what: 'node Ready' });
+  await waitForNodeReady(controller, node, agent);
   expect((await controller.api.apply(webImage())).status).toBe(201);
   profileDir = await mkdtemp(path.join(os.tmpdir(), 'berth-chromium-'));
   // A fresh profile directory per run (playwright passes it as --user-data-dir).

@@ -8,6 +8,7 @@ import { BERTH_BIN, freePort, removeDir, startAgent, startController, uniqueName
 import { removeNodeContainers } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 const run = promisify(execFile);
 const TICKER = `berth-test/ticker:${Math.random().toString(36).slice(2, 8)}`;
@@ -59,10 +60,7 @@ beforeAll(async () => {
   controller = await startController({ nat: 'userspace', env: { BERTH_METRICS_SAMPLE_MS: '500' } });
   agentMetricsPort = await freePort();
   agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node, env: { BERTH_METRICS_PORT: String(agentMetricsPort) } });
-  await waitFor(async () => {
-    const { body } = await controller.api.get('nodes', node);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  }, { what: 'node Ready' });
+  await waitForNodeReady(controller, node, agent);
   expect((await controller.api.apply(webImage())).status).toBe(201);
   expect((await controller.api.apply(webImage('ticker', { ref: TICKER, ports: [] }))).status).toBe(201);
 });

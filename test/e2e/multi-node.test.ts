@@ -11,6 +11,7 @@ import { dnatRules, httpGetRaw } from '../support/host.ts';
 import { reservation } from '../support/fixtures.ts';
 import { clientGet, createTopology, type ComputeNode, type Topology } from '../support/topology.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 const run = promisify(execFile);
 const GRACE = '3s';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   topo = await createTopology({ nodes: 2 });
   controller = await startController({ publicAddress: topo.publicAddress, chainPrefix, extraArgs: ['--node-grace', GRACE] });
   for (const node of topo.nodes) agents.set(node.name, launchAgent(node));
-  await waitFor(async () => (await Promise.all(topo.nodes.map((n) => nodeReady(n.name)))).every(Boolean), { timeoutMs: 30_000, what: 'both nodes Ready' });
+  for (const node of topo.nodes) await waitForNodeReady(controller, node.name, agents.get(node.name));
   expect((await controller.api.apply(image('web', '64Mi'))).status).toBe(201);
   expect((await controller.api.apply(image('big', '700Mi'))).status).toBe(201);
   expect((await controller.api.apply(image('slot', '200Mi'))).status).toBe(201);

@@ -8,6 +8,7 @@ import { reservation, webImage } from '../support/fixtures.ts';
 import { removeNodeContainers } from '../support/host.ts';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitForNodeReady } from '../support/single-host.ts';
 
 let controller: ControllerProcess;
 let agent: AgentProcess;
@@ -37,10 +38,7 @@ beforeAll(async () => {
   controller = await startController({ nat: 'userspace' });
   admin = controller.api;
   agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
-  const nodeObj = await waitFor(async () => {
-    const { body } = await admin.get('nodes', node);
-    return body?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
-  }, { what: 'node Ready' });
+  const nodeObj = await waitForNodeReady(controller, node, agent);
   nodeCores = nodeObj.spec.cores;
   expect((await admin.apply(webImage('web', { pricePerCoreHour: 120 }))).status).toBe(201);
   expect((await admin.apply(webImage('big', { resources: { cores: nodeCores, memory: '64Mi', maxCores: nodeCores } }))).status).toBe(201);

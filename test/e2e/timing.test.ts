@@ -2,7 +2,7 @@
 // one ends on time, with the container really started and really removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSingleHost, type SingleHost } from '../support/single-host.ts';
-import { containersOfNode } from '../support/host.ts';
+import { containersOfNode, dnatRules } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -30,6 +30,9 @@ describe('punctual start and expiry', () => {
     await waitFor(async () => (await containersOfNode(host.node)).some((c) => c.state === 'created'), { timeoutMs: 3000, what: 'prepared container' });
     expect(Date.now()).toBeLessThan(startMs);
     expect((await containersOfNode(host.node)).filter((c) => c.state !== 'created')).toEqual([]);
+    // Its ports are reserved, but no endpoint is shown and no NAT rule exists until it runs.
+    expect((await host.controller.api.get('reservations', 'short')).body.status.endpoints).toEqual([]);
+    expect(await dnatRules(host.controller.opts.chainPrefix)).toEqual([]);
 
     const running = await waitFor(async () => {
       const { body } = await host.controller.api.get('reservations', 'short');
@@ -39,6 +42,8 @@ describe('punctual start and expiry', () => {
     const startedAt = Date.parse(running.status.startedAt);
     expect(startedAt).toBeGreaterThanOrEqual(startMs);
     expect(startedAt - startMs).toBeLessThanOrEqual(1000);
+    expect(running.status.endpoints).toHaveLength(1);
+    expect(await dnatRules(host.controller.opts.chainPrefix)).toHaveLength(1);
 
     const goneAt = await waitFor(async () => ((await containersOfNode(host.node)).length === 0 ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 25, what: 'container removal' });
     expect(goneAt).toBeGreaterThanOrEqual(endMs);

@@ -9,15 +9,22 @@ import { waitFor } from './wait.ts';
 type Conditioned = { status?: { conditions?: Array<{ type: string; status: string }> } };
 export const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-/** Waits for the node's Ready condition; a dead agent or a timeout fails with the agent's log. */
-export async function waitForNodeReady(controller: ControllerProcess, node: string, agent?: AgentProcess): Promise<void> {
-  const tail = () => (agent ? `\nagent log:\n${agent.log.split('\n').slice(-15).join('\n')}` : '');
-  await waitFor(async () => isReady((await controller.api.get('nodes', node)).body), {
+/**
+ * Waits for the node's Ready condition and returns the node. A dead agent fails at once; a dead
+ * agent or a timeout reports the tails of the agent's and the controller's logs.
+ */
+export async function waitForNodeReady(controller: ControllerProcess, node: string, agent?: AgentProcess, timeoutMs = 45_000): Promise<any> {
+  const tail = (label: string, log: string) => `\n${label} log:\n${log.split('\n').slice(-20).join('\n')}`;
+  const logs = () => `${agent ? tail('agent', agent.log) : ''}${tail('controller', controller.log)}`;
+  return waitFor(async () => {
+    const { body } = await controller.api.get('nodes', node);
+    return isReady(body) ? body : undefined;
+  }, {
     what: `node ${node} Ready`,
-    timeoutMs: 45_000,
-    failFast: () => (agent && (agent.child.exitCode !== null || agent.child.signalCode !== null) ? `agent ${node} exited (${agent.child.exitCode ?? agent.child.signalCode})${tail()}` : undefined),
+    timeoutMs,
+    failFast: () => (agent && (agent.child.exitCode !== null || agent.child.signalCode !== null) ? `agent ${node} exited (${agent.child.exitCode ?? agent.child.signalCode})` : undefined),
   }).catch((err: Error) => {
-    throw new Error(`${err.message}${tail()}`);
+    throw new Error(`${err.message}${logs()}`);
   });
 }
 

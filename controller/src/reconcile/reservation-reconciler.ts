@@ -8,7 +8,7 @@ import type { AgentHub } from '../agents/index.ts';
 import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
 import { allocatePorts, releasePorts, type PortRanges } from '../ports/index.ts';
 import { recordEvent } from '../events/index.ts';
-import type { StoredReservationStatus } from '../resources/index.ts';
+import { PUBLISHED_PHASE, type StoredReservationStatus } from '../resources/index.ts';
 import { setCondition } from './conditions.ts';
 import { desiredContainers } from './desired-containers.ts';
 import { nextDue, planReservation, TERMINAL_PHASES, type Phase, type ReservationAction, type ReservationState } from './reservation-plan.ts';
@@ -40,6 +40,7 @@ export class ReservationReconciler {
   async pass(): Promise<number | undefined> {
     const now = this.deps.clock.now();
     let due: number | undefined;
+    const planned: Array<{ row: Row; actions: ReservationAction[] }> = [];
     for (const row of await this.loadActive()) {
       const state = toState(row);
       const observed = row.nodeId ? this.deps.hub.observed(row.nodeId) : undefined;
@@ -48,10 +49,15 @@ export class ReservationReconciler {
       const actions = planReservation(state, { container: observed?.get(row.id) }, now).filter(
         (a) => a.type !== 'update' || observed !== undefined,
       );
-      for (const action of actions) await this.apply(row, action, now);
+      planned.push({ row, actions });
       const next = dueAfter(state, actions);
       if (next !== undefined) due = Math.min(due ?? next, next);
     }
+    // Rules first for reservations turning Running, so that an endpoint shown in status already
+    // accepts connections.
+    const turningRunning = planned.filter(({ actions }) => actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE));
+    if (turningRunning.length > 0) await this.syncNat(turningRunning.map(({ row }) => row.id));
+    for (const { row, actions } of planned) for (const action of actions) await this.apply(row, action, now);
     await this.publish();
     return due;
   }
@@ -117,14 +123,13 @@ export class ReservationReconciler {
     await allocatePorts(this.deps.db, row.id, nodeId, ports, this.deps.portRanges);
   }
 
-  /** Pushes each connected node's desired set and syncs the NAT rules from the database. */
+  /** Pushes each connected node's desired set, then syncs the NAT rules. */
   private async publish(): Promise<void> {
     const { db, hub } = this.deps;
-    const [active, images, allocations] = await Promise.all([
+    const [active, images] = await Promise.all([
       // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
       db.reservation.findMany({ where: { OR: [{ phase: { in: ['Starting', 'Running'] } }, { phase: 'Scheduled', ports: { some: {} } }] }, include: { ports: true } }),
       db.image.findMany(),
-      db.portAllocation.findMany({ include: { node: true } }),
     ]);
     const imageSpecs = new Map(images.map((i) => [i.name, i.spec as ImageSpecInput]));
     for (const nodeId of hub.connectedNodeIds()) {
@@ -135,6 +140,15 @@ export class ReservationReconciler {
         .map((r) => ({ ...r, spec: r.spec as ReservationSpecInput }));
       hub.push(nodeId, desiredContainers(mine, imageSpecs, node.address));
     }
+    await this.syncNat();
+  }
+
+  /** The full rule set: Running reservations' ports, plus those of `alsoPublish` (turning Running). */
+  private async syncNat(alsoPublish: string[] = []): Promise<void> {
+    const allocations = await this.deps.db.portAllocation.findMany({
+      where: { OR: [{ reservation: { phase: PUBLISHED_PHASE } }, { reservationId: { in: alsoPublish } }] },
+      include: { node: true },
+    });
     await this.deps.nat.sync(
       allocations.map((p) => ({ key: `${p.reservationId}/${p.name}`, publicAddress: this.deps.publicAddress, natPort: p.natPort, nodeAddress: p.node.address, nodePort: p.nodePort })),
     );

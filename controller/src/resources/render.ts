@@ -18,7 +18,17 @@ export function renderImage(row: Image): ImageObject {
 
 export type ReservationRow = Reservation & { node?: Node | null; ports?: PortAllocation[]; owner?: User | null };
 
-export function endpointsOf(ports: PortAllocation[], publicAddress: string): Endpoint[] {
+/**
+ * Endpoints are published (listed in status and given NAT rules) only while the reservation is
+ * Running. Before that the ports are reserved but nothing answers: a client that connected early
+ * would reach the engine's port proxy mid-start, which holds the connection and delays the
+ * container by ~0.6 s (measured; see test/bench/apply-to-connect.bench.ts). So an address that
+ * is shown accepts connections, and one that is not yet shown refuses them at once.
+ */
+export const PUBLISHED_PHASE = 'Running';
+
+export function endpointsOf(ports: PortAllocation[], publicAddress: string, phase: string): Endpoint[] {
+  if (phase !== PUBLISHED_PHASE) return [];
   return [...ports]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((p) => ({ name: p.name, port: p.containerPort, address: `${publicAddress}:${p.natPort}` }));
@@ -42,7 +52,7 @@ export function renderReservation(row: ReservationRow, ctx: { publicAddress: str
     status: {
       phase: row.phase,
       ...(row.node ? { node: row.node.name } : {}),
-      endpoints: endpointsOf(row.ports ?? [], ctx.publicAddress),
+      endpoints: endpointsOf(row.ports ?? [], ctx.publicAddress, row.phase),
       conditions: stored.conditions ?? [],
       observedGeneration: stored.observedGeneration ?? row.generation,
       resources: { cores: row.cores, memory: formatMemoryMiB(row.memoryMiB) },
