@@ -113,6 +113,19 @@ describe('manifest shape', () => {
   }
 });
 
+describe('storage profile', () => {
+  it('refuses a local profile for an image without a data path with 400 Invalid naming spec.profile', async () => {
+    const error = await expectRefusedAndNothingStored(apply(reservation('no-data-path', { profile: 'local' })), { status: 400, code: 'Invalid', field: 'spec.profile' }, 'no-data-path');
+    expect(error.message).toContain('dataPath');
+  });
+
+  it('refuses a remote profile when the controller has no storage node with 400 Invalid naming spec.profile', async () => {
+    expect((await controller.api.apply(webImage('with-data', { dataPath: '/data' }))).status).toBe(201);
+    const error = await expectRefusedAndNothingStored(apply(reservation('no-storage-node', { image: 'with-data', profile: 'remote' })), { status: 400, code: 'Invalid', field: 'spec.profile' }, 'no-storage-node');
+    expect(error.message).toContain('storage node');
+  });
+});
+
 describe('window', () => {
   it('refuses a start beyond the tolerance in the past with 400 Invalid naming spec.start', async () => {
     const error = await expectRefusedAndNothingStored(apply(reservation('past', { start: isoAgo(10 * 60_000) })), { status: 400, code: 'Invalid', field: 'spec.start' }, 'past');

@@ -26,6 +26,7 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
   const image = await ctx.db.image.findUnique({ where: { name: spec.image } });
   if (!image) throw new BerthError('Invalid', `spec.image: image "${spec.image}" not found`, 'spec.image');
   const imageSpec = image.spec as ImageSpecInput;
+  checkStorage(ctx, spec, imageSpec);
   const res = imageSpec.resources;
   const cores = spec.cores ?? res.cores;
   const maxCores = res.maxCores ?? res.cores;
@@ -44,6 +45,17 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
     throw new BerthError('Invalid', `spec.duration: must be at most ${formatDurationMs(ctx.config.maxDurationMs)}`, 'spec.duration');
   }
   return { r: { startAt, endAt: startAt + duration, cores, memoryMiB }, image: imageSpec };
+}
+
+/** Refuses a profile that could never start: data without a place in the image, or no storage node. */
+function checkStorage(ctx: ServiceContext, spec: ReservationSpecInput, image: ImageSpecInput): void {
+  if (spec.profile === 'ephemeral') return;
+  if (!image.dataPath) {
+    throw new BerthError('Invalid', `spec.profile: image "${spec.image}" declares no spec.dataPath, so only the ephemeral profile is possible`, 'spec.profile');
+  }
+  if (spec.profile === 'remote' && !ctx.config.storage) {
+    throw new BerthError('Invalid', 'spec.profile: this cluster has no storage node configured, so the remote profile is not available', 'spec.profile');
+  }
 }
 
 export async function applyReservation(ctx: ServiceContext, user: User, m: ReservationManifest): Promise<ApplyResult> {
