@@ -59,11 +59,15 @@ beforeAll(async () => {
   await run('docker', ['rm', '-f', tmp]);
   controller = await startController({ nat: 'userspace', env: { BERTH_METRICS_SAMPLE_MS: '500' } });
   agentMetricsPort = await freePort();
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node, env: { BERTH_METRICS_PORT: String(agentMetricsPort) } });
-  await waitForNodeReady(controller, node, agent);
+  await launchAgent();
   expect((await controller.api.apply(webImage())).status).toBe(201);
   expect((await controller.api.apply(webImage('ticker', { ref: TICKER, ports: [] }))).status).toBe(201);
 });
+
+async function launchAgent(): Promise<void> {
+  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node, env: { BERTH_METRICS_PORT: String(agentMetricsPort) } });
+  await waitForNodeReady(controller, node, agent);
+}
 
 afterAll(async () => {
   await agent?.stop();
@@ -116,6 +120,20 @@ describe('container logs', () => {
       follow.cancel();
     }
     await controller.api.delete('reservations', 'talker');
+  });
+
+  it('ends a follow stream when the node\'s agent goes away', async () => {
+    expect((await controller.api.apply(reservation('orphaned-follow', { image: 'ticker' }))).status).toBe(201);
+    await waitFor(async () => (await controller.api.get('reservations', 'orphaned-follow')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'Running' });
+    const res = await fetch(`${controller.url}/api/v1/reservations/orphaned-follow/logs?follow=1&tail=1`, { headers: auth() });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false); // the stream is live
+    await agent.stop('SIGKILL');
+    // Drained to its end: without the fix this read never finishes and the test times out.
+    for (;;) if ((await reader.read()).done) break;
+    await launchAgent();
+    await controller.api.delete('reservations', 'orphaned-follow');
   });
 
   it('refuses logs of a reservation without a container', async () => {

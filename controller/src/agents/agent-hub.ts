@@ -32,6 +32,8 @@ export interface AgentHubOptions {
   onLogChunk?: (nodeId: string, chunk: LogChunk) => void;
   /** After each recorded heartbeat (monitoring, live dashboards). */
   onHeartbeat?: (nodeId: string) => void;
+  /** A node's stream closed or was replaced: what was asked on it will never be answered. */
+  onSessionEnd?: (nodeId: string) => void;
 }
 
 export class AgentHub {
@@ -108,6 +110,7 @@ export class AgentHub {
       if (session && this.sessions.get(session.nodeId) === session) {
         this.sessions.delete(session.nodeId);
         this.log.info({ node: session.nodeName }, 'agent disconnected');
+        this.opts.onSessionEnd?.(session.nodeId);
         this.opts.onChange();
       }
     };
@@ -149,7 +152,10 @@ export class AgentHub {
     const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now };
     const node = await this.opts.db.node.upsert({ where: { name: r.nodeName }, create: { name: r.nodeName, ...data }, update: data });
     const previous = this.sessions.get(node.id);
-    if (previous) previous.call.end(); // a reconnect replaces the old stream
+    if (previous) {
+      previous.call.end(); // a reconnect replaces the old stream
+      this.opts.onSessionEnd?.(node.id);
+    }
     const session: Session = { nodeId: node.id, nodeName: node.name, call };
     this.sessions.set(node.id, session);
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });

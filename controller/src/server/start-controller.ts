@@ -59,7 +59,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
   const bus = new ChangeBus();
   let logs: LogBroker | undefined;
-  const hub = new AgentHub({ db: store.db, log, clock, joinToken, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onHeartbeat: () => bus.notify('nodes') });
+  const hub = new AgentHub({ db: store.db, log, clock, joinToken, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes') });
   logs = new LogBroker(hub);
   const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() };
   const recorder = new MetricsRecorder({ db: store.db, log, clock, sampleIntervalMs: Number(process.env.BERTH_METRICS_SAMPLE_MS) || undefined, onSample: () => bus.notify('nodes') });
