@@ -141,3 +141,5 @@ export function loadAgentService(): grpc.ServiceClientConstructor {
   const v1 = caas.v1 as grpc.GrpcObject;
   return v1.AgentService as grpc.ServiceClientConstructor;
 }
+
+export * from './join-token.ts';

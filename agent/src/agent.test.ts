@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
+import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import type { ContainerSpec, ContainerStatus } from '@berth/proto';
 import { startAgent, type RunningAgent } from './agent.ts';
@@ -46,6 +47,8 @@ async function launch(controller: TestController, nodeName: string, resyncInterv
   const agent = await startAgent({
     controller: controller.address,
     joinToken: 'join-secret',
+    // The in-process test controller serves plaintext; TLS is covered across processes in test/e2e.
+    credentials: grpc.credentials.createInsecure(),
     nodeName,
     address: '127.0.0.1',
     dockerHost: 'unix:///var/run/docker.sock',

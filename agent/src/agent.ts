@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
-import type { Register } from '@berth/proto';
-import { connectToController, type BackoffPolicy } from './connection/index.ts';
+import { JOIN_TOKEN_FORMAT, parseJoinToken, type Register } from '@berth/proto';
+import { connectToController, pinnedCredentials, type BackoffPolicy } from './connection/index.ts';
 import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
@@ -24,7 +24,7 @@ export interface StartAgentOptions {
   /** Mounts and the storage key live here (default /var/lib/berth-agent/NODE). */
   stateDir?: string;
   log?: pino.Logger;
-  /** Defaults to insecure until TLS lands. */
+  /** Default: TLS trusting only the certificate the join token names; tests may pass insecure. */
   credentials?: grpc.ChannelCredentials;
   /** Re-observe and re-converge this often even without events (default 5000). */
   resyncIntervalMs?: number;
@@ -51,6 +51,8 @@ export interface RunningAgent {
 
 export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
   const log = (opts.log ?? pino({ name: 'berth-agent' })).child({ node: opts.nodeName });
+  const token = parseJoinToken(opts.joinToken);
+  if (!opts.credentials && !token) throw new Error(`join token: ${JOIN_TOKEN_FORMAT}`);
   const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
@@ -83,7 +85,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   };
   connection = connectToController({
     controller: opts.controller,
-    credentials: opts.credentials,
+    credentials: () => opts.credentials ?? pinnedCredentials(opts.controller, token!.fingerprint),
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),
     // A fresh stream needs the current picture at once, not at the next resync.

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliOptions } from './cli-options.ts';
 
-const full = ['--controller', '10.0.0.1:7443', '--join-token', 't0k', '--node-name', 'cn1', '--address', '10.0.0.11'];
+const token = (secret: string) => `K10${'0'.repeat(64)}::${secret}-0123456789abcdef`;
+const full = ['--controller', '10.0.0.1:7443', '--join-token', token('t0k'), '--node-name', 'cn1', '--address', '10.0.0.11'];
 
 describe('parseCliOptions', () => {
   it('reads every option from flags', () => {
     expect(parseCliOptions([...full, '--docker-host', 'tcp://127.0.0.1:2375'], {})).toEqual({
       controller: '10.0.0.1:7443',
-      joinToken: 't0k',
+      joinToken: token('t0k'),
       nodeName: 'cn1',
       address: '10.0.0.11',
       dockerHost: 'tcp://127.0.0.1:2375',
@@ -17,18 +18,25 @@ describe('parseCliOptions', () => {
   it('falls back to environment variables and lets flags win', () => {
     const env = {
       BERTH_CONTROLLER: 'ctl:1',
-      BERTH_JOIN_TOKEN: 'env-token',
+      BERTH_JOIN_TOKEN: token('env'),
       BERTH_NODE_NAME: 'env-node',
       BERTH_ADDRESS: '127.0.0.1',
       DOCKER_HOST: 'unix:///run/other.sock',
     };
     expect(parseCliOptions(['--node-name', 'flag-node'], env)).toEqual({
       controller: 'ctl:1',
-      joinToken: 'env-token',
+      joinToken: token('env'),
       nodeName: 'flag-node',
       address: '127.0.0.1',
       dockerHost: 'unix:///run/other.sock',
     });
+  });
+
+  it('refuses a join token without the controller fingerprint, without echoing it', () => {
+    const args = [...full];
+    args[3] = 'just-a-secret-0123456789';
+    expect(() => parseCliOptions(args, {})).toThrow(/^bad --join-token: expected K10<fingerprint>::<secret>/);
+    expect(() => parseCliOptions(args, {})).not.toThrow(/just-a-secret/);
   });
 
   it('names the missing option', () => {
@@ -60,10 +68,10 @@ describe('parseCliOptions with a config file', () => {
     const dir = mkdtempSync(`${tmpdir()}/berth-agent-cfg-`);
     try {
       const file = `${dir}/agent.yaml`;
-      writeFileSync(file, 'controller: ctl.example:7071\njoinToken: file-token\nnode-name: file-node\naddress: 10.0.0.12\ndocker-host: unix:///run/d.sock\n');
-      expect(parseCliOptions(['--config', file], {})).toEqual({ controller: 'ctl.example:7071', joinToken: 'file-token', nodeName: 'file-node', address: '10.0.0.12', dockerHost: 'unix:///run/d.sock' });
-      const viaEnv = parseCliOptions(['--node-name', 'flag-node'], { BERTH_AGENT_CONFIG: file, BERTH_JOIN_TOKEN: 'env-token' });
-      expect(viaEnv).toMatchObject({ nodeName: 'flag-node', joinToken: 'env-token', controller: 'ctl.example:7071' });
+      writeFileSync(file, `controller: ctl.example:7071\njoinToken: ${token('file')}\nnode-name: file-node\naddress: 10.0.0.12\ndocker-host: unix:///run/d.sock\n`);
+      expect(parseCliOptions(['--config', file], {})).toEqual({ controller: 'ctl.example:7071', joinToken: token('file'), nodeName: 'file-node', address: '10.0.0.12', dockerHost: 'unix:///run/d.sock' });
+      const viaEnv = parseCliOptions(['--node-name', 'flag-node'], { BERTH_AGENT_CONFIG: file, BERTH_JOIN_TOKEN: token('env') });
+      expect(viaEnv).toMatchObject({ nodeName: 'flag-node', joinToken: token('env'), controller: 'ctl.example:7071' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

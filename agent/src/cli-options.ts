@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
 import type { StartAgentOptions } from './agent.ts';
+import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 
 /** What the command line can set: the settings of startAgent that are plain values. */
 export type CliOptions = Pick<
@@ -81,6 +82,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     throw new Error(`bad --controller ${JSON.stringify(controller)}: expected HOST:PORT`);
   }
   const joinToken = need('join-token', 'BERTH_JOIN_TOKEN');
+  if (!parseJoinToken(joinToken)) throw new Error(`bad --join-token: ${JOIN_TOKEN_FORMAT}`);
   const nodeName = need('node-name', 'BERTH_NODE_NAME');
   if (!/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(nodeName)) {
     throw new Error(`bad --node-name ${JSON.stringify(nodeName)}: lowercase letters, digits, '.' and '-', at most 63`);

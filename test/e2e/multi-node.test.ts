@@ -12,6 +12,7 @@ import { reservation } from '../support/fixtures.ts';
 import { clientGet, createTopology, type ComputeNode, type Topology } from '../support/topology.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { formatJoinToken, parseJoinToken } from '@berth/proto';
 
 const run = promisify(execFile);
 const GRACE = '3s';
@@ -171,7 +172,9 @@ describe('many compute nodes behind one public address', () => {
 
   it('refuses an agent with a wrong join token, logging it on both sides, and the agent keeps retrying', async () => {
     const node = topo.nodes[0];
-    const intruder = startAgent({ controller: controller.grpcAddress, joinToken: 'wrong-token', nodeName: 'intruder', address: node.address, env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` } });
+    // The right certificate fingerprint (it reaches the controller over TLS) with a wrong secret.
+    const wrong = formatJoinToken({ fingerprint: parseJoinToken(controller.joinToken)!.fingerprint, secret: 'wrong-secret-0123456789' });
+    const intruder = startAgent({ controller: controller.grpcAddress, joinToken: wrong, nodeName: 'intruder', address: node.address, env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` } });
     try {
       await waitFor(() => controller.log.includes('agent refused: invalid join token'), { timeoutMs: 15_000, what: 'controller refusal log' });
       await waitFor(() => (intruder.log.match(/controller refused this agent/g) ?? []).length >= 2, { timeoutMs: 15_000, what: 'agent logs the refusal and retries' });

@@ -25,8 +25,11 @@ export interface Registered {
 export interface ConnectOptions {
   /** host:port of the controller's gRPC endpoint. */
   controller: string;
-  /** Defaults to insecure; pass grpc.credentials.createSsl(...) once TLS is in place. */
-  credentials?: grpc.ChannelCredentials;
+  /**
+   * How to trust the controller, asked again until it answers (the controller may be down when
+   * the agent starts). A failure is logged and retried with backoff.
+   */
+  credentials: () => Promise<grpc.ChannelCredentials> | grpc.ChannelCredentials;
   /** Built fresh on every (re)connect so capacity reflects the host at that time. */
   register: () => Promise<Register> | Register;
   metrics: () => Promise<NodeMetrics>;
@@ -54,12 +57,14 @@ export interface ControllerConnection {
 export function connectToController(opts: ConnectOptions): ControllerConnection {
   const log = opts.log?.child({ component: 'connection' });
   const Service = loadAgentService();
-  const client = new Service(opts.controller, opts.credentials ?? grpc.credentials.createInsecure(), {
-    // Detects a controller that vanished without closing the TCP connection.
-    'grpc.keepalive_time_ms': 15_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-  });
+  let client: grpc.Client | undefined;
+  const makeClient = async (): Promise<grpc.Client> =>
+    (client ??= new Service(opts.controller, await opts.credentials(), {
+      // Detects a controller that vanished without closing the TCP connection.
+      'grpc.keepalive_time_ms': 15_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    }));
   let stream: AgentStream | undefined;
   let registered = false;
   let closed = false;
@@ -114,6 +119,13 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     reconnect = undefined;
     if (closed) return;
     let hello: Register;
+    let c: grpc.Client;
+    try {
+      c = await makeClient();
+    } catch (err) {
+      log?.error({ controller: opts.controller, err: err instanceof Error ? err.message : String(err) }, 'cannot establish trust in the controller');
+      return scheduleRetry();
+    }
     try {
       hello = await opts.register();
     } catch (err) {
@@ -121,7 +133,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       return scheduleRetry();
     }
     if (closed) return;
-    const s = (client as unknown as { Connect(): AgentStream }).Connect();
+    const s = (c as unknown as { Connect(): AgentStream }).Connect();
     stream = s;
     s.on('data', (msg: ControllerMessage) => onMessage(s, msg));
     s.on('error', (err: grpc.ServiceError) => {
@@ -164,7 +176,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
         s.end();
         s.cancel();
       }
-      client.close();
+      client?.close();
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './backoff.ts';
 export * from './controller-connection.ts';
+export * from './pinned-credentials.ts';

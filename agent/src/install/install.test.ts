@@ -9,7 +9,8 @@ import { ENV_PATH, installAgent, UNIT_PATH } from './install.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const flags = ['--controller', '10.0.0.1:7071', '--join-token', 's3cr"et', '--node-name', 'cn1', '--address', '10.0.0.11', '--docker-host', 'unix:///run/docker.sock'];
+const TOKEN = `K10${'ab'.repeat(32)}::s3cret-s3cret-s3cret`;
+const flags = ['--controller', '10.0.0.1:7071', '--join-token', TOKEN, '--node-name', 'cn1', '--address', '10.0.0.11', '--docker-host', 'unix:///run/docker.sock'];
 const dirs: string[] = [];
 
 async function tempRoot(): Promise<string> {
@@ -39,7 +40,7 @@ describe('berth-agent install', () => {
     expect(unit).toMatch(/^ExecStart=\S+ \S+berth-agent\.mjs$/m);
     const env = await readFile(envFile, 'utf8');
     expect(env).toContain('BERTH_CONTROLLER="10.0.0.1:7071"');
-    expect(env).toContain('BERTH_JOIN_TOKEN="s3cr\\"et"');
+    expect(env).toContain(`BERTH_JOIN_TOKEN="${TOKEN}"`);
     expect(env).toContain('DOCKER_HOST="unix:///run/docker.sock"');
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     await verify(unitFile);

@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadAgentService, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
+import { loadAgentService, parseJoinToken, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
@@ -22,7 +22,10 @@ export interface AgentHubOptions {
   db: Db;
   log: Logger;
   clock: Clock;
-  joinToken: string;
+  /** The secret part of the join token; agents send the whole token. */
+  joinSecret: string;
+  /** Certificate and key the stream is served with; plaintext without (in-process tests only). */
+  tls?: { cert: string; key: string };
   heartbeatIntervalMs: number;
   /** Called whenever something an agent said may change desired or observed state. */
   onChange: () => void;
@@ -50,7 +53,7 @@ export class AgentHub {
     const server = new grpc.Server();
     server.addService(loadAgentService().service, { connect: (call: ControllerStream) => this.handle(call) });
     const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${port}`, this.credentials(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.server = server;
     return bound;
@@ -165,9 +168,16 @@ export class AgentHub {
     return session;
   }
 
+  private credentials(): grpc.ServerCredentials {
+    const { tls } = this.opts;
+    return tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false) : grpc.ServerCredentials.createInsecure();
+  }
+
+  /** Compares only the secret: the fingerprint was the agent's to check. */
   private tokenMatches(given: string): boolean {
-    const a = createHash('sha256').update(given ?? '').digest();
-    const b = createHash('sha256').update(this.opts.joinToken).digest();
+    const secret = parseJoinToken(given ?? '')?.secret ?? given ?? '';
+    const a = createHash('sha256').update(secret).digest();
+    const b = createHash('sha256').update(this.opts.joinSecret).digest();
     return timingSafeEqual(a, b);
   }
 }

@@ -1,1 +1,3 @@
 export * from './agent-hub.ts';
+export * from './agent-tls.ts';
+export * from './join-token-file.ts';

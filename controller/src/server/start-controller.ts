@@ -1,10 +1,9 @@
 // Wires the controller: store, agent hub (gRPC), reconcilers, NAT backend and the REST API.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { openStore, type Store } from '../store/index.ts';
-import { AgentHub } from '../agents/index.ts';
+import { AgentHub, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
 import { createNatBackend, type NatBackend } from '../nat/index.ts';
 import { evacuateNode, NodeReconciler, ReconcileLoop, ReservationReconciler } from '../reconcile/index.ts';
 import { buildServer } from '../api/index.ts';
@@ -31,25 +30,15 @@ export interface RunningController {
 
 export type ControllerOptions = Partial<ControllerConfig> & { dataDir: string; log?: Logger; clock?: Clock };
 
-/** Reads DATA_DIR/join-token, creating it on first start so agents can join across restarts. */
-async function loadJoinToken(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'join-token');
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const token = randomBytes(24).toString('base64url');
-    await writeFile(file, `${token}\n`, { mode: 0o600 });
-    return token;
-  }
-}
-
 export async function startController(opts: ControllerOptions): Promise<RunningController> {
   const config: ControllerConfig = { ...DEFAULT_CONFIG, ...stripUndefined(opts) } as ControllerConfig;
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
-  const joinToken = process.env.BERTH_JOIN_TOKEN ?? (await loadJoinToken(config.dataDir));
+  // The agent stream is TLS with a certificate agents pin through their join token.
+  const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
+  const { token: joinToken, secret: joinSecret } = await loadJoinToken(config.dataDir, tls.fingerprint, process.env.BERTH_JOIN_TOKEN);
   const nat = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
   let reservationLoop: ReconcileLoop | undefined;
@@ -59,7 +48,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
   const bus = new ChangeBus();
   let logs: LogBroker | undefined;
-  const hub = new AgentHub({ db: store.db, log, clock, joinToken, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes') });
+  const hub = new AgentHub({ db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes') });
   logs = new LogBroker(hub);
   const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() };
   const recorder = new MetricsRecorder({ db: store.db, log, clock, sampleIntervalMs: Number(process.env.BERTH_METRICS_SAMPLE_MS) || undefined, onSample: () => bus.notify('nodes') });
