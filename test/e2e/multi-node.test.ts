@@ -32,9 +32,14 @@ function image(name: string, memory: string) {
 const iso = (ms: number) => new Date(ms).toISOString();
 const hourFromNow = (h: number) => iso(Math.ceil(Date.now() / H) * H + h * H);
 
+/** Agents run inside their node's namespace and reach the controller over the node network. */
+const agentFacingAddress = () => `${topo.mgmtAddress}:${controller.opts.grpcPort}`;
+// Listen beyond loopback so agents in the node namespaces can reach the gRPC port.
+const LISTEN_ALL = ['--host', '0.0.0.0'];
+
 function launchAgent(node: ComputeNode, joinToken = controller.joinToken): AgentProcess {
   return startAgent({
-    controller: controller.grpcAddress, joinToken, nodeName: node.name, address: node.address,
+    controller: agentFacingAddress(), joinToken, nodeName: node.name, address: node.address, netns: node.netns,
     env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/state`, ...CAPACITY },
   });
 }
@@ -60,7 +65,7 @@ async function containersOn(node: ComputeNode): Promise<string[]> {
 
 beforeAll(async () => {
   topo = await createTopology({ nodes: 2 });
-  controller = await startController({ publicAddress: topo.publicAddress, chainPrefix, extraArgs: ['--node-grace', GRACE] });
+  controller = await startController({ publicAddress: topo.publicAddress, chainPrefix, extraArgs: [...LISTEN_ALL, '--node-grace', GRACE] });
   for (const node of topo.nodes) agents.set(node.name, launchAgent(node));
   for (const node of topo.nodes) await waitForNodeReady(controller, node.name, agents.get(node.name));
   expect((await controller.api.apply(image('web', '64Mi'))).status).toBe(201);
@@ -174,7 +179,7 @@ describe('many compute nodes behind one public address', () => {
     const node = topo.nodes[0];
     // The right certificate fingerprint (it reaches the controller over TLS) with a wrong secret.
     const wrong = formatJoinToken({ fingerprint: parseJoinToken(controller.joinToken)!.fingerprint, secret: 'wrong-secret-0123456789' });
-    const intruder = startAgent({ controller: controller.grpcAddress, joinToken: wrong, nodeName: 'intruder', address: node.address, env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` } });
+    const intruder = startAgent({ controller: agentFacingAddress(), joinToken: wrong, nodeName: 'intruder', address: node.address, netns: node.netns, env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` } });
     try {
       await waitFor(() => controller.log.includes('agent refused: invalid join token'), { timeoutMs: 15_000, what: 'controller refusal log' });
       await waitFor(() => (intruder.log.match(/controller refused this agent/g) ?? []).length >= 2, { timeoutMs: 15_000, what: 'agent logs the refusal and retries' });
@@ -224,7 +229,7 @@ describe('many compute nodes behind one public address', () => {
     await controller.stop();
     controller = await startController({
       dataDir: controller.dataDir, port: controller.opts.port, grpcPort: controller.opts.grpcPort, chainPrefix,
-      publicAddress: topo.publicAddress, extraArgs: ['--node-grace', '15s'],
+      publicAddress: topo.publicAddress, extraArgs: [...LISTEN_ALL, '--node-grace', '15s'],
     });
     const survivor = topo.nodes.find((n) => agents.has(n.name))!;
     await waitFor(() => nodeReady(survivor.name), { timeoutMs: 20_000, what: 'survivor reconnects' });

@@ -112,9 +112,12 @@ export class AgentProcess extends Proc {
   }
 }
 
-export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string> }): AgentProcess {
+export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string>; netns?: string }): AgentProcess {
   const args = [AGENT_BIN, '--controller', opts.controller, '--join-token', opts.joinToken, '--node-name', opts.nodeName, '--address', opts.address ?? '127.0.0.1'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a node's network namespace the agent sees only that host's network, as on a real node;
+  // nsenter execs node in place, so signals reach the agent itself.
+  const [cmd, argv] = opts.netns ? ['nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new AgentProcess(child, opts.nodeName);
 }
 
