@@ -134,6 +134,16 @@ describe('billing', () => {
     const refused = await cliAs(alice.token, ['bill', '--all']);
     expect(refused.code).toBe(3);
   });
+
+  it('keeps the price a reservation was admitted at when the image price changes later', async () => {
+    expect((await admin.apply(webImage('web', { pricePerCoreHour: 300 }))).status).toBe(200);
+    try {
+      expect((await alice.get('reservations', 'a1')).body.status.cost).toEqual({ cents: 120, currency: 'USD', hours: 1 });
+      expect((await cliAs(alice.token, ['bill'])).stdout).toContain('Total: $1.20');
+    } finally {
+      expect((await admin.apply(webImage('web', { pricePerCoreHour: 120 }))).status).toBe(200);
+    }
+  });
 });
 
 describe('quotas and extension', () => {

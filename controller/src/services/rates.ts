@@ -1,4 +1,5 @@
-// The price of an image's core-hour: Image spec.pricePerCoreHour (cents) or the default.
+// The price of an image's core-hour: Image spec.pricePerCoreHour (cents) or the default. Used
+// only for reservations admitted before the price was stored on the reservation itself.
 import type { PrismaClient as Db } from '../store/generated/postgresql/client.ts';
 import { DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import type { ImageSpecInput } from '../manifests/index.ts';

@@ -8,6 +8,7 @@ import type { ApplyResult, ServiceContext } from './context.ts';
 import { sameJson } from './context.ts';
 import { admit } from './admission.ts';
 import { loadRates, type RateTable } from './rates.ts';
+import { DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import { enforceQuota } from './quotas.ts';
 
 type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
@@ -15,6 +16,8 @@ const include = { node: true, ports: true, owner: true } as const;
 const NOT_STARTED = ['Pending', 'Scheduled'];
 
 interface Resolved {
+  /** The image's price now, fixed on the reservation while it has not started. */
+  rateCentsPerCoreHour: number;
   startAt: number;
   endAt: number;
   cores: number;
@@ -44,7 +47,8 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
   if (duration > ctx.config.maxDurationMs) {
     throw new BerthError('Invalid', `spec.duration: must be at most ${formatDurationMs(ctx.config.maxDurationMs)}`, 'spec.duration');
   }
-  return { r: { startAt, endAt: startAt + duration, cores, memoryMiB }, image: imageSpec };
+  const rateCentsPerCoreHour = imageSpec.pricePerCoreHour ?? DEFAULT_RATE_CENTS_PER_CORE_HOUR;
+  return { r: { rateCentsPerCoreHour, startAt, endAt: startAt + duration, cores, memoryMiB }, image: imageSpec };
 }
 
 /** Refuses a profile that could never start: data without a place in the image, or no storage node. */
@@ -69,8 +73,8 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
     const row = await ctx.db.reservation.create({
       data: {
         name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
-        imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB, startAt: new Date(r.startAt), endAt: new Date(r.endAt),
-        nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
+        imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+        startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
       },
       include,
     });
@@ -100,6 +104,8 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     data: {
       spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB,
       startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id,
+      // The price is the one in force when it was admitted (or last changed before it ran).
+      ...(started ? {} : { rateCentsPerCoreHour: r.rateCentsPerCoreHour }),
       // Only a change to what runs bumps the generation (and so recreates the container).
       generation: started ? existing.generation : existing.generation + 1,
     },
@@ -111,7 +117,7 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
 
 export async function renderReservationRow(ctx: ServiceContext, row: ReservationRow, rates?: RateTable) {
   const rateOf = rates ?? (await loadRates(ctx.db, [row.imageName]));
-  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now(), rateCents: rateOf(row.imageName) });
+  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now(), rateCents: row.rateCentsPerCoreHour ?? rateOf(row.imageName) });
 }
 
 const visibleTo = (user: User) => (user.role === 'admin' ? {} : { ownerId: user.id });
