@@ -113,9 +113,20 @@ describe('storage profiles', () => {
     expect(await mountsUnder(a.stateDir)).toEqual([path.join(a.stateDir, 'mounts', uid)]);
     const id = (await containerOf(nodeA, uid))!.id;
     await exec(id, 'echo remote-data > /data/f');
-    expect((await readFile(path.join(storage.basePath, uid, 'f'), 'utf8')).trim()).toBe('remote-data');
+    expect((await readFile(path.join(storage.basePath, uid, 'data', 'f'), 'utf8')).trim()).toBe('remote-data');
     const again = await restartAndWait(nodeA, uid);
     expect((await exec(again, 'cat /data/f')).trim()).toBe('remote-data');
+
+    // As after a reboot: the sshfs mount is gone and the engine tries to start the container by
+    // itself. It must fail for the missing source rather than run on the bare mount point; the
+    // agent then mounts again and starts it, with the data.
+    const mountPoint = path.join(a.stateDir, 'mounts', uid);
+    await run('docker', ['stop', '-t', '1', again]);
+    await run('fusermount', ['-u', '-z', mountPoint]);
+    const started = await run('docker', ['start', again]).then(() => 'started', (err: { stderr?: string }) => err.stderr ?? 'failed');
+    expect(started).toMatch(/bind source path does not exist/);
+    const back = await waitFor(async () => { const c = await containerOf(nodeA, uid); return c?.state === 'running' && (await mountsUnder(a.stateDir)).includes(mountPoint) ? c : undefined; }, { what: 'remounted and running again', timeoutMs: 30_000 });
+    expect((await exec(back.id, 'cat /data/f')).trim()).toBe('remote-data');
     // The key reached the agent's state dir readable by its owner only.
     expect(((await import('node:fs')).statSync(path.join(a.stateDir, 'storage', 'id_storage')).mode & 0o777).toString(8)).toBe('600');
 

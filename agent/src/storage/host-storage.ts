@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import type pino from 'pino';
 import type { StorageNode } from '@berth/proto';
 import { DockerVolumes } from './docker-volumes.ts';
+import { REMOTE_DATA_DIR } from './plan-storage.ts';
 import { readMounts } from './proc-mounts.ts';
 import { remoteDir, sshCommand, sshfsArgs, type SshTarget } from './ssh-args.ts';
 import type { StorageHost, StorageLayout, StorageObservation } from './storage-types.ts';
@@ -75,7 +76,7 @@ export class HostStorage implements StorageHost {
     if (!t) throw new Error('no storage node configured on the controller (berth controller --storage-host ...)');
     await mkdir(mountPoint, { recursive: true, mode: 0o700 });
     try {
-      await this.exec('ssh', sshCommand(t, ['mkdir', '-p', '--', remoteDir(t, reservationId)]));
+      await this.exec('ssh', sshCommand(t, ['mkdir', '-p', '--', `${remoteDir(t, reservationId)}/${REMOTE_DATA_DIR}`]));
       await this.exec('sshfs', sshfsArgs(t, reservationId, mountPoint));
     } catch (err) {
       // Leave no empty mount point behind that an engine could mistake for the data.

@@ -57,7 +57,8 @@ describe('planStorageRelease', () => {
 describe('containerMounts and mountStatuses', () => {
   it('mounts the volume or the sshfs mount point at the data path', () => {
     expect(containerMounts(spec('a', 'local'), layout)).toEqual([{ type: 'volume', source: 'berth-n1-a', target: '/data' }]);
-    expect(containerMounts(spec('b', 'remote'), layout)).toEqual([{ type: 'bind', source: '/state/mounts/b', target: '/data' }]);
+    // A subdirectory that exists only while mounted (see REMOTE_DATA_DIR).
+    expect(containerMounts(spec('b', 'remote'), layout)).toEqual([{ type: 'bind', source: '/state/mounts/b/data', target: '/data' }]);
     expect(containerMounts(spec('c', 'ephemeral'), layout)).toEqual([]);
   });
 

@@ -15,6 +15,14 @@ export function volumeName(layout: StorageLayout, reservationId: string): string
   return `berth-${layout.nodeName}-${reservationId}`;
 }
 
+/**
+ * The container sees this subdirectory of the remote directory, not the mount point itself: it
+ * exists only while the sshfs mount is there, so an engine that starts the container on its own
+ * (a restart policy after a reboot) fails for a missing bind source instead of writing the
+ * customer's data onto the compute node's disk under an empty mount point.
+ */
+export const REMOTE_DATA_DIR = 'data';
+
 export function mountPointOf(layout: StorageLayout, reservationId: string): string {
   return path.join(layout.mountRoot, reservationId);
 }
@@ -70,7 +78,7 @@ export function storageNotReady(desired: ContainerSpec[], observed: StorageObser
 export function containerMounts(spec: ContainerSpec, layout: StorageLayout): ContainerMount[] {
   if (!spec.dataPath) return [];
   if (spec.profile === 'local') return [{ type: 'volume', source: volumeName(layout, spec.reservationId), target: spec.dataPath }];
-  if (spec.profile === 'remote') return [{ type: 'bind', source: mountPointOf(layout, spec.reservationId), target: spec.dataPath }];
+  if (spec.profile === 'remote') return [{ type: 'bind', source: `${mountPointOf(layout, spec.reservationId)}/${REMOTE_DATA_DIR}`, target: spec.dataPath }];
   return [];
 }
 
