@@ -38,6 +38,29 @@ afterAll(async () => {
   if (cliDir) await removeDir(cliDir);
 });
 
+describe('signup throttling', () => {
+  it('creates at most the configured number of accounts per source address, then answers 429 with Retry-After', async () => {
+    const own = await startController({ nat: 'userspace', env: { BERTH_SIGNUP_LIMIT: '2' } });
+    try {
+      const client = new ApiClient(own.url, '');
+      const up = (username: string) => client.request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: pw(username) });
+      expect((await up('first')).status).toBe(201);
+      expect((await up('second')).status).toBe(201);
+      const third = await fetch(`${own.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'third', email: 'third@example.com', password: pw('third') }) });
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      const body = await third.json();
+      expect(body.error).toMatchObject({ code: 'TooManyRequests' });
+      expect(body.error.message).toMatch(/^too many signups from this address: try again in \d+ s$/);
+      // Nothing was created for the refused one.
+      expect((await client.request('POST', '/api/v1/auth/login', { username: 'third', password: pw('third') })).status).toBe(401);
+    } finally {
+      await own.stop();
+      await removeDir(own.dataDir);
+    }
+  });
+});
+
 describe('accounts', () => {
   it('signs up a customer, refuses a duplicate username, and logs in', async () => {
     const res = await signup('alice');

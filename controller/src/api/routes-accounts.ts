@@ -2,7 +2,7 @@
 // authenticated scope); everything else runs behind the bearer-token hook.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BerthError } from '../errors/index.ts';
-import { LoginLimiter, login, logout, signup } from '../auth/index.ts';
+import { LoginLimiter, SignupLimiter, login, logout, signup } from '../auth/index.ts';
 import * as svc from '../services/index.ts';
 
 async function withRetryAfter<T>(reply: FastifyReply, run: () => Promise<T>): Promise<T> {
@@ -19,7 +19,8 @@ async function withRetryAfter<T>(reply: FastifyReply, run: () => Promise<T>): Pr
 export function registerPublicAuthRoutes(app: FastifyInstance, ctx: svc.ServiceContext): void {
   const limiter = new LoginLimiter(ctx.config.accounts.loginLimit);
   const ttl = () => ctx.config.accounts.tokenTtlMs;
-  app.post('/signup', async (req, reply) => reply.status(201).send(await signup(ctx.db, req.body, ttl(), ctx.clock.now())));
+  const signups = new SignupLimiter(ctx.config.accounts.signupLimit);
+  app.post('/signup', async (req, reply) => reply.status(201).send(await withRetryAfter(reply, () => signup(ctx.db, signups, req.body, req.ip, ttl(), ctx.clock.now()))));
   app.post('/login', async (req, reply) => withRetryAfter(reply, () => login(ctx.db, limiter, req.body, req.ip, ttl(), ctx.clock.now())));
 }
 

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../store/unique-violation.ts';
 import { assertPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import { hashToken, issueToken } from './tokens.ts';
 import type { LoginLimiter } from './login-limiter.ts';
+import type { SignupLimiter } from './signup-limiter.ts';
 
 export const usernameSchema = z
   .string()
@@ -65,9 +66,11 @@ async function tokenFor(db: Db, user: User, name: string, ttlMs: number, now: nu
 }
 
 /** Public signup: always a customer; answers with a login token so the CLI is ready to use. */
-export async function signup(db: Db, body: unknown, ttlMs: number, now: number): Promise<IssuedToken> {
+export async function signup(db: Db, limiter: SignupLimiter, body: unknown, source: string, ttlMs: number, now: number): Promise<IssuedToken> {
+  limiter.check(source, now);
   const input = parse(signupSchema, body);
   const user = await createUser(db, { ...input, role: 'customer' });
+  limiter.record(source, now);
   return tokenFor(db, user, 'signup', ttlMs, now);
 }
 

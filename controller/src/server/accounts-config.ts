@@ -4,11 +4,14 @@ import { BerthError } from '../errors/index.ts';
 import { parseDurationMs } from '../manifests/index.ts';
 import { DEFAULT_SOURCE_LIMIT, DEFAULT_USER_LIMIT, type LimitPolicy } from '../auth/login-limiter.ts';
 import type { Quota } from '../quotas/index.ts';
+import { DEFAULT_SIGNUP_LIMIT, type SignupPolicy } from '../auth/signup-limiter.ts';
 
 export interface AccountsConfig {
   /** Lifetime of tokens issued by signup and login. */
   tokenTtlMs: number;
   loginLimit: { user: LimitPolicy; source: LimitPolicy };
+  /** Accounts one source address may create per window. */
+  signupLimit: SignupPolicy;
   /** Applied to customers without an override; admins are bound only by their own override. */
   defaultQuota: Quota;
 }
@@ -16,6 +19,7 @@ export interface AccountsConfig {
 export const DEFAULT_ACCOUNTS_CONFIG: AccountsConfig = {
   tokenTtlMs: 7 * 86_400_000,
   loginLimit: { user: DEFAULT_USER_LIMIT, source: DEFAULT_SOURCE_LIMIT },
+  signupLimit: DEFAULT_SIGNUP_LIMIT,
   defaultQuota: { maxCores: 16, maxDurationMs: 7 * 86_400_000, maxAdvanceMs: 30 * 86_400_000 },
 };
 
@@ -37,12 +41,14 @@ export function resolveAccountsConfig(env: NodeJS.ProcessEnv, file: Record<strin
   const pick = (envName: string, key: string) => env[envName] ?? file[key];
   const d = DEFAULT_ACCOUNTS_CONFIG;
   const maxFailures = count('loginMaxFailures', pick('BERTH_LOGIN_MAX_FAILURES', 'loginMaxFailures'));
+  const signupMax = count('signupLimit', pick('BERTH_SIGNUP_LIMIT', 'signupLimit'));
   const lockoutMs = duration('loginLockout', pick('BERTH_LOGIN_LOCKOUT', 'loginLockout'));
   const user = { ...d.loginLimit.user, ...(maxFailures ? { maxFailures } : {}), ...(lockoutMs ? { lockoutMs } : {}) };
   const source = { ...d.loginLimit.source, ...(lockoutMs ? { lockoutMs } : {}) };
   return {
     tokenTtlMs: duration('tokenTtl', pick('BERTH_TOKEN_TTL', 'tokenTtl')) ?? d.tokenTtlMs,
     loginLimit: { user, source },
+    signupLimit: { ...d.signupLimit, ...(signupMax ? { max: signupMax } : {}) },
     defaultQuota: {
       maxCores: count('quotaMaxCores', pick('BERTH_QUOTA_MAX_CORES', 'quotaMaxCores')) ?? d.defaultQuota.maxCores,
       maxDurationMs: duration('quotaMaxDuration', pick('BERTH_QUOTA_MAX_DURATION', 'quotaMaxDuration')) ?? d.defaultQuota.maxDurationMs,
