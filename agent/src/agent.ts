@@ -12,6 +12,8 @@ import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsa
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
+const ENGINE_CHECK_MS = 30_000;
+
 export interface StartAgentOptions {
   /** host:port of the controller's gRPC endpoint. */
   controller: string;
@@ -56,7 +58,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
-  await runtime.listManaged();
+  let engineTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    runtime.listManaged(),
+    new Promise((_, reject) => { engineTimer = setTimeout(() => reject(new Error(`container engine did not answer within ${ENGINE_CHECK_MS / 1000} s`)), ENGINE_CHECK_MS); }),
+  ]).finally(() => clearTimeout(engineTimer));
 
   let connection: ReturnType<typeof connectToController> | undefined;
   // Usage and logs need the engine itself; a fake runtime in unit tests has neither.

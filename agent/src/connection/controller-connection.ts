@@ -53,6 +53,15 @@ export interface ControllerConnection {
   close(): Promise<void>;
 }
 
+// Registration reads the host; a read that hangs must not keep the node away for good.
+const REGISTER_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
 export function connectToController(opts: ConnectOptions): ControllerConnection {
   const log = opts.log?.child({ component: 'connection' });
@@ -127,7 +136,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       return scheduleRetry();
     }
     try {
-      hello = await opts.register();
+      hello = await withTimeout(Promise.resolve(opts.register()), REGISTER_TIMEOUT_MS, 'reading the host for registration');
     } catch (err) {
       log?.error({ err: String(err) }, 'cannot build registration');
       return scheduleRetry();

@@ -3,16 +3,13 @@ import si from 'systeminformation';
 import type { HostSnapshot, HostStats } from './host-stats.ts';
 
 export class SystemHostStats implements HostStats {
-  // si.cpu() takes a few hundred ms and the core count cannot change while we run.
-  private cores: Promise<number> | undefined;
   private lastCpu = cpuTimes();
 
   async read(): Promise<HostSnapshot> {
-    this.cores ??= si.cpu().then(
-      (cpu) => cpu.cores || os.availableParallelism(),
-      () => os.availableParallelism(),
-    );
-    const [cores, mem] = await Promise.all([this.cores, si.mem()]);
+    // Logical CPUs, the unit container CPU limits are in. Not si.cpu(): it runs lscpu and
+    // dmidecode, external commands with no time limit, on the path to registering.
+    const cores = os.availableParallelism();
+    const mem = await si.mem();
     const [load1, load5, load15] = os.loadavg();
     const cpu = cpuTimes();
     const total = cpu.total - this.lastCpu.total;
