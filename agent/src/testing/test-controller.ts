@@ -14,6 +14,8 @@ import {
 export class TestController {
   readonly registrations: Register[] = [];
   readonly reports: ContainerReport[] = [];
+  /** For each report, the 1-based number of the registration whose stream carried it. */
+  private readonly reportSources: number[] = [];
   readonly heartbeats: NodeMetrics[] = [];
   private readonly streams = new Set<ControllerStream>();
   private server: grpc.Server | undefined;
@@ -50,14 +52,20 @@ export class TestController {
     for (const s of this.streams) s.write({ desired } satisfies ControllerMessage);
   }
 
+  /** Reports sent on the stream of the n-th registration (1-based). */
+  reportsFrom(registration: number): ContainerReport[] {
+    return this.reports.filter((_, i) => this.reportSources[i] === registration);
+  }
+
   lastReport(): ContainerReport | undefined {
     return this.reports.at(-1);
   }
 
   private onStream(s: ControllerStream): void {
+    let registration = 0;
     s.on('data', (msg: AgentMessage) => {
       if (msg.register) {
-        this.registrations.push(msg.register);
+        registration = this.registrations.push(msg.register);
         this.streams.add(s);
         s.write({ registered: { nodeId: `node-${msg.register.nodeName}`, heartbeatIntervalMs: this.heartbeatIntervalMs } });
         s.write({ desired: this.desired });
@@ -65,6 +73,7 @@ export class TestController {
         this.heartbeats.push(msg.heartbeat.metrics);
       } else if (msg.report) {
         this.reports.push(msg.report);
+        this.reportSources.push(registration);
       }
     });
     s.on('error', () => this.streams.delete(s));
