@@ -59,6 +59,15 @@ async function restartAndWait(node: string, uid: string): Promise<string> {
   expect(after.id).toBe(before.id);
   return after.id;
 }
+async function sshfsPid(mountPoint: string): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', `^sshfs \\S+ ${mountPoint} `]);
+  const pids = stdout.split('\n').filter(Boolean).map(Number);
+  if (pids.length !== 1) throw new Error(`expected one sshfs for ${mountPoint}, found ${pids.length}`);
+  return pids[0];
+}
+async function startedAt(containerId: string): Promise<string> {
+  return (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', containerId])).stdout.trim();
+}
 /** Simulates losing the machine: agent killed, its containers and FUSE mounts gone with it. */
 async function loseNode(agent: { proc: AgentProcess; stateDir: string }): Promise<void> {
   await agent.proc.stop('SIGKILL');
@@ -127,6 +136,17 @@ describe('storage profiles', () => {
     expect(started).toMatch(/bind source path does not exist/);
     const back = await waitFor(async () => { const c = await containerOf(nodeA, uid); return c?.state === 'running' && (await mountsUnder(a.stateDir)).includes(mountPoint) ? c : undefined; }, { what: 'remounted and running again', timeoutMs: 30_000 });
     expect((await exec(back.id, 'cat /data/f')).trim()).toBe('remote-data');
+
+    // The sshfs process dies (OOM killer, say): the kernel keeps a dead mount. The agent replaces
+    // it with a new sshfs and restarts the container on the fresh mount.
+    const deadPid = await sshfsPid(mountPoint);
+    const startedBefore = await startedAt(back.id);
+    process.kill(deadPid, 'SIGKILL');
+    await waitFor(async () => {
+      const pid = await sshfsPid(mountPoint).catch(() => undefined);
+      return pid !== undefined && pid !== deadPid && (await startedAt(back.id)) !== startedBefore && (await exec(back.id, 'cat /data/f')).trim() === 'remote-data';
+    }, { what: 'dead mount replaced and the container restarted on it', timeoutMs: 30_000 });
+    expect((await containerOf(nodeA, uid))!.id).toBe(back.id);
     // The key reached the agent's state dir readable by its owner only.
     expect(((await import('node:fs')).statSync(path.join(a.stateDir, 'storage', 'id_storage')).mode & 0o777).toString(8)).toBe('600');
 

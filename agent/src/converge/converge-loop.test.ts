@@ -43,6 +43,9 @@ class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (c) c.state = 'running';
   }
+  async restart(id: string) {
+    await this.start(id);
+  }
   async remove(id: string) {
     this.containers.delete(id);
   }

@@ -13,6 +13,7 @@ import {
   planStorageSetup,
   storageNotReady,
   type StorageHost,
+  type StorageAction,
   type StorageLayout,
   type StorageObservation,
 } from '../storage/index.ts';
@@ -99,8 +100,10 @@ export class ConvergeLoop {
     let storage = await this.observeStorage();
     if (desired) {
       // Storage first: a container is created or started only once its storage is in place.
-      const storageFailures = await this.applyStoragePlan(planStorageSetup(desired.containers, storage, this.layout()));
+      const setup = planStorageSetup(desired.containers, storage, this.layout());
+      const storageFailures = await this.applyStoragePlan(setup);
       if (storageFailures) storage = await this.observeStorage();
+      if (await this.restartRemounted(setup, storageFailures, observed)) observed = await runtime.listManaged();
       const blocked = this.opts.storage ? storageNotReady(desired.containers, storage, this.layout()) : new Set<string>();
       const images = await this.presentImages(desired);
       const now = Date.now();
@@ -124,6 +127,19 @@ export class ConvergeLoop {
     const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures, mounts);
     this.lastReport = report;
     this.opts.onReport(report);
+  }
+
+  /**
+   * A container keeps the dead mount it was started with; a restart binds the fresh one. Returns
+   * whether any container was restarted.
+   */
+  private async restartRemounted(setup: StorageAction[], failures: Failures | undefined, observed: ObservedContainer[]): Promise<boolean> {
+    const remounted = new Set(setup.filter((a) => a.kind === 'remount' && !failures?.has(a.reservationId)).map((a) => a.reservationId));
+    const affected = observed.filter((c) => remounted.has(c.reservationId) && c.state === 'running');
+    for (const c of affected) {
+      await this.opts.runtime.restart(c.id).catch((err) => this.log?.warn({ reservation: c.reservationId, err: String(err) }, 'restart after remount failed'));
+    }
+    return affected.length > 0;
   }
 
   private layout(): StorageLayout {

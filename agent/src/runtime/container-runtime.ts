@@ -54,6 +54,8 @@ export interface ContainerRuntime {
   /** Returns the new container id. */
   create(req: CreateRequest): Promise<string>;
   start(containerId: string): Promise<void>;
+  /** Stops and starts it again, so its mounts are bound afresh. */
+  restart(containerId: string): Promise<void>;
   /** Force-removes the container with its anonymous volumes; a missing container is not an error. */
   remove(containerId: string): Promise<void>;
   /** Streams container lifecycle events for this node's containers until the returned stop() is called. */

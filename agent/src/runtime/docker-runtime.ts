@@ -146,6 +146,17 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  async restart(containerId: string): Promise<void> {
+    await this.guarded(containerId, async () => {
+      try {
+        await this.docker.getContainer(containerId).restart({ t: 10 });
+        this.log?.info({ container: containerId }, 'container restarted');
+      } catch (err) {
+        throw new Error(engineMessage(err));
+      }
+    });
+  }
+
   async remove(containerId: string): Promise<void> {
     await this.guarded(containerId, async () => {
       try {

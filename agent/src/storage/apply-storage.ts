@@ -25,6 +25,11 @@ export async function applyStorage(actions: StorageAction[], host: StorageHost, 
           await host.mountRemote(a.reservationId, a.mountPoint);
           log?.info({ ...fields, mountPoint: a.mountPoint }, 'remote storage mounted');
           break;
+        case 'remount':
+          await host.unmount(a.mountPoint);
+          await host.mountRemote(a.reservationId, a.mountPoint);
+          log?.warn({ ...fields, mountPoint: a.mountPoint }, 'dead remote storage mount replaced');
+          break;
         case 'unmount':
           await host.unmount(a.mountPoint);
           log?.info({ ...fields, mountPoint: a.mountPoint }, 'remote storage unmounted');

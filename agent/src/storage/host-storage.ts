@@ -9,7 +9,7 @@ import type pino from 'pino';
 import type { StorageNode } from '@berth/proto';
 import { DockerVolumes } from './docker-volumes.ts';
 import { REMOTE_DATA_DIR } from './plan-storage.ts';
-import { readMounts } from './proc-mounts.ts';
+import { readMounts, readProcessArgs, servedMountPoints } from './proc-mounts.ts';
 import { remoteDir, sshCommand, sshfsArgs, type SshTarget } from './ssh-args.ts';
 import type { StorageHost, StorageLayout, StorageObservation } from './storage-types.ts';
 
@@ -56,7 +56,9 @@ export class HostStorage implements StorageHost {
 
   async observe(): Promise<StorageObservation> {
     const [volumes, mounts] = await Promise.all([this.volumes.list(), readMounts(this.layout.mountRoot)]);
-    return { volumes, mounts };
+    if (!mounts.some((m) => m.fsType === 'fuse.sshfs')) return { volumes, mounts };
+    const served = servedMountPoints(await readProcessArgs());
+    return { volumes, mounts: mounts.map((m) => (m.fsType === 'fuse.sshfs' ? { ...m, alive: served.has(m.mountPoint) } : m)) };
   }
 
   createVolume(name: string, reservationId: string): Promise<void> {

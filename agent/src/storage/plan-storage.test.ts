@@ -27,6 +27,12 @@ describe('planStorageSetup', () => {
     expect(storageNotReady([spec('a', 'local'), spec('b', 'remote')], observed, layout).size).toBe(0);
   });
 
+  it('replaces a dead remote mount (its sshfs is gone) and holds the reservation until it is back', () => {
+    const observed = { volumes: [], mounts: [{ reservationId: 'b', mountPoint: mountPointOf(layout, 'b'), fsType: 'fuse.sshfs', alive: false }] };
+    expect(planStorageSetup([spec('b', 'remote')], observed, layout)).toEqual([{ kind: 'remount', reservationId: 'b', mountPoint: '/state/mounts/b' }]);
+    expect(storageNotReady([spec('b', 'remote')], observed, layout)).toEqual(new Set(['b']));
+  });
+
   it('rejects a storage profile whose image declares no data path', () => {
     expect(planStorageSetup([spec('a', 'local', '')], none, layout)).toEqual([{ kind: 'reject', reservationId: 'a', message: expect.stringContaining('dataPath') }]);
   });

@@ -30,7 +30,7 @@ export function mountPointOf(layout: StorageLayout, reservationId: string): stri
 /** Storage to create before any container of these specs is created or started. */
 export function planStorageSetup(desired: ContainerSpec[], observed: StorageObservation, layout: StorageLayout): StorageAction[] {
   const volumes = new Set(observed.volumes.map((v) => v.name));
-  const mounts = new Set(observed.mounts.map((m) => m.mountPoint));
+  const mounts = new Map(observed.mounts.map((m) => [m.mountPoint, m]));
   const actions: StorageAction[] = [];
   for (const spec of desired) {
     if (!needsStorage(spec)) continue;
@@ -39,8 +39,11 @@ export function planStorageSetup(desired: ContainerSpec[], observed: StorageObse
       actions.push({ kind: 'reject', reservationId, message: `profile ${spec.profile} needs the image's dataPath, and the image declares none` });
     } else if (spec.profile === 'local' && !volumes.has(volumeName(layout, reservationId))) {
       actions.push({ kind: 'create-volume', reservationId, volume: volumeName(layout, reservationId) });
-    } else if (spec.profile === 'remote' && !mounts.has(mountPointOf(layout, reservationId))) {
-      actions.push({ kind: 'mount-remote', reservationId, mountPoint: mountPointOf(layout, reservationId) });
+    } else if (spec.profile === 'remote') {
+      const mountPoint = mountPointOf(layout, reservationId);
+      const mount = mounts.get(mountPoint);
+      if (!mount) actions.push({ kind: 'mount-remote', reservationId, mountPoint });
+      else if (mount.alive === false) actions.push({ kind: 'remount', reservationId, mountPoint });
     }
   }
   return actions;

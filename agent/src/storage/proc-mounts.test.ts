@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMounts } from './proc-mounts.ts';
+import { parseMounts, servedMountPoints } from './proc-mounts.ts';
 import { remoteDir, sshfsArgs } from './ssh-args.ts';
 
 describe('parseMounts', () => {
@@ -14,6 +14,20 @@ describe('parseMounts', () => {
       { reservationId: 'r1', mountPoint: '/st/mounts/r1', fsType: 'fuse.sshfs' },
       { reservationId: 'with space', mountPoint: '/st/mounts/with space', fsType: 'fuse.sshfs' },
     ]);
+  });
+});
+
+describe('servedMountPoints', () => {
+  it('collects the mount points of sshfs processes only', () => {
+    const argvs = [
+      ['sshfs', 'berth@10.0.0.2:/srv/r1', '/st/mounts/r1', '-o', 'IdentityFile=/k,reconnect'],
+      ['/usr/bin/sshfs', 'berth@10.0.0.2:/srv/r2', '/st/mounts/r2/', '-o', 'reconnect'],
+      ['sleep', '/st/mounts/r3'],
+    ];
+    const served = servedMountPoints(argvs);
+    expect(served.has('/st/mounts/r1')).toBe(true);
+    expect(served.has('/st/mounts/r2')).toBe(true);
+    expect(served.has('/st/mounts/r3')).toBe(false);
   });
 });
 

@@ -11,6 +11,8 @@ export interface ObservedMount {
   reservationId: string;
   mountPoint: string;
   fsType: string;
+  /** false: an sshfs mount whose sshfs process is gone (every access fails); absent: alive. */
+  alive?: boolean;
 }
 
 export interface StorageObservation {
@@ -28,6 +30,8 @@ export interface StorageLayout {
 export type StorageAction =
   | { kind: 'create-volume'; reservationId: string; volume: string }
   | { kind: 'mount-remote'; reservationId: string; mountPoint: string }
+  /** The mount is there but dead: unmount it and mount again (its container must restart). */
+  | { kind: 'remount'; reservationId: string; mountPoint: string }
   | { kind: 'remove-volume'; reservationId: string; volume: string }
   | { kind: 'unmount'; reservationId: string; mountPoint: string }
   /** The spec cannot get storage at all (e.g. the image declares no data path). */
