@@ -24,8 +24,8 @@ export interface AgentHubOptions {
   clock: Clock;
   /** The secret part of the join token; agents send the whole token. */
   joinSecret: string;
-  /** Certificate and key the stream is served with; plaintext without (in-process tests only). */
-  tls?: { cert: string; key: string };
+  /** Certificate and key the stream is served with (see agent-tls.ts); there is no plaintext mode. */
+  tls: { cert: string; key: string };
   heartbeatIntervalMs: number;
   /** Called whenever something an agent said may change desired or observed state. */
   onChange: () => void;
@@ -170,7 +170,7 @@ export class AgentHub {
 
   private credentials(): grpc.ServerCredentials {
     const { tls } = this.opts;
-    return tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false) : grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
   }
 
   /** Compares only the secret: the fingerprint was the agent's to check. */
