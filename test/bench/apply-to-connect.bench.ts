@@ -59,6 +59,32 @@ async function firstAnswer(address: string): Promise<number> {
   return answeredAt;
 }
 
+/** Opens a reservations watch; `endpoint` resolves with NAME's first endpoint once it shows one. */
+async function watchForEndpoint(controller: ControllerProcess, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
+  const abort = new AbortController();
+  const res = await fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` }, signal: abort.signal });
+  if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const endpoint = (async () => {
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    let buf = '';
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const line of lines.filter((l) => l.trim())) {
+        const obj = (JSON.parse(line) as { object?: { metadata?: { name?: string }; status?: { endpoints?: Array<{ address: string }> } } }).object;
+        if (obj?.metadata?.name === name && obj.status?.endpoints?.[0]) return obj.status.endpoints[0].address;
+      }
+    }
+    throw new Error(`${name}: no endpoint on the watch within ${STEP_TIMEOUT_MS} ms`);
+  })();
+  endpoint.catch(() => undefined); // the caller awaits it; close() must not leave an unhandled rejection
+  return { endpoint, close: () => abort.abort() };
+}
+
 // ---------------------------------------------------------------- raw docker run
 async function measureRaw(): Promise<number> {
   const port = await freePort();
@@ -114,19 +140,25 @@ class BerthRig {
     const name = `b${++this.seq}-${Math.random().toString(36).slice(2, 6)}`;
     const logFrom = { ctl: this.controller.output.length, agent: this.agent.output.length };
     const marks: Record<string, number> = { applySent: Date.now() };
+    // Like `berth get -w` or the dashboard: told by the watch stream, not by polling, which
+    // would load the controller while the engine starts the container.
+    const watch = await watchForEndpoint(this.controller, name);
     const t0 = performance.now();
-    const applied = await api.apply(reservation(name));
-    marks.applyAnswered = Date.now();
-    if (applied.status !== 201) throw new Error(`apply ${name}: ${applied.status} ${JSON.stringify(applied.body)}`);
-    const endpoint = await waitFor(async () => (await api.get('reservations', name)).body?.status?.endpoints?.[0]?.address as string | undefined, {
-      timeoutMs: STEP_TIMEOUT_MS, intervalMs: 10, what: `${name} endpoint`,
-    });
+    let endpoint: string;
+    try {
+      const applied = await api.apply(reservation(name));
+      marks.applyAnswered = Date.now();
+      if (applied.status !== 201) throw new Error(`apply ${name}: ${applied.status} ${JSON.stringify(applied.body)}`);
+      endpoint = await watch.endpoint;
+    } finally {
+      watch.close();
+    }
     marks.endpointSeen = Date.now();
     const answeredAt = await firstAnswer(endpoint);
     const total = answeredAt - t0;
     marks.firstAnswer = marks.applySent + total;
 
-    const uid = applied.body.object.metadata.uid as string;
+    const uid = (await api.get('reservations', name)).body.metadata.uid as string;
     const deleted = await api.delete('reservations', name);
     if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
     await waitFor(async () => (await containersOfNode(this.node)).length === 0, { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 25, what: `${name} container removal` });
@@ -209,7 +241,7 @@ const CHAIN: Array<[string, string]> = [
 // Side branches, shown only against apply sent.
 const SIDE: Array<[string, string]> = [
   ['natApplied', 'controller: NAT rules applied'],
-  ['endpointSeen', 'client: endpoint seen in GET'],
+  ['endpointSeen', 'client: endpoint seen on the watch'],
   ['ctlRunning', 'controller: report in, Running'],
 ];
 
