@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { JOIN_TOKEN_FORMAT, parseJoinToken, type Register } from '@berth/proto';
-import { connectToController, pinnedCredentials, type BackoffPolicy } from './connection/index.ts';
+import { connectToController, pinnedCredentials, withTimeout, type BackoffPolicy } from './connection/index.ts';
 import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
@@ -58,11 +58,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
-  let engineTimer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    runtime.listManaged(),
-    new Promise((_, reject) => { engineTimer = setTimeout(() => reject(new Error(`container engine did not answer within ${ENGINE_CHECK_MS / 1000} s`)), ENGINE_CHECK_MS); }),
-  ]).finally(() => clearTimeout(engineTimer));
+  await withTimeout(runtime.listManaged(), ENGINE_CHECK_MS, 'the first container engine check');
 
   let connection: ReturnType<typeof connectToController> | undefined;
   // Usage and logs need the engine itself; a fake runtime in unit tests has neither.

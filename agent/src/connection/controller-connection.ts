@@ -14,6 +14,7 @@ import {
   type StorageNode,
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { withTimeout } from './with-timeout.ts';
 
 export interface Registered {
   nodeId: string;
@@ -55,12 +56,6 @@ export interface ControllerConnection {
 
 // Registration reads the host; a read that hangs must not keep the node away for good.
 const REGISTER_TIMEOUT_MS = 10_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
 export function connectToController(opts: ConnectOptions): ControllerConnection {
