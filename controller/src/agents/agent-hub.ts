@@ -9,6 +9,14 @@ import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { registerProblem } from './validate-register.ts';
 
+/** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
+export interface LiveNode {
+  beatAt: number;
+  metrics: Record<string, number>;
+  /** The node's container engine as the agent last saw it (absent from older agents). */
+  engine?: { available: boolean; message: string; unavailableSinceMs?: number };
+}
+
 interface Session {
   nodeId: string;
   nodeName: string;
@@ -27,20 +35,28 @@ export interface AgentHubOptions {
   /** Certificate and key the stream is served with (see agent-tls.ts); there is no plaintext mode. */
   tls: { cert: string; key: string };
   heartbeatIntervalMs: number;
-  /** Called whenever something an agent said may change desired or observed state. */
-  onChange: () => void;
+  /** A node registered, disconnected, or its engine's health changed: reconcile the node. */
+  onNodeChange: (nodeId: string) => void;
+  /**
+   * The node's report changed what is observed for these reservations (`all`: the first report
+   * on a stream, whose reservations are not known from before: reconcile all of the node's).
+   */
+  onObserved: (nodeId: string, reservationIds: string[], all: boolean) => void;
   /** Handed to every agent on register (carries the storage key: never log it). */
   storage?: StorageNode;
   /** Chunks of container logs an agent streams back (see requestLogs). */
   onLogChunk?: (nodeId: string, chunk: LogChunk) => void;
-  /** After each recorded heartbeat (monitoring, live dashboards). */
+  /** After each heartbeat (readiness, monitoring, live dashboards). */
   onHeartbeat?: (nodeId: string) => void;
+  /** A node (re)registered with this shape: capacity follows it. */
+  onRegistered?: (node: { id: string; name: string; cores: number; memoryMiB: number; cordoned: boolean }) => void;
   /** A node's stream closed or was replaced: what was asked on it will never be answered. */
   onSessionEnd?: (nodeId: string) => void;
 }
 
 export class AgentHub {
   private readonly sessions = new Map<string, Session>();
+  private readonly live = new Map<string, LiveNode>();
   private server?: grpc.Server;
   private versionSeq = 0;
   private readonly log: Logger;
@@ -72,6 +88,19 @@ export class AgentHub {
 
   connectedNodeIds(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.sessions.has(nodeId);
+  }
+
+  /** The node's latest heartbeat as received by this controller since it started. */
+  liveNode(nodeId: string): LiveNode | undefined {
+    return this.live.get(nodeId);
+  }
+
+  liveNodes(): ReadonlyMap<string, LiveNode> {
+    return this.live;
   }
 
   /** The node's last report: undefined when it has not reported since it (re)connected. */
@@ -114,7 +143,7 @@ export class AgentHub {
         this.sessions.delete(session.nodeId);
         this.log.info({ node: session.nodeName }, 'agent disconnected');
         this.opts.onSessionEnd?.(session.nodeId);
-        this.opts.onChange();
+        this.opts.onNodeChange(session.nodeId);
       }
     };
     call.on('end', () => { drop(); call.end(); });
@@ -126,16 +155,28 @@ export class AgentHub {
     if (!session) return this.register(call, msg);
     if (this.sessions.get(session.nodeId) !== session) return undefined; // replaced by a newer stream
     if (msg.heartbeat) {
-      const m = msg.heartbeat.metrics;
-      await this.opts.db.node.update({ where: { id: session.nodeId }, data: { lastHeartbeat: new Date(this.opts.clock.now()), metrics: { ...m } } });
-      this.opts.onHeartbeat?.(session.nodeId);
+      this.beat(session.nodeId, msg.heartbeat);
     } else if (msg.logChunk) {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
     } else if (msg.report) {
+      const before = session.containers;
       session.containers = new Map(msg.report.containers.map((c) => [c.reservationId, c]));
-      this.opts.onChange();
+      const changed = before ? changedReservations(before, session.containers) : [...session.containers.keys()];
+      if (!before || changed.length > 0) this.opts.onObserved(session.nodeId, changed, !before);
     }
     return undefined;
+  }
+
+  /** Memory only: the store gets heartbeats at a coarse interval (see HeartbeatFlusher). */
+  private beat(nodeId: string, heartbeat: NonNullable<AgentMessage['heartbeat']>): void {
+    const engine = (heartbeat as { engine?: LiveNode['engine'] | null }).engine ?? undefined;
+    const before = this.live.get(nodeId);
+    this.live.set(nodeId, { beatAt: this.opts.clock.now(), metrics: { ...(heartbeat.metrics ?? {}) } as Record<string, number>, ...(engine ? { engine: { ...engine } } : {}) });
+    if (engine && before?.engine?.available !== engine.available) {
+      this.log.info({ node: nodeId, engineAvailable: engine.available, message: engine.message }, 'node engine health changed');
+      this.opts.onNodeChange(nodeId);
+    }
+    this.opts.onHeartbeat?.(nodeId);
   }
 
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
@@ -154,6 +195,7 @@ export class AgentHub {
     const now = new Date(this.opts.clock.now());
     const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now };
     const node = await this.opts.db.node.upsert({ where: { name: r.nodeName }, create: { name: r.nodeName, ...data }, update: data });
+    this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
     if (previous) {
       previous.call.end(); // a reconnect replaces the old stream
@@ -164,7 +206,8 @@ export class AgentHub {
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
     await recordEvent(this.opts.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
-    this.opts.onChange();
+    this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });
+    this.opts.onNodeChange(node.id);
     return session;
   }
 
@@ -180,4 +223,20 @@ export class AgentHub {
     const b = createHash('sha256').update(this.opts.joinSecret).digest();
     return timingSafeEqual(a, b);
   }
+}
+
+/** What the controller acts on in a container report; usage figures change every report and do not count. */
+function essence(c: ContainerStatus): string {
+  return JSON.stringify([c.generation, c.containerId, c.state, c.health, c.restartCount, c.message, c.startedAtMs, c.mounts ?? []]);
+}
+
+/** Reservations whose observed container appeared, vanished or changed between two reports. */
+export function changedReservations(before: ReadonlyMap<string, ContainerStatus>, after: ReadonlyMap<string, ContainerStatus>): string[] {
+  const changed: string[] = [];
+  for (const [id, c] of after) {
+    const old = before.get(id);
+    if (!old || essence(old) !== essence(c)) changed.push(id);
+  }
+  for (const id of before.keys()) if (!after.has(id)) changed.push(id);
+  return changed;
 }

@@ -1,3 +1,4 @@
 export * from './agent-hub.ts';
 export * from './agent-tls.ts';
 export * from './join-token-file.ts';
+export * from './heartbeat-flusher.ts';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startAgent } from '@berth/agent';
 import { startController, createLogger } from '../server/index.ts';
 import { resolveAccountsConfig } from '../server/accounts-config.ts';
+import { exitWithin, resolveTuning } from '../server/run-controller.ts';
 import { reuseOrIssueAdminToken } from '../auth/index.ts';
 import { readClientConfig, writeDevClientConfig } from '../cli/config.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
@@ -40,6 +41,7 @@ export async function startDev(opts: DevOptions = {}) {
     grpcPort: 0, // the agent is in-process; any free port will do
     publicAddress: opts.publicAddress ?? '127.0.0.1',
     accounts: resolveAccountsConfig(process.env),
+    ...resolveTuning(process.env),
     log,
   });
   const token = await reuseOrIssueAdminToken(controller.store.db, previousToken(path.join(dataDir, 'berth.config')));
@@ -93,5 +95,6 @@ export async function runDev(opts: DevOptions): Promise<void> {
     process.once('SIGTERM', shutdown);
   });
   out.write('stopping...\n');
+  exitWithin(12_000, console);
   await dev.stop();
 }

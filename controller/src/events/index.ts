@@ -1,1 +1,2 @@
 export * from './record-event.ts';
+export * from './event-recorder.ts';

@@ -14,6 +14,8 @@ export interface MetricsRecorderOptions {
   /** A heartbeat older than this is not sampled (the node is down; the chart shows the gap). */
   staleAfterMs?: number;
   retention?: RetentionPolicy;
+  /** The latest heartbeat held in memory, newer than the stored one. */
+  live?: (nodeId: string) => { beatAt: number; metrics: Record<string, number> } | undefined;
   /** Called after each sampling round (live dashboards). */
   onSample?: () => void;
 }
@@ -26,6 +28,7 @@ interface HeartbeatMetrics {
 }
 
 const MiB = 1048576;
+const BATCH = 100;
 
 /** Pure: the sample a node's stored heartbeat metrics stand for, or undefined when stale/empty. */
 export function sampleOf(node: { id: string; lastHeartbeat: Date | null; metrics: unknown }, now: number, staleAfterMs: number): Sample | undefined {
@@ -46,6 +49,7 @@ export class MetricsRecorder {
   private readonly log: Logger;
   private timers: NodeJS.Timeout[] = [];
   private busy = Promise.resolve();
+  private readonly current = new Map<string, Bucket>();
 
   constructor(private readonly opts: MetricsRecorderOptions) {
     this.log = opts.log.child({ component: 'metrics-recorder' });
@@ -78,13 +82,29 @@ export class MetricsRecorder {
   async sample(): Promise<number> {
     const { db, clock } = this.opts;
     const now = clock.now();
-    const samples = (await db.node.findMany()).map((n) => sampleOf(n, now, this.opts.staleAfterMs ?? 30_000)).filter((s): s is Sample => !!s);
-    for (const s of samples) {
-      const at = new Date(Math.floor(s.at / MINUTE) * MINUTE);
-      const where = { nodeId_resolution_at: { nodeId: s.nodeId, resolution: 60, at } };
-      const row = await db.nodeMetric.findUnique({ where });
-      const next = foldSample(row ? fromRow(row) : undefined, s);
-      await db.nodeMetric.upsert({ where, create: toRow(next), update: toRow(next) });
+    const live = this.opts.live;
+    const nodes = (await db.node.findMany({ select: { id: true, lastHeartbeat: true, metrics: true } })).map((n) => {
+      const l = live?.(n.id);
+      return l && (!n.lastHeartbeat || l.beatAt > n.lastHeartbeat.getTime()) ? { id: n.id, lastHeartbeat: new Date(l.beatAt), metrics: l.metrics } : n;
+    });
+    const samples = nodes.map((n) => sampleOf(n, now, this.opts.staleAfterMs ?? 30_000)).filter((s): s is Sample => !!s);
+    for (let i = 0; i < samples.length; i += BATCH) {
+      const writes = [];
+      for (const s of samples.slice(i, i + BATCH)) {
+        const at = Math.floor(s.at / MINUTE) * MINUTE;
+        const where = { nodeId_resolution_at: { nodeId: s.nodeId, resolution: 60, at: new Date(at) } };
+        // The current minute's bucket is kept here: only the first sample of a minute reads it.
+        let bucket = this.current.get(s.nodeId);
+        if (bucket?.at !== at) {
+          const row = await db.nodeMetric.findUnique({ where });
+          bucket = row ? fromRow(row) : undefined;
+        }
+        const next = foldSample(bucket, s);
+        this.current.set(s.nodeId, next);
+        writes.push(db.nodeMetric.upsert({ where, create: toRow(next), update: toRow(next) }));
+      }
+      await db.$transaction(writes);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // heartbeats and /healthz first
     }
     this.opts.onSample?.();
     return samples.length;

@@ -1,6 +1,7 @@
 import type { ContainerStatus } from '@berth/proto';
 import type { ChangeBus } from './change-bus.ts';
 import type { LogBroker } from './log-broker.ts';
+import type { LoopMonitor } from './loop-monitor.ts';
 
 /** What the monitoring routes need from the running controller. */
 export interface Monitoring {
@@ -9,4 +10,8 @@ export interface Monitoring {
   /** Last container report of each connected node. */
   observed(nodeId: string): ReadonlyMap<string, ContainerStatus> | undefined;
   connectedNodeIds(): string[];
+  /** The node's latest heartbeat (memory; the store has a coarse copy). */
+  live(nodeId: string): { beatAt: number; metrics: Record<string, number> } | undefined;
+  loop?: LoopMonitor;
+  queues?: () => Record<string, { depth: number; stats: { processed: number; failed: number } }> | undefined;
 }

@@ -7,10 +7,48 @@ import type { Monitoring } from './monitoring.ts';
 
 const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
 
-export function controllerRegistry(db: Db, clock: Clock, mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'>): client.Registry {
+export function controllerRegistry(db: Db, clock: Clock, mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_controller_' });
-  const nodes = () => db.node.findMany();
+  // The heartbeat held in memory is newer than the stored copy (stored every half grace period).
+  const nodes = async () => (await db.node.findMany()).map((n) => {
+    const live = mon.live?.(n.id);
+    return live && (!n.lastHeartbeat || live.beatAt > n.lastHeartbeat.getTime()) ? { ...n, lastHeartbeat: new Date(live.beatAt), metrics: Object.keys(live.metrics).length ? live.metrics : n.metrics } : n;
+  });
+  const loop = mon.loop;
+  if (loop) {
+    const delays = { p99: 0, max: 0, worstEver: 0 };
+    new client.Gauge({
+      name: 'berth_controller_event_loop_delay_seconds', help: 'Event-loop delay since the previous scrape (p99, max) and the worst seen since start', labelNames: ['stat'], registers: [registry],
+      collect() {
+        Object.assign(delays, loop.delays());
+        this.set({ stat: 'p99' }, delays.p99);
+        this.set({ stat: 'max' }, delays.max);
+        this.set({ stat: 'worst' }, delays.worstEver);
+      },
+    });
+    new client.Counter({
+      name: 'berth_controller_stalls_total', help: 'Times the controller found itself stalled (heartbeat ages restarted)', registers: [registry],
+      collect() { this.reset(); this.inc(loop.stalls); },
+    });
+  }
+  const queues = mon.queues;
+  if (queues) {
+    new client.Gauge({
+      name: 'berth_workqueue_depth', help: 'Keys waiting in each reconcile queue', labelNames: ['queue'], registers: [registry],
+      collect() { this.reset(); for (const [name, q] of Object.entries(queues() ?? {})) this.set({ queue: name }, q.depth); },
+    });
+    new client.Gauge({
+      name: 'berth_workqueue_reconciles', help: 'Reconciles run and failed per queue since start', labelNames: ['queue', 'result'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const [name, q] of Object.entries(queues() ?? {})) {
+          this.set({ queue: name, result: 'processed' }, q.stats.processed);
+          this.set({ queue: name, result: 'failed' }, q.stats.failed);
+        }
+      },
+    });
+  }
   new client.Gauge({
     name: 'berth_nodes', help: 'Nodes by readiness and cordon state', labelNames: ['ready', 'cordoned'], registers: [registry],
     async collect() {

@@ -3,3 +3,4 @@ export * from './render-rules.ts';
 export * from './nat-backend.ts';
 export * from './iptables-backend.ts';
 export * from './userspace-forwarder.ts';
+export * from './nat-table.ts';

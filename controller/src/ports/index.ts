@@ -1,3 +1,3 @@
 export * from './pick-port.ts';
-export * from './allocate-ports.ts';
-export * from './move-ports.ts';
+export * from './port-ranges.ts';
+export * from './port-pool.ts';

@@ -1,25 +1,28 @@
-// Keeps each node's Ready condition true to its heartbeats. Due again when the freshest
-// heartbeat would go stale.
+// Keeps one node's Ready condition true to its heartbeats and its engine's health, and empties a
+// node that stays NotReady. Reconciled per node key: enqueued when the node registers,
+// disconnects, or its engine's health changes, and due again when its freshest heartbeat would
+// go stale. Heartbeats are read from memory (the hub); the store only holds a coarse copy.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
-import { recordEvent } from '../events/index.ts';
+import type { EventRecorder } from '../events/index.ts';
+import type { ReconcileResult } from './work-queue.ts';
 import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
 import { shouldEvacuate } from './plan-node-loss.ts';
+import type { EvictionLimiter } from './eviction-limiter.ts';
 
-export interface NodeReconcilerDeps {
-  db: Db;
-  log: Logger;
-  clock: Clock;
-  graceMs: number;
-  isConnected: (nodeId: string) => boolean;
-  /** Moves or fails a NotReady node's reservations (see evacuate-node.ts); absent: nothing moves. */
-  evacuate?: (node: { id: string; name: string }) => Promise<number>;
+export interface EngineHealth {
+  available: boolean;
+  message: string;
+  unavailableSinceMs?: number;
 }
 
 /** Pure: the Ready condition a node should carry now. */
-export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number): ConditionInput {
+export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number, engine?: EngineHealth): ConditionInput {
   if (lastHeartbeat !== null && now - lastHeartbeat < graceMs) {
+    if (engine && !engine.available) {
+      return { type: 'Ready', status: 'False', reason: 'EngineUnavailable', message: `container engine unavailable: ${engine.message || 'no answer'}` };
+    }
     return connected
       ? { type: 'Ready', status: 'True', reason: 'AgentConnected', message: 'agent is connected and heartbeating' }
       : { type: 'Ready', status: 'True', reason: 'AgentReconnecting', message: 'agent stream dropped; within the heartbeat grace period' };
@@ -32,46 +35,79 @@ export function isNodeReady(status: unknown): boolean {
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
+/** Pure: since when the node has been unusable, for the evacuation grace (undefined: usable). */
+export function unusableSince(ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number): number | undefined {
+  if (ready.status === 'True') return undefined;
+  if (ready.reason === 'EngineUnavailable') return engine?.unavailableSinceMs || Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || now;
+  return 0; // heartbeats missed for a whole grace period already
+}
+
+export interface NodeReconcilerDeps {
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  graceMs: number;
+  events: EventRecorder;
+  isConnected: (nodeId: string) => boolean;
+  /** The latest heartbeat this controller heard from the node, if any. */
+  live: (nodeId: string) => { beatAt: number; engine?: EngineHealth } | undefined;
+  /** The controller's start or the end of its last stall: heartbeat ages count from there. */
+  resumedAt: () => number;
+  /** Readiness as admission sees it; returns how many nodes are NotReady and known in total. */
+  setReady: (nodeId: string, ready: boolean) => { notReady: number; total: number };
+  limiter: EvictionLimiter;
+  /** Moves or fails a NotReady node's reservations (see evacuate-node.ts); absent: nothing moves. */
+  evacuate?: (node: { id: string; name: string }) => Promise<number>;
+}
+
 export class NodeReconciler {
   private readonly log: Logger;
-  private readonly startedAt: number;
 
   constructor(private readonly deps: NodeReconcilerDeps) {
     this.log = deps.log.child({ component: 'node-reconciler' });
-    this.startedAt = deps.clock.now();
   }
 
-  async pass(): Promise<number | undefined> {
+  async reconcile(nodeId: string): Promise<ReconcileResult> {
     const { db, clock, graceMs } = this.deps;
+    const node = await db.node.findUnique({ where: { id: nodeId } });
+    if (!node) return undefined;
     const now = clock.now();
-    let due: number | undefined;
-    for (const node of await db.node.findMany()) {
-      const stored = node.lastHeartbeat?.getTime() ?? null;
-      // A controller that was down heard no heartbeats: a node Ready before gets a grace period
-      // from this controller's start to reconnect.
-      const beat = stored !== null && isNodeReady(node.status) ? Math.max(stored, this.startedAt) : stored;
-      const ready = nodeReadiness(beat, this.deps.isConnected(node.id), now, graceMs);
-      const status = (node.status ?? {}) as { conditions?: Condition[] };
-      const before = status.conditions ?? [];
-      const conditions = setCondition(before, ready, now);
-      if (conditions !== before) {
-        await db.node.update({ where: { id: node.id }, data: { status: { ...status, conditions } } });
-        const flipped = before.find((c) => c.type === 'Ready')?.status !== ready.status;
-        if (flipped) {
-          await recordEvent(db, { kind: 'Node', objectId: node.id, objectName: node.name, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.status === 'True' ? 'NodeReady' : 'NodeNotReady', message: ready.message });
-          this.log.info({ node: node.name, ready: ready.status }, 'node readiness changed');
-        }
-      }
-      if (beat !== null && ready.status === 'True') due = Math.min(due ?? Infinity, beat + graceMs);
-      if (ready.status === 'False' && this.deps.evacuate) {
-        if (shouldEvacuate(false, this.startedAt, now, graceMs)) {
-          const moved = await this.deps.evacuate({ id: node.id, name: node.name });
-          if (moved > 0) this.log.warn({ node: node.name, reservations: moved }, 'evacuated NotReady node');
-        } else {
-          due = Math.min(due ?? Infinity, this.startedAt + graceMs);
-        }
+    const live = this.deps.live(nodeId);
+    const heard = Math.max(live?.beatAt ?? 0, node.lastHeartbeat?.getTime() ?? 0) || null;
+    // A controller that was down or stalled heard no heartbeats: a node Ready before gets a
+    // grace period from the moment this controller could hear again.
+    const resumed = this.deps.resumedAt();
+    const beat = heard !== null && isNodeReady(node.status) ? Math.max(heard, resumed) : heard;
+    const ready = nodeReadiness(beat, this.deps.isConnected(nodeId), now, graceMs, live?.engine);
+    const status = (node.status ?? {}) as { conditions?: Condition[] };
+    const before = status.conditions ?? [];
+    const conditions = setCondition(before, ready, now);
+    if (conditions !== before) {
+      await db.node.update({ where: { id: nodeId }, data: { status: { ...status, conditions } } });
+      if (before.find((c) => c.type === 'Ready')?.status !== ready.status || before.find((c) => c.type === 'Ready')?.reason !== ready.reason) {
+        const ok = ready.status === 'True';
+        this.deps.events.record({ kind: 'Node', objectId: nodeId, objectName: node.name, type: ok ? 'Normal' : 'Warning', reason: ok ? 'NodeReady' : ready.reason === 'EngineUnavailable' ? 'EngineUnavailable' : 'NodeNotReady', message: ready.message });
+        this.log.info({ node: node.name, ready: ready.status, reason: ready.reason }, 'node readiness changed');
       }
     }
-    return due;
+    const counts = this.deps.setReady(nodeId, ready.status === 'True');
+    if (ready.status === 'True') return { requeueAfterMs: beat! + graceMs - now };
+    return this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed, counts);
+  }
+
+  private async evacuateIfDue(node: { id: string; name: string }, ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number, resumed: number, counts: { notReady: number; total: number }): Promise<ReconcileResult> {
+    const { graceMs } = this.deps;
+    if (!this.deps.evacuate) return undefined;
+    if (!shouldEvacuate(false, resumed, now, graceMs)) return { requeueAfterMs: resumed + graceMs - now };
+    const since = unusableSince(ready, conditions, engine, now)!;
+    if (now - since < graceMs) return { requeueAfterMs: since + graceMs - now };
+    const token = this.deps.limiter.take(counts.notReady, counts.total, now);
+    if (!token.ok) {
+      this.log.warn({ node: node.name, mode: token.mode, notReady: counts.notReady, nodes: counts.total, retryAfterMs: token.retryAfterMs }, 'evacuation held back: many nodes NotReady at once');
+      return { requeueAfterMs: token.retryAfterMs };
+    }
+    const moved = await this.deps.evacuate(node);
+    if (moved > 0) this.log.warn({ node: node.name, reservations: moved }, 'evacuated NotReady node');
+    return undefined;
   }
 }

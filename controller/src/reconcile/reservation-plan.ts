@@ -37,7 +37,23 @@ export type ReservationAction =
   | { type: 'update'; phase: Phase; conditions: Condition[]; startedAt?: number; event?: { reason: string; message: string; warning?: boolean } }
   | { type: 'end'; phase: 'Expired' | 'Deleted' | 'Failed'; at: number; reason: string; message: string };
 
-export function planReservation(r: ReservationState, observed: Observation, now: number, leadMs = DEFAULT_PREPARE_LEAD_MS): ReservationAction[] {
+/**
+ * How long an image pull may keep failing before the reservation is Failed and its capacity
+ * released (Kubernetes keeps a pod in ImagePullBackOff for ever; a reservation's window is
+ * paid-for capacity that another customer could use).
+ */
+export const DEFAULT_PULL_FAILURE_TIMEOUT_MS = 5 * 60_000;
+
+/** Container failures no restart can fix: the reservation ends Failed at once. */
+const TERMINAL_REASONS = new Set(['EphemeralStorageExceeded']);
+
+export interface PlanOptions {
+  leadMs?: number;
+  pullFailureTimeoutMs?: number;
+}
+
+export function planReservation(r: ReservationState, observed: Observation, now: number, opts: PlanOptions | number = {}): ReservationAction[] {
+  const { leadMs = DEFAULT_PREPARE_LEAD_MS, pullFailureTimeoutMs = DEFAULT_PULL_FAILURE_TIMEOUT_MS } = typeof opts === 'number' ? { leadMs: opts } : opts;
   if (isTerminal(r.phase)) return [];
   if (r.deletedAt !== null) return [{ type: 'end', phase: 'Deleted', at: r.deletedAt, reason: 'Deleted', message: 'deleted by request' }];
   if (now >= r.endAt) return [{ type: 'end', phase: 'Expired', at: r.endAt, reason: 'Expired', message: 'reservation window ended' }];
@@ -45,10 +61,10 @@ export function planReservation(r: ReservationState, observed: Observation, now:
     if (now >= r.startAt) return [{ type: 'start' }];
     return !r.prepared && now >= r.startAt - leadMs ? [{ type: 'prepare' }] : [];
   }
-  return planRunning(r, observed.container, now);
+  return planRunning(r, observed.container, now, pullFailureTimeoutMs);
 }
 
-function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: number): ReservationAction[] {
+function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: number, pullFailureTimeoutMs: number): ReservationAction[] {
   const current = c && c.generation === r.generation ? c : undefined;
   let ready: ConditionInput;
   const storage = current?.mounts?.find((m) => m.state === 'failed');
@@ -65,6 +81,12 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
     ready = { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' };
   }
   const conditions = setCondition(r.conditions, ready, now);
+  if (TERMINAL_REASONS.has(ready.reason)) return [{ type: 'end', phase: 'Failed', at: now, reason: ready.reason, message: ready.message }];
+  const pullFailingSince = pullFailureStart(conditions);
+  if (pullFailingSince !== undefined && now - pullFailingSince >= pullFailureTimeoutMs) {
+    const minutes = Math.round(pullFailureTimeoutMs / 60_000);
+    return [{ type: 'end', phase: 'Failed', at: now, reason: 'ImagePullFailed', message: `image pull kept failing for ${minutes >= 1 ? `${minutes} min` : `${Math.round(pullFailureTimeoutMs / 1000)} s`}; capacity released: ${ready.message}` }];
+  }
   const running = ready.status === 'True';
   // Once running, a reservation stays in phase Running (as a Kubernetes pod does) and readiness
   // tells whether the container is up right now.
@@ -80,8 +102,26 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
 }
 
 function failureReason(c: ContainerStatus): string {
+  for (const reason of TERMINAL_REASONS) if (c.message.includes(reason)) return reason;
   if (c.state === 'pulling' || /pull/i.test(c.message)) return 'ImagePullFailed';
   return 'ContainerFailed';
+}
+
+/**
+ * Since when a pull has been failing: the Ready condition's lastTransitionTime, i.e. since the
+ * reservation stopped being ready (for a new container, since it was asked for), which is when
+ * its pull attempts began.
+ */
+function pullFailureStart(conditions: Condition[]): number | undefined {
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'False' || ready.reason !== 'ImagePullFailed') return undefined;
+  return Date.parse(ready.lastTransitionTime);
+}
+
+/** When a pull-failing reservation is due to be failed for good. */
+export function pullFailureDue(conditions: Condition[], pullFailureTimeoutMs = DEFAULT_PULL_FAILURE_TIMEOUT_MS): number | undefined {
+  const since = pullFailureStart(conditions);
+  return since === undefined ? undefined : since + pullFailureTimeoutMs;
 }
 
 /** When this reservation next needs attention without any outside event, or undefined. */

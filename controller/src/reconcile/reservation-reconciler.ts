@@ -1,33 +1,39 @@
-// Applies planReservation's decisions to the database, then publishes the result: each
-// connected node's desired container set and the full NAT rule set. Level-triggered: every pass
-// re-reads everything it needs and trusts nothing from the event that woke it.
+// Reconciles one reservation by key: re-reads it, plans with planReservation against what its
+// node last reported, applies the actions to the store, then publishes what changed: its NAT
+// endpoints (in the in-memory NAT table) and its node's desired set (enqueued per node). It
+// trusts nothing from the event that woke it, and costs the same however large the cluster is.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
-import type { AgentHub } from '../agents/index.ts';
-import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
-import { allocatePorts, releasePorts, type PortRanges } from '../ports/index.ts';
-import { recordEvent } from '../events/index.ts';
+import type { ImageSpecInput } from '../manifests/index.ts';
+import type { AdmissionGuard } from '../capacity/index.ts';
+import type { EventRecorder } from '../events/index.ts';
+import type { NatEndpoint, NatTable } from '../nat/index.ts';
+import { BerthError } from '../errors/index.ts';
 import { PUBLISHED_PHASE, type StoredReservationStatus } from '../resources/index.ts';
 import { setCondition } from './conditions.ts';
-import { desiredContainers } from './desired-containers.ts';
-import { nextDue, planReservation, TERMINAL_PHASES, type Phase, type ReservationAction, type ReservationState } from './reservation-plan.ts';
-
-export interface NatSync {
-  sync(endpoints: Array<{ key: string; publicAddress: string; natPort: number; nodeAddress: string; nodePort: number }>): Promise<void>;
-}
+import type { ReconcileResult } from './work-queue.ts';
+import { isTerminal, nextDue, planReservation, pullFailureDue, type Phase, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
 
 export interface ReservationReconcilerDeps {
   db: Db;
   log: Logger;
   clock: Clock;
-  hub: AgentHub;
-  nat: NatSync;
+  guard: AdmissionGuard;
+  nat: NatTable;
+  events: EventRecorder;
   publicAddress: string;
-  portRanges: PortRanges;
+  /** The node's last report: undefined until it reported on its current stream. */
+  observed: (nodeId: string) => ReadonlyMap<string, import('@berth/proto').ContainerStatus> | undefined;
+  /** The node's desired container set needs sending again. */
+  pushNode: (nodeId: string) => void;
+  /** A reservation ended: its storage may be released. */
+  onEnded?: () => void;
+  plan?: PlanOptions;
 }
 
-type Row = Awaited<ReturnType<ReservationReconciler['loadActive']>>[number];
+const include = { ports: true, node: true } as const;
+type Row = NonNullable<Awaited<ReturnType<Db['reservation']['findUnique']>>> & { ports: Array<{ name: string; natPort: number; nodePort: number; nodeId: string }>; node: { name: string; address: string } | null };
 
 export class ReservationReconciler {
   private readonly log: Logger;
@@ -36,56 +42,58 @@ export class ReservationReconciler {
     this.log = deps.log.child({ component: 'reservation-reconciler' });
   }
 
-  /** One pass; returns when the next one is due by the clock alone. */
-  async pass(): Promise<number | undefined> {
-    const now = this.deps.clock.now();
-    let due: number | undefined;
-    const planned: Array<{ row: Row; actions: ReservationAction[] }> = [];
-    for (const row of await this.loadActive()) {
-      const state = toState(row);
-      const observed = row.nodeId ? this.deps.hub.observed(row.nodeId) : undefined;
-      // Until the node reports after (re)connecting, what runs there is unknown: decide nothing
-      // about readiness rather than flap conditions (time-driven transitions still happen).
-      const actions = planReservation(state, { container: observed?.get(row.id) }, now).filter(
-        (a) => a.type !== 'update' || observed !== undefined,
-      );
-      planned.push({ row, actions });
-      const next = dueAfter(state, actions);
-      if (next !== undefined) due = Math.min(due ?? next, next);
+  async reconcile(id: string): Promise<ReconcileResult> {
+    const row = (await this.deps.db.reservation.findUnique({ where: { id }, include })) as Row | null;
+    if (!row || isTerminal(row.phase)) {
+      // Ended (perhaps by an evacuation or another controller): nothing may stay published.
+      this.deps.guard.release(id);
+      if (this.deps.nat.set(id, [])) await this.deps.nat.flush();
+      if (row?.nodeId) this.deps.pushNode(row.nodeId);
+      return undefined;
     }
-    // Rules first for reservations turning Running, so that an endpoint shown in status already
+    const now = this.deps.clock.now();
+    const state = toState(row);
+    const observed = row.nodeId ? this.deps.observed(row.nodeId) : undefined;
+    // Until the node reports after (re)connecting, what runs there is unknown: decide nothing
+    // about readiness rather than flap conditions (time-driven transitions still happen).
+    const actions = planReservation(state, { container: observed?.get(row.id) }, now, this.deps.plan).filter((a) => a.type !== 'update' || observed !== undefined);
+    // Rules first for a reservation turning Running, so an endpoint shown in status already
     // accepts connections.
-    const turningRunning = planned.filter(({ actions }) => actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE));
-    if (turningRunning.length > 0) await this.syncNat(turningRunning.map(({ row }) => row.id));
-    for (const { row, actions } of planned) for (const action of actions) await this.apply(row, action, now);
-    await this.publish();
-    return due;
+    if (actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE) && this.deps.nat.set(row.id, this.endpoints(row))) await this.deps.nat.flush();
+    let phase = state.phase;
+    for (const action of actions) phase = (await this.apply(row, action, now)) ?? phase;
+    if (phase !== PUBLISHED_PHASE && this.deps.nat.set(row.id, [])) await this.deps.nat.flush();
+    if (row.nodeId && actions.some((a) => a.type !== 'update')) this.deps.pushNode(row.nodeId);
+    const due = dueAfter(state, actions, this.deps.plan);
+    return due === undefined ? undefined : { requeueAfterMs: Math.max(0, due - now) };
   }
 
-  loadActive() {
-    return this.deps.db.reservation.findMany({
-      where: { phase: { notIn: [...TERMINAL_PHASES] } },
-      include: { ports: true, node: true },
-      orderBy: { startAt: 'asc' },
-    });
+  /** Endpoints of a reservation whose ports are allocated on its node. */
+  endpoints(row: Pick<Row, 'id' | 'ports' | 'node' | 'nodeId'>): NatEndpoint[] {
+    if (!row.node) return [];
+    return row.ports
+      .filter((p) => p.nodeId === row.nodeId)
+      .map((p) => ({ key: `${row.id}/${p.name}`, publicAddress: this.deps.publicAddress, natPort: p.natPort, nodeAddress: row.node!.address, nodePort: p.nodePort }));
   }
 
-  private async apply(row: Row, action: ReservationAction, now: number): Promise<void> {
-    const { db } = this.deps;
+  /** Applies one action; returns the phase it leaves the reservation in. */
+  private async apply(row: Row, action: ReservationAction, now: number): Promise<Phase | undefined> {
+    const { db, events } = this.deps;
     const stored = (row.status ?? {}) as StoredReservationStatus;
     const log = this.log.child({ reservation: row.name, id: row.id });
+    const event = (reason: string, message: string, warning = false) => events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, type: warning ? 'Warning' : 'Normal', reason, message });
     switch (action.type) {
       case 'prepare':
-        if (row.nodeId) await this.allocate(row, row.nodeId);
-        return;
+        if (row.nodeId) await this.allocate(row, row.nodeId, stored, now);
+        return undefined;
       case 'start': {
-        if (!row.nodeId) return; // awaiting placement
-        await this.allocate(row, row.nodeId);
+        if (!row.nodeId) return undefined; // awaiting placement
+        await this.allocate(row, row.nodeId, stored, now);
         const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' }, now);
         await db.reservation.update({ where: { id: row.id }, data: { phase: 'Starting', status: { ...stored, conditions, observedGeneration: row.generation } } });
-        await recordEvent(db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Starting', message: `window opened; starting on node ${row.node?.name}` });
+        event('Starting', `window opened; starting on node ${row.node?.name}`);
         log.info({ node: row.node?.name }, 'reservation starting');
-        return;
+        return 'Starting';
       }
       case 'update': {
         await db.reservation.update({
@@ -97,61 +105,43 @@ export class ReservationReconciler {
           },
         });
         if (action.event) {
-          await recordEvent(db, { kind: 'Reservation', objectId: row.id, objectName: row.name, type: action.event.warning ? 'Warning' : 'Normal', reason: action.event.reason, message: action.event.message });
+          event(action.event.reason, action.event.message, action.event.warning);
           log.info({ phase: action.phase, reason: action.event.reason }, 'reservation updated');
         }
-        return;
+        return action.phase;
       }
       case 'end': {
-        // Ports first: if we crash in between, the next pass ends it again and the release is a no-op.
-        await releasePorts(db, row.id);
+        // Ports first: if we crash in between, the next reconcile ends it again and the release is a no-op.
+        await this.deps.guard.ports.release(row.id);
+        this.deps.guard.release(row.id);
         const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: action.reason, message: action.message }, now);
         await db.reservation.update({
           where: { id: row.id },
           data: { phase: action.phase, activeName: null, endedAt: new Date(Math.min(action.at, now)), status: { ...stored, conditions } },
         });
-        await recordEvent(db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: action.reason, message: action.message });
-        log.info({ phase: action.phase }, 'reservation ended');
-        return;
+        event(action.reason, action.message, action.phase === 'Failed');
+        log.info({ phase: action.phase, reason: action.reason }, 'reservation ended');
+        this.deps.onEnded?.();
+        return action.phase;
       }
     }
   }
 
-  private async allocate(row: Row, nodeId: string): Promise<void> {
-    const image = await this.deps.db.image.findUnique({ where: { name: row.imageName } });
+  /** Ports for the reservation; running out is recorded on it alone, then retried with backoff. */
+  private async allocate(row: Row, nodeId: string, stored: StoredReservationStatus, now: number): Promise<void> {
+    const image = await this.deps.db.image.findUnique({ where: { name: row.imageName }, select: { spec: true } });
     const ports = (image?.spec as ImageSpecInput | undefined)?.ports ?? [];
-    await allocatePorts(this.deps.db, row.id, nodeId, ports, this.deps.portRanges);
-  }
-
-  /** Pushes each connected node's desired set, then syncs the NAT rules. */
-  private async publish(): Promise<void> {
-    const { db, hub } = this.deps;
-    const [active, images] = await Promise.all([
-      // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
-      db.reservation.findMany({ where: { OR: [{ phase: { in: ['Starting', 'Running'] } }, { phase: 'Scheduled', ports: { some: {} } }] }, include: { ports: true } }),
-      db.image.findMany(),
-    ]);
-    const imageSpecs = new Map(images.map((i) => [i.name, i.spec as ImageSpecInput]));
-    for (const nodeId of hub.connectedNodeIds()) {
-      const node = await db.node.findUnique({ where: { id: nodeId } });
-      if (!node) continue;
-      const mine = active
-        .filter((r) => r.nodeId === nodeId)
-        .map((r) => ({ ...r, spec: r.spec as ReservationSpecInput }));
-      hub.push(nodeId, desiredContainers(mine, imageSpecs, node.address));
+    try {
+      row.ports = await this.deps.guard.ports.allocate(row.id, nodeId, ports);
+    } catch (err) {
+      if (!(err instanceof BerthError) || err.code !== 'NoResources') throw err;
+      const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'PortsUnavailable', message: err.message }, now);
+      if (conditions !== stored.conditions) {
+        await this.deps.db.reservation.update({ where: { id: row.id }, data: { status: { ...stored, conditions } } });
+        this.deps.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, type: 'Warning', reason: 'PortsUnavailable', message: err.message });
+      }
+      throw err;
     }
-    await this.syncNat();
-  }
-
-  /** The full rule set: Running reservations' ports, plus those of `alsoPublish` (turning Running). */
-  private async syncNat(alsoPublish: string[] = []): Promise<void> {
-    const allocations = await this.deps.db.portAllocation.findMany({
-      where: { OR: [{ reservation: { phase: PUBLISHED_PHASE } }, { reservationId: { in: alsoPublish } }] },
-      include: { node: true },
-    });
-    await this.deps.nat.sync(
-      allocations.map((p) => ({ key: `${p.reservationId}/${p.name}`, publicAddress: this.deps.publicAddress, natPort: p.natPort, nodeAddress: p.node.address, nodePort: p.nodePort })),
-    );
   }
 }
 
@@ -170,9 +160,13 @@ function toState(row: Row): ReservationState {
   };
 }
 
-function dueAfter(state: ReservationState, actions: ReservationAction[]): number | undefined {
+function dueAfter(state: ReservationState, actions: ReservationAction[], plan: PlanOptions = {}): number | undefined {
   if (actions.some((a) => a.type === 'end')) return undefined;
   if (actions.some((a) => a.type === 'start')) return state.endAt;
   if (actions.some((a) => a.type === 'prepare')) return state.startAt;
-  return nextDue(state);
+  const update = actions.find((a) => a.type === 'update');
+  const conditions = update?.type === 'update' ? update.conditions : state.conditions;
+  const pull = pullFailureDue(conditions, plan.pullFailureTimeoutMs);
+  const due = nextDue(state, plan.leadMs);
+  return pull !== undefined && due !== undefined ? Math.min(pull, due) : (due ?? pull);
 }

@@ -35,6 +35,22 @@ export class PlacementIndex {
     this.count++;
   }
 
+  /** Removes a placement added before (by identity); false when it was not there. */
+  remove(p: Placement): boolean {
+    const first = Math.max(Math.floor(p.start / this.bucketMs), this.base);
+    const last = Math.floor((p.end - 1) / this.bucketMs);
+    let found = false;
+    for (let b = first; b <= last; b++) {
+      const list = this.buckets[b - this.base];
+      const i = list ? list.indexOf(p) : -1;
+      if (i < 0) continue;
+      list!.splice(i, 1);
+      found = true;
+    }
+    if (found) this.count--;
+    return found;
+  }
+
   /** Appends every placement overlapping the window to out (no closure: the scheduler's hot path). */
   collect(w: Window, out: Placement[]): void {
     const first = Math.floor(w.start / this.bucketMs);

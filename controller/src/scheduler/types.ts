@@ -25,6 +25,7 @@ export interface PlacementIndexLike {
   forEachOverlapping(w: Window, fn: (p: Placement) => void): void;
   collect(w: Window, out: Placement[]): void;
   add(p: Placement): void;
+  remove?(p: Placement): boolean;
 }
 
 export interface PlacementRequest extends Window {

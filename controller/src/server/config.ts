@@ -3,6 +3,8 @@ import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
 import { DEFAULT_ACCOUNTS_CONFIG, type AccountsConfig } from './accounts-config.ts';
 import type { StorageSettings } from '../storage/storage-settings.ts';
+import { DEFAULT_DISRUPTION_POLICY, type DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
+import { DEFAULT_PULL_FAILURE_TIMEOUT_MS } from '../reconcile/reservation-plan.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
 export interface ControllerConfig {
@@ -29,6 +31,14 @@ export interface ControllerConfig {
   storage?: StorageSettings;
   /** Token lifetime, login throttling and default quotas. */
   accounts: AccountsConfig;
+  /** How long an image pull may keep failing before the reservation is Failed (capacity freed). */
+  pullFailureTimeoutMs: number;
+  /** How fast NotReady nodes are emptied, and the brake when many go NotReady at once. */
+  disruption: DisruptionPolicy;
+  /** How often node heartbeats are sampled into the metrics history. */
+  metricsSampleMs: number;
+  /** SIGTERM: in-flight work, streams and the store get this long in all. */
+  shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
@@ -47,4 +57,8 @@ export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   nodeGraceMs: 20_000,
   bodyLimitBytes: 1024 * 1024,
   accounts: DEFAULT_ACCOUNTS_CONFIG,
+  pullFailureTimeoutMs: DEFAULT_PULL_FAILURE_TIMEOUT_MS,
+  disruption: DEFAULT_DISRUPTION_POLICY,
+  metricsSampleMs: 10_000,
+  shutdownTimeoutMs: 8_000,
 };

@@ -74,6 +74,7 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
   // Several heartbeats fit in one grace period, so one lost beat does not mark a node NotReady.
   const heartbeatIntervalMs = duration('heartbeatInterval', Math.min(DEFAULT_CONFIG.heartbeatIntervalMs, Math.max(250, Math.floor(nodeGraceMs / 4))));
   return {
+    ...resolveTuning(env, fromFile),
     dataDir: path.resolve(String(pick('dataDir') ?? '/var/lib/berth')),
     httpHost: host,
     httpPort: port('port', 7070),
@@ -88,6 +89,40 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
     strategy,
     nodeGraceMs,
     heartbeatIntervalMs,
+  };
+}
+
+/**
+ * Settings of the control loops (env or the YAML keys in parentheses): BERTH_METRICS_SAMPLE_MS
+ * (metricsSampleMs), BERTH_PULL_FAILURE_TIMEOUT (pullFailureTimeout), BERTH_UNHEALTHY_THRESHOLD
+ * (unhealthyThreshold), BERTH_EVICTION_RATE and BERTH_DISRUPTED_EVICTION_RATE (node evacuations
+ * per second), BERTH_SHUTDOWN_TIMEOUT (shutdownTimeout). A bad value is an error naming it.
+ */
+export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}) {
+  const raw = (envKey: string, fileKey: string) => env[envKey] ?? (fromFile[fileKey] as string | number | undefined);
+  const duration = (envKey: string, fileKey: string, fallback: number) => {
+    const v = raw(envKey, fileKey);
+    if (v === undefined || v === '') return fallback;
+    const ms = parseDurationMs(String(v));
+    if (ms === undefined || ms <= 0) throw new BerthError('Invalid', `${envKey}: must be a duration such as 30s or 5m, got "${v}"`, fileKey);
+    return ms;
+  };
+  const number = (envKey: string, fileKey: string, fallback: number, ok: (n: number) => boolean, what: string) => {
+    const v = raw(envKey, fileKey);
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || !ok(n)) throw new BerthError('Invalid', `${envKey}: must be ${what}, got "${v}"`, fileKey);
+    return n;
+  };
+  return {
+    metricsSampleMs: number('BERTH_METRICS_SAMPLE_MS', 'metricsSampleMs', DEFAULT_CONFIG.metricsSampleMs, (n) => Number.isInteger(n) && n >= 100, 'a whole number of milliseconds of at least 100'),
+    pullFailureTimeoutMs: duration('BERTH_PULL_FAILURE_TIMEOUT', 'pullFailureTimeout', DEFAULT_CONFIG.pullFailureTimeoutMs),
+    shutdownTimeoutMs: duration('BERTH_SHUTDOWN_TIMEOUT', 'shutdownTimeout', DEFAULT_CONFIG.shutdownTimeoutMs),
+    disruption: {
+      unhealthyThreshold: number('BERTH_UNHEALTHY_THRESHOLD', 'unhealthyThreshold', DEFAULT_CONFIG.disruption.unhealthyThreshold, (n) => n > 0 && n <= 1, 'a fraction in (0, 1]'),
+      normalRate: number('BERTH_EVICTION_RATE', 'evictionRate', DEFAULT_CONFIG.disruption.normalRate, (n) => n > 0, 'a positive number of nodes per second'),
+      disruptedRate: number('BERTH_DISRUPTED_EVICTION_RATE', 'disruptedEvictionRate', DEFAULT_CONFIG.disruption.disruptedRate, (n) => n >= 0, 'a number of nodes per second, 0 or more'),
+    },
   };
 }
 
@@ -113,5 +148,14 @@ export async function runController(flags: ControllerFlags): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  exitWithin(settings.shutdownTimeoutMs + 2_000, log);
   await controller.stop();
+}
+
+/** The orderly stop has a deadline of its own; this is the guarantee behind it. */
+export function exitWithin(ms: number, log: { error: (o: object, m: string) => void }): void {
+  setTimeout(() => {
+    log.error({ afterMs: ms }, 'shutdown took too long; exiting');
+    process.exit(1);
+  }, ms).unref();
 }

@@ -3,9 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { openStore, type Store } from '../store/index.ts';
-import { AgentHub, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
-import { createNatBackend, type NatBackend } from '../nat/index.ts';
-import { evacuateNode, NodeReconciler, ReconcileLoop, ReservationReconciler } from '../reconcile/index.ts';
+import { AgentHub, HeartbeatFlusher, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
+import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
+import {
+  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
+} from '../reconcile/index.ts';
+import { AdmissionGuard } from '../capacity/index.ts';
+import { EventRecorder } from '../events/index.ts';
+import { PUBLISHED_PHASE } from '../resources/index.ts';
 import { buildServer } from '../api/index.ts';
 import type { ServiceContext } from '../services/index.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -14,7 +19,7 @@ import { createLogger } from './logger.ts';
 import { Mutex } from './mutex.ts';
 import { AdvisoryMutex } from './advisory-mutex.ts';
 import { loadStorageNode, SshRemoteStorage, StorageJanitor } from '../storage/index.ts';
-import { ChangeBus, LogBroker, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
+import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
 
 export interface RunningController {
   config: ControllerConfig;
@@ -23,7 +28,7 @@ export interface RunningController {
   joinToken: string;
   store: Store;
   nat: NatBackend;
-  /** Runs both reconcilers now and waits (tests and delete use it). */
+  /** Waits until every queued reconcile has run (tests and dev use it). */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,50 +44,117 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
   const { token: joinToken, secret: joinSecret } = await loadJoinToken(config.dataDir, tls.fingerprint, process.env.BERTH_JOIN_TOKEN);
-  const nat = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
+  const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
-  let reservationLoop: ReconcileLoop | undefined;
-  let nodeLoop: ReconcileLoop | undefined;
-  let storageLoop: ReconcileLoop | undefined;
-  const kick = () => { reservationLoop?.kick(); nodeLoop?.kick(); storageLoop?.kick(); };
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
   const bus = new ChangeBus();
-  let logs: LogBroker | undefined;
-  const hub = new AgentHub({ db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes') });
-  logs = new LogBroker(hub);
-  const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() };
-  const recorder = new MetricsRecorder({ db: store.db, log, clock, sampleIntervalMs: Number(process.env.BERTH_METRICS_SAMPLE_MS) || undefined, onSample: () => bus.notify('nodes') });
-  const reservations = new ReservationReconciler({ db: store.db, log, clock, hub, nat, publicAddress: config.publicAddress, portRanges: config.portRanges });
+  const events = new EventRecorder(store.db, log.child({ component: 'events' }));
+  const loopMonitor = new LoopMonitor(clock, log.child({ component: 'loop-monitor' }));
   // With PostgreSQL several controllers may admit at once: serialize them with an advisory lock.
-  const admission = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
-  const evacuationDeps = { db: store.db, log, strategy: config.strategy, portRanges: config.portRanges };
+  const mutex = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
+  const guard = new AdmissionGuard(store.db, mutex, log.child({ component: 'admission' }), config.portRanges, DEFAULT_PREPARE_LEAD_MS);
+
+  // One queue per kind of object, reconciled by key (see reconcile/work-queue.ts).
+  let queues: Queues | undefined;
+  let storageLoop: ReconcileLoop | undefined;
+  let logs: LogBroker | undefined;
+  const hub = new AgentHub({
+    db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
+    // A new node only adds capacity: no need to wait for the admission section.
+    onRegistered: (n) => guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false }),
+    onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
+    onObserved: (id, reservations, all) => {
+      for (const r of reservations) queues?.reservations.add(r);
+      if (all) void reservationsOn(store.db, id).then((ids) => ids.forEach((r) => queues?.reservations.add(r)));
+      storageLoop?.kick();
+    },
+    // A heartbeat from a node not Ready (as admission last saw it) may make it Ready.
+    onHeartbeat: (id) => { if (!guard.capacity.node(id)?.ready) queues?.nodes.add(id); bus.notify('nodes'); },
+    onLogChunk: (id, c) => logs?.onChunk(id, c),
+    onSessionEnd: (id) => logs?.nodeLost(id),
+  });
+  logs = new LogBroker(hub);
+  const heartbeats = new HeartbeatFlusher(store.db, () => hub.liveNodes(), Math.max(1000, Math.floor(config.nodeGraceMs / 2)), log.child({ component: 'heartbeats' }));
+  const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds(), live: (id) => hub.liveNode(id), loop: loopMonitor, queues: () => (queues ? { ...queues } : undefined) };
+  const recorder = new MetricsRecorder({ db: store.db, log, clock, live: (id) => hub.liveNode(id), sampleIntervalMs: config.metricsSampleMs, onSample: () => bus.notify('nodes') });
+  const nat = new NatTable(natBackend);
+  const reservations = new ReservationReconciler({
+    db: store.db, log, clock, guard, nat, events, publicAddress: config.publicAddress,
+    observed: (id) => hub.observed(id),
+    pushNode: (id) => queues?.push.add(id),
+    onEnded: () => storageLoop?.kick(),
+    plan: { pullFailureTimeoutMs: config.pullFailureTimeoutMs },
+  });
   const evacuate = async (node: { id: string; name: string }) => {
-    const r = await admission.run(() => evacuateNode(evacuationDeps, node, 'is NotReady', clock.now()));
-    if (r.rescheduled.length + r.failed.length > 0) reservationLoop?.kick();
+    const r = await guard.run(() => evacuateNode({ db: store.db, log, strategy: config.strategy, guard, events }, node, 'is NotReady', clock.now()));
+    for (const { id } of [...r.rescheduled, ...r.failed]) queues?.reservations.add(id);
+    for (const { toNodeId } of r.rescheduled) queues?.push.add(toNodeId);
+    queues?.push.add(node.id);
     return r.rescheduled.length + r.failed.length;
   };
-  const nodes = new NodeReconciler({ db: store.db, log, clock, graceMs: config.nodeGraceMs, isConnected: (id) => hub.connectedNodeIds().includes(id), evacuate });
-  reservationLoop = new ReconcileLoop('reservations', () => reservations.pass().finally(() => bus.notify('reservations', 'containers')), clock, log);
-  nodeLoop = new ReconcileLoop('nodes', () => nodes.pass().finally(() => bus.notify('nodes')), clock, log);
+  const nodes = new NodeReconciler({
+    db: store.db, log, clock, graceMs: config.nodeGraceMs, events,
+    isConnected: (id) => hub.isConnected(id),
+    live: (id) => hub.liveNode(id),
+    resumedAt: () => loopMonitor.resumedAt(),
+    setReady: (id, ready) => {
+      guard.capacity.setReady(id, ready);
+      const all = guard.capacity.candidates();
+      return { notReady: all.filter((n) => !n.ready).length, total: all.length };
+    },
+    limiter: new EvictionLimiter(config.disruption, clock.now()),
+    evacuate,
+  });
+  const publisher = new DesiredPublisher({ db: store.db, isConnected: (id) => hub.isConnected(id), push: (id, c) => hub.push(id, c) });
+  const notifyReservations = () => bus.notify('reservations', 'containers');
+  queues = {
+    reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 4, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
+    nodes: new WorkQueue({ name: 'nodes', log, clock, concurrency: 2, handler: (id) => nodes.reconcile(id).finally(() => bus.notify('nodes')) }),
+    push: new WorkQueue({ name: 'desired-sets', log, clock, concurrency: 2, handler: (id) => publisher.publish(id) }),
+  };
   if (config.storage) {
     const remote = new SshRemoteStorage(config.storage, path.join(config.dataDir, 'storage_known_hosts'));
-    const janitor = new StorageJanitor({ db: store.db, log, clock, remote, nodes: { connected: (id) => hub.connectedNodeIds().includes(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() } });
+    const janitor = new StorageJanitor({ db: store.db, log, clock, remote, nodes: { connected: (id) => hub.isConnected(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() } });
     storageLoop = new ReconcileLoop('storage', () => janitor.pass(), clock, log);
   }
-  const settle = async () => { await nodeLoop!.settle(); await reservationLoop!.settle(); storageLoop?.kick(); }; // ssh must not hold up API calls
+  const q = queues;
+  const settle = async () => {
+    await events.flush();
+    // Reconciling one kind enqueues another (a reservation pushes its node): until all are idle.
+    for (let round = 0; round < 5; round++) {
+      await q.nodes.idle();
+      await q.reservations.idle();
+      await q.push.idle();
+      if (q.nodes.depth + q.reservations.depth + q.push.depth === 0) break;
+    }
+    storageLoop?.kick(); // ssh must not hold up API calls
+  };
+  const reconcile = {
+    reservation: (id: string) => q.reservations.add(id),
+    reservationNow: (id: string) => q.reservations.reconcileNow(id),
+    node: (id: string) => q.nodes.add(id),
+    allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
+  };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission, kick, settle, monitoring };
+  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring };
   let ready = false;
   const app = buildServer(ctx, log, () => ready);
+  loopMonitor.start();
+  // Rebuild what lives in memory from the store before anything can change it.
+  await guard.run(async () => undefined);
+  await restoreNat(store.db, reservations, nat);
   const grpcPort = await hub.listen(config.grpcHost, config.grpcPort);
   await app.listen({ host: config.httpHost, port: config.httpPort });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
-  await settle(); // restores NAT rules and node readiness from the database before serving
+  for (const id of await activeReservationIds(store.db)) q.reservations.add(id);
+  for (const n of await store.db.node.findMany({ select: { id: true } })) q.nodes.add(n.id);
+  await settle(); // node readiness and due transitions from the database before serving
   ready = true;
   recorder.start();
+  heartbeats.start();
   const url = `http://${config.httpHost}:${httpPort}`;
-  log.info({ url, grpc: `${config.grpcHost}:${grpcPort}`, nat: nat.kind, provider: store.provider }, 'controller started');
+  log.info({ url, grpc: `${config.grpcHost}:${grpcPort}`, nat: natBackend.kind, provider: store.provider }, 'controller started');
 
   return {
     config: { ...config, httpPort, grpcPort },
@@ -90,22 +162,58 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     grpcAddress: `${config.grpcHost}:${grpcPort}`,
     joinToken,
     store,
-    nat,
+    nat: natBackend,
     settle,
     async stop() {
+      // Stop taking work, let what is in flight finish (or give up on it), close the streams,
+      // and close the store last: nothing may still be using it.
       ready = false;
-      reservationLoop!.stop();
-      nodeLoop!.stop();
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const left = () => Math.max(100, deadline - Date.now());
       storageLoop?.stop();
-      await recorder.stop();
-      await app.close();
-      await hub.close();
-      await nat.close();
-      if (admission instanceof AdvisoryMutex) await admission.close();
-      await store.close();
+      await Promise.all([q.reservations.shutdown(left()), q.nodes.shutdown(left()), q.push.shutdown(left())]);
+      await withDeadline(recorder.stop(), left());
+      await withDeadline(app.close(), left());
+      await withDeadline(hub.close(), left());
+      await withDeadline(heartbeats.flush().then(() => heartbeats.stop()), left());
+      await withDeadline(events.flush(), left());
+      await withDeadline(natBackend.close(), left());
+      await withDeadline(guard.close(), left());
+      loopMonitor.stop();
+      await withDeadline(store.close(), left());
       log.info('controller stopped');
     },
   };
+}
+
+/** Waits for p, at most ms; a deadline passed is logged by the caller's overall timer. */
+async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
+
+interface Queues {
+  reservations: WorkQueue;
+  nodes: WorkQueue;
+  push: WorkQueue;
+}
+
+async function activeReservationIds(db: Store['db']): Promise<string[]> {
+  const rows = await db.reservation.findMany({ where: { phase: { notIn: [...TERMINAL_PHASES] } }, select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
+async function reservationsOn(db: Store['db'], nodeId: string): Promise<string[]> {
+  const rows = await db.reservation.findMany({ where: { nodeId, phase: { notIn: [...TERMINAL_PHASES] } }, select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
+/** The rules of every Running reservation, applied once before anything else changes them. */
+async function restoreNat(db: Store['db'], reservations: ReservationReconciler, nat: NatTable): Promise<void> {
+  const rows = await db.reservation.findMany({ where: { phase: PUBLISHED_PHASE }, select: { id: true, nodeId: true, ports: true, node: { select: { address: true, name: true } } } });
+  for (const r of rows) nat.set(r.id, reservations.endpoints(r as never));
+  await nat.flush();
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,53 +1,31 @@
-// Admission: places a reservation's whole window on a node or refuses it. Callers hold the
-// admission mutex, so the read of committed capacity and the write that commits more cannot
-// interleave with another admission in this controller.
-import type { PrismaClient as Db } from '../store/generated/postgresql/client.ts';
+// Admission: places a reservation's whole window on a node or refuses it. Callers are inside
+// AdmissionGuard.run, so the capacity index read here and the store write that commits more
+// cannot interleave with another admission, in this controller or another.
 import { BerthError } from '../errors/index.ts';
-import { schedule, type NodeCandidate, type PlacementRequest, type Strategy } from '../scheduler/index.ts';
-import { isNodeReady, TERMINAL_PHASES } from '../reconcile/index.ts';
+import type { AdmissionGuard } from '../capacity/index.ts';
+import type { PlacementRequest, Strategy } from '../scheduler/index.ts';
 
 export interface AdmissionRequest extends PlacementRequest {
+  /** Public ports the reservation will hold while it runs (its image's ports). */
+  publicPorts: number;
   /** A reservation being re-admitted does not compete with itself. */
   excludeReservationId?: string;
   /** Restrict to one node (an update after start must stay where it runs). */
   onlyNodeId?: string;
 }
 
-export async function loadCandidates(db: Db, req: AdmissionRequest): Promise<NodeCandidate[]> {
-  const [nodes, placed] = await Promise.all([
-    db.node.findMany({ where: req.onlyNodeId ? { id: req.onlyNodeId } : {}, orderBy: { name: 'asc' } }),
-    db.reservation.findMany({
-      where: {
-        phase: { notIn: [...TERMINAL_PHASES] },
-        nodeId: { not: null },
-        startAt: { lt: new Date(req.end) },
-        endAt: { gt: new Date(req.start) },
-        ...(req.excludeReservationId ? { id: { not: req.excludeReservationId } } : {}),
-      },
-      select: { nodeId: true, startAt: true, endAt: true, cores: true, memoryMiB: true },
-    }),
-  ]);
-  return nodes.map((n) => ({
-    id: n.id,
-    name: n.name,
-    cores: n.cores,
-    memoryMiB: n.memoryMiB,
-    ready: isNodeReady(n.status),
-    cordoned: n.cordoned,
-    placements: placed
-      .filter((p) => p.nodeId === n.id)
-      .map((p) => ({ start: p.startAt.getTime(), end: p.endAt.getTime(), cores: p.cores, memoryMiB: p.memoryMiB })),
-  }));
-}
-
-export async function admit(db: Db, req: AdmissionRequest, strategy: Strategy): Promise<NodeCandidate> {
-  const nodes = await loadCandidates(db, req);
-  const decision = schedule(nodes, req, strategy);
-  if (decision.ok) return decision.node;
+export function admit(guard: AdmissionGuard, req: AdmissionRequest, strategy: Strategy): { id: string; name: string } {
   const window = `${new Date(req.start).toISOString()} to ${new Date(req.end).toISOString()}`;
-  const why = nodes.length === 0 ? 'no nodes are registered' : decision.rejections.map((r) => `${r.node}: ${r.reason}`).join('; ');
+  const details = { window: { start: new Date(req.start).toISOString(), end: new Date(req.end).toISOString() } };
+  const shortage = guard.capacity.publicPortShortage(req, req.publicPorts, req.excludeReservationId);
+  if (shortage) {
+    throw new BerthError('NoResources', `no resources available from ${window}: ${shortage}`, undefined, { ...details, rejections: [] });
+  }
+  const decision = guard.capacity.decide(req, strategy, { excludeReservationId: req.excludeReservationId, onlyNodeId: req.onlyNodeId });
+  if (decision.ok) return { id: decision.node.id, name: decision.node.name };
+  const why = decision.rejections.length === 0 ? 'no nodes are registered' : decision.rejections.map((r) => `${r.node}: ${r.reason}`).join('; ');
   throw new BerthError('NoResources', `no resources available for ${req.cores} cores and ${req.memoryMiB}Mi from ${window} (${why})`, undefined, {
-    window: { start: new Date(req.start).toISOString(), end: new Date(req.end).toISOString() },
+    ...details,
     rejections: decision.rejections,
   });
 }

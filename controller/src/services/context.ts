@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { isDeepStrictEqual } from 'node:util';
 import type { PrismaClient as Db, User } from '../store/generated/postgresql/client.ts';
 import type { Clock } from '../server/clock.ts';
-import type { Mutex } from '../server/mutex.ts';
+import type { AdmissionGuard } from '../capacity/index.ts';
+import type { EventRecorder } from '../events/index.ts';
 import type { ControllerConfig } from '../server/config.ts';
 import { BerthError } from '../errors/index.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
@@ -12,13 +13,25 @@ export interface ServiceContext {
   log: Logger;
   clock: Clock;
   config: ControllerConfig;
-  admission: Mutex;
-  /** Wakes the reconcilers; they re-read state, so a spurious kick is harmless. */
-  kick(): void;
-  /** Runs a reservation pass now and waits for it (delete answers after the effect). */
+  /** The admission critical section and the capacity index it guards. */
+  admission: AdmissionGuard;
+  /** Enqueues objects for their reconcilers; they re-read state, so a spurious one is harmless. */
+  reconcile: Reconcile;
+  /** Batched event writes (reconcilers); listings flush it first. */
+  events: EventRecorder;
+  /** Waits until every queued reconcile has run (tests, dev start-up, drain). */
   settle(): Promise<void>;
   /** Change bus, logs and agent observations (absent in bare API tests). */
   monitoring?: Monitoring;
+}
+
+export interface Reconcile {
+  reservation(id: string): void;
+  /** Reconciles the reservation now and waits for it (delete answers after the effect). */
+  reservationNow(id: string): Promise<void>;
+  node(id: string): void;
+  /** Every connected node's desired set again (an image changed). */
+  allNodes(): void;
 }
 
 export interface ApplyResult {

@@ -3,6 +3,7 @@ import { renderEvent } from '../resources/index.ts';
 import type { ServiceContext } from './context.ts';
 
 export async function listEvents(ctx: ServiceContext, user: User, filter: { kind?: string; name?: string; limit?: number }) {
+  await ctx.events.flush();
   let objectIds: string[] | undefined;
   if (user.role !== 'admin') {
     // Customers see events of their own reservations only.

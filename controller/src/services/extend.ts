@@ -2,7 +2,7 @@
 // scheduler's 409 otherwise) and within the owner's quotas; billing follows the new end.
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
-import { formatDurationMs, parseDurationMs, type ReservationSpecInput } from '../manifests/index.ts';
+import { formatDurationMs, parseDurationMs, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
 import { recordEvent } from '../events/index.ts';
 import type { ServiceContext } from './context.ts';
 import { admit } from './admission.ts';
@@ -32,12 +32,19 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
     await enforceQuota(ctx, existing.owner, { startAt, endAt, cores: existing.cores }, existing.id);
     // Only the extra window is new, but admitting the whole window on the same node is equivalent
     // (the reservation does not compete with itself) and reuses the scheduler's own 409.
-    await admit(ctx.db, { start: startAt, end: endAt, cores: existing.cores, memoryMiB: existing.memoryMiB, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
+    const publicPorts = await imagePortCount(ctx, existing.imageName);
+    admit(ctx.admission, { start: startAt, end: endAt, cores: existing.cores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
     const spec = { ...(existing.spec as ReservationSpecInput), duration: formatDurationMs(endAt - startAt) };
     const updated = await ctx.db.reservation.update({ where: { id: existing.id }, data: { endAt: new Date(endAt), spec }, include });
+    await ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, cores: existing.cores, memoryMiB: existing.memoryMiB, publicPorts });
     await recordEvent(ctx.db, { kind: 'Reservation', objectId: updated.id, objectName: updated.name, reason: 'Extended', message: `extended by ${formatDurationMs(byMs)}: now ends ${updated.endAt.toISOString()}` });
     return updated;
   });
-  ctx.kick();
+  ctx.reconcile.reservation(row.id);
   return renderReservationRow(ctx, row);
+}
+
+async function imagePortCount(ctx: ServiceContext, imageName: string): Promise<number> {
+  const image = await ctx.db.image.findUnique({ where: { name: imageName }, select: { spec: true } });
+  return ((image?.spec as ImageSpecInput | undefined)?.ports ?? []).length;
 }

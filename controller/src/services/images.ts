@@ -27,7 +27,7 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
     ? await db.image.update({ where: { id: existing.id }, data: { spec: m.spec, labels: m.metadata.labels, generation: existing.generation + 1 } })
     : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
   await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
-  ctx.kick();
+  ctx.reconcile.allNodes();
   return { action: existing ? 'configured' : 'created', object: renderImage(row) };
 }
 

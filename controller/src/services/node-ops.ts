@@ -13,6 +13,7 @@ async function setCordoned(ctx: ServiceContext, user: User, name: string, cordon
   if (!node) throw new BerthError('NotFound', `node "${name}" not found`);
   if (node.cordoned !== cordoned) {
     await ctx.db.node.update({ where: { id: node.id }, data: { cordoned } });
+    ctx.admission.capacity.setCordoned(node.id, cordoned);
     await recordEvent(ctx.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: cordoned ? 'Cordoned' : 'Uncordoned', message: `${cordoned ? 'cordoned' : 'uncordoned'} by ${user.username}` });
     ctx.log.info({ node: name, cordoned, by: user.username }, 'node schedulability changed');
   }
@@ -26,16 +27,23 @@ export async function cordonNode(ctx: ServiceContext, user: User, name: string) 
 
 export async function uncordonNode(ctx: ServiceContext, user: User, name: string) {
   await ctx.admission.run(() => setCordoned(ctx, user, name, false));
-  ctx.kick();
   return getNode(ctx, name);
 }
 
-export async function drainNode(ctx: ServiceContext, user: User, name: string): Promise<{ node: unknown; drain: EvacuationResult }> {
+export async function drainNode(ctx: ServiceContext, user: User, name: string): Promise<{ node: unknown; drain: Pick<EvacuationResult, 'remaining'> & { rescheduled: Array<{ reservation: string; node: string }>; failed: Array<{ reservation: string; reason: string }> } }> {
   const drain = await ctx.admission.run(async () => {
     const node = await setCordoned(ctx, user, name, true);
-    const deps = { db: ctx.db, log: ctx.log, strategy: ctx.config.strategy, portRanges: ctx.config.portRanges };
+    const deps = { db: ctx.db, log: ctx.log, strategy: ctx.config.strategy, guard: ctx.admission, events: ctx.events };
     return evacuateNode(deps, node, 'was drained', ctx.clock.now(), { failUnplaceable: false });
   });
+  const node = await ctx.db.node.findUnique({ where: { name }, select: { id: true } });
+  if (node) ctx.reconcile.node(node.id);
+  for (const { id } of [...drain.rescheduled, ...drain.failed]) ctx.reconcile.reservation(id);
   await ctx.settle(); // containers start on their new nodes and NAT follows before we answer
-  return { node: await getNode(ctx, name), drain };
+  const shown = {
+    rescheduled: drain.rescheduled.map(({ reservation, node }) => ({ reservation, node })),
+    failed: drain.failed.map(({ reservation, reason }) => ({ reservation, reason })),
+    remaining: drain.remaining,
+  };
+  return { node: await getNode(ctx, name), drain: shown };
 }

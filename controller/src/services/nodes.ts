@@ -3,8 +3,8 @@ import { renderNode, type NodeUsage } from '../resources/index.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Cores and memory of the reservations running on each node right now. */
-async function usageByNode(ctx: ServiceContext): Promise<Map<string, NodeUsage>> {
-  const active = await ctx.db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] } }, select: { nodeId: true, cores: true, memoryMiB: true } });
+async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<string, NodeUsage>> {
+  const active = await ctx.db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, cores: true, memoryMiB: true } });
   const usage = new Map<string, NodeUsage>();
   for (const r of active) {
     if (!r.nodeId) continue;
@@ -16,13 +16,20 @@ async function usageByNode(ctx: ServiceContext): Promise<Map<string, NodeUsage>>
 
 const EMPTY: NodeUsage = { cores: 0, memoryMiB: 0, reservations: 0 };
 
+/** The stored row with the heartbeat this controller holds in memory, when that is newer. */
+export function withLiveHeartbeat<T extends { id: string; lastHeartbeat: Date | null; metrics: unknown }>(ctx: Pick<ServiceContext, 'monitoring'>, row: T): T {
+  const live = ctx.monitoring?.live(row.id);
+  if (!live || (row.lastHeartbeat && row.lastHeartbeat.getTime() >= live.beatAt)) return row;
+  return { ...row, lastHeartbeat: new Date(live.beatAt), metrics: Object.keys(live.metrics).length ? live.metrics : row.metrics };
+}
+
 export async function listNodes(ctx: ServiceContext) {
   const [nodes, usage] = await Promise.all([ctx.db.node.findMany({ orderBy: { name: 'asc' } }), usageByNode(ctx)]);
-  return nodes.map((n) => renderNode(n, usage.get(n.id) ?? EMPTY));
+  return nodes.map((n) => renderNode(withLiveHeartbeat(ctx, n), usage.get(n.id) ?? EMPTY));
 }
 
 export async function getNode(ctx: ServiceContext, name: string) {
   const node = await ctx.db.node.findUnique({ where: { name } });
   if (!node) throw new BerthError('NotFound', `node "${name}" not found`);
-  return renderNode(node, (await usageByNode(ctx)).get(node.id) ?? EMPTY);
+  return renderNode(withLiveHeartbeat(ctx, node), (await usageByNode(ctx, node.id)).get(node.id) ?? EMPTY);
 }

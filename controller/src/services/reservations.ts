@@ -66,9 +66,10 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
   const result = await ctx.admission.run(async () => {
     const existing = await ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
     if (existing) return update(ctx, existing, m);
-    const { r } = await resolve(ctx, m.spec);
+    const { r, image } = await resolve(ctx, m.spec);
     await enforceQuota(ctx, user, r);
-    const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB }, ctx.config.strategy);
+    const publicPorts = image.ports.length;
+    const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
     const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
     const row = await ctx.db.reservation.create({
       data: {
@@ -78,10 +79,11 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
       },
       include,
     });
+    await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts });
     await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
     return { action: 'created' as const, row };
   });
-  ctx.kick();
+  if (result.action !== 'unchanged') ctx.reconcile.reservation(result.row.id);
   return { action: result.action, object: await renderReservationRow(ctx, result.row) };
 }
 
@@ -96,9 +98,10 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
       }
     }
   }
-  const { r } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
+  const { r, image } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
   await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
-  const node = await admit(ctx.db, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
+  const publicPorts = image.ports.length;
+  const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
   const row = await ctx.db.reservation.update({
     where: { id: existing.id },
     data: {
@@ -111,6 +114,7 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     },
     include,
   });
+  await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts });
   await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Updated', message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}` });
   return { action: 'configured' as const, row };
 }
@@ -146,7 +150,7 @@ export async function deleteReservation(ctx: ServiceContext, user: User, name: s
   if (!row) throw new BerthError('NotFound', `reservation "${name}" not found`);
   if (!TERMINAL_PHASES.includes(row.phase as never)) {
     await ctx.db.reservation.update({ where: { id: row.id }, data: { deletedAt: new Date(ctx.clock.now()) } });
-    await ctx.settle(); // the reconciler ends it: ports, NAT rule and container go now
+    await ctx.reconcile.reservationNow(row.id); // the reconciler ends it: ports, NAT rule and container go now
   }
   const after = await ctx.db.reservation.findUniqueOrThrow({ where: { id: row.id }, include });
   return renderReservationRow(ctx, after);

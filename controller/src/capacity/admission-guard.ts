@@ -1,0 +1,93 @@
+// The admission critical section: a lock (in-process, plus a PostgreSQL advisory lock when
+// several controllers share the store), the in-memory capacity index it guards, and the port
+// pool. Inside `run`, the index is known to match the store: it was loaded on start, this
+// controller changes it in the same section as each store write, and a change of the store's
+// admission sequence (another controller wrote) reloads it first.
+import type { Logger } from 'pino';
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { Mutex } from '../server/mutex.ts';
+import type { ImageSpecInput } from '../manifests/index.ts';
+import { isNodeReady } from '../reconcile/node-reconciler.ts';
+import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';
+import { PortPool, type PortRanges } from '../ports/index.ts';
+import { CapacityIndex, type Commitment } from './capacity-index.ts';
+
+const STATE_ID = 1;
+
+export class AdmissionGuard {
+  readonly capacity: CapacityIndex;
+  readonly ports: PortPool;
+  private seq: number | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly mutex: Mutex,
+    private readonly log: Logger,
+    portRanges: PortRanges,
+    portLeadMs: number,
+  ) {
+    this.ports = new PortPool(db, portRanges);
+    this.capacity = new CapacityIndex(this.ports.publicPoolSize, portLeadMs);
+  }
+
+  /** Runs fn alone (across controllers too) with the capacity index current. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      const seq = await this.storedSeq();
+      if (seq !== this.seq) await this.reload(seq);
+      return fn();
+    });
+  }
+
+  /** Records what a reservation now holds, after its store write, inside `run`. */
+  async commit(reservationId: string, c: Commitment): Promise<void> {
+    this.capacity.commit(reservationId, c);
+    await this.bump();
+  }
+
+  /** After moves recorded straight on the capacity index (evacuation), inside `run`. */
+  async commitMoves(): Promise<void> {
+    await this.bump();
+  }
+
+  /** Freed capacity needs no lock: a stale entry can only refuse, never overbook. */
+  release(reservationId: string): void {
+    this.capacity.release(reservationId);
+  }
+
+  async close(): Promise<void> {
+    await (this.mutex as { close?: () => Promise<void> }).close?.();
+  }
+
+  private async storedSeq(): Promise<number> {
+    const row = await this.db.clusterState.findUnique({ where: { id: STATE_ID } });
+    return row?.admissionSeq ?? 0;
+  }
+
+  private async bump(): Promise<void> {
+    const row = await this.db.clusterState.upsert({ where: { id: STATE_ID }, create: { id: STATE_ID, admissionSeq: 1 }, update: { admissionSeq: { increment: 1 } } });
+    this.seq = row.admissionSeq;
+  }
+
+  /** Rebuilds the index and the port pool from the store. */
+  private async reload(seq: number): Promise<void> {
+    const started = Date.now();
+    const [nodes, placed, images] = await Promise.all([
+      this.db.node.findMany(),
+      this.db.reservation.findMany({
+        where: { phase: { notIn: [...TERMINAL_PHASES] }, nodeId: { not: null } },
+        select: { id: true, nodeId: true, imageName: true, startAt: true, endAt: true, cores: true, memoryMiB: true },
+      }),
+      this.db.image.findMany({ select: { name: true, spec: true } }),
+    ]);
+    for (const n of nodes) this.capacity.upsertNode({ id: n.id, name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: isNodeReady(n.status) });
+    const portsOf = new Map(images.map((i) => [i.name, ((i.spec as ImageSpecInput).ports ?? []).length]));
+    for (const id of this.capacity.reservationIds()) this.capacity.release(id);
+    for (const r of placed) {
+      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), cores: r.cores, memoryMiB: r.memoryMiB, publicPorts: portsOf.get(r.imageName) ?? 0 });
+    }
+    await this.ports.load();
+    this.seq = seq;
+    this.log.info({ nodes: nodes.length, reservations: placed.length, ms: Date.now() - started }, 'capacity index loaded');
+  }
+}

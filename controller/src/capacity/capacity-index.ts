@@ -1,0 +1,149 @@
+// Admission's view of committed capacity, in memory: every node's placements (indexed by time
+// bucket) and the cluster-wide use of public ports over time. It is rebuilt from the store on
+// start and changed only inside the admission critical section, in the same section as the
+// store write it mirrors, so a decision never reads a stale picture written by this controller.
+// Pure: no I/O; capacity-store.ts loads it.
+import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate, type Placement, type PlacementRequest, type Strategy } from '../scheduler/index.ts';
+
+export interface NodeShape {
+  id: string;
+  name: string;
+  cores: number;
+  memoryMiB: number;
+  cordoned: boolean;
+  ready: boolean;
+}
+
+export interface Commitment {
+  nodeId: string;
+  start: number;
+  end: number;
+  cores: number;
+  memoryMiB: number;
+  /** Public ports the reservation holds while it runs (one per image port). */
+  publicPorts: number;
+}
+
+interface Entry {
+  nodeId: string;
+  placement: Placement;
+  ports?: Placement;
+}
+
+export class CapacityIndex {
+  private readonly nodes = new Map<string, NodeCandidate>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly ports = new PlacementIndex();
+  private list: NodeCandidate[] | undefined;
+
+  /**
+   * @param publicPortPool how many public (NAT) ports exist in the whole cluster
+   * @param portLeadMs ports are taken this long before a window opens (the container is prepared)
+   */
+  constructor(readonly publicPortPool: number, readonly portLeadMs: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  upsertNode(n: NodeShape): void {
+    const existing = this.nodes.get(n.id);
+    if (existing) {
+      Object.assign(existing, { name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: n.ready });
+      return;
+    }
+    this.nodes.set(n.id, { ...n, placements: [], index: new PlacementIndex() });
+    this.list = undefined;
+  }
+
+  setReady(nodeId: string, ready: boolean): void {
+    const node = this.nodes.get(nodeId);
+    if (node) node.ready = ready;
+  }
+
+  setCordoned(nodeId: string, cordoned: boolean): void {
+    const node = this.nodes.get(nodeId);
+    if (node) node.cordoned = cordoned;
+  }
+
+  node(nodeId: string): Readonly<NodeCandidate> | undefined {
+    return this.nodes.get(nodeId);
+  }
+
+  reservationIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  has(reservationId: string): boolean {
+    return this.entries.has(reservationId);
+  }
+
+  /** Records (or replaces) what a reservation holds. */
+  commit(reservationId: string, c: Commitment): void {
+    this.release(reservationId);
+    const node = this.nodes.get(c.nodeId);
+    if (!node) return; // a node row always exists before a placement on it; be lenient on load
+    const placement: Placement = { start: c.start, end: c.end, cores: c.cores, memoryMiB: c.memoryMiB };
+    node.index!.add(placement);
+    const entry: Entry = { nodeId: c.nodeId, placement };
+    if (c.publicPorts > 0) {
+      entry.ports = { start: c.start - this.portLeadMs, end: c.end, cores: c.publicPorts, memoryMiB: c.publicPorts };
+      this.ports.add(entry.ports);
+    }
+    this.entries.set(reservationId, entry);
+  }
+
+  /** Frees what a reservation holds; releasing twice is a no-op. */
+  release(reservationId: string): void {
+    const entry = this.entries.get(reservationId);
+    if (!entry) return;
+    (this.nodes.get(entry.nodeId)?.index as PlacementIndex | undefined)?.remove(entry.placement);
+    if (entry.ports) this.ports.remove(entry.ports);
+    this.entries.delete(reservationId);
+  }
+
+  /** Moves a reservation to another node, keeping its window and public ports. */
+  move(reservationId: string, toNodeId: string, from: number): void {
+    const entry = this.entries.get(reservationId);
+    if (!entry) return;
+    const p = entry.placement;
+    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, cores: p.cores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.cores ?? 0 });
+  }
+
+  /**
+   * Places a request with the scheduler, the reservation itself left out (a re-admission does
+   * not compete with itself). Nothing changes here: the caller commits after its store write.
+   */
+  decide(request: PlacementRequest, strategy: Strategy, opts: { excludeReservationId?: string; onlyNodeId?: string } = {}): Decision {
+    const excluded = opts.excludeReservationId ? this.entries.get(opts.excludeReservationId) : undefined;
+    if (excluded) (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
+    try {
+      const nodes = opts.onlyNodeId ? [this.nodes.get(opts.onlyNodeId)].filter((n): n is NodeCandidate => !!n) : this.candidates();
+      return schedule(nodes, request, strategy);
+    } finally {
+      if (excluded) this.nodes.get(excluded.nodeId)?.index!.add(excluded.placement);
+    }
+  }
+
+  /** Why `count` more public ports do not fit somewhere in the window, or undefined. */
+  publicPortShortage(window: { start: number; end: number }, count: number, excludeReservationId?: string): string | undefined {
+    if (count === 0) return undefined;
+    const w = { start: window.start - this.portLeadMs, end: window.end };
+    const skip = excludeReservationId ? this.entries.get(excludeReservationId)?.ports : undefined;
+    const hits: Placement[] = [];
+    let sum = 0;
+    this.ports.forEachOverlapping(w, (p) => {
+      if (p === skip) return;
+      hits.push(p);
+      sum += p.cores;
+    });
+    // The sum bounds the peak from above: only a window that might not fit needs the sweep.
+    const peak = sum + count <= this.publicPortPool ? sum : sweepPeak(hits, w).cores;
+    if (peak + count <= this.publicPortPool) return undefined;
+    return `public ports: ${peak} of ${this.publicPortPool} already taken in the window, needs ${count} more`;
+  }
+
+  candidates(): NodeCandidate[] {
+    return (this.list ??= [...this.nodes.values()]);
+  }
+}

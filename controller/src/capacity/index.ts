@@ -1,0 +1,2 @@
+export * from './capacity-index.ts';
+export * from './admission-guard.ts';

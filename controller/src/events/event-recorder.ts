@@ -1,0 +1,40 @@
+// Events written in batches: reconcilers record many per second under load, and one insert per
+// event (each its own transaction) was a large share of the store's time. Readers flush first,
+// so a listing always shows what was recorded before it.
+import type { Logger } from 'pino';
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { EventInput } from './record-event.ts';
+
+const FLUSH_MS = 50;
+const MAX_BATCH = 500;
+
+export class EventRecorder {
+  private buffer: EventInput[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: Db, private readonly log: Logger) {}
+
+  record(e: EventInput): void {
+    this.buffer.push(e);
+    if (this.buffer.length >= MAX_BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes everything recorded so far; resolves when it is stored. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.db.event.createMany({ data: batch.map((e) => ({ type: e.type ?? 'Normal', ...e })) });
+      } catch (err) {
+        this.log.warn({ err, events: batch.length }, 'events not recorded');
+      }
+    });
+    return this.writing;
+  }
+}

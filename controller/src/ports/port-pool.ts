@@ -1,0 +1,120 @@
+// Port allocation with the used ports kept in memory (loaded once on start), so allocating for one
+// reservation never scans every allocation in the cluster. The store's unique indexes (natPort;
+// nodeId+nodePort) stay the final word: a losing insert (another controller got there first)
+// reloads the picture and tries again.
+import type { PrismaClient as Db } from '../store/index.ts';
+import { isUniqueViolation } from '../store/index.ts';
+import { BerthError } from '../errors/index.ts';
+import { pickFreePort, type PortRange } from './pick-port.ts';
+import { DEFAULT_PORT_RANGES, type ImagePort, type PortRanges } from './port-ranges.ts';
+
+const MAX_ATTEMPTS = 20;
+
+export class PortPool {
+  private readonly nat = new Set<number>();
+  private readonly byNode = new Map<string, Set<number>>();
+
+  constructor(private readonly db: Db, readonly ranges: PortRanges = DEFAULT_PORT_RANGES) {}
+
+  get publicPoolSize(): number {
+    return this.ranges.nat.max - this.ranges.nat.min + 1;
+  }
+
+  async load(): Promise<void> {
+    const rows = await this.db.portAllocation.findMany({ select: { nodeId: true, nodePort: true, natPort: true } });
+    this.nat.clear();
+    this.byNode.clear();
+    for (const r of rows) this.take(r.nodeId, r.nodePort, r.natPort);
+  }
+
+  /** A node port and a public port for every image port; idempotent per reservation. */
+  async allocate(reservationId: string, nodeId: string, imagePorts: ImagePort[]) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const existing = await this.db.portAllocation.findMany({ where: { reservationId } });
+      const missing = imagePorts.filter((p) => !existing.some((e) => e.name === p.name));
+      if (missing.length === 0) return existing;
+      const rows = this.pick(reservationId, nodeId, missing);
+      try {
+        await this.db.$transaction(rows.map((data) => this.db.portAllocation.create({ data })));
+        return [...existing, ...rows];
+      } catch (err) {
+        for (const r of rows) this.free(r.nodeId, r.nodePort, r.natPort);
+        if (!isUniqueViolation(err)) throw err;
+        await this.load(); // someone else holds ports we thought free
+      }
+    }
+    throw new BerthError('Conflict', 'could not allocate ports: too much contention, try again');
+  }
+
+  /** Frees every port of the reservation; freeing twice is a no-op. */
+  async release(reservationId: string): Promise<number> {
+    const rows = await this.db.portAllocation.findMany({ where: { reservationId }, select: { nodeId: true, nodePort: true, natPort: true } });
+    if (rows.length === 0) return 0;
+    const { count } = await this.db.portAllocation.deleteMany({ where: { reservationId } });
+    for (const r of rows) this.free(r.nodeId, r.nodePort, r.natPort);
+    return count;
+  }
+
+  /** Moves the reservation's ports to another node: same public port, a new node port. */
+  async move(reservationId: string, toNodeId: string): Promise<number> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const rows = (await this.db.portAllocation.findMany({ where: { reservationId } })).filter((r) => r.nodeId !== toNodeId);
+      if (rows.length === 0) return 0;
+      const used = this.nodePorts(toNodeId);
+      const moves = rows.map((row) => {
+        const nodePort = pickFreePort(this.ranges.node, used, spin(this.ranges.node));
+        if (nodePort === undefined) throw new BerthError('NoResources', `no free node port left for port "${row.name}"`);
+        used.add(nodePort);
+        return { row, nodePort };
+      });
+      try {
+        await this.db.$transaction(moves.map(({ row, nodePort }) => this.db.portAllocation.update({ where: { id: row.id }, data: { nodeId: toNodeId, nodePort } })));
+        for (const { row } of moves) this.nodePorts(row.nodeId).delete(row.nodePort);
+        return rows.length;
+      } catch (err) {
+        for (const { nodePort } of moves) used.delete(nodePort);
+        if (!isUniqueViolation(err)) throw err;
+        await this.load();
+      }
+    }
+    throw new BerthError('Conflict', 'could not move ports: too much contention, try again');
+  }
+
+  private pick(reservationId: string, nodeId: string, missing: ImagePort[]) {
+    const usedNode = this.nodePorts(nodeId);
+    const rows: Array<{ reservationId: string; nodeId: string; name: string; containerPort: number; nodePort: number; natPort: number }> = [];
+    for (const port of missing) {
+      const nodePort = pickFreePort(this.ranges.node, usedNode, spin(this.ranges.node));
+      const natPort = pickFreePort(this.ranges.nat, this.nat, spin(this.ranges.nat));
+      if (nodePort === undefined || natPort === undefined) {
+        for (const r of rows) this.free(r.nodeId, r.nodePort, r.natPort);
+        throw new BerthError('NoResources', `no free ${nodePort === undefined ? 'node' : 'public'} port left for port "${port.name}"`);
+      }
+      this.take(nodeId, nodePort, natPort);
+      rows.push({ reservationId, nodeId, name: port.name, containerPort: port.port, nodePort, natPort });
+    }
+    return rows;
+  }
+
+  private nodePorts(nodeId: string): Set<number> {
+    let set = this.byNode.get(nodeId);
+    if (!set) this.byNode.set(nodeId, (set = new Set()));
+    return set;
+  }
+
+  private take(nodeId: string, nodePort: number, natPort: number): void {
+    this.nodePorts(nodeId).add(nodePort);
+    this.nat.add(natPort);
+  }
+
+  private free(nodeId: string, nodePort: number, natPort: number): void {
+    this.byNode.get(nodeId)?.delete(nodePort);
+    this.nat.delete(natPort);
+  }
+}
+
+// Start from a random point so that a just-freed port is not handed out again at once and
+// concurrent controllers rarely pick the same one.
+function spin(r: PortRange): number {
+  return r.min + Math.floor(Math.random() * (r.max - r.min + 1));
+}

@@ -1,0 +1,36 @@
+// Sends one node its full desired container set (reconciled per node key, enqueued when one of
+// its reservations changed what should run there). Reads only that node's reservations.
+import type { ContainerSpec } from '@berth/proto';
+import type { PrismaClient as Db } from '../store/index.ts';
+import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
+import { desiredContainers } from './desired-containers.ts';
+
+export interface DesiredPublisherDeps {
+  db: Db;
+  isConnected: (nodeId: string) => boolean;
+  /** Sends the set unless the session already has exactly this one. */
+  push: (nodeId: string, containers: ContainerSpec[]) => void;
+}
+
+export class DesiredPublisher {
+  constructor(private readonly deps: DesiredPublisherDeps) {}
+
+  async publish(nodeId: string): Promise<void> {
+    const { db } = this.deps;
+    if (!this.deps.isConnected(nodeId)) return; // a (re)connecting node is published on register
+    const [node, rows] = await Promise.all([
+      db.node.findUnique({ where: { id: nodeId }, select: { address: true } }),
+      // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
+      db.reservation.findMany({
+        where: { nodeId, OR: [{ phase: { in: ['Starting', 'Running'] } }, { phase: 'Scheduled', ports: { some: {} } }] },
+        include: { ports: true },
+      }),
+    ]);
+    if (!node) return;
+    const names = [...new Set(rows.map((r) => (r.spec as ReservationSpecInput).image))];
+    const images = names.length === 0 ? [] : await db.image.findMany({ where: { name: { in: names } } });
+    const imageSpecs = new Map(images.map((i) => [i.name, i.spec as ImageSpecInput]));
+    const mine = rows.map((r) => ({ ...r, spec: r.spec as ReservationSpecInput }));
+    this.deps.push(nodeId, desiredContainers(mine, imageSpecs, node.address));
+  }
+}

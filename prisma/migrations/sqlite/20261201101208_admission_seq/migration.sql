@@ -1,0 +1,5 @@
+-- CreateTable
+CREATE TABLE "ClusterState" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "admissionSeq" INTEGER NOT NULL DEFAULT 0
+);
