@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadAgentService, parseJoinToken, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
+import { loadAgentService, parseJoinToken, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type EngineStatus, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
@@ -37,10 +37,14 @@ export interface AgentHubOptions {
   onHeartbeat?: (nodeId: string) => void;
   /** A node's stream closed or was replaced: what was asked on it will never be answered. */
   onSessionEnd?: (nodeId: string) => void;
+  /** A heartbeat changed the node's engine availability or message (see engineStatus). */
+  onEngineChange?: (nodeId: string) => void;
 }
 
 export class AgentHub {
   private readonly sessions = new Map<string, Session>();
+  /** Heartbeat.engine of each node's last heartbeat; kept across reconnects until the next beat replaces it. */
+  private readonly engines = new Map<string, EngineStatus>();
   private server?: grpc.Server;
   private versionSeq = 0;
   private readonly log: Logger;
@@ -72,6 +76,11 @@ export class AgentHub {
 
   connectedNodeIds(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  /** The engine status of the node's last heartbeat; undefined before one since this controller started. */
+  engineStatus(nodeId: string): EngineStatus | undefined {
+    return this.engines.get(nodeId);
   }
 
   /** The node's last report: undefined when it has not reported since it (re)connected. */
@@ -127,7 +136,9 @@ export class AgentHub {
     if (this.sessions.get(session.nodeId) !== session) return undefined; // replaced by a newer stream
     if (msg.heartbeat) {
       const m = msg.heartbeat.metrics;
-      await this.opts.db.node.update({ where: { id: session.nodeId }, data: { lastHeartbeat: new Date(this.opts.clock.now()), metrics: { ...m } } });
+      // A beat without metrics (the host read timed out) keeps the last ones.
+      await this.opts.db.node.update({ where: { id: session.nodeId }, data: { lastHeartbeat: new Date(this.opts.clock.now()), ...(m ? { metrics: { ...m } } : {}) } });
+      this.recordEngine(session, msg.heartbeat.engine);
       this.opts.onHeartbeat?.(session.nodeId);
     } else if (msg.logChunk) {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
@@ -136,6 +147,16 @@ export class AgentHub {
       this.opts.onChange();
     }
     return undefined;
+  }
+
+  private recordEngine(session: Session, engine: EngineStatus | null | undefined): void {
+    // Older agents send none: their engine counts as available.
+    const next = engine ?? { available: true, message: '', unavailableSinceMs: 0 };
+    const prev = this.engines.get(session.nodeId);
+    this.engines.set(session.nodeId, next);
+    if (prev?.available === next.available && prev.message === next.message) return;
+    if (prev || !next.available) this.log.info({ node: session.nodeName, available: next.available, why: next.message || undefined }, 'node engine status changed');
+    this.opts.onEngineChange?.(session.nodeId);
   }
 
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {

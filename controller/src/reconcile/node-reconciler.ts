@@ -1,6 +1,7 @@
 // Keeps each node's Ready condition true to its heartbeats. Due again when the freshest
 // heartbeat would go stale.
 import type { Logger } from 'pino';
+import type { EngineStatus } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
@@ -13,13 +14,23 @@ export interface NodeReconcilerDeps {
   clock: Clock;
   graceMs: number;
   isConnected: (nodeId: string) => boolean;
+  /** The engine status of the node's last heartbeat (Heartbeat.engine); undefined when unknown. */
+  engineStatus?: (nodeId: string) => EngineStatus | null | undefined;
   /** Moves or fails a NotReady node's reservations (see evacuate-node.ts); absent: nothing moves. */
   evacuate?: (node: { id: string; name: string }) => Promise<number>;
 }
 
-/** Pure: the Ready condition a node should carry now. */
-export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number): ConditionInput {
+/**
+ * Pure: the Ready condition a node should carry now. `engine` is the engine status of the node's
+ * last heartbeat: a live agent whose engine is unavailable cannot run anything, so the node is
+ * not Ready. Unknown (older agents, no heartbeat yet since the controller started) counts as
+ * available; a stale heartbeat makes its engine status stale too, so it is not consulted.
+ */
+export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number, engine?: EngineStatus | null): ConditionInput {
   if (lastHeartbeat !== null && now - lastHeartbeat < graceMs) {
+    if (engine && !engine.available) {
+      return { type: 'Ready', status: 'False', reason: 'EngineUnavailable', message: `container engine unavailable: ${engine.message || 'no reason given'}` };
+    }
     return connected
       ? { type: 'Ready', status: 'True', reason: 'AgentConnected', message: 'agent is connected and heartbeating' }
       : { type: 'Ready', status: 'True', reason: 'AgentReconnecting', message: 'agent stream dropped; within the heartbeat grace period' };
@@ -50,7 +61,7 @@ export class NodeReconciler {
       // A controller that was down heard no heartbeats: a node Ready before gets a grace period
       // from this controller's start to reconnect.
       const beat = stored !== null && isNodeReady(node.status) ? Math.max(stored, this.startedAt) : stored;
-      const ready = nodeReadiness(beat, this.deps.isConnected(node.id), now, graceMs);
+      const ready = nodeReadiness(beat, this.deps.isConnected(node.id), now, graceMs, this.deps.engineStatus?.(node.id));
       const status = (node.status ?? {}) as { conditions?: Condition[] };
       const before = status.conditions ?? [];
       const conditions = setCondition(before, ready, now);
@@ -62,7 +73,8 @@ export class NodeReconciler {
           this.log.info({ node: node.name, ready: ready.status }, 'node readiness changed');
         }
       }
-      if (beat !== null && ready.status === 'True') due = Math.min(due ?? Infinity, beat + graceMs);
+      // While the beat is fresh the condition changes by itself when it goes stale.
+      if (beat !== null && now - beat < graceMs) due = Math.min(due ?? Infinity, beat + graceMs);
       if (ready.status === 'False' && this.deps.evacuate) {
         if (shouldEvacuate(false, this.startedAt, now, graceMs)) {
           const moved = await this.deps.evacuate({ id: node.id, name: node.name });

@@ -48,7 +48,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
   const bus = new ChangeBus();
   let logs: LogBroker | undefined;
-  const hub = new AgentHub({ db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes') });
+  const hub = new AgentHub({ db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, onChange: kick, storage: storageNode, onLogChunk: (id, c) => logs?.onChunk(id, c), onSessionEnd: (id) => logs?.nodeLost(id), onHeartbeat: () => bus.notify('nodes'), onEngineChange: () => nodeLoop?.kick() });
   logs = new LogBroker(hub);
   const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() };
   const recorder = new MetricsRecorder({ db: store.db, log, clock, sampleIntervalMs: Number(process.env.BERTH_METRICS_SAMPLE_MS) || undefined, onSample: () => bus.notify('nodes') });
@@ -61,7 +61,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     if (r.rescheduled.length + r.failed.length > 0) reservationLoop?.kick();
     return r.rescheduled.length + r.failed.length;
   };
-  const nodes = new NodeReconciler({ db: store.db, log, clock, graceMs: config.nodeGraceMs, isConnected: (id) => hub.connectedNodeIds().includes(id), evacuate });
+  const nodes = new NodeReconciler({ db: store.db, log, clock, graceMs: config.nodeGraceMs, isConnected: (id) => hub.connectedNodeIds().includes(id), engineStatus: (id) => hub.engineStatus(id), evacuate });
   reservationLoop = new ReconcileLoop('reservations', () => reservations.pass().finally(() => bus.notify('reservations', 'containers')), clock, log);
   nodeLoop = new ReconcileLoop('nodes', () => nodes.pass().finally(() => bus.notify('nodes')), clock, log);
   if (config.storage) {
