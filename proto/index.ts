@@ -17,6 +17,23 @@ export interface NodeMetrics {
   /** Whole-host CPU busy since the previous reading, 0-100 (absent from older agents). */
   cpuPercent?: number;
 }
+/**
+ * The node's container engine as the agent last checked it (Heartbeat.engine). The controller
+ * reads it from every heartbeat: `msg.heartbeat.engine`.
+ */
+export interface EngineStatus {
+  available: boolean;
+  /** Why it is unavailable (engine error or ping timeout); empty while available. */
+  message: string;
+  /** Epoch ms of the first failed check of the current outage; 0 while available. */
+  unavailableSinceMs: number;
+}
+export interface Heartbeat {
+  /** null/absent when the agent could not read its host in time; the beat still counts. */
+  metrics?: NodeMetrics | null;
+  /** null/absent from agents older than the engine check: treat as available. */
+  engine?: EngineStatus | null;
+}
 export interface Register {
   nodeName: string;
   address: string;
@@ -90,7 +107,7 @@ export interface ContainerReport {
 }
 export interface AgentMessage {
   register?: Register;
-  heartbeat?: { metrics: NodeMetrics };
+  heartbeat?: Heartbeat;
   report?: ContainerReport;
   logChunk?: LogChunk;
   msg?: 'register' | 'heartbeat' | 'report' | 'logChunk';

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import type { ContainerSpec, ContainerStatus } from '@berth/proto';
 import { startAgent, type RunningAgent } from './agent.ts';
+import { SystemHostStats, type HostStats } from './metrics/index.ts';
 import { TestController } from './testing/test-controller.ts';
 import { HTTPD_IMAGE, ensureEngineAndImages, freePort, httpBody, removeNodeContainers, uniqueName, waitFor } from './testing/engine.ts';
 
@@ -151,5 +152,24 @@ describe('agent against a real controller stream and Docker engine', () => {
       return s && s.restartCount > before.restartCount ? s : undefined;
     });
     expect(after.containerId).toBe(before.containerId);
+  });
+
+  it('keeps heartbeating, with the engine status, while reading the host hangs', async () => {
+    const { nodeName, controller } = await setup();
+    const system = new SystemHostStats();
+    let reads = 0;
+    // Registration gets a real reading; every later read never settles.
+    const hanging: HostStats = { read: () => (reads++ === 0 ? system.read() : new Promise(() => {})) };
+    agents.push(await startAgent({
+      controller: controller.address, joinToken: 'join-secret', credentials: grpc.credentials.createInsecure(),
+      nodeName, address: '127.0.0.1', dockerHost: 'unix:///var/run/docker.sock', log, hostStats: hanging,
+    }));
+
+    const beats = await waitFor('three heartbeats', () => (controller.beats.length >= 3 ? controller.beats : undefined));
+    expect(reads).toBeGreaterThan(1);
+    for (const beat of beats) {
+      expect(beat.metrics).toBe(null);
+      expect(beat.engine).toEqual({ available: true, message: '', unavailableSinceMs: 0 });
+    }
   });
 });

@@ -9,10 +9,16 @@ import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
 import { HostStorage } from './storage/index.ts';
 import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
+import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const ENGINE_CHECK_MS = 30_000;
+// Within a service manager's stop timeout (systemd: 30 s) and the 10 s operators expect.
+export const DEFAULT_STOP_DEADLINE_MS = 7_000;
+// Shares of the stop deadline: in-flight engine work, then the controller's answer to our end.
+const STOP_WORK_MS = 3_000;
+const STOP_CLOSE_GRACE_MS = 2_000;
 
 export interface StartAgentOptions {
   /** host:port of the controller's gRPC endpoint. */
@@ -42,11 +48,19 @@ export interface StartAgentOptions {
   /** Capacity offered to the scheduler instead of the whole host (keep room for the host itself). */
   capacityCores?: number;
   capacityMemoryMiB?: number;
+  /** Pause between engine health checks (default 5000); each check is a ping bounded by a timeout. */
+  engineCheckIntervalMs?: number;
+  /** Engine health check port; defaults to the Docker engine's /_ping (a non-Docker runtime: listManaged). */
+  enginePing?: EnginePing;
 }
 
 export interface RunningAgent {
-  /** Closes the stream and timers; containers keep running so a restarted agent adopts them. */
-  stop(): Promise<void>;
+  /**
+   * Takes no more work, cancels log streams, closes the stream and timers; resolves within
+   * deadlineMs (default DEFAULT_STOP_DEADLINE_MS) even when the controller or the engine does not
+   * answer. Containers keep running so a restarted agent adopts them.
+   */
+  stop(deadlineMs?: number): Promise<void>;
   /** Port of the metrics listener, when one was asked for. */
   metricsPort?: number;
 }
@@ -73,7 +87,16 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     resyncIntervalMs: opts.resyncIntervalMs,
     onReport: (report) => connection?.sendReport(usage ? withUsage(report, usage.current()) : report),
   });
+  const engine = new EngineMonitor({
+    ping: opts.enginePing ?? (docker ? dockerPing(docker) : () => runtime.listManaged()),
+    intervalMs: opts.engineCheckIntervalMs,
+    log,
+    // What failed while the engine was away is retried now, not at the next resync.
+    onTransition: (h) => { if (h.available) void loop.trigger(); },
+  });
   const logStreams = new Map<string, () => void>();
+  // Set by stop(): messages still arriving from the controller start nothing new.
+  let stopping = false;
   const register = async (): Promise<Register> => {
     const snap = await hostStats.read();
     return {
@@ -90,16 +113,19 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     credentials: () => opts.credentials ?? pinnedCredentials(opts.controller, token!.fingerprint),
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),
+    engine: () => engine.status(),
     // A fresh stream needs the current picture at once, not at the next resync.
     onRegistered: (r) => {
+      if (stopping) return;
       // Storage settings first, so the pass this triggers can mount remote data.
       void (storage?.configure(r.storage) ?? Promise.resolve())
         .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'storage node settings unusable'))
         .then(() => loop.trigger());
     },
-    onDesired: (desired) => void loop.setDesired(desired),
+    onDesired: (desired) => { if (!stopping) void loop.setDesired(desired); },
     onLogs: (req) => {
       if (req.cancel) return logStreams.get(req.requestId)?.();
+      if (stopping) return;
       const send = (data: Buffer, eof: boolean, error = '') => connection?.sendLogChunk({ requestId: req.requestId, data, eof, error });
       const container = loop.lastReport?.containers.find((c) => c.reservationId === req.reservationId && c.containerId);
       if (!docker || !container) return void send(Buffer.alloc(0), true, 'no container for this reservation on the node');
@@ -115,6 +141,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const stopEvents = runtime.watchEvents(() => void loop.trigger());
   loop.start();
   usage?.start();
+  engine.start();
   let metrics: MetricsServer | undefined;
   if (opts.metricsPort !== undefined) {
     metrics = await startMetricsServer({
@@ -129,14 +156,26 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
 
   return {
     metricsPort: metrics?.port,
-    async stop() {
+    async stop(deadlineMs = DEFAULT_STOP_DEADLINE_MS) {
+      const started = Date.now();
+      const left = () => Math.max(0, started + deadlineMs - Date.now());
+      stopping = true;
+      engine.stop();
       stopEvents();
-      for (const cancel of [...logStreams.values()]) cancel();
-      await metrics?.close();
-      await usage?.stop();
-      await connection?.close();
-      await loop.stop();
-      log.info({}, 'agent stopped');
+      for (const cancel of [...logStreams.values()]) cancel(); // each sends its final chunk while the stream is open
+      // A converge pass or stats round in flight may hang on a dead engine: wait for it only so long.
+      await settleWithin(Promise.all([loop.stop(), usage?.stop(), metrics?.close()]), Math.min(STOP_WORK_MS, left()), 'engine work in flight', log);
+      await settleWithin(connection!.close(Math.min(STOP_CLOSE_GRACE_MS, left())), left(), 'closing the controller stream', log);
+      log.info({ ms: Date.now() - started }, 'agent stopped');
     },
   };
+}
+
+/** Waits for p at most ms; a step that overruns is logged and left behind, never awaited. */
+async function settleWithin(p: Promise<unknown>, ms: number, what: string, log: pino.Logger): Promise<void> {
+  try {
+    await withTimeout(p, ms, what);
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'shutdown step abandoned');
+  }
 }

@@ -39,6 +39,13 @@ describe('parseCliOptions', () => {
     expect(() => parseCliOptions(args, {})).not.toThrow(/just-a-secret/);
   });
 
+  it('reads the engine check interval from the flag or BERTH_ENGINE_CHECK_INTERVAL_MS, and refuses a non-positive one', () => {
+    expect(parseCliOptions([...full, '--engine-check-interval-ms', '1500'], {}).engineCheckIntervalMs).toBe(1500);
+    expect(parseCliOptions(full, { BERTH_ENGINE_CHECK_INTERVAL_MS: '700' }).engineCheckIntervalMs).toBe(700);
+    expect(parseCliOptions(full, {}).engineCheckIntervalMs).toBeUndefined();
+    expect(() => parseCliOptions([...full, '--engine-check-interval-ms', '0'], {})).toThrow(/^bad --engine-check-interval-ms "0": expected a positive integer/);
+  });
+
   it('names the missing option', () => {
     expect(() => parseCliOptions(full.slice(2), {})).toThrow('missing --controller (or BERTH_CONTROLLER)');
   });

@@ -9,17 +9,17 @@ import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 /** What the command line can set: the settings of startAgent that are plain values. */
 export type CliOptions = Pick<
   StartAgentOptions,
-  'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost'
+  'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost' | 'engineCheckIntervalMs'
 >;
 
 export const USAGE =
-  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--config FILE]';
+  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--config FILE]';
 
 /** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
 const FILE_KEYS: Record<string, string> = {
   controller: 'controller', 'join-token': 'joinToken', 'node-name': 'nodeName', address: 'address', 'docker-host': 'dockerHost',
   'state-dir': 'stateDir', 'metrics-port': 'metricsPort', 'metrics-host': 'metricsHost',
-  'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB',
+  'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB', 'engine-check-interval-ms': 'engineCheckIntervalMs',
 };
 
 function readConfigFile(file: string): Record<string, string> {
@@ -55,6 +55,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
         config: { type: 'string' },
         'capacity-cores': { type: 'string' },
         'capacity-memory-mib': { type: 'string' },
+        'engine-check-interval-ms': { type: 'string' },
         'state-dir': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
@@ -105,15 +106,16 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   }
   const metricsHost = pick('metrics-host', 'BERTH_METRICS_HOST');
   if (metricsHost !== undefined && isIP(metricsHost) === 0) throw new Error(`bad --metrics-host ${JSON.stringify(metricsHost)}: expected an IP address`);
-  const capacity = (flag: string, envName: string): number | undefined => {
+  const positive = (flag: string, envName: string): number | undefined => {
     const text = pick(flag, envName);
     if (text === undefined) return undefined;
     const n = Number(text);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`bad --${flag} ${JSON.stringify(text)}: expected a positive integer`);
     return n;
   };
-  const capacityCores = capacity('capacity-cores', 'BERTH_CAPACITY_CORES');
-  const capacityMemoryMiB = capacity('capacity-memory-mib', 'BERTH_CAPACITY_MEMORY_MIB');
+  const capacityCores = positive('capacity-cores', 'BERTH_CAPACITY_CORES');
+  const capacityMemoryMiB = positive('capacity-memory-mib', 'BERTH_CAPACITY_MEMORY_MIB');
+  const engineCheckIntervalMs = positive('engine-check-interval-ms', 'BERTH_ENGINE_CHECK_INTERVAL_MS');
   const stateDir = pick('state-dir', 'BERTH_STATE_DIR');
-  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}) };
+  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}), ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}) };
 }

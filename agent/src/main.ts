@@ -1,6 +1,11 @@
 import pino from 'pino';
-import { startAgent } from './agent.ts';
+import { DEFAULT_STOP_DEADLINE_MS, startAgent } from './agent.ts';
 import { parseCliOptions } from './cli-options.ts';
+
+// The agent exits within 10 s of SIGTERM/SIGINT even when the controller or the engine does not
+// answer: stop() gives up on its steps at STOP_DEADLINE_MS, and a timer exits at HARD_EXIT_MS.
+const STOP_DEADLINE_MS = DEFAULT_STOP_DEADLINE_MS;
+const HARD_EXIT_MS = 9_000;
 
 /** `berth-agent install ...`: writes the systemd unit and env file, then exits. */
 async function install(argv: string[]): Promise<void> {
@@ -34,10 +39,19 @@ async function main(): Promise<void> {
   }
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal is the operator insisting.
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    agent.stop().then(
+    log.info({ signal, deadlineMs: STOP_DEADLINE_MS }, 'shutting down');
+    // Last resort should a stop step ignore its own deadline; unref'd so it never holds the process.
+    setTimeout(() => {
+      log.error({ afterMs: HARD_EXIT_MS }, 'shutdown overran its deadline, exiting');
+      process.exit(1);
+    }, HARD_EXIT_MS).unref();
+    agent.stop(STOP_DEADLINE_MS).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err: String(err) }, 'shutdown failed');

@@ -7,6 +7,7 @@ import {
   type ContainerReport,
   type ControllerMessage,
   type DesiredState,
+  type EngineStatus,
   type LogChunk,
   type LogsRequest,
   type NodeMetrics,
@@ -34,6 +35,8 @@ export interface ConnectOptions {
   /** Built fresh on every (re)connect so capacity reflects the host at that time. */
   register: () => Promise<Register> | Register;
   metrics: () => Promise<NodeMetrics>;
+  /** The engine's latest health, sent with every heartbeat; must answer at once (no engine call). */
+  engine?: () => EngineStatus;
   onRegistered?: (r: Registered) => void;
   onDesired: (d: DesiredState) => void;
   /** Container logs asked for by the controller; answer with sendLogChunk. */
@@ -50,12 +53,19 @@ export interface ControllerConnection {
   isRegistered(): boolean;
   /** Sends one chunk of a logs answer if the stream is registered; returns whether it was sent. */
   sendLogChunk(chunk: LogChunk): boolean;
-  /** Ends the stream and stops reconnecting. */
-  close(): Promise<void>;
+  /**
+   * Stops reconnecting and handing messages on, half-closes the stream and waits up to graceMs
+   * (default 2000) for the controller to end it, then cancels it.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 // Registration reads the host; a read that hangs must not keep the node away for good.
 const REGISTER_TIMEOUT_MS = 10_000;
+// A heartbeat proves the agent alive and carries the engine's health: a slow host read may cost
+// it its metrics, never the beat itself.
+const METRICS_TIMEOUT_MS = 2_000;
+const CLOSE_GRACE_MS = 2_000;
 
 /** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
 export function connectToController(opts: ConnectOptions): ControllerConnection {
@@ -81,19 +91,23 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     heartbeat = undefined;
   };
 
+  const beat = async (s: AgentStream, intervalMs: number): Promise<void> => {
+    let metrics: NodeMetrics | null = null;
+    try {
+      metrics = await withTimeout(opts.metrics(), Math.min(METRICS_TIMEOUT_MS, intervalMs), 'reading host metrics');
+    } catch (err) {
+      log?.warn({ err: String(err) }, 'metrics unavailable; heartbeat sent without them');
+    }
+    if (stream === s && registered) s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null } } satisfies AgentMessage);
+  };
+
   const startHeartbeat = (s: AgentStream, intervalMs: number): void => {
     stopHeartbeat();
-    heartbeat = setInterval(() => {
-      opts.metrics().then(
-        (metrics) => {
-          if (stream === s && registered) s.write({ heartbeat: { metrics } } satisfies AgentMessage);
-        },
-        (err: unknown) => log?.warn({ err: String(err) }, 'metrics unavailable'),
-      );
-    }, intervalMs);
+    heartbeat = setInterval(() => void beat(s, intervalMs), intervalMs);
   };
 
   const onMessage = (s: AgentStream, msg: ControllerMessage): void => {
+    if (closed || stream !== s) return; // closing: take no more work
     if (msg.registered) {
       registered = true;
       attempt = 0;
@@ -169,18 +183,31 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       stream.write({ logChunk } satisfies AgentMessage);
       return true;
     },
-    async close() {
+    async close(graceMs = CLOSE_GRACE_MS) {
       closed = true;
       if (reconnect) clearTimeout(reconnect);
       stopHeartbeat();
       const s = stream;
       stream = undefined;
       registered = false;
-      if (s) {
-        s.end();
-        s.cancel();
-      }
+      if (s) await endWithin(s, graceMs);
       client?.close();
     },
   };
+}
+
+/**
+ * Half-closes so the controller sees a clean end, waits for its answer up to graceMs (a stopped or
+ * unreachable controller never answers), then cancels.
+ */
+async function endWithin(s: AgentStream, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+    s.once('status', () => resolve());
+    s.once('error', () => resolve());
+    s.end();
+  });
+  clearTimeout(timer);
+  s.cancel();
 }

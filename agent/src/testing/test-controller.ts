@@ -7,6 +7,7 @@ import {
   type ControllerMessage,
   type ControllerStream,
   type DesiredState,
+  type Heartbeat,
   type NodeMetrics,
   type Register,
 } from '@berth/proto';
@@ -16,7 +17,10 @@ export class TestController {
   readonly reports: ContainerReport[] = [];
   /** For each report, the 1-based number of the registration whose stream carried it. */
   private readonly reportSources: number[] = [];
+  /** Metrics of each heartbeat that carried them. */
   readonly heartbeats: NodeMetrics[] = [];
+  /** Every heartbeat as received (metrics and engine status). */
+  readonly beats: Heartbeat[] = [];
   private readonly streams = new Set<ControllerStream>();
   private server: grpc.Server | undefined;
   port = 0;
@@ -70,7 +74,8 @@ export class TestController {
         s.write({ registered: { nodeId: `node-${msg.register.nodeName}`, heartbeatIntervalMs: this.heartbeatIntervalMs } });
         s.write({ desired: this.desired });
       } else if (msg.heartbeat) {
-        this.heartbeats.push(msg.heartbeat.metrics);
+        this.beats.push(msg.heartbeat);
+        if (msg.heartbeat.metrics) this.heartbeats.push(msg.heartbeat.metrics);
       } else if (msg.report) {
         this.reports.push(msg.report);
         this.reportSources.push(registration);

@@ -169,7 +169,7 @@ export class AgentHub {
 
   /** Memory only: the store gets heartbeats at a coarse interval (see HeartbeatFlusher). */
   private beat(nodeId: string, heartbeat: NonNullable<AgentMessage['heartbeat']>): void {
-    const engine = (heartbeat as { engine?: LiveNode['engine'] | null }).engine ?? undefined;
+    const engine = heartbeat.engine ?? undefined;
     const before = this.live.get(nodeId);
     this.live.set(nodeId, { beatAt: this.opts.clock.now(), metrics: { ...(heartbeat.metrics ?? {}) } as Record<string, number>, ...(engine ? { engine: { ...engine } } : {}) });
     if (engine && before?.engine?.available !== engine.available) {

@@ -3,6 +3,7 @@
 // disconnects, or its engine's health changes, and due again when its freshest heartbeat would
 // go stale. Heartbeats are read from memory (the hub); the store only holds a coarse copy.
 import type { Logger } from 'pino';
+import type { EngineStatus } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
@@ -11,17 +12,19 @@ import { setCondition, type Condition, type ConditionInput } from './conditions.
 import { shouldEvacuate } from './plan-node-loss.ts';
 import type { EvictionLimiter } from './eviction-limiter.ts';
 
-export interface EngineHealth {
-  available: boolean;
-  message: string;
-  unavailableSinceMs?: number;
-}
+/** The engine status of a node's last heartbeat (Heartbeat.engine); null/undefined when unknown. */
+export type EngineHealth = Pick<EngineStatus, 'available' | 'message'> & { unavailableSinceMs?: number };
 
-/** Pure: the Ready condition a node should carry now. */
-export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number, engine?: EngineHealth): ConditionInput {
+/**
+ * Pure: the Ready condition a node should carry now. `engine` is the engine status of the node's
+ * last heartbeat: a live agent whose engine is unavailable cannot run anything, so the node is
+ * not Ready. Unknown (older agents, no heartbeat yet since the controller started) counts as
+ * available; a stale heartbeat makes its engine status stale too, so it is not consulted.
+ */
+export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, now: number, graceMs: number, engine?: EngineHealth | null): ConditionInput {
   if (lastHeartbeat !== null && now - lastHeartbeat < graceMs) {
     if (engine && !engine.available) {
-      return { type: 'Ready', status: 'False', reason: 'EngineUnavailable', message: `container engine unavailable: ${engine.message || 'no answer'}` };
+      return { type: 'Ready', status: 'False', reason: 'EngineUnavailable', message: `container engine unavailable: ${engine.message || 'no reason given'}` };
     }
     return connected
       ? { type: 'Ready', status: 'True', reason: 'AgentConnected', message: 'agent is connected and heartbeating' }
@@ -91,8 +94,12 @@ export class NodeReconciler {
       }
     }
     const counts = this.deps.setReady(nodeId, ready.status === 'True');
-    if (ready.status === 'True') return { requeueAfterMs: beat! + graceMs - now };
-    return this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed, counts);
+    // Look again when the freshest heartbeat goes stale (Ready, or EngineUnavailable, turns HeartbeatMissed).
+    const staleIn = beat !== null && now - beat < graceMs ? beat + graceMs - now : undefined;
+    if (ready.status === 'True') return { requeueAfterMs: staleIn };
+    const evacuation = await this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed, counts);
+    const dues = [staleIn, evacuation?.requeueAfterMs].filter((d): d is number => d !== undefined);
+    return dues.length ? { requeueAfterMs: Math.min(...dues) } : undefined;
   }
 
   private async evacuateIfDue(node: { id: string; name: string }, ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number, resumed: number, counts: { notReady: number; total: number }): Promise<ReconcileResult> {
