@@ -65,6 +65,16 @@ describe('tables', () => {
     expect(wide[1].split(/\s{2,}/).slice(7)).toEqual(['local', '2', '1Gi', '$1.50', '90m']);
   });
 
+  it('follows the phase with the reason of a failing container, like kubectl STATUS', () => {
+    const at = (phase: string, reason: string) => ({ ...reservation, status: { ...reservation.status, phase, conditions: [{ type: 'Ready', status: 'False', reason }] } });
+    const phaseOf = (r: unknown) => lines(formatTable('Reservation', [r], { now }))[1].split(/\s{2,}/)[2];
+    expect(phaseOf(at('Starting', 'ImagePullFailed'))).toBe('Starting/ImagePullFailed');
+    expect(phaseOf(at('Running', 'ContainerFailed'))).toBe('Running/ContainerFailed');
+    expect(phaseOf(at('Failed', 'EngineUnavailable'))).toBe('Failed/EngineUnavailable');
+    expect(phaseOf(at('Starting', 'ContainerCreating'))).toBe('Starting');
+    expect(phaseOf(at('Expired', 'Expired'))).toBe('Expired');
+  });
+
   it('marks a pending reservation without node or endpoints as <none>', () => {
     const pending = { ...reservation, status: { phase: 'Pending', endpoints: [], conditions: [] } };
     expect(lines(formatTable('Reservation', [pending], { now }))[1].split(/\s{2,}/)).toEqual([

@@ -79,6 +79,17 @@ function columns(kind: KindInfo['kind'], wide: boolean): Columns {
   }
 }
 
+// Like kubectl's STATUS column: a phase alone would say Starting or Running for a container that
+// cannot pull or keeps failing, so the reason of a Ready=False condition follows it.
+const QUIET_REASONS = new Set(['ContainerCreating', 'Expired', 'Deleted']);
+
+function phaseCell(status: Record<string, unknown>): string {
+  const conditions = (status.conditions ?? []) as Array<{ type: string; status: string; reason: string }>;
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const phase = cell(status.phase);
+  return ready?.status === 'False' && ready.reason && !QUIET_REASONS.has(ready.reason) ? `${phase}/${ready.reason}` : phase;
+}
+
 function reservationColumns(wide: boolean): Columns {
   const headers = ['NAME', 'IMAGE', 'PHASE', 'NODE', 'ENDPOINTS', 'START', 'END'];
   return {
@@ -87,7 +98,7 @@ function reservationColumns(wide: boolean): Columns {
       const spec = obj(item.spec);
       const status = obj(item.status);
       const row = [
-        name(item), cell(spec.image), cell(status.phase), cell(status.node), endpoints(status),
+        name(item), cell(spec.image), phaseCell(status), cell(status.node), endpoints(status),
         shortTime(status.startTime ?? spec.start), shortTime(status.endTime),
       ];
       if (!wide) return row;

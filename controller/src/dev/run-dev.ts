@@ -97,4 +97,5 @@ export async function runDev(opts: DevOptions): Promise<void> {
   out.write('stopping...\n');
   exitWithin(12_000, console);
   await dev.stop();
+  process.exit(0);
 }

@@ -63,7 +63,10 @@ export class ReservationReconciler {
     let phase = state.phase;
     for (const action of actions) phase = (await this.apply(row, action, now)) ?? phase;
     if (phase !== PUBLISHED_PHASE && this.deps.nat.set(row.id, [])) await this.deps.nat.flush();
-    if (row.nodeId && actions.some((a) => a.type !== 'update')) this.deps.pushNode(row.nodeId);
+    // The node's set changes with prepare/start/end; a container expected but not reported (a
+    // reservation just moved here, a node that lost it) means the node may not have it either.
+    const missing = (phase === 'Starting' || phase === 'Running') && observed !== undefined && !observed.has(row.id);
+    if (row.nodeId && (missing || actions.some((a) => a.type !== 'update'))) this.deps.pushNode(row.nodeId);
     const due = dueAfter(state, actions, this.deps.plan);
     return due === undefined ? undefined : { requeueAfterMs: Math.max(0, due - now) };
   }

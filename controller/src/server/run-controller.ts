@@ -14,6 +14,7 @@ import { resolveStorageSettings, type StorageFlags } from '../storage/storage-se
 import { DEFAULT_CONFIG, type NatMode } from './config.ts';
 import { parseDurationMs } from '../manifests/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
+import type { PortRange } from '../ports/index.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 
 export interface ControllerFlags extends StorageFlags {
@@ -96,7 +97,9 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
  * Settings of the control loops (env or the YAML keys in parentheses): BERTH_METRICS_SAMPLE_MS
  * (metricsSampleMs), BERTH_PULL_FAILURE_TIMEOUT (pullFailureTimeout), BERTH_UNHEALTHY_THRESHOLD
  * (unhealthyThreshold), BERTH_EVICTION_RATE and BERTH_DISRUPTED_EVICTION_RATE (node evacuations
- * per second), BERTH_SHUTDOWN_TIMEOUT (shutdownTimeout). A bad value is an error naming it.
+ * per second), BERTH_SHUTDOWN_TIMEOUT (shutdownTimeout), BERTH_PUBLIC_PORTS (publicPorts: the
+ * cluster's public port range, e.g. 30000-32767), BERTH_NODE_PORTS (nodePorts: each node's range).
+ * A bad value is an error naming it.
  */
 export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}) {
   const raw = (envKey: string, fileKey: string) => env[envKey] ?? (fromFile[fileKey] as string | number | undefined);
@@ -114,7 +117,17 @@ export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, u
     if (!Number.isFinite(n) || !ok(n)) throw new BerthError('Invalid', `${envKey}: must be ${what}, got "${v}"`, fileKey);
     return n;
   };
+  const range = (envKey: string, fileKey: string, fallback: PortRange): PortRange => {
+    const v = raw(envKey, fileKey);
+    if (v === undefined || v === '') return fallback;
+    const m = /^(\d{1,5})-(\d{1,5})$/.exec(String(v).trim());
+    const r = m ? { min: Number(m[1]), max: Number(m[2]) } : undefined;
+    if (!r || r.min < 1 || r.max > 65535 || r.min > r.max) throw new BerthError('Invalid', `${envKey}: must be a port range such as 30000-32767, got "${v}"`, fileKey);
+    return r;
+  };
+  const portRanges = { nat: range('BERTH_PUBLIC_PORTS', 'publicPorts', DEFAULT_CONFIG.portRanges.nat), node: range('BERTH_NODE_PORTS', 'nodePorts', DEFAULT_CONFIG.portRanges.node) };
   return {
+    portRanges,
     metricsSampleMs: number('BERTH_METRICS_SAMPLE_MS', 'metricsSampleMs', DEFAULT_CONFIG.metricsSampleMs, (n) => Number.isInteger(n) && n >= 100, 'a whole number of milliseconds of at least 100'),
     pullFailureTimeoutMs: duration('BERTH_PULL_FAILURE_TIMEOUT', 'pullFailureTimeout', DEFAULT_CONFIG.pullFailureTimeoutMs),
     shutdownTimeoutMs: duration('BERTH_SHUTDOWN_TIMEOUT', 'shutdownTimeout', DEFAULT_CONFIG.shutdownTimeoutMs),
@@ -150,6 +163,8 @@ export async function runController(flags: ControllerFlags): Promise<void> {
   });
   exitWithin(settings.shutdownTimeoutMs + 2_000, log);
   await controller.stop();
+  // Everything is closed or abandoned: a socket of an unreachable node must not keep us alive.
+  process.exit(0);
 }
 
 /** The orderly stop has a deadline of its own; this is the guarantee behind it. */

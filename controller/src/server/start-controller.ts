@@ -133,6 +133,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     reservation: (id: string) => q.reservations.add(id),
     reservationNow: (id: string) => q.reservations.reconcileNow(id),
     node: (id: string) => q.nodes.add(id),
+    push: (id: string) => q.push.add(id),
     allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 

@@ -30,6 +30,8 @@ export interface Reconcile {
   /** Reconciles the reservation now and waits for it (delete answers after the effect). */
   reservationNow(id: string): Promise<void>;
   node(id: string): void;
+  /** Sends the node its desired set again (its reservations moved). */
+  push(nodeId: string): void;
   /** Every connected node's desired set again (an image changed). */
   allNodes(): void;
 }

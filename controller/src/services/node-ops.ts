@@ -37,8 +37,12 @@ export async function drainNode(ctx: ServiceContext, user: User, name: string): 
     return evacuateNode(deps, node, 'was drained', ctx.clock.now(), { failUnplaceable: false });
   });
   const node = await ctx.db.node.findUnique({ where: { name }, select: { id: true } });
-  if (node) ctx.reconcile.node(node.id);
+  if (node) {
+    ctx.reconcile.node(node.id);
+    ctx.reconcile.push(node.id);
+  }
   for (const { id } of [...drain.rescheduled, ...drain.failed]) ctx.reconcile.reservation(id);
+  for (const to of new Set(drain.rescheduled.map((r) => r.toNodeId))) ctx.reconcile.push(to);
   await ctx.settle(); // containers start on their new nodes and NAT follows before we answer
   const shown = {
     rescheduled: drain.rescheduled.map(({ reservation, node }) => ({ reservation, node })),
