@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupDedicatedEngines, startDedicatedEngine, type DedicatedEngine } from '../support/dedicated-engine.ts';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { removeNodeContainers } from '../support/host.ts';
+import { webImage, reservation, TEST_IMAGE_REF } from '../support/fixtures.ts';
+import { spawn } from 'node:child_process';
 import { waitFor } from '../support/wait.ts';
 
 const EXIT_LIMIT_MS = 10_000;
@@ -150,5 +153,59 @@ describe('an agent whose controller is unreachable', () => {
     const { ms, code } = await timeToExit(agent);
     expect(ms).toBeLessThanOrEqual(EXIT_LIMIT_MS);
     expect(code).toBe(0);
+  });
+});
+
+/** Copies a host image into a dedicated engine (it has no registry to pull from). */
+async function loadImage(engine: DedicatedEngine, ref: string): Promise<void> {
+  const save = spawn('docker', ['save', ref], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const load = spawn('docker', ['-H', engine.dockerHost, 'load'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  save.stdout.pipe(load.stdin);
+  const code = await new Promise<number | null>((resolve) => load.once('exit', resolve));
+  expect(code).toBe(0);
+}
+
+describe('a node whose engine dies under a running reservation', () => {
+  let own: ControllerProcess;
+  let survivor: AgentProcess;
+  let doomed: AgentProcess;
+
+  beforeAll(async () => {
+    own = await startController({ nat: 'userspace', extraArgs: ['--heartbeat-interval', '1s', '--node-grace', '4s'] });
+    const engine = await startDedicatedEngine();
+    engines.push(engine);
+    await loadImage(engine, TEST_IMAGE_REF);
+    doomed = await agentOnOwnEngine(own, engine, 'fault-evac');
+    survivor = startAgent({ controller: own.grpcAddress, joinToken: own.joinToken, nodeName: uniqueName('fault-keep'), env: { BERTH_CAPACITY_CORES: '8' } });
+    agents.push(doomed, survivor);
+    await waitForNodeReady(own, survivor.nodeName, survivor);
+  });
+
+  afterAll(async () => {
+    await own?.stop();
+    if (survivor) await removeNodeContainers(survivor.nodeName);
+    if (own) await removeDir(own.dataDir);
+  });
+
+  it('takes the node out of service and moves the reservation to another node after the grace period', async () => {
+    expect((await own.api.apply(webImage('quiet', { ports: [] }))).status).toBe(201);
+    // Only the doomed node takes work while the reservation is placed.
+    expect((await own.api.request('POST', `/api/v1/nodes/${survivor.nodeName}/cordon`)).status).toBe(200);
+    const placed = await own.api.apply(reservation('evac-1', { image: 'quiet' }));
+    expect(placed.body.object.status.node).toBe(doomed.nodeName);
+    expect((await own.api.request('POST', `/api/v1/nodes/${survivor.nodeName}/uncordon`)).status).toBe(200);
+    await waitFor(async () => (await own.api.get('reservations', 'evac-1')).body?.status?.phase === 'Running', { what: 'evac-1 Running on the doomed node' });
+
+    await engines.at(-1)!.signal('SIGKILL');
+    const killed = Date.now();
+    await nodeWhen(own, doomed.nodeName, 'EngineUnavailable', (n) => readyOf(n)?.reason === 'EngineUnavailable');
+    const moved = await waitFor(async () => {
+      const { body } = await own.api.get('reservations', 'evac-1');
+      return body?.status?.node === survivor.nodeName && body.status.phase === 'Running' ? body : undefined;
+    }, { what: 'evac-1 Running on the surviving node', timeoutMs: 30_000 });
+    // Grace (4 s) after the engine was seen down, plus detection and the new start.
+    expect(Date.now() - killed).toBeLessThan(4_000 + 15_000);
+    expect(moved.status.conditions.find((c: Condition) => c.type === 'Scheduled').message).toMatch(/is NotReady: rescheduled to node/);
+    expect(doomed.child.exitCode).toBe(null); // the agent itself lives on
   });
 });
