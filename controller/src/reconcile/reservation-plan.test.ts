@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '@berth/proto';
-import { nextDue, planReservation, type ReservationState } from './reservation-plan.ts';
+import { nextDue, planReservation, pullFailureDue, type ReservationState } from './reservation-plan.ts';
 
 const base: ReservationState = { id: 'r1', phase: 'Scheduled', generation: 1, startAt: 1000, endAt: 5000, deletedAt: null, startedAt: null, conditions: [], prepared: false };
 const running: ContainerStatus = { reservationId: 'r1', generation: 1, containerId: 'c', state: 'running', health: 'none', restartCount: 0, message: '', startedAtMs: 1100, ports: [] };
@@ -64,5 +64,26 @@ describe('planReservation', () => {
     expect(nextDue({ ...base, prepared: true }, 300)).toBe(1000);
     expect(nextDue({ ...base, phase: 'Running' })).toBe(5000);
     expect(nextDue({ ...base, phase: 'Deleted' })).toBeUndefined();
+  });
+
+  it('fails a reservation whose pull keeps failing past the timeout, releasing it', () => {
+    const failing = { ...running, state: 'pulling', message: 'pull failed: connection refused' };
+    const [first] = planReservation({ ...base, phase: 'Starting' }, { container: failing }, 1200, { pullFailureTimeoutMs: 1000 });
+    if (first.type !== 'update') throw new Error('expected update');
+    const waiting = { ...base, phase: 'Starting' as const, conditions: first.conditions };
+    expect(pullFailureDue(first.conditions, 1000)).toBe(2200);
+    expect(planReservation(waiting, { container: failing }, 2199, { pullFailureTimeoutMs: 1000 })).toEqual([]);
+    expect(planReservation(waiting, { container: failing }, 2200, { pullFailureTimeoutMs: 1000 })).toMatchObject([
+      { type: 'end', phase: 'Failed', reason: 'ImagePullFailed', message: expect.stringMatching(/kept failing for 1 s; capacity released: pull failed: connection refused/) },
+    ]);
+    // A pull that recovers in time runs normally.
+    expect(planReservation(waiting, { container: running }, 2100, { pullFailureTimeoutMs: 1000 })).toMatchObject([{ type: 'update', phase: 'Running' }]);
+  });
+
+  it('fails at once a container stopped for exceeding its ephemeral storage', () => {
+    const evicted = { ...running, state: 'exited', message: 'EphemeralStorageExceeded: writable layer 2.1Gi over the 2Gi limit' };
+    expect(planReservation({ ...base, phase: 'Running', startedAt: 1100 }, { container: evicted }, 1500)).toMatchObject([
+      { type: 'end', phase: 'Failed', reason: 'EphemeralStorageExceeded', message: evicted.message },
+    ]);
   });
 });
