@@ -30,6 +30,8 @@ function trackStream(ctx: svc.ServiceContext, end: () => void): () => void {
   return () => set.delete(end);
 }
 
+const WATCH_MIN_MS = 100;
+
 /** Streams ADDED/MODIFIED/DELETED events: the current objects first, then every change. */
 export function streamWatch<T extends { metadata: { uid: string } }>(
   app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, ctx: svc.ServiceContext, topics: Topic[], list: () => Promise<T[]>,
@@ -45,6 +47,8 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
   let closed = false;
   let running = false;
   let again = false;
+  let lastEnd = 0;
+  let timer: NodeJS.Timeout | undefined;
   const pump = async (): Promise<void> => {
     if (running) { again = true; return; }
     running = true;
@@ -60,15 +64,25 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
       req.log.warn({ err }, 'watch list failed');
     } finally {
       running = false;
+      lastEnd = Date.now();
     }
   };
-  const unsubs = topics.map((t) => mon.bus.subscribe(t, () => void pump()));
+  // Each list re-reads every object the watcher may see: a change after a quiet spell goes out at
+  // once, but a storm of changes (every reconcile notifies) is listed at most every WATCH_MIN_MS.
+  const notified = () => {
+    if (timer || closed) return;
+    const wait = lastEnd + WATCH_MIN_MS - Date.now();
+    if (wait <= 0 && !running) return void pump();
+    timer = setTimeout(() => { timer = undefined; void pump(); }, Math.max(0, wait));
+  };
+  const unsubs = topics.map((t) => mon.bus.subscribe(t, notified));
   // A comment-free keepalive: a blank line is ignored by NDJSON readers but keeps proxies from timing out.
   const keepalive = setInterval(() => { if (!closed) res.write('\n'); }, 25_000);
   const close = () => {
     if (closed) return;
     closed = true;
     clearInterval(keepalive);
+    clearTimeout(timer);
     for (const u of unsubs) u();
     untrack();
     res.end();
