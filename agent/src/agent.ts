@@ -9,6 +9,8 @@ import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
 import { HostStorage } from './storage/index.ts';
 import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
+import { containerGuards } from './container-guards.ts';
+import type { EgressPolicy } from './network/index.ts';
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -42,6 +44,12 @@ export interface StartAgentOptions {
   /** Capacity offered to the scheduler instead of the whole host (keep room for the host itself). */
   capacityCores?: number;
   capacityMemoryMiB?: number;
+  /** CIDRs containers may not reach, besides the controller, this node and the storage node. */
+  protectedNetworks?: string[];
+  /** deny: containers open no connection beyond their tenant network (default allow). */
+  containerEgress?: EgressPolicy;
+  /** How often each container's disk use is measured against its limit (default 15000). */
+  storageCheckIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -65,14 +73,23 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const docker = runtime instanceof DockerRuntime ? runtime.docker : undefined;
   const usage = docker ? new ContainerUsageSampler(docker, () => runtime.listManaged(), opts.usageIntervalMs, log) : undefined;
   // Storage needs the engine's volumes; a fake runtime in unit tests runs ephemeral only.
-  const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir: opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName), log }) : undefined;
-  const loop = new ConvergeLoop({
+  const stateDir = opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName);
+  const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir, log }) : undefined;
+  const guards = docker
+    ? containerGuards({ ...opts, docker, runtime, stateDir, storageHost: () => storage?.storageHost(), trigger: () => void loop.trigger(), log })
+    : undefined;
+  const loop: ConvergeLoop = new ConvergeLoop({
     runtime,
     log,
     storage: storage ? { host: storage, layout: storage.layout } : undefined,
+    networks: guards?.networks,
+    isolation: guards?.isolation,
+    ephemeral: guards?.ephemeral,
     resyncIntervalMs: opts.resyncIntervalMs,
     onReport: (report) => connection?.sendReport(usage ? withUsage(report, usage.current()) : report),
   });
+  // Evictions are read back before the first pass, so none of them is started again.
+  await guards?.start();
   const logStreams = new Map<string, () => void>();
   const register = async (): Promise<Register> => {
     const snap = await hostStats.read();
@@ -134,6 +151,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       for (const cancel of [...logStreams.values()]) cancel();
       await metrics?.close();
       await usage?.stop();
+      await guards?.stop();
       await connection?.close();
       await loop.stop();
       log.info({}, 'agent stopped');

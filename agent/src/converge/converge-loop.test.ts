@@ -36,12 +36,17 @@ class FakeRuntime implements ContainerRuntime {
     this.containers.set(id, {
       id, name: spec.name, image: spec.image, reservationId: spec.reservationId, generation: spec.generation,
       specHash, state: 'created', health: 'none', restartCount: 0, startedAtMs: 0, ports: spec.ports, message: '',
+      tenant: spec.tenant ?? '', ephemeralStorageLimitBytes: 0,
     });
     return id;
   }
   async start(id: string) {
     const c = this.containers.get(id);
     if (c) c.state = 'running';
+  }
+  async stop(id: string) {
+    const c = this.containers.get(id);
+    if (c) c.state = 'exited';
   }
   async restart(id: string) {
     await this.start(id);

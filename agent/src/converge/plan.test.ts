@@ -34,6 +34,8 @@ function observedFor(s: ContainerSpec, overrides: Partial<ObservedContainer> = {
     startedAtMs: 1_000,
     ports: s.ports,
     message: '',
+    tenant: s.tenant ?? '',
+    ephemeralStorageLimitBytes: 0,
     ...overrides,
   };
 }

@@ -79,7 +79,11 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
   return [{ type: 'update', phase, conditions, ...(startedAt !== undefined ? { startedAt } : {}), ...(event ? { event } : {}) }];
 }
 
+/** The agent stopped the container for filling its node's disk past the image's limit. */
+export const EPHEMERAL_STORAGE_EXCEEDED = 'EphemeralStorageExceeded';
+
 function failureReason(c: ContainerStatus): string {
+  if (c.message.startsWith(`${EPHEMERAL_STORAGE_EXCEEDED}:`)) return EPHEMERAL_STORAGE_EXCEEDED;
   if (c.state === 'pulling' || /pull/i.test(c.message)) return 'ImagePullFailed';
   return 'ContainerFailed';
 }

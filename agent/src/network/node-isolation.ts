@@ -1,0 +1,87 @@
+// Keeps the node's isolation rules in place: works out what is protected (the controller, this
+// node, the storage node, the operator's list), renders the rules and applies them when the
+// kernel does not already hold them. Containers are created or started only after this succeeds.
+import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
+import type pino from 'pino';
+import { IptablesIsolation, type IsolationBackend } from './iptables-isolation.ts';
+import { protectedSet, renderIsolationRules, type EgressPolicy } from './isolation-rules.ts';
+
+export interface NodeIsolationOptions {
+  /** HOST:PORT of the controller's gRPC endpoint: its host is protected. */
+  controller: string;
+  /** This node's private address. */
+  address: string;
+  /** More CIDRs: the node network, the registry, other infrastructure. */
+  protectedNetworks?: readonly string[];
+  egress?: EgressPolicy;
+  /** The storage node the controller handed over, once it has. */
+  storageHost?: () => string | undefined;
+  backend?: IsolationBackend;
+  resolve?: (host: string) => Promise<string[]>;
+  /** How often the kernel's rules are compared with ours even when nothing changed. */
+  verifyEveryMs?: number;
+  now?: () => number;
+  log?: pino.Logger;
+}
+
+export class NodeIsolation {
+  private readonly backend: IsolationBackend;
+  private readonly resolved = new Map<string, string[]>();
+  private readonly log?: pino.Logger;
+  private applied: string | undefined;
+  private verifiedAt = 0;
+
+  constructor(private readonly opts: NodeIsolationOptions) {
+    this.backend = opts.backend ?? new IptablesIsolation();
+    this.log = opts.log?.child({ component: 'isolation' });
+  }
+
+  /** Throws when the rules cannot be put in place; cheap when they already are. */
+  async ensure(): Promise<void> {
+    const now = (this.opts.now ?? Date.now)();
+    const protectedNetworks = await this.protectedNetworks();
+    const text = renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow' });
+    if (text === this.applied && now - this.verifiedAt < (this.opts.verifyEveryMs ?? 60_000)) return;
+    // After a restart the kernel usually holds our rules already: leave them exactly as they are.
+    if (!(await this.backend.holds(text))) {
+      await this.backend.apply(text);
+      this.log?.info({ protectedNetworks, egress: this.opts.egress ?? 'allow' }, 'isolation rules applied');
+    }
+    this.applied = text;
+    this.verifiedAt = now;
+  }
+
+  private async protectedNetworks(): Promise<string[]> {
+    const controllerHost = hostOf(this.opts.controller);
+    const storageHost = this.opts.storageHost?.();
+    const addresses = [
+      ...(await this.addressesOf(controllerHost)),
+      ...(isIPv4(this.opts.address) ? [this.opts.address] : []),
+      ...(storageHost ? await this.addressesOf(storageHost) : []),
+    ];
+    return protectedSet([...addresses, ...(this.opts.protectedNetworks ?? [])]);
+  }
+
+  /** IPv4 addresses of a host; the last good answer stands in while the resolver fails. */
+  private async addressesOf(host: string): Promise<string[]> {
+    if (isIPv4(host)) return [host];
+    if (host.includes(':')) return []; // IPv6: the engine gives tenant networks none
+    try {
+      const found = this.opts.resolve ? await this.opts.resolve(host) : (await lookup(host, { all: true, family: 4 })).map((a) => a.address);
+      this.resolved.set(host, found);
+      return found;
+    } catch (err) {
+      const known = this.resolved.get(host);
+      if (known) return known;
+      throw new Error(`cannot resolve ${host} to protect it from containers: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function hostOf(hostPort: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(hostPort);
+  if (bracketed) return bracketed[1];
+  const i = hostPort.lastIndexOf(':');
+  return i > 0 ? hostPort.slice(0, i) : hostPort;
+}
