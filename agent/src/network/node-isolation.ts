@@ -2,6 +2,8 @@
 // node, the storage node, the operator's list), renders the rules and applies them when the
 // kernel does not already hold them. Containers are created or started only after this succeeds.
 import { lookup } from 'node:dns/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { isIPv4 } from 'node:net';
 import type pino from 'pino';
 import { IptablesIsolation, type IsolationBackend } from './iptables-isolation.ts';
@@ -17,6 +19,11 @@ export interface NodeIsolationOptions {
   egress?: EgressPolicy;
   /** The storage node the controller handed over, once it has. */
   storageHost?: () => string | undefined;
+  /**
+   * Remembers the storage host across restarts: a restarted agent learns it only when it has
+   * registered again, and must not drop its protection meanwhile.
+   */
+  stateFile?: string;
   backend?: IsolationBackend;
   resolve?: (host: string) => Promise<string[]>;
   /** How often the kernel's rules are compared with ours even when nothing changed. */
@@ -31,6 +38,7 @@ export class NodeIsolation {
   private readonly log?: pino.Logger;
   private applied: string | undefined;
   private verifiedAt = 0;
+  private rememberedStorage: string | undefined | null = null;
 
   constructor(private readonly opts: NodeIsolationOptions) {
     this.backend = opts.backend ?? new IptablesIsolation();
@@ -54,13 +62,41 @@ export class NodeIsolation {
 
   private async protectedNetworks(): Promise<string[]> {
     const controllerHost = hostOf(this.opts.controller);
-    const storageHost = this.opts.storageHost?.();
+    const storageHost = await this.storageHost();
     const addresses = [
       ...(await this.addressesOf(controllerHost)),
       ...(isIPv4(this.opts.address) ? [this.opts.address] : []),
       ...(storageHost ? await this.addressesOf(storageHost) : []),
     ];
     return protectedSet([...addresses, ...(this.opts.protectedNetworks ?? [])]);
+  }
+
+  private async storageHost(): Promise<string | undefined> {
+    if (this.rememberedStorage === null) this.rememberedStorage = await this.readState();
+    const current = this.opts.storageHost?.();
+    if (current && current !== this.rememberedStorage) {
+      this.rememberedStorage = current;
+      await this.writeState(current);
+    }
+    return current ?? this.rememberedStorage;
+  }
+
+  private async readState(): Promise<string | undefined> {
+    if (!this.opts.stateFile) return undefined;
+    try {
+      const host = (JSON.parse(await readFile(this.opts.stateFile, 'utf8')) as { storageHost?: unknown }).storageHost;
+      return typeof host === 'string' && host ? host : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeState(storageHost: string): Promise<void> {
+    if (!this.opts.stateFile) return;
+    await mkdir(path.dirname(this.opts.stateFile), { recursive: true, mode: 0o700 });
+    const tmp = `${this.opts.stateFile}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ storageHost }));
+    await rename(tmp, this.opts.stateFile);
   }
 
   /** IPv4 addresses of a host; the last good answer stands in while the resolver fails. */

@@ -7,3 +7,4 @@ export * from './monitoring.ts';
 export * from './containers.ts';
 export * from './node-history.ts';
 export * from './prometheus.ts';
+export * from './container-detail.ts';
