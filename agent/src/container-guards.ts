@@ -24,6 +24,9 @@ export interface ContainerGuardOptions {
   log: pino.Logger;
 }
 
+/** How often the kernel's rules are compared with the agent's, off the converge path. */
+const VERIFY_EVERY_MS = 60_000;
+
 export interface ContainerGuards {
   isolation: NodeIsolation;
   networks: { host: TenantNetworkHost };
@@ -39,6 +42,7 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
     stateFile: path.join(o.stateDir, 'isolation.json'),
   });
   const ephemeral = new EphemeralStorageMonitor({ docker: o.docker, runtime: o.runtime, evictions, intervalMs: o.storageCheckIntervalMs, onEvicted: o.trigger, log: o.log });
+  let verifier: NodeJS.Timeout | undefined;
   return {
     isolation,
     networks: { host: new DockerNetworks(o.docker, o.nodeName) },
@@ -50,7 +54,14 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
       await isolation.ensure().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
       await evictions.load();
       ephemeral.start();
+      verifier = setInterval(() => {
+        isolation.verify().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
+      }, VERIFY_EVERY_MS);
+      verifier.unref();
     },
-    stop: () => ephemeral.stop(),
+    async stop() {
+      clearInterval(verifier);
+      await ephemeral.stop();
+    },
   };
 }

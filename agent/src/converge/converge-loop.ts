@@ -63,6 +63,8 @@ export class ConvergeLoop {
   private lastObserved: ObservedContainer[] = [];
   private storageBlocked: ReadonlySet<string> = new Set();
   private networkIdleSince: ReadonlyMap<string, number> = new Map();
+  /** Tenant networks known to exist (the last listing, plus what was created since). */
+  private networksSeen: Set<string> | undefined;
 
   constructor(private readonly opts: ConvergeLoopOptions) {
     this.log = opts.log?.child({ component: 'converge' });
@@ -140,7 +142,6 @@ export class ConvergeLoop {
       // Released only after their containers are gone, so nothing is pulled from under one.
       const releaseFailures = await this.applyStoragePlan(planStorageRelease(desired.containers, storage, observed, this.layout()));
       if (releaseFailures) storage = await this.observeStorage();
-      await this.releaseIdleNetworks(desired.containers, observed);
       for (const [id, message] of [...(storageFailures ?? []), ...networkFailures, ...(releaseFailures ?? [])]) if (!failures.has(id)) failures.set(id, message);
     }
     this.lastObserved = observed;
@@ -150,6 +151,8 @@ export class ConvergeLoop {
     const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures, mounts, this.opts.ephemeral);
     this.lastReport = report;
     this.opts.onReport(report);
+    // After the report: nothing in it depends on this, and a start should not wait for it.
+    if (desired) await this.releaseIdleNetworks(desired.containers, observed);
   }
 
   /**
@@ -168,9 +171,14 @@ export class ConvergeLoop {
     }
     if (!this.opts.networks) return new Map();
     const open = specs.filter((s) => !blocked.has(s.reservationId));
-    return setupNetworks(open, this.opts.networks.host, this.opts.runtime.nodeName, this.log).catch((err: unknown) =>
+    const needed = new Set(open.map((s) => this.networkFor(s)!));
+    if (this.networksSeen && [...needed].every((n) => this.networksSeen!.has(n))) return new Map();
+    const failures = await setupNetworks(open, this.opts.networks.host, this.opts.runtime.nodeName, this.log).catch((err: unknown) =>
       failed(`network failed: ${err instanceof Error ? err.message : String(err)}`, open),
     );
+    const made = open.filter((s) => !failures.has(s.reservationId)).map((s) => this.networkFor(s)!);
+    if (this.networksSeen) for (const n of made) this.networksSeen.add(n);
+    return failures;
   }
 
   private networkFor(spec: ContainerSpec): string | undefined {
@@ -181,10 +189,14 @@ export class ConvergeLoop {
     const networks = this.opts.networks;
     if (!networks) return;
     try {
-      const release = planNetworkRelease(desired, await networks.host.list(), observed, this.networkIdleSince, Date.now(), networks.lingerMs ?? DEFAULT_NETWORK_LINGER_MS);
+      const listed = await networks.host.list();
+      const release = planNetworkRelease(desired, listed, observed, this.networkIdleSince, Date.now(), networks.lingerMs ?? DEFAULT_NETWORK_LINGER_MS);
       this.networkIdleSince = release.idleSince;
       await releaseNetworks(release.actions, networks.host, this.log);
+      const removed = new Set(release.actions.map((a) => a.name));
+      this.networksSeen = new Set(listed.map((n) => n.name).filter((n) => !removed.has(n)));
     } catch (err) {
+      this.networksSeen = undefined;
       this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'tenant networks unavailable');
     }
   }

@@ -49,17 +49,16 @@ describe('NodeIsolation', () => {
 
   it('puts the rules back when the kernel lost them, at the next verification', async () => {
     const filter = new FakeFilter();
-    let now = 0;
-    const iso = new NodeIsolation({ controller: '10.0.0.1:7071', address: '10.0.0.11', backend: filter, verifyEveryMs: 1000, now: () => now });
+    const iso = new NodeIsolation({ controller: '10.0.0.1:7071', address: '10.0.0.11', backend: filter });
     await iso.ensure();
     const applied = filter.kernel;
     filter.kernel = ''; // someone flushed the chains
-    now = 999;
     await iso.ensure();
     expect(filter.kernel).toBe('');
-    now = 1000;
-    await iso.ensure();
+    await iso.verify();
     expect(filter.kernel).toBe(applied);
+    await iso.verify();
+    expect(filter.applies).toBe(2);
   });
 
   it('keeps protecting the last known address while the resolver fails, and refuses to guess without one', async () => {

@@ -26,9 +26,6 @@ export interface NodeIsolationOptions {
   stateFile?: string;
   backend?: IsolationBackend;
   resolve?: (host: string) => Promise<string[]>;
-  /** How often the kernel's rules are compared with ours even when nothing changed. */
-  verifyEveryMs?: number;
-  now?: () => number;
   log?: pino.Logger;
 }
 
@@ -37,7 +34,8 @@ export class NodeIsolation {
   private readonly resolved = new Map<string, string[]>();
   private readonly log?: pino.Logger;
   private applied: string | undefined;
-  private verifiedAt = 0;
+  // ensure() from the converge pass and verify() from its timer must not hook twice at once.
+  private queue: Promise<unknown> = Promise.resolve();
   private rememberedStorage: string | undefined | null = null;
 
   constructor(private readonly opts: NodeIsolationOptions) {
@@ -45,19 +43,46 @@ export class NodeIsolation {
     this.log = opts.log?.child({ component: 'isolation' });
   }
 
-  /** Throws when the rules cannot be put in place; cheap when they already are. */
-  async ensure(): Promise<void> {
-    const now = (this.opts.now ?? Date.now)();
+  /**
+   * Throws when the rules cannot be put in place. Costs no command when they are what this
+   * process last applied (the converge pass calls it before every create); verify() looks at
+   * the kernel itself.
+   */
+  ensure(): Promise<void> {
+    return this.serial(async () => {
+      const { text, protectedNetworks } = await this.render();
+      if (text === this.applied) return;
+      await this.put(text, protectedNetworks);
+    });
+  }
+
+  /** Compares the kernel with the rules and puts them back if they were changed or lost. */
+  verify(): Promise<void> {
+    return this.serial(async () => {
+      const { text, protectedNetworks } = await this.render();
+      this.applied = undefined;
+      await this.put(text, protectedNetworks);
+    });
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async render(): Promise<{ text: string; protectedNetworks: string[] }> {
     const protectedNetworks = await this.protectedNetworks();
-    const text = renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow' });
-    if (text === this.applied && now - this.verifiedAt < (this.opts.verifyEveryMs ?? 60_000)) return;
+    return { text: renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow' }), protectedNetworks };
+  }
+
+  private async put(text: string, protectedNetworks: string[]): Promise<void> {
     // After a restart the kernel usually holds our rules already: leave them exactly as they are.
     if (!(await this.backend.holds(text))) {
       await this.backend.apply(text);
       this.log?.info({ protectedNetworks, egress: this.opts.egress ?? 'allow' }, 'isolation rules applied');
     }
     this.applied = text;
-    this.verifiedAt = now;
   }
 
   private async protectedNetworks(): Promise<string[]> {
