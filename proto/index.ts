@@ -64,6 +64,21 @@ export interface ContainerStatus {
   memoryBytes?: number;
   /** The reservation's storage (local volume / remote mount); absent from older agents. */
   mounts?: MountStatus[];
+  /** The confinement the engine applied; absent from older agents. */
+  security?: ContainerSecurity | null;
+}
+export interface ContainerSecurity {
+  network: string;
+  pidsLimit: number;
+  noNewPrivileges: boolean;
+  /** Every capability the container keeps; all others are dropped. */
+  capabilities: string[];
+  memorySwapBytes: number;
+  logMaxSize: string;
+  logMaxFiles: number;
+  ephemeralStorageLimitBytes: number;
+  /** Writable layer + local volume at the last measurement; 0 = not measured yet. */
+  ephemeralStorageUsedBytes: number;
 }
 export interface MountStatus {
   profile: string;
@@ -125,6 +140,12 @@ export interface ContainerSpec {
   dataPath: string;
   /** Epoch ms the container may start at; 0 or absent = now. */
   startAtMs?: number;
+  /** Owner of the reservation; a tenant's containers share a network on the node, no one else's. */
+  tenant?: string;
+  /** 0 or absent = the agent's default. */
+  pidsLimit?: number;
+  /** Writable layer + local volume limit; 0 or absent = the agent's default. */
+  ephemeralStorageBytes?: number;
 }
 export interface DesiredState {
   version: number;

@@ -27,7 +27,9 @@ launch() {
   rm -f "$PIDFILE"
   mkdir -p "$DATA_ROOT" "$(dirname "$LOG")"
   # setsid detaches the daemon from the caller's process group so it outlives this script.
+  # Log rotation as a production engine has it (README, "Engine set-up on a compute node").
   setsid dockerd --data-root "$DATA_ROOT" -H "unix://$SOCK" --pidfile "$PIDFILE" \
+    --log-driver json-file --log-opt max-size=10m --log-opt max-file=3 \
     >>"$LOG" 2>&1 </dev/null 9>&- &
 }
 

@@ -10,6 +10,8 @@ import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
 import { HostStorage } from './storage/index.ts';
 import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
 import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
+import { containerGuards } from './container-guards.ts';
+import type { EgressPolicy } from './network/index.ts';
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -52,6 +54,12 @@ export interface StartAgentOptions {
   engineCheckIntervalMs?: number;
   /** Engine health check port; defaults to the Docker engine's /_ping (a non-Docker runtime: listManaged). */
   enginePing?: EnginePing;
+  /** CIDRs containers may not reach, besides the controller, this node and the storage node. */
+  protectedNetworks?: string[];
+  /** deny: containers open no connection beyond their tenant network (default allow). */
+  containerEgress?: EgressPolicy;
+  /** How often each container's disk use is measured against its limit (default 15000). */
+  storageCheckIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -79,11 +87,18 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const docker = runtime instanceof DockerRuntime ? runtime.docker : undefined;
   const usage = docker ? new ContainerUsageSampler(docker, () => runtime.listManaged(), opts.usageIntervalMs, log) : undefined;
   // Storage needs the engine's volumes; a fake runtime in unit tests runs ephemeral only.
-  const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir: opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName), log }) : undefined;
-  const loop = new ConvergeLoop({
+  const stateDir = opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName);
+  const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir, log }) : undefined;
+  const guards = docker
+    ? containerGuards({ ...opts, docker, runtime, stateDir, storageHost: () => storage?.storageHost(), trigger: () => void loop.trigger(), log })
+    : undefined;
+  const loop: ConvergeLoop = new ConvergeLoop({
     runtime,
     log,
     storage: storage ? { host: storage, layout: storage.layout } : undefined,
+    networks: guards?.networks,
+    isolation: guards?.isolation,
+    ephemeral: guards?.ephemeral,
     resyncIntervalMs: opts.resyncIntervalMs,
     onReport: (report) => connection?.sendReport(usage ? withUsage(report, usage.current()) : report),
   });
@@ -94,6 +109,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     // What failed while the engine was away is retried now, not at the next resync.
     onTransition: (h) => { if (h.available) void loop.trigger(); },
   });
+  // Evictions are read back before the first pass, so none of them is started again.
+  await guards?.start();
   const logStreams = new Map<string, () => void>();
   // Set by stop(): messages still arriving from the controller start nothing new.
   let stopping = false;
@@ -164,7 +181,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       stopEvents();
       for (const cancel of [...logStreams.values()]) cancel(); // each sends its final chunk while the stream is open
       // A converge pass or stats round in flight may hang on a dead engine: wait for it only so long.
-      await settleWithin(Promise.all([loop.stop(), usage?.stop(), metrics?.close()]), Math.min(STOP_WORK_MS, left()), 'engine work in flight', log);
+      await settleWithin(Promise.all([loop.stop(), usage?.stop(), metrics?.close(), guards?.stop()]), Math.min(STOP_WORK_MS, left()), 'engine work in flight', log);
       await settleWithin(connection!.close(Math.min(STOP_CLOSE_GRACE_MS, left())), left(), 'closing the controller stream', log);
       log.info({ ms: Date.now() - started }, 'agent stopped');
     },

@@ -87,4 +87,18 @@ describe('parseCliOptions with a config file', () => {
   it('names an unreadable config file', () => {
     expect(() => parseCliOptions(['--config', '/nonexistent/berth-agent.yaml'], {})).toThrow(/cannot read --config \/nonexistent/);
   });
+
+  it('reads the container guards: protected networks as canonical CIDRs, egress policy, disk check interval in seconds', () => {
+    const env = { BERTH_PROTECTED_NETWORKS: '10.0.0.0/24, 192.0.2.7', BERTH_CONTAINER_EGRESS: 'deny' };
+    expect(parseCliOptions([...full, '--storage-check-interval', '2'], env)).toMatchObject({
+      protectedNetworks: ['10.0.0.0/24', '192.0.2.7/32'], containerEgress: 'deny', storageCheckIntervalMs: 2000,
+    });
+    expect(parseCliOptions(full, {})).not.toHaveProperty('containerEgress');
+  });
+
+  it('refuses a bad protected network, egress policy or interval with a one-line reason', () => {
+    expect(() => parseCliOptions([...full, '--protected-networks', '10.0.0.0/24,nope'], {})).toThrow(/^bad --protected-networks: "nope" is not an IPv4 address or CIDR/);
+    expect(() => parseCliOptions([...full, '--container-egress', 'maybe'], {})).toThrow(/^bad --container-egress "maybe": expected allow or deny$/);
+    expect(() => parseCliOptions([...full, '--storage-check-interval', '0'], {})).toThrow(/^bad --storage-check-interval "0"/);
+  });
 });

@@ -3,23 +3,26 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
+import { canonicalCidr } from './network/isolation-rules.ts';
 import type { StartAgentOptions } from './agent.ts';
 import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 
 /** What the command line can set: the settings of startAgent that are plain values. */
 export type CliOptions = Pick<
   StartAgentOptions,
-  'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost' | 'engineCheckIntervalMs'
+  | 'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost'
+  | 'engineCheckIntervalMs' | 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'
 >;
 
 export const USAGE =
-  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--config FILE]';
+  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--protected-networks CIDR,...] [--container-egress allow|deny] [--storage-check-interval SECONDS] [--config FILE]';
 
 /** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
 const FILE_KEYS: Record<string, string> = {
   controller: 'controller', 'join-token': 'joinToken', 'node-name': 'nodeName', address: 'address', 'docker-host': 'dockerHost',
   'state-dir': 'stateDir', 'metrics-port': 'metricsPort', 'metrics-host': 'metricsHost',
   'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB', 'engine-check-interval-ms': 'engineCheckIntervalMs',
+  'protected-networks': 'protectedNetworks', 'container-egress': 'containerEgress', 'storage-check-interval': 'storageCheckInterval',
 };
 
 function readConfigFile(file: string): Record<string, string> {
@@ -59,6 +62,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
         'state-dir': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
+        'protected-networks': { type: 'string' },
+        'container-egress': { type: 'string' },
+        'storage-check-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -117,5 +123,31 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   const capacityMemoryMiB = positive('capacity-memory-mib', 'BERTH_CAPACITY_MEMORY_MIB');
   const engineCheckIntervalMs = positive('engine-check-interval-ms', 'BERTH_ENGINE_CHECK_INTERVAL_MS');
   const stateDir = pick('state-dir', 'BERTH_STATE_DIR');
-  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}), ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}) };
+  const guards = containerGuardOptions(pick);
+  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}), ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}), ...guards };
+}
+
+/** --protected-networks, --container-egress, --storage-check-interval. */
+function containerGuardOptions(pick: (flag: string, envName: string) => string | undefined): Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'> {
+  const out: Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'> = {};
+  const networks = pick('protected-networks', 'BERTH_PROTECTED_NETWORKS');
+  if (networks !== undefined) {
+    try {
+      out.protectedNetworks = networks.split(',').map((n) => n.trim()).filter(Boolean).map(canonicalCidr);
+    } catch (err) {
+      throw new Error(`bad --protected-networks: ${(err as Error).message}`);
+    }
+  }
+  const egress = pick('container-egress', 'BERTH_CONTAINER_EGRESS');
+  if (egress !== undefined) {
+    if (egress !== 'allow' && egress !== 'deny') throw new Error(`bad --container-egress ${JSON.stringify(egress)}: expected allow or deny`);
+    out.containerEgress = egress;
+  }
+  const interval = pick('storage-check-interval', 'BERTH_STORAGE_CHECK_INTERVAL');
+  if (interval !== undefined) {
+    const seconds = Number(interval);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw new Error(`bad --storage-check-interval ${JSON.stringify(interval)}: expected seconds, 1 to 3600`);
+    out.storageCheckIntervalMs = Math.round(seconds * 1000);
+  }
+  return out;
 }

@@ -183,6 +183,8 @@ async function pushImage(local: string, node: ComputeNode, target: string): Prom
 export interface TopologyOptions {
   nodes?: number;
   image?: string;
+  /** More local images to push; each is then at `${registry}/${name}`. */
+  extraImages?: string[];
 }
 
 export async function createTopology(opts: TopologyOptions = {}): Promise<Topology> {
@@ -220,6 +222,7 @@ export async function createTopology(opts: TopologyOptions = {}): Promise<Topolo
     await startRegistry(dir, registry);
     for (const [i, node] of nodes.entries()) await startEngine(node, `10.${o}.${100 + i}.1/24`, registry);
     await pushImage(opts.image ?? 'berth-test/httpd:1', nodes[0], topo.imageRef);
+    for (const local of opts.extraImages ?? []) await pushImage(local, nodes[0], `${registry}/${local}`);
   } catch (err) {
     await topo.teardown();
     throw err;

@@ -1,5 +1,5 @@
 import type pino from 'pino';
-import type { ContainerReport, DesiredState } from '@berth/proto';
+import type { ContainerReport, ContainerSpec, DesiredState } from '@berth/proto';
 import type { ContainerRuntime, ObservedContainer } from '../runtime/container-runtime.ts';
 import { applyActions, type Failures } from './apply.ts';
 import { nextStart, planConverge } from './plan.ts';
@@ -17,6 +17,16 @@ import {
   type StorageLayout,
   type StorageObservation,
 } from '../storage/index.ts';
+import {
+  planNetworkRelease,
+  releaseNetworks,
+  setupNetworks,
+  tenantNetworkName,
+  tenantOf,
+  DEFAULT_NETWORK_LINGER_MS,
+  type TenantNetworkHost,
+} from '../network/index.ts';
+import type { EphemeralStorageView } from '../monitoring/ephemeral-storage.ts';
 
 export interface ConvergeLoopOptions {
   runtime: ContainerRuntime;
@@ -26,6 +36,12 @@ export interface ConvergeLoopOptions {
   resyncIntervalMs?: number;
   /** Volumes and mounts of the local / remote profiles; without it those specs never start. */
   storage?: { host: StorageHost; layout: StorageLayout };
+  /** A network per tenant; without it containers join the engine's default network. */
+  networks?: { host: TenantNetworkHost; lingerMs?: number };
+  /** Rules that must be in place before any container is created or started. */
+  isolation?: { ensure(): Promise<void> };
+  /** Containers stopped for filling their disk stay stopped and are reported failed. */
+  ephemeral?: EphemeralStorageView;
 }
 
 const NO_STORAGE: StorageObservation = { volumes: [], mounts: [] };
@@ -46,6 +62,9 @@ export class ConvergeLoop {
   lastReport: ContainerReport | undefined;
   private lastObserved: ObservedContainer[] = [];
   private storageBlocked: ReadonlySet<string> = new Set();
+  private networkIdleSince: ReadonlyMap<string, number> = new Map();
+  /** Tenant networks known to exist (the last listing, plus what was created since). */
+  private networksSeen: Set<string> | undefined;
 
   constructor(private readonly opts: ConvergeLoopOptions) {
     this.log = opts.log?.child({ component: 'converge' });
@@ -104,29 +123,82 @@ export class ConvergeLoop {
       const storageFailures = await this.applyStoragePlan(setup);
       if (storageFailures) storage = await this.observeStorage();
       if (await this.restartRemounted(setup, storageFailures, observed)) observed = await runtime.listManaged();
-      const blocked = this.opts.storage ? storageNotReady(desired.containers, storage, this.layout()) : new Set<string>();
+      const blocked = new Set(this.opts.storage ? storageNotReady(desired.containers, storage, this.layout()) : []);
+      const networkFailures = await this.prepareNetworks(desired.containers, blocked);
+      for (const id of networkFailures.keys()) blocked.add(id);
       const images = await this.presentImages(desired);
       const now = Date.now();
       this.storageBlocked = blocked;
-      const actions = planConverge(desired.containers, observed, images, now, blocked);
+      const evicted = new Set(observed.filter((c) => this.opts.ephemeral?.evicted(c.id)).map((c) => c.id));
+      const actions = planConverge(desired.containers, observed, images, now, blocked, evicted);
       this.armStart(nextStart(desired.containers, now), now);
       if (actions.length > 0) {
         this.log?.debug({ version: desired.version, actions: actions.map((a) => a.kind) }, 'applying converge plan');
-        failures = await applyActions(actions, { runtime, log: this.log, pullBackoff: this.pullBackoff, mountsFor: (s) => containerMounts(s, this.layout()) });
+        failures = await applyActions(actions, {
+          runtime, log: this.log, pullBackoff: this.pullBackoff, mountsFor: (s) => containerMounts(s, this.layout()), networkFor: (s) => this.networkFor(s),
+        });
         observed = await runtime.listManaged();
       }
       // Released only after their containers are gone, so nothing is pulled from under one.
       const releaseFailures = await this.applyStoragePlan(planStorageRelease(desired.containers, storage, observed, this.layout()));
       if (releaseFailures) storage = await this.observeStorage();
-      for (const [id, message] of [...(storageFailures ?? []), ...(releaseFailures ?? [])]) if (!failures.has(id)) failures.set(id, message);
+      for (const [id, message] of [...(storageFailures ?? []), ...networkFailures, ...(releaseFailures ?? [])]) if (!failures.has(id)) failures.set(id, message);
     }
     this.lastObserved = observed;
     const mounts = this.opts.storage
       ? mountStatuses(desired?.containers ?? [], storage, failures, this.layout(), (id) => this.opts.storage!.host.remoteSource(id))
       : new Map();
-    const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures, mounts);
+    const report = buildReport(desired?.version ?? 0, desired?.containers ?? [], observed, failures, mounts, this.opts.ephemeral);
     this.lastReport = report;
     this.opts.onReport(report);
+    // After the report: nothing in it depends on this, and a start should not wait for it.
+    if (desired) await this.releaseIdleNetworks(desired.containers, observed);
+  }
+
+  /**
+   * The isolation rules, then the tenant networks of the specs not otherwise blocked. Returns
+   * the reservations that must not be created or started, with why. Without isolation in place
+   * nothing starts at all: a container must never run unconfined.
+   */
+  private async prepareNetworks(specs: ContainerSpec[], blocked: ReadonlySet<string>): Promise<Failures> {
+    const failed = (message: string, of: ContainerSpec[]): Failures => new Map(of.map((s) => [s.reservationId, message]));
+    try {
+      await this.opts.isolation?.ensure();
+    } catch (err) {
+      const message = `network isolation unavailable: ${err instanceof Error ? err.message : String(err)}`;
+      this.log?.error({ err: message }, 'isolation rules not in place; no container is started');
+      return failed(message, specs);
+    }
+    if (!this.opts.networks) return new Map();
+    const open = specs.filter((s) => !blocked.has(s.reservationId));
+    const needed = new Set(open.map((s) => this.networkFor(s)!));
+    if (this.networksSeen && [...needed].every((n) => this.networksSeen!.has(n))) return new Map();
+    const failures = await setupNetworks(open, this.opts.networks.host, this.opts.runtime.nodeName, this.log).catch((err: unknown) =>
+      failed(`network failed: ${err instanceof Error ? err.message : String(err)}`, open),
+    );
+    const made = open.filter((s) => !failures.has(s.reservationId)).map((s) => this.networkFor(s)!);
+    if (this.networksSeen) for (const n of made) this.networksSeen.add(n);
+    return failures;
+  }
+
+  private networkFor(spec: ContainerSpec): string | undefined {
+    return this.opts.networks ? tenantNetworkName(this.opts.runtime.nodeName, tenantOf(spec)) : undefined;
+  }
+
+  private async releaseIdleNetworks(desired: ContainerSpec[], observed: ObservedContainer[]): Promise<void> {
+    const networks = this.opts.networks;
+    if (!networks) return;
+    try {
+      const listed = await networks.host.list();
+      const release = planNetworkRelease(desired, listed, observed, this.networkIdleSince, Date.now(), networks.lingerMs ?? DEFAULT_NETWORK_LINGER_MS);
+      this.networkIdleSince = release.idleSince;
+      await releaseNetworks(release.actions, networks.host, this.log);
+      const removed = new Set(release.actions.map((a) => a.name));
+      this.networksSeen = new Set(listed.map((n) => n.name).filter((n) => !removed.has(n)));
+    } catch (err) {
+      this.networksSeen = undefined;
+      this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'tenant networks unavailable');
+    }
   }
 
   /**

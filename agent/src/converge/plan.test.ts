@@ -34,6 +34,8 @@ function observedFor(s: ContainerSpec, overrides: Partial<ObservedContainer> = {
     startedAtMs: 1_000,
     ports: s.ports,
     message: '',
+    tenant: s.tenant ?? '',
+    ephemeralStorageLimitBytes: 0,
     ...overrides,
   };
 }
@@ -121,6 +123,14 @@ describe('planConverge', () => {
     expect(planConverge([a, b], [observedFor(b, { state: 'created' })], present(a, b), NOW, blocked)).toEqual([]);
   });
 
+  it('leaves a container stopped for its disk use stopped, but recreates it for a new generation', () => {
+    const a = spec('a');
+    const stopped = observedFor(a, { state: 'exited' });
+    expect(planConverge([a], [stopped], present(a), NOW, new Set(), new Set([stopped.id]))).toEqual([]);
+    const next = spec('a', { generation: 2 });
+    expect(planConverge([next], [stopped], present(next), NOW, new Set(), new Set([stopped.id])).map((x) => x.kind)).toEqual(['remove', 'create']);
+  });
+
   it('leaves a restarting container to the engine restart policy', () => {
     const a = spec('a');
     expect(planConverge([a], [observedFor(a, { state: 'restarting' })], present(a), NOW)).toEqual([]);
@@ -150,6 +160,15 @@ describe('planConverge', () => {
 });
 
 describe('specHash', () => {
+  it('changes with the tenant and the limits, which the engine bakes into the container', () => {
+    const a = spec('a', { tenant: 'alice' });
+    expect(specHash(spec('a', { tenant: 'bob' }))).not.toBe(specHash(a));
+    expect(specHash(spec('a', { tenant: 'alice', pidsLimit: 64 }))).not.toBe(specHash(a));
+    expect(specHash(spec('a', { tenant: 'alice', ephemeralStorageBytes: 1 }))).not.toBe(specHash(a));
+    // Sending the default explicitly is the same container as leaving it to the agent.
+    expect(specHash(spec('a', { tenant: 'alice', pidsLimit: 512 }))).toBe(specHash(a));
+  });
+
   it('does not depend on the order of env keys or ports', () => {
     const a = spec('a', {
       env: { A: '1', B: '2' },

@@ -25,8 +25,10 @@ export function planConverge(
   observed: ObservedContainer[],
   imagesPresent: Set<string>,
   now: number,
-  /** Reservations whose storage is not in place: nothing of theirs is created or started. */
+  /** Reservations whose storage or network is not in place: nothing of theirs is created or started. */
   storageBlocked: ReadonlySet<string> = new Set(),
+  /** Containers the agent stopped on purpose (over their disk limit): they stay stopped. */
+  evicted: ReadonlySet<string> = new Set(),
 ): Action[] {
   const due = (spec: ContainerSpec) => !spec.startAtMs || spec.startAtMs <= now;
   const wanted = new Map(desired.map((s) => [s.reservationId, s]));
@@ -58,7 +60,7 @@ export function planConverge(
     } else if (keep.state === 'dead') {
       late.push(remove(keep, 'dead'));
       creates.push({ kind: 'create', spec, specHash: hash, start: due(spec) });
-    } else if (STARTABLE.has(keep.state) && due(spec)) {
+    } else if (STARTABLE.has(keep.state) && due(spec) && !evicted.has(keep.id)) {
       starts.push({ kind: 'start', reservationId: spec.reservationId, containerId: keep.id });
     }
   }

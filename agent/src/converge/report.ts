@@ -1,6 +1,7 @@
 import type { ContainerReport, ContainerSpec, ContainerStatus, MountStatus } from '@berth/proto';
 import type { ObservedContainer } from '../runtime/container-runtime.ts';
 import type { Failures } from './apply.ts';
+import type { EphemeralStorageView } from '../monitoring/ephemeral-storage.ts';
 
 /**
  * The full observed set, as the controller wants it: every Berth container on the node, plus a
@@ -13,19 +14,26 @@ export function buildReport(
   failures: Failures,
   /** reservationId -> its storage status (local / remote profiles). */
   mounts: ReadonlyMap<string, MountStatus[]> = new Map(),
+  /** Containers stopped for their disk use (reported failed, with why) and disk use measured. */
+  ephemeral?: EphemeralStorageView,
 ): ContainerReport {
-  const containers: ContainerStatus[] = observed.map((c) => ({
-    reservationId: c.reservationId,
-    generation: c.generation,
-    containerId: c.id,
-    state: c.state,
-    health: c.health,
-    restartCount: c.restartCount,
-    message: failures.get(c.reservationId) ?? c.message,
-    startedAtMs: c.startedAtMs,
-    ports: c.ports,
-    ...(mounts.has(c.reservationId) ? { mounts: mounts.get(c.reservationId) } : {}),
-  }));
+  const containers: ContainerStatus[] = observed.map((c) => {
+    const evicted = ephemeral?.evicted(c.id);
+    const used = ephemeral?.usedBytes(c.id);
+    return {
+      reservationId: c.reservationId,
+      generation: c.generation,
+      containerId: c.id,
+      state: evicted ? 'failed' : c.state,
+      health: c.health,
+      restartCount: c.restartCount,
+      message: evicted ?? failures.get(c.reservationId) ?? c.message,
+      startedAtMs: c.startedAtMs,
+      ports: c.ports,
+      ...(mounts.has(c.reservationId) ? { mounts: mounts.get(c.reservationId) } : {}),
+      ...(c.security ? { security: { ...c.security, ephemeralStorageUsedBytes: used ?? 0 } } : {}),
+    };
+  });
   const present = new Set(observed.map((c) => c.reservationId));
   for (const spec of desired) {
     const message = failures.get(spec.reservationId);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerSpec } from '@berth/proto';
+import { ephemeralStorageOf, HARDENING_VERSION, pidsLimitOf } from '../runtime/hardening.ts';
 
 /**
  * Fingerprint of everything in a spec that the engine bakes into a container at create time, so a
@@ -17,6 +18,10 @@ export function specHash(spec: ContainerSpec): string {
     env: Object.entries(spec.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     profile: spec.profile ?? '',
     dataPath: spec.dataPath ?? '',
+    tenant: spec.tenant ?? '',
+    pidsLimit: pidsLimitOf(spec),
+    ephemeralStorageBytes: ephemeralStorageOf(spec),
+    hardening: HARDENING_VERSION,
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }

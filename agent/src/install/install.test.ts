@@ -46,6 +46,16 @@ describe('berth-agent install', () => {
     await verify(unitFile);
   });
 
+  it('writes the container guards to the env file in the form the agent reads back', async () => {
+    const root = await tempRoot();
+    const guards = ['--protected-networks', '10.0.0.0/24,10.0.9.9', '--container-egress', 'deny', '--storage-check-interval', '30'];
+    const { envFile } = await installAgent(['--root', root, ...flags, ...guards], {});
+    const env = await readFile(envFile, 'utf8');
+    expect(env).toContain('BERTH_PROTECTED_NETWORKS="10.0.0.0/24,10.0.9.9/32"');
+    expect(env).toContain('BERTH_CONTAINER_EGRESS="deny"');
+    expect(env).toContain('BERTH_STORAGE_CHECK_INTERVAL="30"');
+  });
+
   it('refuses to install without the required settings', async () => {
     const root = await tempRoot();
     await expect(installAgent(['--root', root, '--controller', '10.0.0.1:7071'], {})).rejects.toThrow(/missing --join-token/);

@@ -7,7 +7,7 @@ export interface UnitPaths {
   envFile: string;
 }
 
-const ENV_NAMES: Array<[keyof CliOptions, string]> = [
+const ENV_NAMES: Array<[keyof CliOptions, string, ((v: never) => string)?]> = [
   ['controller', 'BERTH_CONTROLLER'],
   ['joinToken', 'BERTH_JOIN_TOKEN'],
   ['nodeName', 'BERTH_NODE_NAME'],
@@ -18,6 +18,9 @@ const ENV_NAMES: Array<[keyof CliOptions, string]> = [
   ['metricsHost', 'BERTH_METRICS_HOST'],
   ['capacityCores', 'BERTH_CAPACITY_CORES'],
   ['capacityMemoryMiB', 'BERTH_CAPACITY_MEMORY_MIB'],
+  ['protectedNetworks', 'BERTH_PROTECTED_NETWORKS'],
+  ['containerEgress', 'BERTH_CONTAINER_EGRESS'],
+  ['storageCheckIntervalMs', 'BERTH_STORAGE_CHECK_INTERVAL', (ms: number) => String(ms / 1000)],
 ];
 
 // systemd's quoting: double quotes, with backslash escapes for \ and ".
@@ -25,9 +28,9 @@ const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"
 
 export function renderEnvFile(opts: CliOptions): string {
   const lines = ['# Written by `berth-agent install`; read by berth-agent.service (EnvironmentFile).'];
-  for (const [key, name] of ENV_NAMES) {
+  for (const [key, name, format] of ENV_NAMES) {
     const v = opts[key];
-    if (v !== undefined) lines.push(`${name}=${quote(String(v))}`);
+    if (v !== undefined) lines.push(`${name}=${quote(format ? format(v as never) : String(v))}`);
   }
   return `${lines.join('\n')}\n`;
 }

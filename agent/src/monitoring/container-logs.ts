@@ -4,8 +4,27 @@ import type Docker from 'dockerode';
 
 export interface LogsOptions {
   follow: boolean;
-  /** Last N lines; 0 = all. */
+  /** Last N lines; 0 = DEFAULT_LOG_TAIL. */
   tail: number;
+}
+
+/**
+ * Largest payload of one LogChunk. The agent stream carries reports and heartbeats too, and the
+ * controller refuses any message over 4 MiB (dropping the stream): no log may come near that.
+ */
+export const LOG_CHUNK_BYTES = 64 * 1024;
+/** Lines sent when the request names none, so a huge log is never read whole by accident. */
+export const DEFAULT_LOG_TAIL = 1000;
+
+export function effectiveTail(tail: number): number {
+  return tail > 0 ? tail : DEFAULT_LOG_TAIL;
+}
+
+/** Pure: the buffer as consecutive slices of at most max bytes (none for an empty buffer). */
+export function splitChunks(buf: Buffer, max = LOG_CHUNK_BYTES): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < buf.length; off += max) out.push(buf.subarray(off, Math.min(off + max, buf.length)));
+  return out;
 }
 
 export interface LogSink {
@@ -41,11 +60,11 @@ export function streamContainerLogs(docker: Docker, containerId: string, opts: L
   void (async () => {
     const container = docker.getContainer(containerId);
     const tty = (await container.inspect()).Config.Tty;
-    const base = { stdout: true, stderr: true, tail: opts.tail > 0 ? opts.tail : ('all' as unknown as number) };
+    const base = { stdout: true, stderr: true, tail: effectiveTail(opts.tail) };
     if (!opts.follow) {
       const buf = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
       const data = tty ? buf : Buffer.concat(demuxFrames(Buffer.from(buf)).payloads);
-      if (data.length) sink.data(data);
+      for (const chunk of splitChunks(data)) sink.data(chunk);
       end();
       return;
     }
@@ -53,7 +72,9 @@ export function streamContainerLogs(docker: Docker, containerId: string, opts: L
     cancel = () => { stream.destroy(); end(); };
     if (ended) return stream.destroy();
     const out = new PassThrough();
-    out.on('data', (d: Buffer) => { if (!ended) sink.data(d); });
+    out.on('data', (d: Buffer) => {
+      if (!ended) for (const chunk of splitChunks(d)) sink.data(chunk);
+    });
     if (tty) stream.pipe(out);
     else docker.modem.demuxStream(stream, out, out);
     stream.on('end', () => end());

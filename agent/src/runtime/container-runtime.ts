@@ -1,4 +1,4 @@
-import type { ContainerSpec, PortBinding } from '@berth/proto';
+import type { ContainerSecurity, ContainerSpec, PortBinding } from '@berth/proto';
 
 /** Labels that mark a container as Berth's; containers without them are never touched. */
 export const LABELS = {
@@ -8,6 +8,9 @@ export const LABELS = {
   generation: 'berth.generation',
   specHash: 'berth.spec-hash',
   portNames: 'berth.port-names',
+  tenant: 'berth.tenant',
+  /** Bytes of disk (writable layer + local volume) past which the agent stops the container. */
+  ephemeralStorage: 'berth.ephemeral-storage',
 } as const;
 
 /** What the agent knows about one Berth-managed container on this engine. */
@@ -27,6 +30,11 @@ export interface ObservedContainer {
   ports: PortBinding[];
   /** Exit reason or engine error; empty when there is nothing to say. */
   message: string;
+  /** Owner of the reservation; empty for containers created before tenants were known. */
+  tenant: string;
+  ephemeralStorageLimitBytes: number;
+  /** The confinement the engine applied; absent when the runtime cannot tell. */
+  security?: ContainerSecurity;
 }
 
 export interface CreateRequest {
@@ -34,6 +42,8 @@ export interface CreateRequest {
   specHash: string;
   /** Volumes and bind mounts (local / remote storage profiles). */
   mounts?: Array<{ type: 'volume' | 'bind'; source: string; target: string }>;
+  /** The tenant's network; the engine's default network when absent. */
+  network?: string;
 }
 
 export interface RuntimeEvent {
@@ -54,6 +64,8 @@ export interface ContainerRuntime {
   /** Returns the new container id. */
   create(req: CreateRequest): Promise<string>;
   start(containerId: string): Promise<void>;
+  /** Stops it for good: the engine's restart policy does not bring it back. */
+  stop(containerId: string): Promise<void>;
   /** Stops and starts it again, so its mounts are bound afresh. */
   restart(containerId: string): Promise<void>;
   /** Force-removes the container with its anonymous volumes; a missing container is not an error. */

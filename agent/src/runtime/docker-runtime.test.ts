@@ -14,6 +14,24 @@ import {
   waitFor,
 } from '../testing/engine.ts';
 import { DockerRuntime } from './docker-runtime.ts';
+import { CONTAINER_CAPABILITIES } from './hardening.ts';
+
+// Kernel capability numbers (linux/capability.h) of the names Berth keeps.
+const CAP_BITS: Record<string, number> = { CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, NET_BIND_SERVICE: 10, NET_RAW: 13 };
+const capMask = (caps: readonly string[]) => caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n).toString(16).padStart(16, '0');
+
+/** Runs argv inside the container; resolves to stdout and stderr together, whatever the exit code. */
+async function execIn(id: string, argv: string[]): Promise<string> {
+  const exec = await docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  return Buffer.concat(chunks).toString('latin1');
+}
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const nodes: string[] = [];
@@ -91,6 +109,35 @@ describe('DockerRuntime with the converge loop', () => {
       }),
     ]);
     expect(last.containers[0].startedAtMs).toBeGreaterThan(0);
+  });
+
+  it('confines the container: minimal capabilities without NET_RAW, no-new-privileges, PIDs limit, no swap, rotated logs', async () => {
+    const { runtime, nodeName } = newNode();
+    const port = await freePort();
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [httpdSpec(nodeName, port, { pidsLimit: 77 })] });
+    const [observed] = await runtime.listManaged();
+    const info = await docker.getContainer(observed.id).inspect();
+    expect(info.HostConfig).toMatchObject({ PidsLimit: 77, CapDrop: ['ALL'], MemorySwap: 64 * 1024 * 1024, SecurityOpt: ['no-new-privileges:true'] });
+    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
+    expect(observed.security).toMatchObject({ pidsLimit: 77, noNewPrivileges: true, capabilities: [...CONTAINER_CAPABILITIES].sort() });
+    // What the kernel enforces inside, not only what the engine was told.
+    const status = await execIn(observed.id, ['cat', '/proc/1/status']);
+    expect(status).toMatch(/^NoNewPrivs:\t1$/m);
+    expect(/^CapEff:\t([0-9a-f]+)$/m.exec(status)![1]).toBe(capMask(CONTAINER_CAPABILITIES));
+    expect(await execIn(observed.id, ['ping', '-c', '1', '-W', '1', '127.0.0.1'])).toMatch(/permission denied/i);
+    expect(await waitFor('httpd to answer', () => httpBody(`http://127.0.0.1:${port}/`))).toContain('berth ok');
+  });
+
+  it('stops a container, and stopping a stopped one is not an error', async () => {
+    const { runtime, nodeName } = newNode();
+    const spec: ContainerSpec = { ...httpdSpec(nodeName, 0), image: SLEEPER_IMAGE, ports: [] };
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [spec] });
+    const [c] = await runtime.listManaged();
+    await runtime.stop(c.id);
+    expect(await runtime.inspect(c.id)).toMatchObject({ state: 'exited' });
+    await expect(runtime.stop(c.id)).resolves.toBeUndefined();
   });
 
   it('plans nothing on a second pass and keeps the same container', async () => {

@@ -11,6 +11,7 @@ import {
 } from './container-runtime.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './docker-host.ts';
 import { engineMessage, isNotFound } from './engine-error.ts';
+import { ephemeralStorageOf, hardenedHostConfig, securityOf } from './hardening.ts';
 
 export type RestartPolicyName = 'unless-stopped' | 'on-failure';
 
@@ -94,7 +95,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.log?.info({ image: ref }, 'image pulled');
   }
 
-  async create({ spec, specHash, mounts }: CreateRequest): Promise<string> {
+  async create({ spec, specHash, mounts, network }: CreateRequest): Promise<string> {
     const exposed: Record<string, object> = {};
     const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
     const portNames: Record<string, string> = {};
@@ -117,8 +118,11 @@ export class DockerRuntime implements ContainerRuntime {
           [LABELS.generation]: String(spec.generation),
           [LABELS.specHash]: specHash,
           [LABELS.portNames]: JSON.stringify(portNames),
+          [LABELS.tenant]: spec.tenant ?? '',
+          [LABELS.ephemeralStorage]: String(ephemeralStorageOf(spec)),
         },
         HostConfig: {
+          ...hardenedHostConfig(spec, network),
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
           NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
           PortBindings: bindings,
@@ -140,6 +144,19 @@ export class DockerRuntime implements ContainerRuntime {
         await this.docker.getContainer(containerId).start();
       } catch (err) {
         // 304: already running, which is what we wanted.
+        if ((err as { statusCode?: number }).statusCode === 304) return;
+        throw new Error(engineMessage(err));
+      }
+    });
+  }
+
+  async stop(containerId: string): Promise<void> {
+    await this.guarded(containerId, async () => {
+      try {
+        await this.docker.getContainer(containerId).stop({ t: 10 });
+        this.log?.info({ container: containerId }, 'container stopped');
+      } catch (err) {
+        // 304: already stopped.
         if ((err as { statusCode?: number }).statusCode === 304) return;
         throw new Error(engineMessage(err));
       }
@@ -246,6 +263,7 @@ export class DockerRuntime implements ContainerRuntime {
 function toObserved(info: ContainerInspectInfo): ObservedContainer {
   const labels = info.Config.Labels ?? {};
   const state = info.State;
+  const ephemeralStorageLimitBytes = Number(labels[LABELS.ephemeralStorage] ?? 0) || 0;
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
@@ -259,6 +277,9 @@ function toObserved(info: ContainerInspectInfo): ObservedContainer {
     startedAtMs: startedAtMs(state.StartedAt),
     ports: portsOf(info, labels),
     message: exitMessage(state),
+    tenant: labels[LABELS.tenant] ?? '',
+    ephemeralStorageLimitBytes,
+    security: securityOf(info, ephemeralStorageLimitBytes),
   };
 }
 

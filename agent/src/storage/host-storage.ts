@@ -69,6 +69,11 @@ export class HostStorage implements StorageHost {
     return this.volumes.remove(name);
   }
 
+  /** The storage node's host once the controller named one: containers must not reach it. */
+  storageHost(): string | undefined {
+    return this.target?.host;
+  }
+
   remoteSource(reservationId: string): string {
     return this.target ? `${this.target.host}:${remoteDir(this.target, reservationId)}` : '';
   }

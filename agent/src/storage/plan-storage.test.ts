@@ -9,7 +9,7 @@ const spec = (reservationId: string, profile: string, dataPath = '/data'): Conta
   reservationId, generation: 1, name: reservationId, image: 'img', cpus: 1, memoryBytes: 1, ports: [], env: {}, profile, dataPath,
 });
 const container = (reservationId: string): ObservedContainer => ({
-  id: `c-${reservationId}`, name: reservationId, image: 'img', reservationId, generation: 1, specHash: 'h', state: 'running', health: 'none', restartCount: 0, startedAtMs: 1, ports: [], message: '',
+  id: `c-${reservationId}`, name: reservationId, image: 'img', reservationId, generation: 1, specHash: 'h', state: 'running', health: 'none', restartCount: 0, startedAtMs: 1, ports: [], message: '', tenant: 'owner-1', ephemeralStorageLimitBytes: 0,
 });
 const none: StorageObservation = { volumes: [], mounts: [] };
 

@@ -8,6 +8,7 @@ import { registerNodeOpsRoutes } from './routes-nodes.ts';
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
 import { registerWebRoutes } from '../web/index.ts';
+import { containerDetail, observedContainer } from '../monitoring/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,7 +47,12 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
     api.get('/reservations', async (req, reply) => (isWatch(req.query)
       ? streamWatch(api, req, reply, ctx, ['reservations'], () => svc.listReservations(ctx, req.user))
       : list('Reservation', await svc.listReservations(ctx, req.user))));
-    api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.getReservation(ctx, req.user, req.params.name));
+    // One object, so the container's own report (confinement, disk use) comes along: describe shows it.
+    api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => {
+      const r = await svc.getReservation(ctx, req.user, req.params.name);
+      const seen = ctx.monitoring && observedContainer(ctx.monitoring, r.metadata.uid, r.metadata.generation);
+      return seen ? { ...r, status: { ...r.status, container: containerDetail(seen) } } : r;
+    });
     api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
 
     api.get('/nodes', async (req, reply) => (isWatch(req.query)

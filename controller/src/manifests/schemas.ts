@@ -57,6 +57,9 @@ export const imageSpecSchema = z.strictObject({
   dataPath: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').max(255).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name'), z.string().max(4096)).optional(),
   pricePerCoreHour: z.number().int('must be whole cents').min(0).max(1_000_000).optional(),
+  // Per-container confinement; the defaults are in reconcile/desired-containers.ts.
+  pidsLimit: z.number().int('must be a whole number').min(16, 'must be at least 16').max(1_000_000).optional(),
+  ephemeralStorage: memorySchema.optional(),
   description: z.string().max(1000).optional(),
 });
 export type ImageSpecInput = z.infer<typeof imageSpecSchema>;

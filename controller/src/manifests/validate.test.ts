@@ -68,6 +68,13 @@ describe('validateManifest', () => {
     expect(errorOf(badMemory).field).toBe('spec.resources.memory');
   });
 
+  it('accepts per-image PIDs and ephemeral-storage limits and rejects unusable ones by path', () => {
+    const limited = { ...image, spec: { ...image.spec, pidsLimit: 64, ephemeralStorage: '2Gi' } };
+    expect(validateManifest(limited)).toMatchObject({ spec: { pidsLimit: 64, ephemeralStorage: '2Gi' } });
+    expect(errorOf({ ...image, spec: { ...image.spec, pidsLimit: 4 } }).field).toBe('spec.pidsLimit');
+    expect(errorOf({ ...image, spec: { ...image.spec, ephemeralStorage: 'a lot' } }).field).toBe('spec.ephemeralStorage');
+  });
+
   it('reports a missing required field as required', () => {
     const err = errorOf({ ...reservation, spec: { image: 'web' } });
     expect(err.message).toBe('spec.duration: is required');

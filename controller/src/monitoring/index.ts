@@ -8,3 +8,4 @@ export * from './containers.ts';
 export * from './node-history.ts';
 export * from './prometheus.ts';
 export * from './loop-monitor.ts';
+export * from './container-detail.ts';

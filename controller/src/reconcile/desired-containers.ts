@@ -1,10 +1,17 @@
 // Pure: the container set that belongs on a node, from its active reservations.
 import type { ContainerSpec } from '@berth/proto';
-import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
+import { parseMemoryMiB, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
 import type { PortAllocation } from '../store/generated/postgresql/client.ts';
+
+/** Processes one container may hold, unless its image says otherwise (a fork bomb stops there). */
+export const DEFAULT_PIDS_LIMIT = 512;
+/** Disk one container may fill on its node (writable layer + local volume), unless its image says otherwise. */
+export const DEFAULT_EPHEMERAL_STORAGE = '1Gi';
 
 export interface ActiveReservation {
   id: string;
+  /** The customer: their containers share a network on the node, and no one else's do. */
+  ownerId: string;
   name: string;
   generation: number;
   cores: number;
@@ -37,6 +44,9 @@ export function desiredContainers(reservations: ActiveReservation[], images: Map
       profile: r.spec.profile,
       dataPath: image.dataPath ?? '',
       startAtMs: r.startAt.getTime(),
+      tenant: r.ownerId,
+      pidsLimit: image.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      ephemeralStorageBytes: parseMemoryMiB(image.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE)! * 1048576,
     });
   }
   return specs.sort((a, b) => a.reservationId.localeCompare(b.reservationId));

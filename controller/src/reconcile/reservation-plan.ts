@@ -45,7 +45,7 @@ export type ReservationAction =
 export const DEFAULT_PULL_FAILURE_TIMEOUT_MS = 5 * 60_000;
 
 /** Container failures no restart can fix: the reservation ends Failed at once. */
-const TERMINAL_REASONS = new Set(['EphemeralStorageExceeded']);
+const TERMINAL_REASONS = new Set(['EphemeralStorageExceeded']); // see EPHEMERAL_STORAGE_EXCEEDED
 
 export interface PlanOptions {
   leadMs?: number;
@@ -101,8 +101,11 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
   return [{ type: 'update', phase, conditions, ...(startedAt !== undefined ? { startedAt } : {}), ...(event ? { event } : {}) }];
 }
 
+/** The agent stopped the container for filling its node's disk past the image's limit. */
+export const EPHEMERAL_STORAGE_EXCEEDED = 'EphemeralStorageExceeded';
+
 function failureReason(c: ContainerStatus): string {
-  for (const reason of TERMINAL_REASONS) if (c.message.includes(reason)) return reason;
+  for (const reason of TERMINAL_REASONS) if (c.message.startsWith(`${reason}:`)) return reason;
   if (c.state === 'pulling' || /pull/i.test(c.message)) return 'ImagePullFailed';
   return 'ContainerFailed';
 }

@@ -1,0 +1,67 @@
+// What keeps the node's containers apart and within bounds: the isolation rules, a network per
+// tenant, and the ephemeral-storage limit. Built only on a real engine (a fake runtime in unit
+// tests has no networks, rules or disk).
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type pino from 'pino';
+import { DockerNetworks, NodeIsolation, type EgressPolicy, type TenantNetworkHost } from './network/index.ts';
+import { EphemeralStorageMonitor, EvictionStore } from './monitoring/index.ts';
+import type { ContainerRuntime } from './runtime/index.ts';
+
+export interface ContainerGuardOptions {
+  docker: Docker;
+  runtime: ContainerRuntime;
+  nodeName: string;
+  controller: string;
+  address: string;
+  stateDir: string;
+  protectedNetworks?: string[];
+  containerEgress?: EgressPolicy;
+  storageCheckIntervalMs?: number;
+  storageHost: () => string | undefined;
+  /** Asks for a converge pass (a stopped container is then reported at once). */
+  trigger: () => void;
+  log: pino.Logger;
+}
+
+/** How often the kernel's rules are compared with the agent's, off the converge path. */
+const VERIFY_EVERY_MS = 60_000;
+
+export interface ContainerGuards {
+  isolation: NodeIsolation;
+  networks: { host: TenantNetworkHost };
+  ephemeral: EphemeralStorageMonitor;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
+  const evictions = new EvictionStore(path.join(o.stateDir, 'evictions.json'));
+  const isolation = new NodeIsolation({
+    controller: o.controller, address: o.address, protectedNetworks: o.protectedNetworks, egress: o.containerEgress, storageHost: o.storageHost, log: o.log,
+    stateFile: path.join(o.stateDir, 'isolation.json'),
+  });
+  const ephemeral = new EphemeralStorageMonitor({ docker: o.docker, runtime: o.runtime, evictions, intervalMs: o.storageCheckIntervalMs, onEvicted: o.trigger, log: o.log });
+  let verifier: NodeJS.Timeout | undefined;
+  return {
+    isolation,
+    networks: { host: new DockerNetworks(o.docker, o.nodeName) },
+    ephemeral,
+    async start() {
+      // After a reboot the engine restarts containers before any desired state arrives: the
+      // rules go in at once. A failure here is retried by every converge pass, which then
+      // starts nothing until it succeeds.
+      await isolation.ensure().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
+      await evictions.load();
+      ephemeral.start();
+      verifier = setInterval(() => {
+        isolation.verify().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
+      }, VERIFY_EVERY_MS);
+      verifier.unref();
+    },
+    async stop() {
+      clearInterval(verifier);
+      await ephemeral.stop();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export * from './isolation-rules.ts';
+export * from './iptables-isolation.ts';
+export * from './node-isolation.ts';
+export * from './tenant-networks.ts';
+export * from './docker-networks.ts';
+export * from './apply-networks.ts';
