@@ -1,5 +1,6 @@
-// `berth admin ...`. create-user runs ON the management node and opens the store directly (the
-// API never creates admins); the others are ordinary admin API calls.
+// `berth admin ...`. create-user and rotate-token run ON the management node and open the store
+// directly (the API never creates admins or bootstrap tokens); the others are admin API calls.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
 import type { CliDeps } from '../deps.ts';
@@ -38,6 +39,36 @@ async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): 
   }
 }
 
+interface RotateTokenFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  ttl?: string;
+  /** The global --server: the address written into the config. */
+  server?: string;
+}
+
+/** A new bootstrap admin token in DATA_DIR/berth.config (0600); the old one stops working. */
+async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void> {
+  const { parseDurationMs } = await import('../../manifests/quantity.ts');
+  const ttlText = flags.ttl ?? deps.env.BERTH_ADMIN_TOKEN_TTL;
+  const ttlMs = ttlText ? parseDurationMs(ttlText) : undefined;
+  if (ttlText && !(ttlMs && ttlMs > 0)) throw new BerthError('Invalid', `ttl: must be a duration such as 30d or 12h, got "${ttlText}"`, 'ttl');
+  const { openStore } = await import('../../store/index.ts');
+  const { rotateAdminToken } = await import('../../auth/index.ts');
+  const { DEFAULT_SERVER, readClientConfig, writeClientConfig } = await import('../config.ts');
+  const dataDir = path.resolve(flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth');
+  const file = path.join(dataDir, 'berth.config');
+  const existing = readClientConfig(file);
+  const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
+  try {
+    const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
+    writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin' });
+    deps.stdout(`admin token rotated: written to ${file} (expires ${rotated.expiresAt.toISOString()}); ${rotated.revoked} old token(s) revoked\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 function quotaBody(flags: { maxCores?: string; maxDuration?: string; maxAdvance?: string }) {
   const clear = (v: string | undefined) => (v === 'default' ? null : v);
   const body: Record<string, unknown> = {};
@@ -62,6 +93,14 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
     .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
     .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
+
+  admin.command('rotate-token')
+    .description('replace the bootstrap admin token in DATA_DIR/berth.config and revoke the old one (on the management node)')
+    .option('--ttl <duration>', 'lifetime of the new token (env BERTH_ADMIN_TOKEN_TTL, default 30d)')
+    .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
+    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    // --server (global) names the address written into the config; default: the one already there.
+    .action((_flags: RotateTokenFlags, cmd: Command) => rotateToken(cmd.optsWithGlobals<RotateTokenFlags>(), deps));
 
   admin.command('set-quota')
     .description('set a user\'s quota override ("default" removes a field\'s override)')
