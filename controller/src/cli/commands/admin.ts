@@ -1,5 +1,6 @@
 // `berth admin ...`. create-user and rotate-token run ON the management node and open the store
 // directly (the API never creates admins or bootstrap tokens); the others are admin API calls.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
@@ -22,12 +23,38 @@ interface UserView {
   quota: Record<string, unknown>;
 }
 
+/**
+ * Root writing into a data dir another user owns (the controller's unit runs as `berth`) would
+ * leave root-owned SQLite side files and configs there that lock the controller out.
+ */
+export function assertDataDirOwner(dataDir: string, uid = process.getuid?.()): void {
+  if (uid !== 0) return;
+  let owner: number;
+  try {
+    owner = statSync(dataDir).uid;
+  } catch {
+    return; // not created yet: whoever creates it owns it
+  }
+  if (owner !== 0) {
+    throw new BerthError('Forbidden', `${dataDir} belongs to uid ${owner}, not root: run this as that user (e.g. sudo -u berth berth admin ...), or the controller could not open what root writes there`);
+  }
+}
+
+/** The data dir; checked for its owner when this command will write there. */
+function dataDirOf(flags: { dataDir?: string }, deps: CliDeps, writes: boolean): string {
+  const dataDir = path.resolve(flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth');
+  if (writes) assertDataDirOwner(dataDir);
+  return dataDir;
+}
+
+const isPostgres = (url: string | undefined) => /^postgres(ql)?:\/\//.test(url ?? '');
+
 async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): Promise<void> {
   // Loaded only here: the everyday client never pulls in the store.
   const { openStore } = await import('../../store/index.ts');
   const { createUserOnManagementNode, issueToken } = await import('../../auth/index.ts');
+  const dataDir = dataDirOf(flags, deps, !isPostgres(flags.databaseUrl ?? deps.env.DATABASE_URL)); // SQLite lives there
   const password = flags.passwordStdin ? (await deps.readStdin()).replace(/\r?\n$/, '') : undefined;
-  const dataDir = flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth';
   const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
   try {
     const user = await createUserOnManagementNode(store.db, { username: name, email: flags.email, password, admin: !!flags.admin });
@@ -56,7 +83,7 @@ async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void
   const { openStore } = await import('../../store/index.ts');
   const { rotateAdminToken } = await import('../../auth/index.ts');
   const { DEFAULT_SERVER, readClientConfig, writeClientConfig } = await import('../config.ts');
-  const dataDir = path.resolve(flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth');
+  const dataDir = dataDirOf(flags, deps, true); // berth.config
   const file = path.join(dataDir, 'berth.config');
   const existing = readClientConfig(file);
   const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
