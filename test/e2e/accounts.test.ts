@@ -1,5 +1,6 @@
-// Accounts through a real controller process and its database: signup, login, throttling,
-// token expiry, logout, the CLI's config file, and admin creation on the management node only.
+// Accounts through a real controller process and its database: signup, login, throttling (also
+// under concurrent requests), token expiry, logout, the CLI's config file, admin creation on the
+// management node only, and the bootstrap admin token's expiry and rotation.
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ const login = (username: string, password: string) => anon().request('POST', '/a
 beforeAll(async () => {
   controller = await startController({
     nat: 'userspace',
-    env: { BERTH_TOKEN_TTL: '3s', BERTH_LOGIN_MAX_FAILURES: '3', BERTH_LOGIN_LOCKOUT: '1h', BERTH_LOG_LEVEL: 'debug' },
+    env: { BERTH_TOKEN_TTL: '3s', BERTH_ADMIN_TOKEN_TTL: '4s', BERTH_LOGIN_MAX_FAILURES: '3', BERTH_LOGIN_LOCKOUT: '1h', BERTH_LOG_LEVEL: 'debug' },
   });
   cliDir = await mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
 });
@@ -61,6 +62,52 @@ describe('signup throttling', () => {
   });
 });
 
+/** How many answers had each status, e.g. { 401: 5, 429: 35 }. */
+function tally(statuses: number[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const s of statuses) out[s] = (out[s] ?? 0) + 1;
+  return out;
+}
+
+describe('throttling under concurrent requests', () => {
+  // Its own controller with the default limits: 5 failures per user, 20 per source, 10 signups
+  // per source and hour; everything here comes from one source address (127.0.0.1).
+  let own: ControllerProcess;
+  beforeAll(async () => {
+    own = await startController({ nat: 'userspace' });
+  });
+  afterAll(async () => {
+    await own?.stop();
+    if (own) await removeDir(own.dataDir);
+  });
+  const post = (path: string, body: unknown) => new ApiClient(own.url, '').request('POST', path, body);
+
+  it('answers 40 concurrent wrong passwords with 401 for the first 5 and 429 for the rest, per user and then per source', async () => {
+    // Created on the management node, so that the signup budget stays untouched.
+    const made = await runCli(['admin', 'create-user', 'dora', '--password-stdin', '--data-dir', own.dataDir], { stdin: `${pw('dora')}\n` });
+    expect(made.code).toBe(0);
+    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => post('/api/v1/auth/login', { username: 'dora', password: `Wrong-guess-${i}` })));
+    expect(tally(guesses.map((r) => r.status))).toEqual({ 401: 5, 429: 35 });
+    expect(guesses.find((r) => r.status === 429)?.body.error).toMatchObject({ code: 'TooManyRequests', message: expect.stringMatching(/^too many failed logins: try again in \d+ s$/) });
+    // dora is locked out now, even with her password.
+    expect((await post('/api/v1/auth/login', { username: 'dora', password: pw('dora') })).status).toBe(429);
+
+    // The source has 15 of its 20 failures left: 40 guesses at as many names get 15 answers.
+    const spray = await Promise.all(Array.from({ length: 40 }, (_, i) => post('/api/v1/auth/login', { username: `ghost${i}`, password: 'Wrong-guess-0' })));
+    expect(tally(spray.map((r) => r.status))).toEqual({ 401: 15, 429: 25 });
+  });
+
+  it('creates at most 10 accounts from 30 concurrent signups from one address', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => post('/api/v1/auth/signup', { username: `burst${i}`, email: `burst${i}@example.com`, password: pw(`burst${i}`) })));
+    expect(tally(burst.map((r) => r.status))).toEqual({ 201: 10, 429: 20 });
+    const users = (await own.api.request('GET', '/api/v1/users')).body.items as Array<{ username: string }>;
+    expect(users.filter((u) => u.username.startsWith('burst'))).toHaveLength(10);
+    // The winners are exactly the accounts that exist.
+    const won = burst.filter((r) => r.status === 201).map((r) => r.body.user.username).sort();
+    expect(users.map((u) => u.username).filter((n) => n.startsWith('burst')).sort()).toEqual(won);
+  });
+});
+
 describe('accounts', () => {
   it('signs up a customer, refuses a duplicate username, and logs in', async () => {
     const res = await signup('alice');
@@ -86,6 +133,16 @@ describe('accounts', () => {
     const admin = await anon().request('POST', '/api/v1/auth/signup', { username: 'mallory', email: 'm@example.com', password: 'pw-Secret-123', role: 'admin' });
     expect(admin.status).toBe(400);
     expect((await login('mallory', 'pw-Secret-123')).status).toBe(401);
+  });
+
+  it('refuses the reserved names admin, root and system with a 400 naming the username', async () => {
+    for (const username of ['admin', 'root', 'system']) {
+      const res = await signup(username);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'Invalid', field: 'username', message: `username: "${username}" is reserved; choose another` });
+    }
+    const colon = await signup('system:agent');
+    expect(colon.body.error).toMatchObject({ code: 'Invalid', field: 'username' });
   });
 
   it('answers a wrong password with 401 and locks the user out after repeated failures', async () => {
@@ -124,6 +181,47 @@ describe('accounts', () => {
       expect(log).not.toContain(s);
       expect(db).not.toContain(s);
     }
+  });
+});
+
+describe('the bootstrap admin token', () => {
+  const configFile = () => path.join(controller.dataDir, 'berth.config');
+  const tokenInConfig = async () => (await readFile(configFile(), 'utf8')).match(/token: (\S+)/)![1];
+  const whoami = (token: string) => new ApiClient(controller.url, token).request('GET', '/api/v1/auth/whoami');
+  const rotate = (args: string[] = []) => runCli(['admin', 'rotate-token', '--data-dir', controller.dataDir, ...args]);
+
+  it('expires after BERTH_ADMIN_TOKEN_TTL', async () => {
+    const first = await tokenInConfig();
+    expect(first).toBe(controller.api.token);
+    await waitFor(async () => (await whoami(first)).status === 401, { timeoutMs: 15_000, what: 'the bootstrap token to expire' });
+  });
+
+  it('is replaced by `berth admin rotate-token`: a new token in berth.config (0600), the old one revoked at once', async () => {
+    const out = await rotate(['--ttl', '1h']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^admin token rotated: written to \S+berth\.config \(expires \S+\); \d+ old token\(s\) revoked\n$/);
+    expect((await stat(configFile())).mode & 0o777).toBe(0o600);
+    const second = await tokenInConfig();
+    expect((await whoami(second)).body).toMatchObject({ username: 'admin', role: 'admin' });
+    secrets.push(second);
+
+    expect((await rotate()).code).toBe(0);
+    const third = await tokenInConfig();
+    expect(third).not.toBe(second);
+    expect((await whoami(second)).status).toBe(401); // still within its hour, but revoked
+    expect((await whoami(third)).status).toBe(200);
+    secrets.push(third);
+    // The server address in the config is kept.
+    expect(await readFile(configFile(), 'utf8')).toContain(`server: ${controller.url}`);
+  });
+
+  it('refuses a malformed --ttl and changes nothing', async () => {
+    const before = await readFile(configFile(), 'utf8');
+    const bad = await rotate(['--ttl', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ttl: must be a duration such as 30d or 12h, got "soon"');
+    expect(await readFile(configFile(), 'utf8')).toBe(before);
   });
 });
 

@@ -1,5 +1,6 @@
 // Tenancy through real processes (controller, agent, Docker): isolation between customers,
-// admin-only routes, live cost and `berth bill`, quotas, extension, and hostile strings.
+// admin-only routes, what customers see of nodes, refusals and /metrics, live cost and `berth
+// bill`, quotas, extension, and hostile strings.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
@@ -117,6 +118,81 @@ describe('isolation between customers', () => {
     const all = (await admin.list('reservations')).body.items;
     expect(all.find((r: { metadata: { name: string } }) => r.metadata.name === 'a1').metadata.owner).toBe('alice');
     expect((await admin.get('reservations', 'a1')).status).toBe(200);
+  });
+});
+
+describe('what a customer sees of the cluster', () => {
+  const nodeOf = (items: Array<{ metadata: { name: string } }>) => items.find((n) => n.metadata.name === node);
+
+  it('shows a customer each node\'s name, readiness and size, and not its address, load or usage', async () => {
+    const full = (await admin.get('nodes', node)).body;
+    expect(full.spec.address).toBe('127.0.0.1');
+    expect(full.status).toHaveProperty('usage');
+    expect(full.status).toHaveProperty('lastHeartbeat');
+    for (const seen of [nodeOf((await bob.list('nodes')).body.items), (await bob.get('nodes', node)).body]) {
+      expect(seen.spec).toEqual({ cores: nodeCores, memory: full.spec.memory, unschedulable: false });
+      expect(seen.status).toEqual({ conditions: [expect.objectContaining({ type: 'Ready', status: 'True' })], capacity: full.status.capacity });
+      expect(JSON.stringify(seen)).not.toMatch(/address|127\.0\.0\.1|usage|metrics|lastHeartbeat/);
+    }
+  });
+
+  it('keeps the node metric history for admins', async () => {
+    const refused = await bob.request('GET', `/api/v1/nodes/${node}/metrics?range=15m`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'Forbidden', message: 'only admins can read node metrics' });
+    expect((await admin.request('GET', `/api/v1/nodes/${node}/metrics?range=15m`)).status).toBe(200);
+  });
+
+  it('prints `berth get nodes` for both roles, the address only for the admin', async () => {
+    const asBob = await cliAs(bob.token, ['get', 'nodes']);
+    expect(asBob.code).toBe(0);
+    expect(asBob.stdout).toMatch(new RegExp(`^${node}\\s+Ready\\s+<none>\\s+${nodeCores}\\s`, 'm'));
+    const asAdmin = await cliAs(admin.token, ['get', 'nodes']);
+    expect(asAdmin.stdout).toMatch(new RegExp(`^${node}\\s+Ready\\s+127\\.0\\.0\\.1\\s+${nodeCores}\\s`, 'm'));
+  });
+
+  it('tells a customer whose reservation finds no room the window and a count per reason, an admin every node', async () => {
+    expect((await admin.request('POST', `/api/v1/nodes/${node}/cordon`)).status).toBe(200);
+    try {
+      const refused = await bob.apply(reservation('no-room'));
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('NoResources');
+      expect(refused.body.error.message).toMatch(/^no resources available for 1 cores and 64Mi from \S+ to \S+: no node has room \(1 is cordoned\)$/);
+      expect(refused.body.error.details).toEqual({ window: { start: expect.any(String), end: expect.any(String) }, summary: [{ reason: 'is cordoned', nodes: 1 }] });
+      expect(JSON.stringify(refused.body)).not.toContain(node);
+
+      const asAdmin = await admin.apply(reservation('no-room'));
+      expect(asAdmin.status).toBe(409);
+      expect(asAdmin.body.error.message).toContain(`(${node}: node is cordoned)`);
+      expect(asAdmin.body.error.details.rejections).toEqual([{ node, reason: 'node is cordoned' }]);
+      expect((await bob.get('reservations', 'no-room')).status).toBe(404);
+    } finally {
+      expect((await admin.request('POST', `/api/v1/nodes/${node}/uncordon`)).status).toBe(200);
+    }
+  });
+
+  it('names no reservation in an anonymous or a customer\'s /metrics scrape, and all of them to an admin', async () => {
+    // Its own customer: a reservation that ran is billed, and alice's bill is checked below.
+    const carol = await customer('carol');
+    const name = 'secret-project-x';
+    expect((await carol.apply(reservation(name))).status).toBe(201);
+    await waitForPhase(carol, name, 'Running');
+    const scrape = (token?: string) => fetch(`${controller.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const full = await waitFor(async () => {
+      const text = await (await scrape(admin.token)).text();
+      return text.includes(`reservation="${name}"`) ? text : undefined;
+    }, { timeoutMs: 30_000, what: 'the container series of the running reservation' });
+    expect(full).toMatch(new RegExp(`^berth_container_restarts\\{node="${node}",reservation="${name}"\\} 0$`, 'm'));
+    for (const token of [undefined, carol.token, alice.token]) {
+      const res = await scrape(token);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/^berth_reservations\{phase="Running"\} [1-9]/m);
+      expect(text).not.toContain(name);
+      expect(text).not.toContain('reservation=');
+    }
+    expect((await scrape('berth_not-a-real-token')).status).toBe(401);
+    await carol.delete('reservations', name);
   });
 });
 

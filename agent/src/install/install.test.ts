@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV_PATH, installAgent, UNIT_PATH } from './install.ts';
+import { AGENT_HARDENING } from './render-unit.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,6 +29,25 @@ async function verify(unitFile: string): Promise<void> {
   const { stderr } = await run('systemd-analyze', ['verify', unitFile]);
   expect(stderr).not.toMatch(/unknown|invalid|not executable|failed/i);
 }
+
+/** systemd's own exposure score of the unit file (0 = locked down, 10 = unprotected root). */
+async function exposure(unitFile: string): Promise<number> {
+  const { stdout } = await run('systemd-analyze', ['security', '--offline=yes', unitFile], { cwd: path.dirname(unitFile) });
+  const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?)/.exec(stdout);
+  if (!m) throw new Error(`no exposure level in: ${stdout.slice(-300)}`);
+  return Number(m[1]);
+}
+
+/** A shipped unit, pointed at an existing binary so that verify checks the rest. */
+async function shippedUnit(root: string, name: string): Promise<{ text: string; file: string }> {
+  const text = await readFile(path.join(REPO, 'deploy/systemd', name), 'utf8');
+  const file = path.join(root, name);
+  await writeFile(file, text.replace(/^ExecStart=\/usr\/local\/bin\/(\S+)/m, `ExecStart=${process.execPath} $1`));
+  return { text, file };
+}
+
+// Directives that give a unit its own mount namespace, from which sshfs mounts never reach dockerd.
+const MOUNT_NAMESPACE = /^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths|ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups|ProtectProc|ProtectHostname|ProtectClock|BindPaths|TemporaryFileSystem|MountFlags)=/m;
 
 describe('berth-agent install', () => {
   it('writes a unit that restarts on failure and an env file (0600) with the flags', async () => {
@@ -64,13 +84,40 @@ describe('berth-agent install', () => {
   it('ships unit files in deploy/systemd that systemd-analyze accepts', async () => {
     const root = await tempRoot();
     for (const name of ['berth-agent.service', 'berth-controller.service']) {
-      const text = await readFile(path.join(REPO, 'deploy/systemd', name), 'utf8');
+      const { text, file } = await shippedUnit(root, name);
       expect(text).toMatch(/^Restart=on-failure$/m);
       expect(text).toMatch(/^EnvironmentFile=\/etc\/berth\/\S+\.env$/m);
-      // The shipped units name /usr/local/bin; point them at an existing binary to verify the rest.
-      const copy = path.join(root, name);
-      await writeFile(copy, text.replace(/^ExecStart=\/usr\/local\/bin\/(\S+)/m, `ExecStart=${process.execPath} $1`));
-      await verify(copy);
+      expect(text).toMatch(/^NoNewPrivileges=yes$/m);
+      expect(text).toMatch(/^StateDirectoryMode=0700$/m);
+      expect(text).toMatch(/^UMask=0077$/m);
+      await verify(file);
     }
+  });
+
+  it('runs the controller as its own user with CAP_NET_ADMIN only, read-only outside its state', async () => {
+    const { text, file } = await shippedUnit(await tempRoot(), 'berth-controller.service');
+    expect(text).toMatch(/^User=berth$/m);
+    expect(text).toMatch(/^CapabilityBoundingSet=CAP_NET_ADMIN$/m);
+    expect(text).toMatch(/^AmbientCapabilities=CAP_NET_ADMIN$/m);
+    // Not root, so `--nat auto` would fall back to the userspace forwarder.
+    expect(text).toMatch(/^Environment=BERTH_NAT=iptables$/m);
+    for (const line of ['ProtectSystem=strict', 'ReadWritePaths=/var/lib/berth', 'ProtectHome=yes', 'PrivateTmp=yes', 'StateDirectory=berth']) {
+      expect(text.split('\n')).toContain(line);
+    }
+    expect(await exposure(file)).toBeLessThan(2.5);
+  });
+
+  it('hardens the agent without a mount namespace, the same in the shipped and the installed unit', async () => {
+    const root = await tempRoot();
+    const { text, file } = await shippedUnit(root, 'berth-agent.service');
+    const { unitFile } = await installAgent(['--root', root, ...flags], {});
+    const installed = await readFile(unitFile, 'utf8');
+    for (const unit of [text, installed]) {
+      for (const line of AGENT_HARDENING) expect(unit.split('\n')).toContain(line);
+      expect(unit).toMatch(/^CapabilityBoundingSet=CAP_SYS_ADMIN$/m);
+      expect(unit).not.toMatch(MOUNT_NAMESPACE);
+    }
+    expect(await exposure(file)).toBeLessThan(5);
+    expect(await exposure(unitFile)).toBeLessThan(5);
   });
 });

@@ -35,9 +35,36 @@ export function renderEnvFile(opts: CliOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The [Service] hardening of the agent, the same as deploy/systemd/berth-agent.service (whose
+ * comments say why each line is there and why there is no ProtectSystem=/ProtectHome=/PrivateTmp=:
+ * a mount namespace would keep the sshfs mounts from reaching dockerd).
+ */
+export const AGENT_HARDENING = [
+  'User=root',
+  // CAP_SYS_ADMIN only: sshfs (FUSE) mounts and unmounts for remote-profile reservations.
+  'CapabilityBoundingSet=CAP_SYS_ADMIN',
+  'AmbientCapabilities=',
+  'NoNewPrivileges=yes',
+  'StateDirectory=berth-agent',
+  'StateDirectoryMode=0700',
+  'UMask=0077',
+  'DevicePolicy=closed',
+  'DeviceAllow=/dev/fuse rw',
+  'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+  'RestrictNamespaces=yes',
+  'RestrictRealtime=yes',
+  'RestrictSUIDSGID=yes',
+  'LockPersonality=yes',
+  'SystemCallArchitectures=native',
+  'SystemCallFilter=@system-service @mount',
+  'SystemCallErrorNumber=EPERM',
+];
+
 export function renderAgentUnit(paths: UnitPaths): string {
   return [
-    '# Written by `berth-agent install`. Settings live in the EnvironmentFile.',
+    '# Written by `berth-agent install`. Settings live in the EnvironmentFile; the hardening is',
+    '# explained in deploy/systemd/berth-agent.service of the Berth sources.',
     '[Unit]',
     'Description=Berth agent',
     'Wants=network-online.target docker.service',
@@ -49,7 +76,7 @@ export function renderAgentUnit(paths: UnitPaths): string {
     `ExecStart=${paths.execStart.map((a) => (/[\s"\\]/.test(a) ? quote(a) : a)).join(' ')}`,
     'Restart=on-failure',
     'RestartSec=2s',
-    'User=root',
+    ...AGENT_HARDENING,
     'LimitNOFILE=65536',
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30s',

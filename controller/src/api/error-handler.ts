@@ -1,7 +1,10 @@
 // Every failure leaves the API as the catalog's { error: { code, message, field? } } body, with
-// the catalog's status; unexpected errors are logged and answered without internals.
+// the catalog's status; unexpected errors are logged and answered without internals, and a
+// refused admission is told to a customer without other nodes' and tenants' details.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BerthError } from '../errors/index.ts';
+import { admissionErrorFor } from '../services/admission-errors.ts';
+import type { User } from '../store/generated/postgresql/client.ts';
 
 export function toBerthError(err: FastifyError | Error): BerthError {
   if (err instanceof BerthError) return err;
@@ -15,7 +18,8 @@ export function toBerthError(err: FastifyError | Error): BerthError {
 }
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const berth = toBerthError(err);
+  // request.user is set inside the authenticated scope only; anyone else is no admin.
+  const berth = admissionErrorFor(toBerthError(err), (request as { user?: User | null }).user);
   if (berth.code === 'Internal') request.log.error({ err }, 'request failed');
   return reply.status(berth.httpStatus).send(berth.toBody());
 }

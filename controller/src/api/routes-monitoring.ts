@@ -1,10 +1,10 @@
 // Monitoring routes: watches (?watch=1, newline-delimited JSON events), container logs, the admin
 // container view, node metric history, and Prometheus /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
 import { BerthError } from '../errors/index.ts';
 import * as svc from '../services/index.ts';
-import { controllerRegistry, diffSnapshots, listContainers, nodeHistory, RANGES, type Monitoring, type Topic } from '../monitoring/index.ts';
+import { authenticate } from '../auth/index.ts';
+import { controllerRegistries, type ControllerRegistries, diffSnapshots, listContainers, nodeHistory, RANGES, type Monitoring, type Topic } from '../monitoring/index.ts';
 
 export const isWatch = (q: unknown): boolean => {
   const w = (q as { watch?: string } | undefined)?.watch;
@@ -151,18 +151,27 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
     const range = req.query.range ?? '1h';
     const rangeMs = RANGES[range];
     if (rangeMs === undefined) throw new BerthError('Invalid', `range: must be one of ${Object.keys(RANGES).join(', ')}`, 'range');
+    // A node's load is the sum of every tenant's: for admins only.
+    if (req.user.role !== 'admin') throw new BerthError('Forbidden', 'only admins can read node metrics');
     const node = await ctx.db.node.findUnique({ where: { name: req.params.name } });
     if (!node) throw new BerthError('NotFound', `node "${req.params.name}" not found`);
     return { node: node.name, range, samples: await nodeHistory(ctx.db, node.id, rangeMs, ctx.clock.now()) };
   });
 }
 
-/** Prometheus text format at /metrics (unauthenticated, like /healthz: counts and names only). */
+/**
+ * Prometheus text format at /metrics. Without a token: counts, node and controller series, no
+ * tenant's names. With an admin's bearer token: also the per-reservation container series. A
+ * token that is sent must be valid (401 otherwise); a customer's gets the anonymous view.
+ */
 export function registerMetricsEndpoint(app: FastifyInstance, ctx: svc.ServiceContext): void {
   app.addHook('preClose', async () => { for (const end of [...streamsOf(ctx)]) end(); });
-  let registry: Registry | undefined;
-  app.get('/metrics', async (_req, reply) => {
-    registry ??= controllerRegistry(ctx.db, ctx.clock, monitoringOf(ctx));
+  let registries: ControllerRegistries | undefined;
+  app.get('/metrics', async (req, reply) => {
+    registries ??= controllerRegistries(ctx.db, ctx.clock, monitoringOf(ctx));
+    const header = req.headers.authorization;
+    const admin = header !== undefined && (await authenticate(ctx.db, header, ctx.clock.now())).role === 'admin';
+    const registry = admin ? registries.admin : registries.anonymous;
     const text = await registry.metrics();
     return reply.header('content-type', registry.contentType).send(text);
   });

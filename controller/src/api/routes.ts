@@ -55,11 +55,13 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
     });
     api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
 
+    // Customers get the reduced view (services/nodes.ts nodeViewFor), in lists and watches alike.
+    const nodesFor = async (user: User) => (await svc.listNodes(ctx)).map((n) => svc.nodeViewFor(user, n));
     api.get('/nodes', async (req, reply) => (isWatch(req.query)
-      ? streamWatch(api, req, reply, ctx, ['nodes'], () => svc.listNodes(ctx))
-      : list('Node', await svc.listNodes(ctx))));
+      ? streamWatch(api, req, reply, ctx, ['nodes'], () => nodesFor(req.user))
+      : list('Node', await nodesFor(req.user))));
     registerMonitoringRoutes(api, ctx);
-    api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.getNode(ctx, req.params.name));
+    api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
     registerNodeOpsRoutes(api, ctx);
 
     api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {

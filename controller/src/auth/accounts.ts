@@ -12,6 +12,17 @@ export const usernameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{2,31}$/, 'must be 3-32 characters: lowercase letters, digits, "-" and "_", starting with a letter');
 
+// Names that read as the system's own: a customer holding one could pass for an operator (and an
+// older controller promoted a customer named "admin" on its first start). Only an admin may hold
+// one, created on the management node.
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['admin', 'root', 'system']);
+
+export function assertNotReserved(username: string): void {
+  if (RESERVED_USERNAMES.has(username) || username.startsWith('system:')) {
+    throw new BerthError('Invalid', `username: "${username}" is reserved; choose another`, 'username');
+  }
+}
+
 const signupSchema = z.strictObject({
   username: usernameSchema,
   email: z.email('must be an email address').max(254),
@@ -50,6 +61,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 async function createUser(db: Db, input: { username: string; email?: string; password?: string; role: 'customer' | 'admin' }): Promise<User> {
+  if (input.role !== 'admin') assertNotReserved(input.username);
   if (input.password !== undefined) assertPasswordPolicy(input.password, input.username);
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
   try {
@@ -65,26 +77,40 @@ async function tokenFor(db: Db, user: User, name: string, ttlMs: number, now: nu
   return { token, expiresAt: new Date(now + ttlMs).toISOString(), user: publicUser(user) };
 }
 
-/** Public signup: always a customer; answers with a login token so the CLI is ready to use. */
+/**
+ * Public signup: always a customer; answers with a login token so the CLI is ready to use. The
+ * source's slot is taken before the password is hashed and kept only if the account was created.
+ */
 export async function signup(db: Db, limiter: SignupLimiter, body: unknown, source: string, ttlMs: number, now: number): Promise<IssuedToken> {
-  limiter.check(source, now);
   const input = parse(signupSchema, body);
-  const user = await createUser(db, { ...input, role: 'customer' });
-  limiter.record(source, now);
+  const slot = limiter.reserve(source, now);
+  let user: User;
+  try {
+    user = await createUser(db, { ...input, role: 'customer' });
+  } catch (err) {
+    slot.release(); // weak password, name taken, store down: no account, no slot used
+    throw err;
+  }
+  slot.keep(now);
   return tokenFor(db, user, 'signup', ttlMs, now);
 }
 
+/** The attempt counts against the username and the source before the password is compared. */
 export async function login(db: Db, limiter: LoginLimiter, body: unknown, source: string, ttlMs: number, now: number): Promise<IssuedToken> {
   const input = parse(loginSchema, body);
-  limiter.check(input.username, source, now);
-  const user = await db.user.findUnique({ where: { username: input.username } });
-  // Same answer for an unknown user and a wrong password: usernames are not enumerable here.
-  if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
-    limiter.fail(input.username, source, now);
-    throw new BerthError('Unauthenticated', 'wrong username or password');
+  const attempt = limiter.begin(input.username, source, now);
+  try {
+    const user = await db.user.findUnique({ where: { username: input.username } });
+    // Same answer for an unknown user and a wrong password: usernames are not enumerable here.
+    if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
+      attempt.fail(now);
+      throw new BerthError('Unauthenticated', 'wrong username or password');
+    }
+    attempt.succeed();
+    return await tokenFor(db, user, 'login', ttlMs, now);
+  } finally {
+    attempt.abandon(); // a no-op once settled; frees the slots if the store failed
   }
-  limiter.succeed(input.username);
-  return tokenFor(db, user, 'login', ttlMs, now);
 }
 
 /** Revokes the token the request was made with. */

@@ -32,8 +32,19 @@ export async function authenticate(db: Db, header: string | undefined, now: numb
   return token.user;
 }
 
-/** Ensures the named admin exists and returns a fresh token for it (used by dev mode and setup). */
-export async function bootstrapAdmin(db: Db, username = 'admin'): Promise<{ user: User; token: string }> {
-  const user = await db.user.upsert({ where: { username }, create: { username, role: 'admin' }, update: { role: 'admin' } });
-  return { user, token: await issueToken(db, user.id, 'bootstrap') };
+export const BOOTSTRAP_ADMIN = 'admin';
+export const BOOTSTRAP_TOKEN_NAME = 'bootstrap';
+
+/**
+ * Ensures the bootstrap admin exists and returns a fresh token for it (dev mode, the first start,
+ * `berth admin rotate-token`). An existing account of that name that is not an admin is never
+ * promoted: it could be a customer who took the name, and promoting it would hand them the cluster.
+ */
+export async function bootstrapAdmin(db: Db, opts: { ttlMs?: number; now?: number } = {}): Promise<{ user: User; token: string }> {
+  const username = BOOTSTRAP_ADMIN;
+  const user = await db.user.upsert({ where: { username }, create: { username, role: 'admin' }, update: {} });
+  if (user.role !== 'admin') {
+    throw new BerthError('Conflict', `user "${username}" exists as a ${user.role}, not an admin: refusing to promote it; delete or rename it, or create another admin with \`berth admin create-user NAME --admin\``, 'username');
+  }
+  return { user, token: await issueToken(db, user.id, BOOTSTRAP_TOKEN_NAME, opts.ttlMs, opts.now) };
 }

@@ -91,6 +91,16 @@ describe('tables', () => {
     ]);
   });
 
+  it('prints the reduced node a customer gets (no address) with the same columns', () => {
+    const customerView: ApiObject = {
+      apiVersion: 'berth/v1', kind: 'Node',
+      metadata: { name: 'cn1', creationTimestamp: minutesAgo(60) },
+      spec: { cores: 4, memory: '8Gi', unschedulable: false },
+      status: { conditions: [{ type: 'Ready', status: 'True' }], capacity: { cores: 4, memory: '8Gi' } },
+    };
+    expect(lines(formatTable('Node', [customerView], { now }))[1].split(/\s{2,}/)).toEqual(['cn1', 'Ready', '<none>', '4', '8Gi', '60m']);
+  });
+
   it('lists events oldest first with the object they concern', () => {
     const events = [
       { type: 'Warning', reason: 'NodeLost', message: 'cn1 stopped reporting', involvedObject: { kind: 'Node', name: 'cn1' }, time: minutesAgo(1) },

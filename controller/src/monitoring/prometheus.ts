@@ -1,4 +1,6 @@
-// The controller's Prometheus registry: cluster state read from the store at scrape time.
+// The controller's Prometheus registries: cluster state read from the store at scrape time.
+// Series labelled with a tenant's names (reservation) are kept apart: /metrics serves them to an
+// admin token only, since an anonymous scraper must not learn who runs what.
 import client from 'prom-client';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
@@ -7,7 +9,22 @@ import type { Monitoring } from './monitoring.ts';
 
 const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
 
-export function controllerRegistry(db: Db, clock: Clock, mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>): client.Registry {
+type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
+
+export interface ControllerRegistries {
+  /** Counts, node and controller series: nothing that names a tenant's objects. */
+  anonymous: client.Registry;
+  /** Everything, with the per-reservation container series. */
+  admin: client.Registry;
+}
+
+export function controllerRegistries(db: Db, clock: Clock, mon: RegistryMonitoring): ControllerRegistries {
+  const anonymous = controllerRegistry(db, clock, mon);
+  return { anonymous, admin: client.Registry.merge([anonymous, tenantRegistry(db, mon)]) };
+}
+
+/** The series without tenant names. */
+export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_controller_' });
   // The heartbeat held in memory is newer than the stored copy (stored every half grace period).
@@ -102,6 +119,12 @@ export function controllerRegistry(db: Db, clock: Clock, mon: Pick<Monitoring, '
       for (const n of await nodes()) for (const c of mon.observed(n.id)?.values() ?? []) this.inc({ node: n.name, state: c.state, health: c.health || 'none' });
     },
   });
+  return registry;
+}
+
+/** Per-container series labelled with the reservation's name. */
+function tenantRegistry(db: Db, mon: Pick<Monitoring, 'observed'>): client.Registry {
+  const registry = new client.Registry();
   const perContainer = (name: string, help: string, pick: (c: { cpuPercent?: number; memoryBytes?: number; restartCount: number }) => number | undefined) =>
     new client.Gauge({
       name, help, labelNames: ['node', 'reservation'], registers: [registry],

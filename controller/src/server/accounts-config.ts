@@ -5,10 +5,13 @@ import { parseDurationMs } from '../manifests/index.ts';
 import { DEFAULT_SOURCE_LIMIT, DEFAULT_USER_LIMIT, type LimitPolicy } from '../auth/login-limiter.ts';
 import type { Quota } from '../quotas/index.ts';
 import { DEFAULT_SIGNUP_LIMIT, type SignupPolicy } from '../auth/signup-limiter.ts';
+import { DEFAULT_ADMIN_TOKEN_TTL_MS } from '../auth/admin-token.ts';
 
 export interface AccountsConfig {
   /** Lifetime of tokens issued by signup and login. */
   tokenTtlMs: number;
+  /** Lifetime of the bootstrap admin token in DATA_DIR/berth.config (`berth admin rotate-token`). */
+  adminTokenTtlMs: number;
   loginLimit: { user: LimitPolicy; source: LimitPolicy };
   /** Accounts one source address may create per window. */
   signupLimit: SignupPolicy;
@@ -18,6 +21,7 @@ export interface AccountsConfig {
 
 export const DEFAULT_ACCOUNTS_CONFIG: AccountsConfig = {
   tokenTtlMs: 7 * 86_400_000,
+  adminTokenTtlMs: DEFAULT_ADMIN_TOKEN_TTL_MS,
   loginLimit: { user: DEFAULT_USER_LIMIT, source: DEFAULT_SOURCE_LIMIT },
   signupLimit: DEFAULT_SIGNUP_LIMIT,
   defaultQuota: { maxCores: 16, maxDurationMs: 7 * 86_400_000, maxAdvanceMs: 30 * 86_400_000 },
@@ -47,6 +51,7 @@ export function resolveAccountsConfig(env: NodeJS.ProcessEnv, file: Record<strin
   const source = { ...d.loginLimit.source, ...(lockoutMs ? { lockoutMs } : {}) };
   return {
     tokenTtlMs: duration('tokenTtl', pick('BERTH_TOKEN_TTL', 'tokenTtl')) ?? d.tokenTtlMs,
+    adminTokenTtlMs: duration('adminTokenTtl', pick('BERTH_ADMIN_TOKEN_TTL', 'adminTokenTtl')) ?? d.adminTokenTtlMs,
     loginLimit: { user, source },
     signupLimit: { ...d.signupLimit, ...(signupMax ? { max: signupMax } : {}) },
     defaultQuota: {

@@ -139,15 +139,18 @@ export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, u
   };
 }
 
-/** Keeps the admin client config of an earlier start valid; writes a fresh one otherwise. */
-export async function ensureAdminConfig(db: Db, file: string, server: string): Promise<void> {
+/**
+ * Keeps the admin client config of an earlier start while its token is valid; writes a fresh one
+ * (token valid for ttlMs) otherwise. The file is 0600: it holds an admin token.
+ */
+export async function ensureAdminConfig(db: Db, file: string, server: string, ttlMs?: number): Promise<void> {
   let previous: string | undefined;
   try {
     previous = readClientConfig(file)?.token;
   } catch {
     previous = undefined;
   }
-  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous), user: 'admin' });
+  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous, Date.now(), ttlMs), user: 'admin' });
 }
 
 export async function runController(flags: ControllerFlags): Promise<void> {
@@ -155,7 +158,13 @@ export async function runController(flags: ControllerFlags): Promise<void> {
   const log = createLogger();
   const controller = await startController({ ...settings, log });
   const clientHost = settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost;
-  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), `http://${clientHost}:${controller.config.httpPort}`);
+  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), `http://${clientHost}:${controller.config.httpPort}`, settings.accounts.adminTokenTtlMs)
+    .catch((err: unknown) => {
+      // A customer holding the admin's name is not promoted; the cluster still serves, and an
+      // admin can be created with `berth admin create-user NAME --admin`.
+      if (!(err instanceof BerthError) || err.code !== 'Conflict') throw err;
+      log.error({ err: err.message }, 'no bootstrap admin token written');
+    });
   process.stdout.write(`Berth controller listening on ${controller.url} (agents: ${controller.grpcAddress}); join token in ${path.join(settings.dataDir, 'join-token')}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

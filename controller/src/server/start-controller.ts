@@ -1,8 +1,7 @@
 // Wires the controller: store, agent hub (gRPC), reconcilers, NAT backend and the REST API.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
 import { AgentHub, HeartbeatFlusher, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
@@ -39,7 +38,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const config: ControllerConfig = { ...DEFAULT_CONFIG, ...stripUndefined(opts) } as ControllerConfig;
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  securePrivateDataDir(config.dataDir, log); // it holds the store, tokens and keys
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);

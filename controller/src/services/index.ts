@@ -1,5 +1,6 @@
 export * from './context.ts';
 export * from './admission.ts';
+export * from './admission-errors.ts';
 export * from './images.ts';
 export * from './reservations.ts';
 export * from './nodes.ts';

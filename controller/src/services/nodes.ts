@@ -1,6 +1,32 @@
+import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { renderNode, type NodeUsage } from '../resources/index.ts';
 import type { ServiceContext } from './context.ts';
+
+type NodeObject = ReturnType<typeof renderNode>;
+
+/**
+ * A node as the user may see it. Admins see everything; a customer sees what placing a
+ * reservation needs (name, readiness, cordon, size) but not the node's address on the private
+ * network, its load, its heartbeat or what the other tenants hold on it.
+ */
+export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
+  if (user.role === 'admin') return node;
+  const { name, uid, creationTimestamp } = node.metadata;
+  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  const spec = node.spec as { cores: number; memory: string; unschedulable: boolean };
+  return {
+    apiVersion: node.apiVersion,
+    kind: node.kind,
+    metadata: { name, uid, creationTimestamp },
+    spec: { cores: spec.cores, memory: spec.memory, unschedulable: spec.unschedulable },
+    status: {
+      // Reason only: a message may name addresses or timings of the node's connection.
+      conditions: ready ? [{ type: ready.type, status: ready.status, reason: ready.reason, lastTransitionTime: ready.lastTransitionTime }] : [],
+      capacity: node.status.capacity,
+    },
+  };
+}
 
 /** Cores and memory of the reservations running on each node right now. */
 async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<string, NodeUsage>> {

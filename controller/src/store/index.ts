@@ -11,3 +11,4 @@ export type {
   Reservation,
   User,
 } from './generated/postgresql/client.ts';
+export * from './private-files.ts';

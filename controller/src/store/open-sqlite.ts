@@ -6,6 +6,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { patchConnections, skipExclusiveLocking } from './adapter-patches.ts';
+import { ensurePrivateFile, narrowIfExists, PRIVATE_DIR_MODE } from './private-files.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.ts';
 import type { PrismaClient, Store } from './store.ts';
@@ -13,8 +14,15 @@ import type { PrismaClient, Store } from './store.ts';
 const BUSY_TIMEOUT_MS = 15_000;
 const MIGRATION_LOCK_WAIT_MS = 60_000;
 
+// Every file SQLite keeps next to the database: they hold the same data.
+const SIDE_FILES = ['-wal', '-shm', '-journal', '.migrate-lock', '.migrate-lock-journal'];
+
 export async function openSqlite(path: string, log: Logger): Promise<Store> {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+  // Private before SQLite first opens it: its side files are then created with the same mode.
+  ensurePrivateFile(path);
+  ensurePrivateFile(`${path}.migrate-lock`);
+  for (const suffix of SIDE_FILES) narrowIfExists(`${path}${suffix}`);
   const raw = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   raw.pragma('journal_mode = WAL'); // persistent: stored in the database file
   raw.close();

@@ -25,10 +25,13 @@ export async function bundleDashboard(): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-const SECURITY_HEADERS = {
+// frame-ancestors 'none' (and X-Frame-Options for older browsers): no other site may frame the
+// dashboard and trick a logged-in admin into clicking Drain (clickjacking).
+export const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-frame-options': 'DENY',
 };
 
 export function registerWebRoutes(app: FastifyInstance): void {

@@ -1,5 +1,7 @@
-// `berth admin ...`. create-user runs ON the management node and opens the store directly (the
-// API never creates admins); the others are ordinary admin API calls.
+// `berth admin ...`. create-user and rotate-token run ON the management node and open the store
+// directly (the API never creates admins or bootstrap tokens); the others are admin API calls.
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
 import type { CliDeps } from '../deps.ts';
@@ -21,18 +23,74 @@ interface UserView {
   quota: Record<string, unknown>;
 }
 
+/**
+ * Root writing into a data dir another user owns (the controller's unit runs as `berth`) would
+ * leave root-owned SQLite side files and configs there that lock the controller out.
+ */
+export function assertDataDirOwner(dataDir: string, uid = process.getuid?.()): void {
+  if (uid !== 0) return;
+  let owner: number;
+  try {
+    owner = statSync(dataDir).uid;
+  } catch {
+    return; // not created yet: whoever creates it owns it
+  }
+  if (owner !== 0) {
+    throw new BerthError('Forbidden', `${dataDir} belongs to uid ${owner}, not root: run this as that user (e.g. sudo -u berth berth admin ...), or the controller could not open what root writes there`);
+  }
+}
+
+/** The data dir; checked for its owner when this command will write there. */
+function dataDirOf(flags: { dataDir?: string }, deps: CliDeps, writes: boolean): string {
+  const dataDir = path.resolve(flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth');
+  if (writes) assertDataDirOwner(dataDir);
+  return dataDir;
+}
+
+const isPostgres = (url: string | undefined) => /^postgres(ql)?:\/\//.test(url ?? '');
+
 async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): Promise<void> {
   // Loaded only here: the everyday client never pulls in the store.
   const { openStore } = await import('../../store/index.ts');
   const { createUserOnManagementNode, issueToken } = await import('../../auth/index.ts');
+  const dataDir = dataDirOf(flags, deps, !isPostgres(flags.databaseUrl ?? deps.env.DATABASE_URL)); // SQLite lives there
   const password = flags.passwordStdin ? (await deps.readStdin()).replace(/\r?\n$/, '') : undefined;
-  const dataDir = flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth';
   const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
   try {
     const user = await createUserOnManagementNode(store.db, { username: name, email: flags.email, password, admin: !!flags.admin });
     deps.stdout(`user/${user.username} created (${user.role})\n`);
     // Without a password the account could never log in: hand out a token once instead.
     if (password === undefined) deps.stdout(`token: ${await issueToken(store.db, user.id, 'create-user')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+interface RotateTokenFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  ttl?: string;
+  /** The global --server: the address written into the config. */
+  server?: string;
+}
+
+/** A new bootstrap admin token in DATA_DIR/berth.config (0600); the old one stops working. */
+async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void> {
+  const { parseDurationMs } = await import('../../manifests/quantity.ts');
+  const ttlText = flags.ttl ?? deps.env.BERTH_ADMIN_TOKEN_TTL;
+  const ttlMs = ttlText ? parseDurationMs(ttlText) : undefined;
+  if (ttlText && !(ttlMs && ttlMs > 0)) throw new BerthError('Invalid', `ttl: must be a duration such as 30d or 12h, got "${ttlText}"`, 'ttl');
+  const { openStore } = await import('../../store/index.ts');
+  const { rotateAdminToken } = await import('../../auth/index.ts');
+  const { DEFAULT_SERVER, readClientConfig, writeClientConfig } = await import('../config.ts');
+  const dataDir = dataDirOf(flags, deps, true); // berth.config
+  const file = path.join(dataDir, 'berth.config');
+  const existing = readClientConfig(file);
+  const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
+  try {
+    const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
+    writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin' });
+    deps.stdout(`admin token rotated: written to ${file} (expires ${rotated.expiresAt.toISOString()}); ${rotated.revoked} old token(s) revoked\n`);
   } finally {
     await store.close();
   }
@@ -62,6 +120,14 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
     .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
     .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
+
+  admin.command('rotate-token')
+    .description('replace the bootstrap admin token in DATA_DIR/berth.config and revoke the old one (on the management node)')
+    .option('--ttl <duration>', 'lifetime of the new token (env BERTH_ADMIN_TOKEN_TTL, default 30d)')
+    .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
+    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    // --server (global) names the address written into the config; default: the one already there.
+    .action((_flags: RotateTokenFlags, cmd: Command) => rotateToken(cmd.optsWithGlobals<RotateTokenFlags>(), deps));
 
   admin.command('set-quota')
     .description('set a user\'s quota override ("default" removes a field\'s override)')

@@ -49,6 +49,8 @@ async function route(): Promise<void> {
   const open = ['/login', '/signup'];
   if (!me && !open.includes(path)) return go('#/login');
   if (me && (path === '/' || open.includes(path))) return go(me.role === 'admin' ? '#/admin/nodes' : '#/reservations');
+  // The API refuses or reduces what these pages read for a customer; send them home instead.
+  if (me && me.role !== 'admin' && path.startsWith('/admin/')) return go('#/reservations');
   menu(path);
   try {
     switch (path) {

@@ -1,0 +1,18 @@
+import Fastify from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerWebRoutes } from './serve-web.ts';
+
+const app = Fastify();
+registerWebRoutes(app);
+afterAll(() => app.close());
+
+describe('dashboard pages', () => {
+  it.each(['/', '/ui', '/ui/reservations', '/ui/app.css'])('%s may not be framed by another site', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(200);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp.split(';').map((d) => d.trim())).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
