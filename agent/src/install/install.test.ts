@@ -114,7 +114,7 @@ describe('berth-agent install', () => {
     const installed = await readFile(unitFile, 'utf8');
     for (const unit of [text, installed]) {
       for (const line of AGENT_HARDENING) expect(unit.split('\n')).toContain(line);
-      expect(unit).toMatch(/^CapabilityBoundingSet=CAP_SYS_ADMIN$/m);
+      expect(unit).toMatch(/^CapabilityBoundingSet=CAP_SYS_ADMIN CAP_NET_ADMIN$/m);
       expect(unit).not.toMatch(MOUNT_NAMESPACE);
     }
     expect(await exposure(file)).toBeLessThan(5);

@@ -42,8 +42,8 @@ export function renderEnvFile(opts: CliOptions): string {
  */
 export const AGENT_HARDENING = [
   'User=root',
-  // CAP_SYS_ADMIN only: sshfs (FUSE) mounts and unmounts for remote-profile reservations.
-  'CapabilityBoundingSet=CAP_SYS_ADMIN',
+  // sshfs (FUSE) mounts for remote-profile reservations; the BERTH-ISOLATION iptables chain.
+  'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_NET_ADMIN',
   'AmbientCapabilities=',
   'NoNewPrivileges=yes',
   'StateDirectory=berth-agent',
