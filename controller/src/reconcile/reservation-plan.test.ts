@@ -47,12 +47,6 @@ describe('planReservation', () => {
     expect(action).toMatchObject({ phase: 'Starting', conditions: [{ type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: 'pull failed: manifest unknown' }] });
   });
 
-  it('names a container stopped for filling its disk as Ready=False EphemeralStorageExceeded', () => {
-    const evicted = { ...running, state: 'failed', message: 'EphemeralStorageExceeded: uses 40Mi of disk, over its limit of 16Mi' };
-    const [action] = planReservation({ ...base, phase: 'Running', startedAt: 1100 }, { container: evicted }, 1500);
-    expect(action).toMatchObject({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False', reason: 'EphemeralStorageExceeded', message: evicted.message }] });
-  });
-
   it('keeps phase Running but not Ready when the container stops', () => {
     const stopped = { ...running, state: 'exited' };
     const [action] = planReservation({ ...base, phase: 'Running', startedAt: 1100 }, { container: stopped }, 1500);
