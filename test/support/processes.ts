@@ -95,7 +95,16 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     what: 'controller /readyz',
     failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
   });
-  const config = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token: string };
+  // The admin config is written once the controller is up (after /readyz answers): with
+  // PostgreSQL that can take a moment longer.
+  const config = await waitFor(async () => {
+    const parsed = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token?: string } | null;
+    return parsed?.token ? (parsed as { token: string }) : undefined;
+  }, {
+    timeoutMs: 30_000,
+    what: 'controller admin config (berth.config)',
+    failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
+  });
   const joinToken = (await readFile(path.join(dataDir, 'join-token'), 'utf8')).trim();
   const proc = new ControllerProcess(child, url, `127.0.0.1:${grpcPort}`, dataDir, full, new ApiClient(url, config.token), joinToken);
   proc.output.push(...early.output);
