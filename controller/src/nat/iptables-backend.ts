@@ -38,6 +38,7 @@ export class IptablesNat implements NatBackend {
   // Hooks from the built-in chains are checked on this process's first apply only: they never
   // change with the endpoint set, and checking them costs five iptables runs per sync.
   private jumpsEnsured = false;
+  private readonly localnetChecked = new Set<string>();
 
   constructor(opts: IptablesNatOptions) {
     this.prefix = opts.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
@@ -122,7 +123,10 @@ export class IptablesNat implements NatBackend {
       endpoints.filter((e) => isLoopback(e.publicAddress) && !isLoopback(e.nodeAddress)).map((e) => e.nodeAddress),
     );
     for (const address of remote) {
+      // Once per node address and process: looking the route up costs a process per node.
+      if (this.localnetChecked.has(address)) continue;
       const dev = await routeDevice(address);
+      this.localnetChecked.add(address);
       if (await setSysctl(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`)) {
         this.log.warn({ dev, node: address }, 'enabled route_localnet for loopback endpoints');
       }
