@@ -84,7 +84,9 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const full = { nat: 'iptables' as const, chainPrefix: uniqueName('BT').replace('-', ''), ...opts, dataDir, port, grpcPort };
   const args = [BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', opts.publicAddress ?? '127.0.0.1', '--nat', full.nat, ...(opts.extraArgs ?? [])];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
-  const child = spawn(process.execPath, args, {
+  // BERTH_CONTROLLER_NODE_ARGS: extra node flags for the controller alone (e.g. --cpu-prof for a bench).
+  const nodeArgs = (process.env.BERTH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     env: { ...process.env, BERTH_NAT_CHAIN_PREFIX: full.chainPrefix, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -107,7 +107,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const publisher = new DesiredPublisher({ db: store.db, isConnected: (id) => hub.isConnected(id), push: (id, c) => hub.push(id, c) });
   const notifyReservations = () => bus.notify('reservations', 'containers');
   queues = {
-    reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 4, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
+    reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 16, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
     nodes: new WorkQueue({ name: 'nodes', log, clock, concurrency: 2, handler: (id) => nodes.reconcile(id).finally(() => bus.notify('nodes')) }),
     push: new WorkQueue({ name: 'desired-sets', log, clock, concurrency: 2, handler: (id) => publisher.publish(id) }),
   };

@@ -1,5 +1,6 @@
 // Work-arounds for gaps between Prisma 7.10's WebAssembly schema engine and its driver adapters,
-// applied to the connections the engine opens (never to the application's PrismaClient).
+// applied to the connections the engine opens, and (yieldBeforeQueries) to the application's
+// SQLite connection.
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 type Patch = (adapter: SqlDriverAdapter) => void;
@@ -55,3 +56,34 @@ export const pgCharAsText: Patch = (adapter) => {
     return result;
   };
 };
+
+// better-sqlite3 answers synchronously, so a chain of awaited queries resolves in microtasks and
+// never lets the event loop serve I/O: under load, heartbeats and /healthz waited for whole
+// reconciles and applies. A query outside a transaction first yields to the event loop when the
+// loop has not had a turn for SLICE_MS (yielding before every query halved apply throughput).
+// Queries inside a transaction keep running back to back: they hold the connection.
+const SLICE_MS = 10;
+let lastTurn = 0;
+
+export const yieldBeforeQueries: Patch = (adapter) => {
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  const executeRaw = adapter.executeRaw.bind(adapter);
+  const turn = async () => {
+    if (performance.now() - lastTurn < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastTurn = performance.now();
+  };
+  adapter.queryRaw = async (query) => { await turn(); return queryRaw(query); };
+  adapter.executeRaw = async (query) => { await turn(); return executeRaw(query); };
+};
+
+/** An adapter factory whose connections get `patch` (for a PrismaClient's own adapter). */
+export function patchFactory<F extends { connect(): Promise<SqlDriverAdapter> }>(factory: F, patch: Patch): F {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    patch(adapter);
+    return adapter;
+  };
+  return factory;
+}
