@@ -117,7 +117,10 @@ export interface ContainerSpec {
   generation: number;
   name: string;
   image: string;
+  /** Cores as a double (milliCpus / 1000), for agents that predate milliCpus. */
   cpus: number;
+  /** CPU limit in whole millicores; 0 or absent from older controllers (then cpus applies). */
+  milliCpus?: number;
   memoryBytes: number;
   ports: PortBinding[];
   env: Record<string, string>;
@@ -158,5 +161,21 @@ export function loadAgentService(): grpc.ServiceClientConstructor {
   const v1 = caas.v1 as grpc.GrpcObject;
   return v1.AgentService as grpc.ServiceClientConstructor;
 }
+
+/**
+ * The largest message either end of the agent stream sends or accepts (gRPC's default receive
+ * limit is 4 MiB). A node's whole desired set is one message, and a tenant decides how big its
+ * specs are, so this is sized on purpose: at most MAX_RESERVATIONS_PER_NODE specs (controller,
+ * capacity/) of at most ~68 KiB each (the manifest limits on env) is about 7.3 MiB; this allows
+ * twice that. Both ends apply it (STREAM_CHANNEL_OPTIONS); controller/src/agents/
+ * desired-set-size.test.ts sends the largest allowed set over a real stream.
+ */
+export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** gRPC channel options for the agent stream, on the controller's server and the agent's client. */
+export const STREAM_CHANNEL_OPTIONS = {
+  'grpc.max_receive_message_length': STREAM_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': STREAM_MAX_MESSAGE_BYTES,
+} as const;
 
 export * from './join-token.ts';

@@ -9,6 +9,7 @@ import {
   type ObservedContainer,
   type RuntimeEvent,
 } from './container-runtime.ts';
+import { nanoCpus } from './cpu-limit.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './docker-host.ts';
 import { engineMessage, isNotFound } from './engine-error.ts';
 
@@ -120,7 +121,7 @@ export class DockerRuntime implements ContainerRuntime {
         },
         HostConfig: {
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
-          NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
+          NanoCpus: nanoCpus(spec),
           PortBindings: bindings,
           Mounts: mounts?.length ? mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })) : undefined,
           RestartPolicy:

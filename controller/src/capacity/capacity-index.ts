@@ -8,6 +8,7 @@ import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate,
 export interface NodeShape {
   id: string;
   name: string;
+  /** Whole cores, as the agent registers them; the index keeps millicores. */
   cores: number;
   memoryMiB: number;
   cordoned: boolean;
@@ -18,7 +19,7 @@ export interface Commitment {
   nodeId: string;
   start: number;
   end: number;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
   /** Public ports the reservation holds while it runs (one per image port). */
   publicPorts: number;
@@ -48,11 +49,12 @@ export class CapacityIndex {
 
   upsertNode(n: NodeShape): void {
     const existing = this.nodes.get(n.id);
+    const shape = { name: n.name, milliCores: n.cores * 1000, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: n.ready };
     if (existing) {
-      Object.assign(existing, { name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: n.ready });
+      Object.assign(existing, shape);
       return;
     }
-    this.nodes.set(n.id, { ...n, placements: [], index: new PlacementIndex() });
+    this.nodes.set(n.id, { id: n.id, ...shape, placements: [], index: new PlacementIndex() });
     this.list = undefined;
   }
 
@@ -83,11 +85,12 @@ export class CapacityIndex {
     this.release(reservationId);
     const node = this.nodes.get(c.nodeId);
     if (!node) return; // a node row always exists before a placement on it; be lenient on load
-    const placement: Placement = { start: c.start, end: c.end, cores: c.cores, memoryMiB: c.memoryMiB };
+    const placement: Placement = { start: c.start, end: c.end, milliCores: c.milliCores, memoryMiB: c.memoryMiB };
     node.index!.add(placement);
     const entry: Entry = { nodeId: c.nodeId, placement };
     if (c.publicPorts > 0) {
-      entry.ports = { start: c.start - this.portLeadMs, end: c.end, cores: c.publicPorts, memoryMiB: c.publicPorts };
+      // A placement whose "CPU" and memory are both the port count: the same peak sweep counts ports.
+      entry.ports = { start: c.start - this.portLeadMs, end: c.end, milliCores: c.publicPorts, memoryMiB: c.publicPorts };
       this.ports.add(entry.ports);
     }
     this.entries.set(reservationId, entry);
@@ -107,7 +110,7 @@ export class CapacityIndex {
     const entry = this.entries.get(reservationId);
     if (!entry) return;
     const p = entry.placement;
-    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, cores: p.cores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.cores ?? 0 });
+    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, milliCores: p.milliCores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.milliCores ?? 0 });
   }
 
   /**
@@ -135,10 +138,10 @@ export class CapacityIndex {
     this.ports.forEachOverlapping(w, (p) => {
       if (p === skip) return;
       hits.push(p);
-      sum += p.cores;
+      sum += p.milliCores;
     });
     // The sum bounds the peak from above: only a window that might not fit needs the sweep.
-    const peak = sum + count <= this.publicPortPool ? sum : sweepPeak(hits, w).cores;
+    const peak = sum + count <= this.publicPortPool ? sum : sweepPeak(hits, w).milliCores;
     if (peak + count <= this.publicPortPool) return undefined;
     return `public ports: ${peak} of ${this.publicPortPool} already taken in the window, needs ${count} more`;
   }
