@@ -163,19 +163,13 @@ export function loadAgentService(): grpc.ServiceClientConstructor {
 }
 
 /**
- * The largest message either end of the agent stream sends or accepts (gRPC's default receive
- * limit is 4 MiB). A node's whole desired set is one message, and a tenant decides how big its
- * specs are, so this is sized on purpose: at most MAX_RESERVATIONS_PER_NODE specs (controller,
- * capacity/) of at most ~68 KiB each (the manifest limits on env) is about 7.3 MiB; this allows
- * twice that. Both ends apply it (STREAM_CHANNEL_OPTIONS); controller/src/agents/
- * desired-set-size.test.ts sends the largest allowed set over a real stream.
+ * The largest controller -> agent message (gRPC's default receive limit is 4 MiB). A node's whole
+ * desired set is one message, and tenants decide how big their specs are, so this is sized on
+ * purpose: at most MAX_RESERVATIONS_PER_NODE specs (controller, capacity/) of at most ~67 KiB
+ * each (the manifest limits on env) is about 7.2 MiB; this allows twice that. The controller's
+ * server sends and the agent's client accepts up to it; agent -> controller messages keep gRPC's
+ * default. controller/src/agents/desired-set-size.test.ts sends the largest allowed set.
  */
 export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-/** gRPC channel options for the agent stream, on the controller's server and the agent's client. */
-export const STREAM_CHANNEL_OPTIONS = {
-  'grpc.max_receive_message_length': STREAM_MAX_MESSAGE_BYTES,
-  'grpc.max_send_message_length': STREAM_MAX_MESSAGE_BYTES,
-} as const;
 
 export * from './join-token.ts';
