@@ -1,7 +1,7 @@
 // What one manifest may carry. These bound the objects a tenant can store and, above all, the
 // container spec the controller sends to a node: a node's desired set is at most
 // MAX_RESERVATIONS_PER_NODE specs (see capacity/), each at most what these limits allow, and that
-// product must stay well inside the agent stream's message limit (DESIRED_STATE_MAX_BYTES in
+// product must stay well inside the agent stream's message limit (STREAM_MAX_MESSAGE_BYTES in
 // @berth/proto). agents/desired-set-size.test.ts sends the largest allowed set over a real stream.
 
 /** Environment variables of one Image or Reservation (the container gets both, merged). */
