@@ -132,7 +132,10 @@ export interface ContainerSpec {
   generation: number;
   name: string;
   image: string;
+  /** Cores as a double (milliCpus / 1000), for agents that predate milliCpus. */
   cpus: number;
+  /** CPU limit in whole millicores; 0 or absent from older controllers (then cpus applies). */
+  milliCpus?: number;
   memoryBytes: number;
   ports: PortBinding[];
   env: Record<string, string>;
@@ -179,5 +182,15 @@ export function loadAgentService(): grpc.ServiceClientConstructor {
   const v1 = caas.v1 as grpc.GrpcObject;
   return v1.AgentService as grpc.ServiceClientConstructor;
 }
+
+/**
+ * The largest controller -> agent message (gRPC's default receive limit is 4 MiB). A node's whole
+ * desired set is one message, and tenants decide how big their specs are, so this is sized on
+ * purpose: at most MAX_RESERVATIONS_PER_NODE specs (controller, capacity/) of at most ~67 KiB
+ * each (the manifest limits on env) is about 7.2 MiB; this allows twice that. The controller's
+ * server sends and the agent's client accepts up to it; agent -> controller messages keep gRPC's
+ * default. controller/src/agents/desired-set-size.test.ts sends the largest allowed set.
+ */
+export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export * from './join-token.ts';

@@ -24,12 +24,12 @@ const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
 function request(): Placement {
   const start = T0 + Math.floor(random() * DAYS * 24) * H;
   const hours = pick([1, 2, 4, 8, 24]);
-  return { start, end: Math.min(start + hours * H, T0 + DAYS * 24 * H), cores: pick([1, 1, 2, 4]), memoryMiB: pick([512, 1024, 2048, 4096]) };
+  return { start, end: Math.min(start + hours * H, T0 + DAYS * 24 * H), milliCores: pick([500, 1000, 1000, 2000, 4000]), memoryMiB: pick([512, 1024, 2048, 4096]) };
 }
 
 function buildCluster(): ClusterIndex {
   const nodes: NodeCandidate[] = Array.from({ length: NODES }, (_, i) => ({
-    id: `n${i}`, name: `node-${String(i).padStart(4, '0')}`, cores: pick([16, 32, 64]), memoryMiB: pick([65_536, 131_072, 262_144]),
+    id: `n${i}`, name: `node-${String(i).padStart(4, '0')}`, milliCores: 1000 * pick([16, 32, 64]), memoryMiB: pick([65_536, 131_072, 262_144]),
     ready: random() > 0.01, cordoned: random() < 0.01, placements: [],
   }));
   const cluster = new ClusterIndex(nodes);

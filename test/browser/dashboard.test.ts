@@ -1,5 +1,5 @@
 // The dashboard in a real headless Chromium against real controller and agent processes:
-// a customer signs up, reserves, sees it Running with its endpoint, and deletes it; an admin sees
+// a customer signs up, reserves (half a core), sees it Running with its endpoint, and deletes it; an admin sees
 // the nodes, a chart with data, and cordons a node. Screenshots go to test-artifacts/.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -70,9 +70,15 @@ describe('dashboard', () => {
     await page.getByLabel(/^Duration/).fill('31d'); // valid shape, refused by the server: shown at the field
     await page.getByRole('button', { name: 'Reserve' }).click();
     await expect.poll(() => page.locator('#f-duration-err').textContent()).toMatch(/at most/);
+    await page.getByLabel(/^Cores/).fill('1.5m'); // finer than a millicore: refused at the field
+    await page.getByRole('button', { name: 'Reserve' }).click();
+    await expect.poll(() => page.locator('#f-cores-err').textContent()).toMatch(/250m/);
+    await page.getByLabel(/^Cores/).fill('0.5');
     await page.getByLabel(/^Duration/).fill('1h');
     await page.getByRole('button', { name: 'Reserve' }).click();
     await page.waitForURL(/#\/reservations$/);
+    const mine = (await controller.api.list('reservations')).body.items.find((r: { metadata: { name: string } }) => r.metadata.name === 'mysite');
+    expect(mine).toMatchObject({ spec: { cores: 0.5 }, status: { resources: { cores: 0.5 } } });
 
     const endpoint = page.locator('[data-endpoint]');
     await endpoint.waitFor({ timeout: 30_000 });

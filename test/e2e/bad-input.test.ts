@@ -175,6 +175,58 @@ describe('resources', () => {
   });
 });
 
+describe('cores that cannot be honoured exactly', () => {
+  const badCores: Array<[string, unknown, RegExp]> = [
+    ['zero', 0, /greater than 0/],
+    ['a negative amount', -1, /greater than 0/],
+    ['a fraction finer than a millicore (0.0001)', 0.0001, /whole number of millicores/],
+    ['four decimals (1.2345)', 1.2345, /whole number of millicores/],
+    ['a word ("abc")', 'abc', /number of cores such as 2 or 0\.5/],
+    ['a fraction of a millicore ("1.5m")', '1.5m', /whole number of millicores/],
+  ];
+  for (const [what, cores, why] of badCores) {
+    it(`refuses ${what} as cores with 400 Invalid naming spec.cores`, async () => {
+      const name = `cores-${badCores.findIndex((b) => b[1] === cores)}`;
+      const error = await expectRefusedAndNothingStored(apply(reservation(name, { cores })), { status: 400, code: 'Invalid', field: 'spec.cores' }, name);
+      expect(error.message).toMatch(why);
+    });
+  }
+
+  it('refuses an Image whose cores or maxCores is finer than a millicore, naming spec.resources.*', async () => {
+    await expectRefusedAndNothingStored(apply(webImage('milli-img', { resources: { cores: '1.5m', memory: '64Mi' } })), { status: 400, code: 'Invalid', field: 'spec.resources.cores' }, 'milli-img', 'images');
+    await expectRefusedAndNothingStored(apply(webImage('milli-max', { resources: { cores: 1, memory: '64Mi', maxCores: 0.0001 } })), { status: 400, code: 'Invalid', field: 'spec.resources.maxCores' }, 'milli-max', 'images');
+  });
+});
+
+describe('manifest limits', () => {
+  it('refuses more than 64 env variables with 400 Invalid naming spec.env and the limit', async () => {
+    const env = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`V${i}`, 'x']));
+    const error = await expectRefusedAndNothingStored(apply(reservation('many-env', { env })), { status: 400, code: 'Invalid', field: 'spec.env' }, 'many-env');
+    expect(error.message).toContain('at most 64 variables');
+  });
+
+  it('refuses env names and values over 32 KiB in total with 400 Invalid naming spec.env and the limit', async () => {
+    const env = { A: 'x'.repeat(20_000), B: 'y'.repeat(20_000) };
+    const error = await expectRefusedAndNothingStored(apply(reservation('big-env', { env })), { status: 400, code: 'Invalid', field: 'spec.env' }, 'big-env');
+    expect(error.message).toContain('at most 32768 bytes (32 KiB)');
+    const image = webImage('big-env-img', { env: { PAD: 'z'.repeat(33_000) } });
+    await expectRefusedAndNothingStored(apply(image), { status: 400, code: 'Invalid', field: 'spec.env' }, 'big-env-img', 'images');
+  });
+
+  it('refuses an env name over 128 characters with 400 Invalid naming it', async () => {
+    const long = `N${'a'.repeat(128)}`;
+    const error = await expectRefusedAndNothingStored(apply(reservation('long-env-name', { env: { [long]: 'x' } })), { status: 400, code: 'Invalid', field: `spec.env.${long}` }, 'long-env-name');
+    expect(error.message).toContain('at most 128 characters');
+  });
+
+  it('refuses more than 64 labels with 400 Invalid naming metadata.labels', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, 'v']));
+    const manifest = { ...reservation('many-labels'), metadata: { name: 'many-labels', labels } };
+    const error = await expectRefusedAndNothingStored(apply(manifest), { status: 400, code: 'Invalid', field: 'metadata.labels' }, 'many-labels');
+    expect(error.message).toContain('at most 64 labels');
+  });
+});
+
 describe('authentication', () => {
   it('refuses an apply without a token with 401 Unauthenticated', async () => {
     const send = async () => {

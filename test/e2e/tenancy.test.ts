@@ -157,7 +157,7 @@ describe('what a customer sees of the cluster', () => {
       const refused = await bob.apply(reservation('no-room'));
       expect(refused.status).toBe(409);
       expect(refused.body.error.code).toBe('NoResources');
-      expect(refused.body.error.message).toMatch(/^no resources available for 1 cores and 64Mi from \S+ to \S+: no node has room \(1 is cordoned\)$/);
+      expect(refused.body.error.message).toMatch(/^no resources available for 1 core and 64Mi from \S+ to \S+: no node has room \(1 is cordoned\)$/);
       expect(refused.body.error.details).toEqual({ window: { start: expect.any(String), end: expect.any(String) }, summary: [{ reason: 'is cordoned', nodes: 1 }] });
       expect(JSON.stringify(refused.body)).not.toContain(node);
 

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
 import {
   loadAgentService,
+  STREAM_MAX_MESSAGE_BYTES,
   type AgentMessage,
   type AgentStream,
   type ContainerReport,
@@ -78,6 +79,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       'grpc.keepalive_time_ms': 15_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
+      // A node's whole desired set is one message, sized for this limit (not gRPC's 4 MiB).
+      'grpc.max_receive_message_length': STREAM_MAX_MESSAGE_BYTES,
     }));
   let stream: AgentStream | undefined;
   let registered = false;

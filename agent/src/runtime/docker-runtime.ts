@@ -9,6 +9,7 @@ import {
   type ObservedContainer,
   type RuntimeEvent,
 } from './container-runtime.ts';
+import { nanoCpus } from './cpu-limit.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './docker-host.ts';
 import { engineMessage, isNotFound } from './engine-error.ts';
 import { ephemeralStorageOf, hardenedHostConfig, securityOf } from './hardening.ts';
@@ -124,7 +125,7 @@ export class DockerRuntime implements ContainerRuntime {
         HostConfig: {
           ...hardenedHostConfig(spec, network),
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
-          NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
+          NanoCpus: nanoCpus(spec),
           PortBindings: bindings,
           Mounts: mounts?.length ? mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })) : undefined,
           RestartPolicy:

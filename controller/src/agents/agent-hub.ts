@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadAgentService, parseJoinToken, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
+import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
@@ -66,7 +66,8 @@ export class AgentHub {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    const server = new grpc.Server();
+    // Desired sets are sized for this; what agents send keeps gRPC's default 4 MiB limit.
+    const server = new grpc.Server({ 'grpc.max_send_message_length': STREAM_MAX_MESSAGE_BYTES });
     server.addService(loadAgentService().service, { connect: (call: ControllerStream) => this.handle(call) });
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, this.credentials(), (err, p) => (err ? reject(err) : resolve(p))),

@@ -8,7 +8,7 @@ const feb = parseMonth('2026-02')!;
 const later = Date.UTC(2026, 5, 1);
 
 function item(startedAt: number, hours: number, extra: Partial<StatementItem> = {}): StatementItem {
-  return { reservation: 'r', uid: 'u', image: 'web', cores: 2, rateCentsPerCoreHour: 50, startedAt, endAt: startedAt + hours * HOUR, endedAt: null, ...extra };
+  return { reservation: 'r', uid: 'u', image: 'web', milliCores: 2000, rateCentsPerCoreHour: 50, startedAt, endAt: startedAt + hours * HOUR, endedAt: null, ...extra };
 }
 
 describe('monthly statements', () => {
@@ -30,6 +30,22 @@ describe('monthly statements', () => {
     const febBill = buildStatement(feb, [r], later);
     expect(janBill.totalCents + febBill.totalCents).toBe(costCents(r, later));
     expect(janBill.lines[0]).toMatchObject({ hours: 2, cents: 2 * 2 * 50 });
+  });
+
+  it('splits a sub-cent remainder between months so they still add up to the rounded total', () => {
+    // 0.25 core at 50 cents: 12.5 cents per hour. 3 hours across the boundary: 37.5 -> 38 in total.
+    const r = item(Date.UTC(2026, 0, 31, 22, 30), 3, { milliCores: 250 });
+    const janBill = buildStatement(jan, [r], later);
+    const febBill = buildStatement(feb, [r], later);
+    expect(costCents(r, later)).toBe(38);
+    expect(janBill.lines[0]).toMatchObject({ cores: 0.25, hours: 2, cents: 25 });
+    expect(febBill.lines[0]).toMatchObject({ cores: 0.25, hours: 1, cents: 13 });
+    expect(janBill.totalCents + febBill.totalCents).toBe(38);
+  });
+
+  it('shows half a core as 0.5 on the statement line and bills it exactly', () => {
+    const r = item(Date.UTC(2026, 0, 10), 3, { milliCores: 500 });
+    expect(buildStatement(jan, [r], later)).toMatchObject({ totalCents: 75, lines: [{ cores: 0.5, hours: 3, cents: 75 }] });
   });
 
   it('bills a reservation deleted early in its month up to the deletion only', () => {

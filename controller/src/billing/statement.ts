@@ -1,8 +1,12 @@
 // Monthly statements (pure). A reservation's billed hours are whole-hour units counted from the
 // moment it first ran: unit k covers [startedAt + k h, startedAt + (k+1) h) and belongs to the
 // UTC month in which it begins. So every unit lands in exactly one month, and the months of a
-// reservation add up to its total, also when it spans a month boundary.
-import { billedHours, type BillableWindow } from './cost.ts';
+// reservation add up to its total, also when it spans a month boundary. Money follows the same
+// rule: a month is charged the reservation's rounded-up cost of its hours up to the month's end
+// minus that of its hours before the month, so a sub-cent remainder is paid once, in the month
+// where the running total crosses the cent, and the months add up to costCents() exactly.
+import { coresOf } from '../manifests/quantity.ts';
+import { billedHours, centsForHours, type BillableWindow } from './cost.ts';
 
 const HOUR_MS = 3_600_000;
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
@@ -27,14 +31,26 @@ export function monthOf(epochMs: number): Month {
   return parseMonth(key)!;
 }
 
+/** The window's billed hour units [first, last) that begin inside the month. */
+function unitsInMonth(w: BillableWindow, month: Month, now: number): { first: number; last: number } {
+  const total = billedHours(w, now);
+  if (total === 0 || w.startedAt === null) return { first: 0, last: 0 };
+  // Units k with startedAt + k*H in [month.start, month.end), for 0 <= k < total.
+  const first = Math.min(total, Math.max(0, Math.ceil((month.start - w.startedAt) / HOUR_MS)));
+  const last = Math.max(first, Math.min(total, Math.ceil((month.end - w.startedAt) / HOUR_MS)));
+  return { first, last };
+}
+
 /** Billed hours of the window whose hour unit begins inside the month. */
 export function hoursInMonth(w: BillableWindow, month: Month, now: number): number {
-  const total = billedHours(w, now);
-  if (total === 0 || w.startedAt === null) return 0;
-  // Units k with startedAt + k*H in [month.start, month.end), for 0 <= k < total.
-  const first = Math.max(0, Math.ceil((month.start - w.startedAt) / HOUR_MS));
-  const last = Math.min(total, Math.ceil((month.end - w.startedAt) / HOUR_MS));
-  return Math.max(0, last - first);
+  const { first, last } = unitsInMonth(w, month, now);
+  return last - first;
+}
+
+/** The month's share of the reservation's cost: its running total at the month's end minus before. */
+export function centsInMonth(w: BillableWindow, month: Month, now: number): number {
+  const { first, last } = unitsInMonth(w, month, now);
+  return centsForHours(last, w.milliCores, w.rateCentsPerCoreHour) - centsForHours(first, w.milliCores, w.rateCentsPerCoreHour);
 }
 
 export interface StatementItem extends BillableWindow {
@@ -47,6 +63,7 @@ export interface StatementLine {
   reservation: string;
   uid: string;
   image: string;
+  /** As a number of cores (0.5), for people; the amount is computed from millicores. */
   cores: number;
   rateCentsPerCoreHour: number;
   hours: number;
@@ -64,7 +81,8 @@ export function buildStatement(month: Month, items: StatementItem[], now: number
   const lines = items
     .map((it) => {
       const hours = hoursInMonth(it, month, now);
-      return { reservation: it.reservation, uid: it.uid, image: it.image, cores: it.cores, rateCentsPerCoreHour: it.rateCentsPerCoreHour, hours, cents: Math.round(hours * it.cores * it.rateCentsPerCoreHour) };
+      const cents = centsInMonth(it, month, now);
+      return { reservation: it.reservation, uid: it.uid, image: it.image, cores: coresOf(it.milliCores), rateCentsPerCoreHour: it.rateCentsPerCoreHour, hours, cents };
     })
     .filter((l) => l.hours > 0);
   return { month: month.key, lines, totalCents: lines.reduce((s, l) => s + l.cents, 0), currency: 'USD' };

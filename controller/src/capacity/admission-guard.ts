@@ -76,7 +76,7 @@ export class AdmissionGuard {
       this.db.node.findMany(),
       this.db.reservation.findMany({
         where: { phase: { notIn: [...TERMINAL_PHASES] }, nodeId: { not: null } },
-        select: { id: true, nodeId: true, imageName: true, startAt: true, endAt: true, cores: true, memoryMiB: true },
+        select: { id: true, nodeId: true, imageName: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true },
       }),
       this.db.image.findMany({ select: { name: true, spec: true } }),
     ]);
@@ -84,7 +84,7 @@ export class AdmissionGuard {
     const portsOf = new Map(images.map((i) => [i.name, ((i.spec as ImageSpecInput).ports ?? []).length]));
     for (const id of this.capacity.reservationIds()) this.capacity.release(id);
     for (const r of placed) {
-      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), cores: r.cores, memoryMiB: r.memoryMiB, publicPorts: portsOf.get(r.imageName) ?? 0 });
+      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts: portsOf.get(r.imageName) ?? 0 });
     }
     await this.ports.load();
     this.seq = seq;

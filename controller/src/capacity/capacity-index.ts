@@ -3,11 +3,20 @@
 // start and changed only inside the admission critical section, in the same section as the
 // store write it mirrors, so a decision never reads a stale picture written by this controller.
 // Pure: no I/O; capacity-store.ts loads it.
-import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate, type Placement, type PlacementRequest, type Strategy } from '../scheduler/index.ts';
+import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate, type Placement, type PlacementRequest, type Rejection, type Strategy } from '../scheduler/index.ts';
+
+/**
+ * Reservations one node may hold at any instant (Kubernetes' default maxPods, 110). Millicores
+ * and small memory would otherwise let thousands share a node, and the node's whole desired set
+ * travels as one message: this cap times the largest spec the manifest limits allow is what the
+ * agent stream is sized for (STREAM_MAX_MESSAGE_BYTES in @berth/proto).
+ */
+export const MAX_RESERVATIONS_PER_NODE = 110;
 
 export interface NodeShape {
   id: string;
   name: string;
+  /** Whole cores, as the agent registers them; the index keeps millicores. */
   cores: number;
   memoryMiB: number;
   cordoned: boolean;
@@ -18,7 +27,7 @@ export interface Commitment {
   nodeId: string;
   start: number;
   end: number;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
   /** Public ports the reservation holds while it runs (one per image port). */
   publicPorts: number;
@@ -28,19 +37,24 @@ interface Entry {
   nodeId: string;
   placement: Placement;
   ports?: Placement;
+  /** The reservation's place in its node's desired set: from when it is prepared to its end. */
+  slot: Placement;
 }
 
 export class CapacityIndex {
   private readonly nodes = new Map<string, NodeCandidate>();
   private readonly entries = new Map<string, Entry>();
   private readonly ports = new PlacementIndex();
+  /** Per node: one placement per reservation, counting 1, over its slot window. */
+  private readonly slots = new Map<string, PlacementIndex>();
   private list: NodeCandidate[] | undefined;
 
   /**
    * @param publicPortPool how many public (NAT) ports exist in the whole cluster
    * @param portLeadMs ports are taken this long before a window opens (the container is prepared)
+   * @param maxReservationsPerNode how many reservations a node's desired set may hold at once
    */
-  constructor(readonly publicPortPool: number, readonly portLeadMs: number) {}
+  constructor(readonly publicPortPool: number, readonly portLeadMs: number, readonly maxReservationsPerNode = MAX_RESERVATIONS_PER_NODE) {}
 
   get size(): number {
     return this.entries.size;
@@ -48,11 +62,12 @@ export class CapacityIndex {
 
   upsertNode(n: NodeShape): void {
     const existing = this.nodes.get(n.id);
+    const shape = { name: n.name, milliCores: n.cores * 1000, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: n.ready };
     if (existing) {
-      Object.assign(existing, { name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: n.ready });
+      Object.assign(existing, shape);
       return;
     }
-    this.nodes.set(n.id, { ...n, placements: [], index: new PlacementIndex() });
+    this.nodes.set(n.id, { id: n.id, ...shape, placements: [], index: new PlacementIndex() });
     this.list = undefined;
   }
 
@@ -83,11 +98,15 @@ export class CapacityIndex {
     this.release(reservationId);
     const node = this.nodes.get(c.nodeId);
     if (!node) return; // a node row always exists before a placement on it; be lenient on load
-    const placement: Placement = { start: c.start, end: c.end, cores: c.cores, memoryMiB: c.memoryMiB };
+    const placement: Placement = { start: c.start, end: c.end, milliCores: c.milliCores, memoryMiB: c.memoryMiB };
     node.index!.add(placement);
-    const entry: Entry = { nodeId: c.nodeId, placement };
+    // The node is sent the container a lead before its window opens and holds it to the end.
+    const slot: Placement = { start: c.start - this.portLeadMs, end: c.end, milliCores: 1, memoryMiB: 1 };
+    this.slotsOf(c.nodeId).add(slot);
+    const entry: Entry = { nodeId: c.nodeId, placement, slot };
     if (c.publicPorts > 0) {
-      entry.ports = { start: c.start - this.portLeadMs, end: c.end, cores: c.publicPorts, memoryMiB: c.publicPorts };
+      // A placement whose "CPU" and memory are both the port count: the same peak sweep counts ports.
+      entry.ports = { start: c.start - this.portLeadMs, end: c.end, milliCores: c.publicPorts, memoryMiB: c.publicPorts };
       this.ports.add(entry.ports);
     }
     this.entries.set(reservationId, entry);
@@ -98,6 +117,7 @@ export class CapacityIndex {
     const entry = this.entries.get(reservationId);
     if (!entry) return;
     (this.nodes.get(entry.nodeId)?.index as PlacementIndex | undefined)?.remove(entry.placement);
+    this.slots.get(entry.nodeId)?.remove(entry.slot);
     if (entry.ports) this.ports.remove(entry.ports);
     this.entries.delete(reservationId);
   }
@@ -107,7 +127,7 @@ export class CapacityIndex {
     const entry = this.entries.get(reservationId);
     if (!entry) return;
     const p = entry.placement;
-    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, cores: p.cores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.cores ?? 0 });
+    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, milliCores: p.milliCores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.milliCores ?? 0 });
   }
 
   /**
@@ -116,13 +136,45 @@ export class CapacityIndex {
    */
   decide(request: PlacementRequest, strategy: Strategy, opts: { excludeReservationId?: string; onlyNodeId?: string } = {}): Decision {
     const excluded = opts.excludeReservationId ? this.entries.get(opts.excludeReservationId) : undefined;
-    if (excluded) (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
+    if (excluded) {
+      (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
+      this.slots.get(excluded.nodeId)?.remove(excluded.slot);
+    }
     try {
       const nodes = opts.onlyNodeId ? [this.nodes.get(opts.onlyNodeId)].filter((n): n is NodeCandidate => !!n) : this.candidates();
-      return schedule(nodes, request, strategy);
+      const full: Rejection[] = [];
+      const open = nodes.filter((n) => {
+        const why = n.ready && !n.cordoned ? this.slotShortage(n.id, request) : undefined; // else the scheduler says why
+        if (why) full.push({ node: n.name, reason: why });
+        return !why;
+      });
+      const decision = schedule(open, request, strategy);
+      return full.length === 0 ? decision : { ...decision, rejections: [...full, ...decision.rejections] };
     } finally {
-      if (excluded) this.nodes.get(excluded.nodeId)?.index!.add(excluded.placement);
+      if (excluded) {
+        this.nodes.get(excluded.nodeId)?.index!.add(excluded.placement);
+        this.slots.get(excluded.nodeId)?.add(excluded.slot);
+      }
     }
+  }
+
+  /** Why the node's desired set has no room for one more reservation somewhere in the window. */
+  private slotShortage(nodeId: string, window: { start: number; end: number }): string | undefined {
+    const slots = this.slots.get(nodeId);
+    if (!slots) return undefined;
+    const w = { start: window.start - this.portLeadMs, end: window.end };
+    const hits: Placement[] = [];
+    slots.collect(w, hits);
+    // The count bounds the peak from above: only a crowded window needs the sweep.
+    const peak = hits.length < this.maxReservationsPerNode ? hits.length : sweepPeak(hits, w).milliCores;
+    if (peak < this.maxReservationsPerNode) return undefined;
+    return `reservations: ${peak} of at most ${this.maxReservationsPerNode} per node already placed in the window`;
+  }
+
+  private slotsOf(nodeId: string): PlacementIndex {
+    let slots = this.slots.get(nodeId);
+    if (!slots) this.slots.set(nodeId, (slots = new PlacementIndex()));
+    return slots;
   }
 
   /** Why `count` more public ports do not fit somewhere in the window, or undefined. */
@@ -135,10 +187,10 @@ export class CapacityIndex {
     this.ports.forEachOverlapping(w, (p) => {
       if (p === skip) return;
       hits.push(p);
-      sum += p.cores;
+      sum += p.milliCores;
     });
     // The sum bounds the peak from above: only a window that might not fit needs the sweep.
-    const peak = sum + count <= this.publicPortPool ? sum : sweepPeak(hits, w).cores;
+    const peak = sum + count <= this.publicPortPool ? sum : sweepPeak(hits, w).milliCores;
     if (peak + count <= this.publicPortPool) return undefined;
     return `public ports: ${peak} of ${this.publicPortPool} already taken in the window, needs ${count} more`;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.ts';
 import { validateManifest } from './validate.ts';
 import { parseDurationMs, parseMemoryMiB } from './quantity.ts';
+import { ENV_MAX_ENTRIES, ENV_MAX_TOTAL_BYTES, ENV_NAME_MAX_CHARS, LABELS_MAX_ENTRIES } from './limits.ts';
 
 const image = {
   apiVersion: 'berth/v1',
@@ -80,6 +81,50 @@ describe('validateManifest', () => {
     expect(err.message).toBe('spec.duration: is required');
   });
 
+  it('accepts cores as 0.5, "250m" or 2 and keeps them as written', () => {
+    for (const cores of [0.5, '250m', 2, '1.5']) {
+      expect(validateManifest({ ...reservation, spec: { ...reservation.spec, cores } }).spec).toMatchObject({ cores });
+      const resources = { cores, memory: '64Mi', maxCores: cores };
+      expect(validateManifest({ ...image, spec: { ...image.spec, resources } }).spec).toMatchObject({ resources: { cores, maxCores: cores } });
+    }
+  });
+
+  it('refuses cores that cannot be honoured exactly, naming the field', () => {
+    for (const cores of [0, -1, 0.0001, 1.2345, 'abc', '1.5m', true, 300]) {
+      const err = errorOf({ ...reservation, spec: { ...reservation.spec, cores } });
+      expect(err.field).toBe('spec.cores');
+      expect(err.message).toMatch(/^spec\.cores: must be/);
+      expect(errorOf({ ...image, spec: { ...image.spec, resources: { cores, memory: '64Mi' } } }).field).toBe('spec.resources.cores');
+      expect(errorOf({ ...image, spec: { ...image.spec, resources: { cores: 1, memory: '64Mi', maxCores: cores } } }).field).toBe('spec.resources.maxCores');
+    }
+    expect(errorOf({ ...image, spec: { ...image.spec, resources: { memory: '64Mi' } } }).message).toBe('spec.resources.cores: is required');
+  });
+
+  it('accepts the largest env the limits allow', () => {
+    const env = maximalEnv('A');
+    expect(Object.keys(env)).toHaveLength(ENV_MAX_ENTRIES);
+    expect(validateManifest({ ...reservation, spec: { ...reservation.spec, env } }).spec).toMatchObject({ env });
+    expect(validateManifest({ ...image, spec: { ...image.spec, env } }).spec).toMatchObject({ env });
+  });
+
+  it('refuses an env over the limits with the limit in the message and the field named', () => {
+    const many = Object.fromEntries(Array.from({ length: ENV_MAX_ENTRIES + 1 }, (_, i) => [`V${i}`, 'x']));
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: many } })).toMatchObject({ field: 'spec.env', message: `spec.env: must have at most ${ENV_MAX_ENTRIES} variables, got ${ENV_MAX_ENTRIES + 1}` });
+    const big = { BIG: 'x'.repeat(ENV_MAX_TOTAL_BYTES) };
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: big } })).toMatchObject({ field: 'spec.env', message: expect.stringContaining('at most 32768 bytes (32 KiB), got 32771') });
+    // Bytes, not characters: 11,000 three-byte characters are 33,000 bytes.
+    expect(errorOf({ ...image, spec: { ...image.spec, env: { E: '€'.repeat(11_000) } } }).field).toBe('spec.env');
+    const longName = 'N'.repeat(ENV_NAME_MAX_CHARS + 1);
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: { [longName]: 'x' } } })).toMatchObject({ field: `spec.env.${longName}`, message: expect.stringContaining(`at most ${ENV_NAME_MAX_CHARS} characters`) });
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: { '1BAD': 'x' } } }).message).toBe('spec.env.1BAD: invalid variable name');
+  });
+
+  it('refuses more labels than allowed and over-long label values, naming metadata.labels', () => {
+    const labels = Object.fromEntries(Array.from({ length: LABELS_MAX_ENTRIES + 1 }, (_, i) => [`l${i}`, 'v']));
+    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels } })).toMatchObject({ field: 'metadata.labels', message: `metadata.labels: must have at most ${LABELS_MAX_ENTRIES} labels` });
+    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels: { tier: 'v'.repeat(64) } } })).toMatchObject({ field: 'metadata.labels.tier', message: expect.stringContaining('at most 63 characters') });
+  });
+
   it('rejects non-mapping input', () => {
     expect(errorOf(['a']).code).toBe('Invalid');
     expect(errorOf(null).code).toBe('Invalid');
@@ -103,3 +148,13 @@ describe('quantities', () => {
     expect(parseDurationMs('2')).toBeUndefined();
   });
 });
+
+/** ENV_MAX_ENTRIES variables whose names and values total exactly ENV_MAX_TOTAL_BYTES. */
+function maximalEnv(prefix: string): Record<string, string> {
+  const names = Array.from({ length: ENV_MAX_ENTRIES }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+  const per = Math.floor((ENV_MAX_TOTAL_BYTES - names.join('').length) / names.length);
+  const env = Object.fromEntries(names.map((n) => [n, 'v'.repeat(per)]));
+  const rest = ENV_MAX_TOTAL_BYTES - names.join('').length - per * names.length;
+  env[names[0]] += 'v'.repeat(rest);
+  return env;
+}

@@ -27,6 +27,7 @@ export function toInvalid(error: z.ZodError, prefix: string[] = []): BerthError 
     return new BerthError('Invalid', `unknown field "${at}${keys[0]}"`, `${at}${keys[0]}`);
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  if (issue.code === 'invalid_key') message = issue.issues[0]?.message ?? message; // why the key is bad, not only that it is
   return new BerthError('Invalid', field ? `${field}: ${message}` : message, field || undefined);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkQuota, effectiveQuota, peakCores } from './check-quota.ts';
+import { checkQuota, effectiveQuota, peakMilliCores } from './check-quota.ts';
 
 const H = 3_600_000;
 const now = 0;
@@ -11,26 +11,41 @@ describe('quotas', () => {
   });
 
   it('counts concurrent cores at the busiest instant of the new window only', () => {
-    const held = [{ start: 0, end: 2 * H, cores: 2 }, { start: 3 * H, end: 5 * H, cores: 3 }, { start: 4 * H, end: 6 * H, cores: 1 }];
-    expect(peakCores(held, 0, 10 * H)).toBe(4);
-    expect(peakCores(held, 2 * H, 3 * H)).toBe(0);
-    expect(peakCores(held, H, 4 * H)).toBe(3);
+    const held = [{ start: 0, end: 2 * H, milliCores: 2000 }, { start: 3 * H, end: 5 * H, milliCores: 3000 }, { start: 4 * H, end: 6 * H, milliCores: 1000 }];
+    expect(peakMilliCores(held, 0, 10 * H)).toBe(4000);
+    expect(peakMilliCores(held, 2 * H, 3 * H)).toBe(0);
+    expect(peakMilliCores(held, H, 4 * H)).toBe(3000);
   });
 
   it('refuses more concurrent cores than allowed and names maxCores', () => {
-    const held = [{ start: 0, end: 2 * H, cores: 3 }];
-    expect(checkQuota({ maxCores: 4 }, { start: H, end: 3 * H, cores: 1, now }, held)).toBeUndefined();
-    const v = checkQuota({ maxCores: 4 }, { start: H, end: 3 * H, cores: 2, now }, held);
+    const held = [{ start: 0, end: 2 * H, milliCores: 3000 }];
+    expect(checkQuota({ maxCores: 4 }, { start: H, end: 3 * H, milliCores: 1000, now }, held)).toBeUndefined();
+    const v = checkQuota({ maxCores: 4 }, { start: H, end: 3 * H, milliCores: 2000, now }, held);
     expect(v?.quota).toBe('maxCores');
     expect(v?.message).toMatch(/maxCores.*4.*5/);
     // Back to back windows do not overlap.
-    expect(checkQuota({ maxCores: 4 }, { start: 2 * H, end: 3 * H, cores: 4, now }, held)).toBeUndefined();
+    expect(checkQuota({ maxCores: 4 }, { start: 2 * H, end: 3 * H, milliCores: 4000, now }, held)).toBeUndefined();
+  });
+
+  it('counts half cores exactly against a whole-core quota: two 0.5 fit in 1 core, a third does not', () => {
+    const half = (start: number) => ({ start, end: start + 2 * H, milliCores: 500 });
+    expect(checkQuota({ maxCores: 1 }, { ...half(0), now }, [])).toBeUndefined();
+    expect(checkQuota({ maxCores: 1 }, { ...half(0), now }, [half(0)])).toBeUndefined();
+    const third = checkQuota({ maxCores: 1 }, { ...half(0), now }, [half(0), half(0)]);
+    expect(third).toMatchObject({ quota: 'maxCores', message: 'quota maxCores exceeded: at most 1 concurrent cores, this window would hold 1.5' });
+  });
+
+  it('sums fractions exactly: 0.1 + 0.2 + 0.7 cores fill a 1-core quota to the brim, not past it', () => {
+    // In floating point 0.1 + 0.2 + 0.7 is 1.0000000000000002, which would refuse the last one.
+    const at = (milliCores: number) => ({ start: 0, end: H, milliCores });
+    expect(checkQuota({ maxCores: 1 }, { ...at(700), now }, [at(100), at(200)])).toBeUndefined();
+    expect(checkQuota({ maxCores: 1 }, { ...at(1), now }, [at(100), at(200), at(700)])).toMatchObject({ quota: 'maxCores', message: expect.stringContaining('would hold 1.001') });
   });
 
   it('refuses windows longer than maxDuration and starts further ahead than maxAdvance', () => {
-    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 25 * H, cores: 1, now }, [])).toMatchObject({ quota: 'maxDurationMs', message: expect.stringContaining('1d') });
-    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 24 * H, cores: 1, now }, [])).toBeUndefined();
-    expect(checkQuota({ maxAdvanceMs: 48 * H }, { start: 49 * H, end: 50 * H, cores: 1, now }, [])).toMatchObject({ quota: 'maxAdvanceMs' });
-    expect(checkQuota({}, { start: 900 * H, end: 2000 * H, cores: 99, now }, [])).toBeUndefined();
+    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 25 * H, milliCores: 1000, now }, [])).toMatchObject({ quota: 'maxDurationMs', message: expect.stringContaining('1d') });
+    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 24 * H, milliCores: 1000, now }, [])).toBeUndefined();
+    expect(checkQuota({ maxAdvanceMs: 48 * H }, { start: 49 * H, end: 50 * H, milliCores: 1000, now }, [])).toMatchObject({ quota: 'maxAdvanceMs' });
+    expect(checkQuota({}, { start: 900 * H, end: 2000 * H, milliCores: 99000, now }, [])).toBeUndefined();
   });
 });

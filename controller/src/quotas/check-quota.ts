@@ -1,12 +1,13 @@
 // Quota decisions (pure): what a customer may hold, given what they already hold.
-import { formatDurationMs } from '../manifests/index.ts';
+import { coresOf, formatDurationMs } from '../manifests/index.ts';
 import type { Quota } from './types.ts';
 import { QUOTA_KEYS } from './types.ts';
 
 export interface Interval {
   start: number;
   end: number;
-  cores: number;
+  /** CPU in whole millicores, so sums of fractions compare exactly. */
+  milliCores: number;
 }
 
 export interface QuotaRequest extends Interval {
@@ -29,14 +30,14 @@ export function effectiveQuota(defaults: Quota, override: unknown): Quota {
   return out;
 }
 
-/** Highest sum of cores committed at any instant of [start, end) by the given intervals. */
-export function peakCores(intervals: Interval[], start: number, end: number): number {
+/** Highest sum of millicores committed at any instant of [start, end) by the given intervals. */
+export function peakMilliCores(intervals: Interval[], start: number, end: number): number {
   const inside = intervals.filter((i) => i.start < end && i.end > start);
   // The peak of a step function is reached at some interval start (or the window start).
   const instants = [start, ...inside.map((i) => i.start).filter((t) => t > start)];
   let peak = 0;
   for (const t of instants) {
-    const sum = inside.filter((i) => i.start <= t && i.end > t).reduce((s, i) => s + i.cores, 0);
+    const sum = inside.filter((i) => i.start <= t && i.end > t).reduce((s, i) => s + i.milliCores, 0);
     peak = Math.max(peak, sum);
   }
   return peak;
@@ -53,9 +54,10 @@ export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): Q
     return { quota: 'maxAdvanceMs', message: `quota maxAdvance exceeded: a reservation may start at most ${formatDurationMs(quota.maxAdvanceMs)} ahead, this one starts ${formatDurationMs(advance)} ahead` };
   }
   if (quota.maxCores !== undefined) {
-    const total = peakCores(held, req.start, req.end) + req.cores;
-    if (total > quota.maxCores) {
-      return { quota: 'maxCores', message: `quota maxCores exceeded: at most ${quota.maxCores} concurrent cores, this window would hold ${total}` };
+    // The quota is whole cores (as users set it); the comparison is in millicores, exactly.
+    const total = peakMilliCores(held, req.start, req.end) + req.milliCores;
+    if (total > quota.maxCores * 1000) {
+      return { quota: 'maxCores', message: `quota maxCores exceeded: at most ${quota.maxCores} concurrent cores, this window would hold ${coresOf(total)}` };
     }
   }
   return undefined;

@@ -4,7 +4,7 @@ import { desiredContainers, type ActiveReservation } from './desired-containers.
 
 const image = (extra: Partial<ImageSpecInput> = {}): ImageSpecInput => ({ ref: 'reg:5000/web:1', ports: [], resources: { cores: 1, memory: '64Mi' }, ...extra });
 const reservation = (id: string, ownerId: string, imageName = 'web'): ActiveReservation => ({
-  id, ownerId, name: id, generation: 1, cores: 1, memoryMiB: 64, startAt: new Date(0), spec: { image: imageName, duration: '1h', profile: 'ephemeral' }, ports: [],
+  id, ownerId, name: id, generation: 1, milliCores: 1000, memoryMiB: 64, startAt: new Date(0), spec: { image: imageName, duration: '1h', profile: 'ephemeral' }, ports: [],
 });
 
 describe('desiredContainers', () => {

@@ -14,7 +14,7 @@ export interface ActiveReservation {
   ownerId: string;
   name: string;
   generation: number;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
   startAt: Date;
   spec: ReservationSpecInput;
@@ -35,7 +35,8 @@ export function desiredContainers(reservations: ActiveReservation[], images: Map
       generation: r.generation,
       name: containerName(r),
       image: image.ref,
-      cpus: r.cores,
+      cpus: r.milliCores / 1000, // for older agents; exact enough: they round cpus x 1e9
+      milliCpus: r.milliCores,
       memoryBytes: r.memoryMiB * 1048576,
       ports: [...r.ports]
         .sort((a, b) => a.name.localeCompare(b.name))

@@ -31,7 +31,7 @@ export interface EvacuationResult {
 export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name: string }, cause: string, now: number, opts: { failUnplaceable: boolean } = { failUnplaceable: true }): Promise<EvacuationResult> {
   const displaced = await deps.db.reservation.findMany({
     where: { nodeId: node.id, phase: { notIn: [...TERMINAL_PHASES] }, deletedAt: null, endAt: { gt: new Date(now) } },
-    select: { id: true, name: true, startAt: true, endAt: true, cores: true, memoryMiB: true, status: true },
+    select: { id: true, name: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
   });
   const result: EvacuationResult = { rescheduled: [], failed: [], remaining: [] };
   if (displaced.length === 0) return result;
@@ -42,7 +42,7 @@ export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name:
     record: (id, nodeId, request) => capacity.move(id, nodeId, request.start),
   };
   const plan = planEvacuation({
-    displaced: displaced.map((r) => ({ id: r.id, name: r.name, startAt: r.startAt.getTime(), endAt: r.endAt.getTime(), cores: r.cores, memoryMiB: r.memoryMiB })),
+    displaced: displaced.map((r) => ({ id: r.id, name: r.name, startAt: r.startAt.getTime(), endAt: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB })),
     strategy: deps.strategy, now, placer,
   });
   const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));

@@ -3,14 +3,14 @@ import type { NodeCandidate, Placement } from '../scheduler/index.ts';
 import { planEvacuation, shouldEvacuate, type DisplacedReservation } from './plan-node-loss.ts';
 
 const H = 3_600_000;
-const node = (name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate => ({ id: `id-${name}`, name, cores: 4, memoryMiB: 1000, ready: true, cordoned: false, placements, ...extra });
-const displaced = (name: string, startH: number, endH: number, memoryMiB: number): DisplacedReservation => ({ id: `r-${name}`, name, startAt: startH * H, endAt: endH * H, cores: 1, memoryMiB });
+const node = (name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate => ({ id: `id-${name}`, name, milliCores: 4000, memoryMiB: 1000, ready: true, cordoned: false, placements, ...extra });
+const displaced = (name: string, startH: number, endH: number, memoryMiB: number): DisplacedReservation => ({ id: `r-${name}`, name, startAt: startH * H, endAt: endH * H, milliCores: 1000, memoryMiB });
 
 describe('planEvacuation', () => {
   it('moves each reservation to the least committed node that fits its remaining window', () => {
     const plan = planEvacuation({
       displaced: [displaced('a', 0, 4, 300)],
-      candidates: [node('lost', [], { ready: false }), node('busy', [{ start: 0, end: 4 * H, cores: 1, memoryMiB: 600 }]), node('idle')],
+      candidates: [node('lost', [], { ready: false }), node('busy', [{ start: 0, end: 4 * H, milliCores: 1000, memoryMiB: 600 }]), node('idle')],
       strategy: 'min-ram-ratio', now: 1 * H,
     });
     expect(plan).toEqual([{ type: 'reschedule', reservationId: 'r-a', name: 'a', toNodeId: 'id-idle', toNodeName: 'idle' }]);
@@ -30,7 +30,7 @@ describe('planEvacuation', () => {
     // 'other' is full during the first hour only; the reservation is already past it.
     const plan = planEvacuation({
       displaced: [displaced('late', 0, 3, 800)],
-      candidates: [node('other', [{ start: 0, end: 1 * H, cores: 1, memoryMiB: 900 }])],
+      candidates: [node('other', [{ start: 0, end: 1 * H, milliCores: 1000, memoryMiB: 900 }])],
       strategy: 'min-ram-ratio', now: 2 * H,
     });
     expect(plan[0]).toMatchObject({ type: 'reschedule', toNodeName: 'other' });

@@ -8,7 +8,7 @@ export interface DisplacedReservation {
   name: string;
   startAt: number;
   endAt: number;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
 }
 
@@ -48,7 +48,7 @@ export function planEvacuation(input: EvacuationInput): EvacuationAction[] {
   const actions: EvacuationAction[] = [];
   for (const r of ordered) {
     // A running reservation only needs the rest of its window on the new node.
-    const request = { start: Math.max(r.startAt, Math.min(input.now, r.endAt - 1)), end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB };
+    const request = { start: Math.max(r.startAt, Math.min(input.now, r.endAt - 1)), end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB };
     const decision = placer.decide(request, r.id);
     if (!decision.ok) {
       const why = decision.rejections.length ? decision.rejections.map((x) => `${x.node}: ${x.reason}`).join('; ') : 'no other nodes';

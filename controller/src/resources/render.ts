@@ -1,7 +1,7 @@
 // Database rows -> API objects (pure).
 import type { Event, Image, Node, PortAllocation, Reservation, User } from '../store/generated/postgresql/client.ts';
 import { costCents, billedHours, DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
-import { formatMemoryMiB, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
+import { coresOf, formatMemoryMiB, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
 import type { Condition } from '../reconcile/conditions.ts';
 import type { ApiObject, Endpoint, ImageObject, NodeStatus, ReservationObject, StoredReservationStatus } from './types.ts';
 
@@ -40,7 +40,7 @@ export function renderReservation(row: ReservationRow, ctx: { publicAddress: str
     startedAt: row.startedAt?.getTime() ?? null,
     endAt: row.endAt.getTime(),
     endedAt: row.endedAt?.getTime() ?? null,
-    cores: row.cores,
+    milliCores: row.milliCores,
     rateCentsPerCoreHour: ctx.rateCents ?? DEFAULT_RATE_CENTS_PER_CORE_HOUR,
   };
   const metadata = { ...meta(row, row.generation), ...(row.owner ? { owner: row.owner.username } : {}) };
@@ -55,7 +55,7 @@ export function renderReservation(row: ReservationRow, ctx: { publicAddress: str
       endpoints: endpointsOf(row.ports ?? [], ctx.publicAddress, row.phase),
       conditions: stored.conditions ?? [],
       observedGeneration: stored.observedGeneration ?? row.generation,
-      resources: { cores: row.cores, memory: formatMemoryMiB(row.memoryMiB) },
+      resources: { cores: coresOf(row.milliCores), memory: formatMemoryMiB(row.memoryMiB) },
       startTime: row.startAt.toISOString(),
       endTime: row.endAt.toISOString(),
       ...(row.startedAt ? { startedAt: iso(row.startedAt) } : {}),
@@ -67,7 +67,7 @@ export function renderReservation(row: ReservationRow, ctx: { publicAddress: str
 }
 
 export interface NodeUsage {
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
   reservations: number;
 }
@@ -82,7 +82,7 @@ export function renderNode(row: Node, usage: NodeUsage): ApiObject<Record<string
     status: {
       conditions: status.conditions ?? [],
       capacity: { cores: row.cores, memory: formatMemoryMiB(row.memoryMiB) },
-      usage: { cores: usage.cores, memory: formatMemoryMiB(usage.memoryMiB), reservations: usage.reservations },
+      usage: { cores: coresOf(usage.milliCores), memory: formatMemoryMiB(usage.memoryMiB), reservations: usage.reservations },
       ...(row.lastHeartbeat ? { lastHeartbeat: row.lastHeartbeat.toISOString() } : {}),
       metrics: (row.metrics ?? {}) as Record<string, number>,
     },

@@ -22,7 +22,7 @@ export interface ReservationStatus {
   endpoints: Endpoint[];
   conditions: Condition[];
   observedGeneration: number;
-  /** What was granted: the spec's request or the image's defaults. */
+  /** What was granted: the spec's request or the image's defaults; cores as a number (0.5). */
   resources: { cores: number; memory: string };
   startTime: string;
   endTime: string;

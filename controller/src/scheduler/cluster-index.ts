@@ -12,7 +12,7 @@ interface Bucket {
   start: number[];
   end: number[];
   memoryMiB: number[];
-  cores: number[];
+  milliCores: number[];
 }
 
 export class ClusterIndex {
@@ -23,13 +23,13 @@ export class ClusterIndex {
   private readonly ramTime: Float64Array;
   private readonly count: Uint32Array;
   private readonly sumMemory: Float64Array;
-  private readonly sumCores: Float64Array;
+  private readonly sumMilliCores: Float64Array;
 
   constructor(readonly nodes: NodeCandidate[], readonly bucketMs = DEFAULT_BUCKET_MS) {
     this.ramTime = new Float64Array(nodes.length);
     this.count = new Uint32Array(nodes.length);
     this.sumMemory = new Float64Array(nodes.length);
-    this.sumCores = new Float64Array(nodes.length);
+    this.sumMilliCores = new Float64Array(nodes.length);
     nodes.forEach((n, i) => {
       this.position.set(n, i);
       n.index ??= indexPlacements(n.placements);
@@ -56,9 +56,9 @@ export class ClusterIndex {
    * decision is the same. Only a node that might not fit gets the exact sweep.
    */
   private quickStats(node: NodeCandidate, i: number, request: PlacementRequest): WindowStats {
-    if (this.count[i] === 0) return { peakCores: 0, peakMemoryMiB: 0, ramTime: 0, count: 0 };
-    if (this.sumMemory[i] + request.memoryMiB <= node.memoryMiB && this.sumCores[i] + request.cores <= node.cores) {
-      return { peakCores: this.sumCores[i], peakMemoryMiB: this.sumMemory[i], ramTime: this.ramTime[i], count: this.count[i] };
+    if (this.count[i] === 0) return { peakMilliCores: 0, peakMemoryMiB: 0, ramTime: 0, count: 0 };
+    if (this.sumMemory[i] + request.memoryMiB <= node.memoryMiB && this.sumMilliCores[i] + request.milliCores <= node.milliCores) {
+      return { peakMilliCores: this.sumMilliCores[i], peakMemoryMiB: this.sumMemory[i], ramTime: this.ramTime[i], count: this.count[i] };
     }
     return windowStats(node, request);
   }
@@ -67,7 +67,7 @@ export class ClusterIndex {
     this.ramTime.fill(0);
     this.count.fill(0);
     this.sumMemory.fill(0);
-    this.sumCores.fill(0);
+    this.sumMilliCores.fill(0);
     if (this.base === undefined) return;
     const first = Math.floor(w.start / this.bucketMs);
     const last = Math.floor((w.end - 1) / this.bucketMs);
@@ -75,7 +75,7 @@ export class ClusterIndex {
       const bucket: Bucket | undefined = this.buckets[b - this.base];
       if (!bucket) continue;
       const bucketStart = b * this.bucketMs;
-      const { node, start, end, memoryMiB, cores }: Bucket = bucket;
+      const { node, start, end, memoryMiB, milliCores }: Bucket = bucket;
       for (let k = 0; k < node.length; k++) {
         const s = start[k];
         const e = end[k];
@@ -85,7 +85,7 @@ export class ClusterIndex {
         this.ramTime[n] += memoryMiB[k] * (Math.min(e, w.end) - Math.max(s, w.start));
         this.count[n]++;
         this.sumMemory[n] += memoryMiB[k];
-        this.sumCores[n] += cores[k];
+        this.sumMilliCores[n] += milliCores[k];
       }
     }
   }
@@ -100,12 +100,12 @@ export class ClusterIndex {
     }
     for (let b = first; b <= last; b++) {
       let bucket = this.buckets[b - this.base];
-      if (!bucket) bucket = this.buckets[b - this.base] = { node: [], start: [], end: [], memoryMiB: [], cores: [] };
+      if (!bucket) bucket = this.buckets[b - this.base] = { node: [], start: [], end: [], memoryMiB: [], milliCores: [] };
       bucket.node.push(nodeIndex);
       bucket.start.push(p.start);
       bucket.end.push(p.end);
       bucket.memoryMiB.push(p.memoryMiB);
-      bucket.cores.push(p.cores);
+      bucket.milliCores.push(p.milliCores);
     }
   }
 }

@@ -1,4 +1,5 @@
 // Small feasibility checks. Each returns undefined when the node passes, or why it does not.
+import { coresOf, formatCores } from '../manifests/quantity.ts';
 import type { NodeCandidate, Placement, PlacementRequest, Window } from './types.ts';
 import { sweepPeak, windowStats, type WindowStats } from './window-stats.ts';
 
@@ -9,7 +10,7 @@ export const isReady: FeasibilityCheck = (node) => (node.ready ? undefined : 'no
 export const isSchedulable: FeasibilityCheck = (node) => (node.cordoned ? 'node is cordoned' : undefined);
 
 export const fitsCapacityAtAll: FeasibilityCheck = (node, request) => {
-  if (request.cores > node.cores) return `needs ${request.cores} cores, node has ${node.cores}`;
+  if (request.milliCores > node.milliCores) return `needs ${formatCores(request.milliCores)}, node has ${formatCores(node.milliCores)}`;
   if (request.memoryMiB > node.memoryMiB) return `needs ${request.memoryMiB}Mi memory, node has ${node.memoryMiB}Mi`;
   return undefined;
 };
@@ -19,7 +20,7 @@ export function overlaps(a: Window, b: Window): boolean {
 }
 
 /** Peak cores and memory committed at any instant of the window (sweep over interval edges). */
-export function peakUsage(placements: Placement[], window: Window): { cores: number; memoryMiB: number } {
+export function peakUsage(placements: Placement[], window: Window): { milliCores: number; memoryMiB: number } {
   return sweepPeak(placements.filter((p) => overlaps(p, window)), window);
 }
 
@@ -28,8 +29,8 @@ export function fitsStats(node: NodeCandidate, request: PlacementRequest, stats:
   if (stats.peakMemoryMiB + request.memoryMiB > node.memoryMiB) {
     return `memory: ${stats.peakMemoryMiB}Mi of ${node.memoryMiB}Mi already committed in the window, needs ${request.memoryMiB}Mi more`;
   }
-  if (stats.peakCores + request.cores > node.cores) {
-    return `cores: ${stats.peakCores} of ${node.cores} already committed in the window, needs ${request.cores} more`;
+  if (stats.peakMilliCores + request.milliCores > node.milliCores) {
+    return `cores: ${coresOf(stats.peakMilliCores)} of ${coresOf(node.milliCores)} already committed in the window, needs ${coresOf(request.milliCores)} more`;
   }
   return undefined;
 }

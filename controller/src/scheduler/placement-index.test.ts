@@ -4,7 +4,7 @@ import { schedule } from './schedule.ts';
 import type { NodeCandidate, Placement } from './types.ts';
 
 const H = 3_600_000;
-const at = (s: number, e: number, memoryMiB = 100): Placement => ({ start: s * H, end: e * H, cores: 1, memoryMiB });
+const at = (s: number, e: number, memoryMiB = 100): Placement => ({ start: s * H, end: e * H, milliCores: 1000, memoryMiB });
 
 describe('PlacementIndex', () => {
   it('returns each overlapping placement exactly once, whatever buckets it spans', () => {
@@ -25,10 +25,10 @@ describe('PlacementIndex', () => {
 
   it('gives the scheduler the same decisions as the plain placement list', () => {
     const placements = Array.from({ length: 200 }, (_, i) => at(i % 50, (i % 50) + 1 + (i % 7), 50 + (i % 5) * 100));
-    const plain: NodeCandidate[] = [0, 1, 2].map((n) => ({ id: `${n}`, name: `n${n}`, cores: 64, memoryMiB: 4096, ready: true, cordoned: false, placements: placements.filter((_, i) => i % 3 === n) }));
+    const plain: NodeCandidate[] = [0, 1, 2].map((n) => ({ id: `${n}`, name: `n${n}`, milliCores: 64000, memoryMiB: 4096, ready: true, cordoned: false, placements: placements.filter((_, i) => i % 3 === n) }));
     const indexed = plain.map((n) => ({ ...n, index: indexPlacements(n.placements) }));
     for (let s = 0; s < 60; s += 3) {
-      const req = { start: s * H, end: (s + 5) * H, cores: 1, memoryMiB: 700 };
+      const req = { start: s * H, end: (s + 5) * H, milliCores: 1000, memoryMiB: 700 };
       const a = schedule(plain, req);
       const b = schedule(indexed, req);
       expect(b.ok && b.node.name).toBe(a.ok && a.node.name);
@@ -40,11 +40,11 @@ describe('PlacementIndex', () => {
 describe('ClusterIndex', () => {
   it('decides exactly as schedule() does, including per-node rejection reasons', async () => {
     const { ClusterIndex } = await import('./cluster-index.ts');
-    const mk = (): NodeCandidate[] => [0, 1, 2, 3].map((n) => ({ id: `${n}`, name: `n${n}`, cores: 4, memoryMiB: 2048, ready: n !== 3, cordoned: false, placements: [] }));
+    const mk = (): NodeCandidate[] => [0, 1, 2, 3].map((n) => ({ id: `${n}`, name: `n${n}`, milliCores: 4000, memoryMiB: 2048, ready: n !== 3, cordoned: false, placements: [] }));
     const plain = mk();
     const cluster = new ClusterIndex(mk());
     for (let k = 0; k < 80; k++) {
-      const req = { start: (k % 20) * H, end: ((k % 20) + 1 + (k % 4)) * H, cores: 1 + (k % 2), memoryMiB: 256 * (1 + (k % 3)) };
+      const req = { start: (k % 20) * H, end: ((k % 20) + 1 + (k % 4)) * H, milliCores: 1000 * (1 + (k % 2)), memoryMiB: 256 * (1 + (k % 3)) };
       const a = schedule(plain, req, k % 2 ? 'binpack' : 'min-ram-ratio');
       const b = cluster.schedule(req, k % 2 ? 'binpack' : 'min-ram-ratio');
       expect(b.ok && b.node.name).toBe(a.ok && a.node.name);

@@ -5,9 +5,9 @@ import type { NodeCandidate, Placement } from './types.ts';
 
 const H = 3_600_000;
 function node(name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate {
-  return { id: name, name, cores: 4, memoryMiB: 4096, ready: true, cordoned: false, placements, ...extra };
+  return { id: name, name, milliCores: 4000, memoryMiB: 4096, ready: true, cordoned: false, placements, ...extra };
 }
-const at = (startH: number, endH: number, memoryMiB = 1024, cores = 1): Placement => ({ start: startH * H, end: endH * H, memoryMiB, cores });
+const at = (startH: number, endH: number, memoryMiB = 1024, cores = 1): Placement => ({ start: startH * H, end: endH * H, memoryMiB, milliCores: cores * 1000 });
 
 describe('schedule', () => {
   it('prefers the idle node (minimum RAM ratio)', () => {
@@ -44,6 +44,15 @@ describe('schedule', () => {
     expect(decision.rejections[0].reason).toMatch(/^cores:/);
   });
 
+  it('compares fractions of a core exactly and says them in cores', () => {
+    const milli = (startH: number, endH: number, milliCores: number): Placement => ({ start: startH * H, end: endH * H, memoryMiB: 64, milliCores });
+    const one = node('one', [milli(0, 2, 100), milli(0, 2, 200)], { milliCores: 1000 });
+    // 0.1 + 0.2 + 0.7 is exactly one core (in floating point it is 1.0000000000000002).
+    expect(schedule([one], milli(0, 2, 700)).ok).toBe(true);
+    expect(schedule([one], milli(0, 2, 750))).toMatchObject({ ok: false, rejections: [{ node: 'one', reason: 'cores: 0.3 of 1 already committed in the window, needs 0.75 more' }] });
+    expect(schedule([node('small', [], { milliCores: 1000 })], milli(0, 1, 1500))).toMatchObject({ ok: false, rejections: [{ node: 'small', reason: 'needs 1.5 cores, node has 1 core' }] });
+  });
+
   it('binpack picks the fullest feasible node and spread the emptiest', () => {
     const nodes = [node('a', [at(0, 4, 2048)]), node('b', [at(0, 4, 512)])];
     const binpack = schedule(nodes, at(0, 4, 512), 'binpack');
@@ -55,8 +64,8 @@ describe('schedule', () => {
 
 describe('peakUsage', () => {
   it('counts only the overlap and treats touching windows as disjoint', () => {
-    expect(peakUsage([at(0, 1), at(1, 2)], { start: 0, end: 2 * H })).toEqual({ cores: 1, memoryMiB: 1024 });
-    expect(peakUsage([at(0, 2), at(1, 3)], { start: 0, end: 3 * H })).toEqual({ cores: 2, memoryMiB: 2048 });
-    expect(peakUsage([at(5, 6)], { start: 0, end: 2 * H })).toEqual({ cores: 0, memoryMiB: 0 });
+    expect(peakUsage([at(0, 1), at(1, 2)], { start: 0, end: 2 * H })).toEqual({ milliCores: 1000, memoryMiB: 1024 });
+    expect(peakUsage([at(0, 2), at(1, 3)], { start: 0, end: 3 * H })).toEqual({ milliCores: 2000, memoryMiB: 2048 });
+    expect(peakUsage([at(5, 6)], { start: 0, end: 2 * H })).toEqual({ milliCores: 0, memoryMiB: 0 });
   });
 });

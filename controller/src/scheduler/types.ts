@@ -3,15 +3,17 @@ export interface Window {
   end: number; // epoch ms, exclusive
 }
 
+// CPU is in whole millicores throughout the scheduler (a node's whole cores x 1000), so every
+// comparison is exact integer arithmetic: 0.1 + 0.2 never fails to fit 0.3.
 export interface Placement extends Window {
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
 }
 
 export interface NodeCandidate {
   id: string;
   name: string;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
   ready: boolean;
   cordoned: boolean;
@@ -29,7 +31,7 @@ export interface PlacementIndexLike {
 }
 
 export interface PlacementRequest extends Window {
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
 }
 

@@ -3,7 +3,7 @@
 import type { NodeCandidate, Placement, Window } from './types.ts';
 
 export interface WindowStats {
-  peakCores: number;
+  peakMilliCores: number;
   peakMemoryMiB: number;
   /** Sum of memoryMiB x overlapping milliseconds. */
   ramTime: number;
@@ -28,15 +28,15 @@ export function windowStats(node: NodeCandidate, w: Window): WindowStats {
     ramTime += p.memoryMiB * (Math.min(p.end, w.end) - Math.max(p.start, w.start));
   }
   const peak = scratch.length <= 8 ? smallPeak(scratch, w) : sweepPeak(scratch, w);
-  return { peakCores: peak.cores, peakMemoryMiB: peak.memoryMiB, ramTime, count: scratch.length };
+  return { peakMilliCores: peak.milliCores, peakMemoryMiB: peak.memoryMiB, ramTime, count: scratch.length };
 }
 
 /**
  * Peak for a few placements without allocating: usage only rises at a start, so the peak is at
  * the window start or at some placement's start inside it.
  */
-function smallPeak(hits: Placement[], w: Window): { cores: number; memoryMiB: number } {
-  let peakCores = 0;
+function smallPeak(hits: Placement[], w: Window): { milliCores: number; memoryMiB: number } {
+  let peakMilliCores = 0;
   let peakMemory = 0;
   for (let i = -1; i < hits.length; i++) {
     const t = i < 0 ? w.start : Math.max(hits[i].start, w.start);
@@ -45,36 +45,36 @@ function smallPeak(hits: Placement[], w: Window): { cores: number; memoryMiB: nu
     for (let j = 0; j < hits.length; j++) {
       const p = hits[j];
       if (p.start <= t && t < p.end) {
-        cores += p.cores;
+        cores += p.milliCores;
         memory += p.memoryMiB;
       }
     }
-    if (cores > peakCores) peakCores = cores;
+    if (cores > peakMilliCores) peakMilliCores = cores;
     if (memory > peakMemory) peakMemory = memory;
   }
-  return { cores: peakCores, memoryMiB: peakMemory };
+  return { milliCores: peakMilliCores, memoryMiB: peakMemory };
 }
 
 /** Peak concurrent use of placements already known to overlap the window. */
-export function sweepPeak(hits: Placement[], w: Window): { cores: number; memoryMiB: number } {
-  if (hits.length === 0) return { cores: 0, memoryMiB: 0 };
-  if (hits.length === 1) return { cores: hits[0].cores, memoryMiB: hits[0].memoryMiB };
+export function sweepPeak(hits: Placement[], w: Window): { milliCores: number; memoryMiB: number } {
+  if (hits.length === 0) return { milliCores: 0, memoryMiB: 0 };
+  if (hits.length === 1) return { milliCores: hits[0].milliCores, memoryMiB: hits[0].memoryMiB };
   const edges: Array<[number, number, number]> = [];
   for (const p of hits) {
-    edges.push([Math.max(p.start, w.start), p.cores, p.memoryMiB]);
-    edges.push([Math.min(p.end, w.end), -p.cores, -p.memoryMiB]);
+    edges.push([Math.max(p.start, w.start), p.milliCores, p.memoryMiB]);
+    edges.push([Math.min(p.end, w.end), -p.milliCores, -p.memoryMiB]);
   }
   // Ends sort before starts at the same instant: [a, t) and [t, b) never overlap.
   edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let cores = 0;
   let memory = 0;
-  let peakCores = 0;
+  let peakMilliCores = 0;
   let peakMemory = 0;
   for (const [, dc, dm] of edges) {
     cores += dc;
     memory += dm;
-    if (cores > peakCores) peakCores = cores;
+    if (cores > peakMilliCores) peakMilliCores = cores;
     if (memory > peakMemory) peakMemory = memory;
   }
-  return { cores: peakCores, memoryMiB: peakMemory };
+  return { milliCores: peakMilliCores, memoryMiB: peakMemory };
 }

@@ -14,12 +14,12 @@ function refusal(): BerthError {
     capacity.upsertNode({ id: name, name, cores: 8, memoryMiB: 8 * GiB, cordoned: false, ready: true, ...extra });
   for (const name of ['cn-a', 'cn-b', 'cn-c']) {
     node(name);
-    capacity.commit(`busy-${name}`, { nodeId: name, start: 0, end: 10 * H, cores: 1, memoryMiB: 7 * GiB, publicPorts: 0 });
+    capacity.commit(`busy-${name}`, { nodeId: name, start: 0, end: 10 * H, milliCores: 1000, memoryMiB: 7 * GiB, publicPorts: 0 });
   }
   node('cn-d', { cordoned: true });
   node('cn-e', { memoryMiB: GiB });
   try {
-    admit({ capacity } as AdmissionGuard, { start: H, end: 2 * H, cores: 1, memoryMiB: 2 * GiB, publicPorts: 1 }, 'min-ram-ratio');
+    admit({ capacity } as AdmissionGuard, { start: H, end: 2 * H, milliCores: 1000, memoryMiB: 2 * GiB, publicPorts: 1 }, 'min-ram-ratio');
   } catch (err) {
     return err as BerthError;
   }
@@ -38,7 +38,7 @@ describe('a refused admission as each role reads it', () => {
     const err = admissionErrorFor(refusal(), { role: 'customer' });
     expect(err.code).toBe('NoResources');
     expect(err.message).toBe(
-      'no resources available for 1 cores and 2048Mi from 1970-01-01T01:00:00.000Z to 1970-01-01T02:00:00.000Z: '
+      'no resources available for 1 core and 2048Mi from 1970-01-01T01:00:00.000Z to 1970-01-01T02:00:00.000Z: '
       + 'no node has room (3 lack memory in the window, 1 is too small, 1 is cordoned)',
     );
     expect(err.details).toEqual({

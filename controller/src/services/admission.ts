@@ -2,6 +2,7 @@
 // AdmissionGuard.run, so the capacity index read here and the store write that commits more
 // cannot interleave with another admission, in this controller or another.
 import { BerthError } from '../errors/index.ts';
+import { formatCores } from '../manifests/index.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { PlacementRequest, Strategy } from '../scheduler/index.ts';
 
@@ -24,7 +25,7 @@ export function admit(guard: AdmissionGuard, req: AdmissionRequest, strategy: St
   const decision = guard.capacity.decide(req, strategy, { excludeReservationId: req.excludeReservationId, onlyNodeId: req.onlyNodeId });
   if (decision.ok) return { id: decision.node.id, name: decision.node.name };
   const why = decision.rejections.length === 0 ? 'no nodes are registered' : decision.rejections.map((r) => `${r.node}: ${r.reason}`).join('; ');
-  throw new BerthError('NoResources', `no resources available for ${req.cores} cores and ${req.memoryMiB}Mi from ${window} (${why})`, undefined, {
+  throw new BerthError('NoResources', `no resources available for ${formatCores(req.milliCores)} and ${req.memoryMiB}Mi from ${window} (${why})`, undefined, {
     ...details,
     rejections: decision.rejections,
   });

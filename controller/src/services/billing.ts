@@ -23,7 +23,7 @@ async function itemsOf(ctx: ServiceContext, month: Month, ownerIds?: string[]) {
   return rows.map((r) => ({
     ownerId: r.ownerId,
     item: {
-      reservation: r.name, uid: r.id, image: r.imageName, cores: r.cores, rateCentsPerCoreHour: r.rateCentsPerCoreHour ?? rates(r.imageName),
+      reservation: r.name, uid: r.id, image: r.imageName, milliCores: r.milliCores, rateCentsPerCoreHour: r.rateCentsPerCoreHour ?? rates(r.imageName),
       startedAt: r.startedAt!.getTime(), endAt: r.endAt.getTime(), endedAt: r.endedAt?.getTime() ?? null,
     } satisfies StatementItem,
   }));

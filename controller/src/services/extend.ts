@@ -29,14 +29,14 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
     if (endAt - startAt > ctx.config.maxDurationMs) {
       throw new BerthError('Invalid', `by: the reservation would last ${formatDurationMs(endAt - startAt)}, more than the maximum of ${formatDurationMs(ctx.config.maxDurationMs)}`, 'by');
     }
-    await enforceQuota(ctx, existing.owner, { startAt, endAt, cores: existing.cores }, existing.id);
+    await enforceQuota(ctx, existing.owner, { startAt, endAt, milliCores: existing.milliCores }, existing.id);
     // Only the extra window is new, but admitting the whole window on the same node is equivalent
     // (the reservation does not compete with itself) and reuses the scheduler's own 409.
     const publicPorts = await imagePortCount(ctx, existing.imageName);
-    admit(ctx.admission, { start: startAt, end: endAt, cores: existing.cores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
+    admit(ctx.admission, { start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
     const spec = { ...(existing.spec as ReservationSpecInput), duration: formatDurationMs(endAt - startAt) };
     const updated = await ctx.db.reservation.update({ where: { id: existing.id }, data: { endAt: new Date(endAt), spec }, include });
-    await ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, cores: existing.cores, memoryMiB: existing.memoryMiB, publicPorts });
+    await ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts });
     await recordEvent(ctx.db, { kind: 'Reservation', objectId: updated.id, objectName: updated.name, reason: 'Extended', message: `extended by ${formatDurationMs(byMs)}: now ends ${updated.endAt.toISOString()}` });
     return updated;
   });

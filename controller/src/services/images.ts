@@ -1,6 +1,6 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
-import { parseMemoryMiB, type Manifest } from '../manifests/index.ts';
+import { parseMemoryMiB, parseMilliCores, type Manifest } from '../manifests/index.ts';
 import { renderImage } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
 import { isTerminal } from '../reconcile/index.ts';
@@ -12,7 +12,8 @@ type ImageManifest = Extract<Manifest, { kind: 'Image' }>;
 export async function applyImage(ctx: ServiceContext, user: User, m: ImageManifest): Promise<ApplyResult> {
   requireAdmin(user, 'images');
   const { resources } = m.spec;
-  if (resources.maxCores !== undefined && resources.maxCores < resources.cores) {
+  const milli = (v: string | number) => (parseMilliCores(v) as { milliCores: number }).milliCores; // shape-checked already
+  if (resources.maxCores !== undefined && milli(resources.maxCores) < milli(resources.cores)) {
     throw new BerthError('Invalid', 'spec.resources.maxCores: must be at least spec.resources.cores', 'spec.resources.maxCores');
   }
   if (resources.maxMemory !== undefined && parseMemoryMiB(resources.maxMemory)! < parseMemoryMiB(resources.memory)!) {

@@ -8,7 +8,7 @@ const row = {
   metrics: { load1: 3.5, memoryFreeBytes: 1e9 },
   status: { conditions: [{ type: 'Ready', status: 'True', reason: 'HeartbeatsArriving', message: 'agent at 10.77.0.11:40112', lastTransitionTime: '2026-01-01T00:00:01Z' }] },
 } as unknown as Parameters<typeof renderNode>[0];
-const full = renderNode(row, { cores: 6, memoryMiB: 12288, reservations: 3 });
+const full = renderNode(row, { milliCores: 6000, memoryMiB: 12288, reservations: 3 });
 
 describe('nodeViewFor', () => {
   it('shows an admin the whole node', () => {

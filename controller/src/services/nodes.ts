@@ -30,17 +30,17 @@ export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
 
 /** Cores and memory of the reservations running on each node right now. */
 async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<string, NodeUsage>> {
-  const active = await ctx.db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, cores: true, memoryMiB: true } });
+  const active = await ctx.db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, milliCores: true, memoryMiB: true } });
   const usage = new Map<string, NodeUsage>();
   for (const r of active) {
     if (!r.nodeId) continue;
-    const u = usage.get(r.nodeId) ?? { cores: 0, memoryMiB: 0, reservations: 0 };
-    usage.set(r.nodeId, { cores: u.cores + r.cores, memoryMiB: u.memoryMiB + r.memoryMiB, reservations: u.reservations + 1 });
+    const u = usage.get(r.nodeId) ?? { milliCores: 0, memoryMiB: 0, reservations: 0 };
+    usage.set(r.nodeId, { milliCores: u.milliCores + r.milliCores, memoryMiB: u.memoryMiB + r.memoryMiB, reservations: u.reservations + 1 });
   }
   return usage;
 }
 
-const EMPTY: NodeUsage = { cores: 0, memoryMiB: 0, reservations: 0 };
+const EMPTY: NodeUsage = { milliCores: 0, memoryMiB: 0, reservations: 0 };
 
 /** The stored row with the heartbeat this controller holds in memory, when that is newer. */
 export function withLiveHeartbeat<T extends { id: string; lastHeartbeat: Date | null; metrics: unknown }>(ctx: Pick<ServiceContext, 'monitoring'>, row: T): T {

@@ -17,7 +17,7 @@ export function quotaOf(ctx: ServiceContext, user: User): Quota {
 }
 
 /** Throws QuotaExceeded naming the quota. Callers hold the admission mutex. */
-export async function enforceQuota(ctx: ServiceContext, owner: User, r: { startAt: number; endAt: number; cores: number }, excludeReservationId?: string): Promise<void> {
+export async function enforceQuota(ctx: ServiceContext, owner: User, r: { startAt: number; endAt: number; milliCores: number }, excludeReservationId?: string): Promise<void> {
   const quota = quotaOf(ctx, owner);
   if (Object.keys(quota).length === 0) return;
   const held = await ctx.db.reservation.findMany({
@@ -29,9 +29,9 @@ export async function enforceQuota(ctx: ServiceContext, owner: User, r: { startA
       endAt: { gt: new Date(r.startAt) },
       ...(excludeReservationId ? { id: { not: excludeReservationId } } : {}),
     },
-    select: { startAt: true, endAt: true, cores: true },
+    select: { startAt: true, endAt: true, milliCores: true },
   });
-  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, cores: r.cores, now: ctx.clock.now() }, held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), cores: h.cores })));
+  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() }, held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores })));
   if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
 }
 

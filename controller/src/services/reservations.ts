@@ -1,6 +1,6 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
-import { formatDurationMs, parseDurationMs, parseMemoryMiB, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
+import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
 import { renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
 import { setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
@@ -20,7 +20,7 @@ interface Resolved {
   rateCentsPerCoreHour: number;
   startAt: number;
   endAt: number;
-  cores: number;
+  milliCores: number;
   memoryMiB: number;
 }
 
@@ -30,10 +30,8 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
   if (!image) throw new BerthError('Invalid', `spec.image: image "${spec.image}" not found`, 'spec.image');
   const imageSpec = image.spec as ImageSpecInput;
   checkStorage(ctx, spec, imageSpec);
+  const milliCores = resolveMilliCores(spec, imageSpec);
   const res = imageSpec.resources;
-  const cores = spec.cores ?? res.cores;
-  const maxCores = res.maxCores ?? res.cores;
-  if (cores > maxCores) throw new BerthError('Invalid', `spec.cores: ${cores} exceeds the image maximum of ${maxCores}`, 'spec.cores');
   const memoryMiB = spec.memory !== undefined ? parseMemoryMiB(spec.memory)! : parseMemoryMiB(res.memory)!;
   const maxMemory = parseMemoryMiB(res.maxMemory ?? res.memory)!;
   if (memoryMiB > maxMemory) throw new BerthError('Invalid', `spec.memory: ${memoryMiB}Mi exceeds the image maximum of ${maxMemory}Mi`, 'spec.memory');
@@ -48,7 +46,24 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
     throw new BerthError('Invalid', `spec.duration: must be at most ${formatDurationMs(ctx.config.maxDurationMs)}`, 'spec.duration');
   }
   const rateCentsPerCoreHour = imageSpec.pricePerCoreHour ?? DEFAULT_RATE_CENTS_PER_CORE_HOUR;
-  return { r: { rateCentsPerCoreHour, startAt, endAt: startAt + duration, cores, memoryMiB }, image: imageSpec };
+  return { r: { rateCentsPerCoreHour, startAt, endAt: startAt + duration, milliCores, memoryMiB }, image: imageSpec };
+}
+
+/** The granted CPU in millicores: the spec's own request or the image's default, up to its maximum. */
+function resolveMilliCores(spec: ReservationSpecInput, image: ImageSpecInput): number {
+  const res = image.resources;
+  const imageMilli = (field: 'cores' | 'maxCores') => {
+    const parsed = parseMilliCores(res[field] ?? res.cores);
+    // Images are validated on apply; one stored under older rules is refused, not guessed at.
+    if ('error' in parsed) throw new BerthError('Invalid', `spec.image: image "${spec.image}" has an invalid spec.resources.${field} (${parsed.error}); an admin must re-apply it`, 'spec.image');
+    return parsed.milliCores;
+  };
+  const milliCores = spec.cores !== undefined ? (parseMilliCores(spec.cores) as { milliCores: number }).milliCores : imageMilli('cores');
+  const maxMilliCores = imageMilli('maxCores');
+  if (milliCores > maxMilliCores) {
+    throw new BerthError('Invalid', `spec.cores: ${coresOf(milliCores)} exceeds the image maximum of ${coresOf(maxMilliCores)}`, 'spec.cores');
+  }
+  return milliCores;
 }
 
 /** Refuses a profile that could never start: data without a place in the image, or no storage node. */
@@ -69,17 +84,17 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
     const { r, image } = await resolve(ctx, m.spec);
     await enforceQuota(ctx, user, r);
     const publicPorts = image.ports.length;
-    const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
+    const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
     const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
     const row = await ctx.db.reservation.create({
       data: {
         name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
-        imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+        imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
         startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
       },
       include,
     });
-    await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts });
+    await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
     await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
     return { action: 'created' as const, row };
   });
@@ -101,11 +116,11 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
   const { r, image } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
   await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
   const publicPorts = image.ports.length;
-  const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
+  const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
   const row = await ctx.db.reservation.update({
     where: { id: existing.id },
     data: {
-      spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, cores: r.cores, memoryMiB: r.memoryMiB,
+      spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB,
       startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id,
       // The price is the one in force when it was admitted (or last changed before it ran).
       ...(started ? {} : { rateCentsPerCoreHour: r.rateCentsPerCoreHour }),
@@ -114,7 +129,7 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     },
     include,
   });
-  await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, cores: r.cores, memoryMiB: r.memoryMiB, publicPorts });
+  await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
   await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Updated', message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}` });
   return { action: 'configured' as const, row };
 }

@@ -1,9 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patchConnections, skipExclusiveLocking } from './adapter-patches.ts';
+import { applyMigrations } from './apply-migrations.ts';
 import { isUniqueViolation, openStore, type PrismaClient, type Store } from './index.ts';
 import { migrationsDir, type Provider } from './migrations.ts';
 
@@ -71,6 +77,45 @@ function expectedMigrations(provider: Provider): string[] {
     .sort();
 }
 
+/** A copy of the provider's migrations up to (not including) the first whose name contains `upTo`. */
+function migrationsBefore(provider: Provider, upTo: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-migrations-'));
+  const names = expectedMigrations(provider);
+  for (const name of names.slice(0, names.findIndex((n) => n.includes(upTo)))) {
+    cpSync(join(migrationsDir(provider), name), join(dir, name), { recursive: true });
+  }
+  cpSync(join(migrationsDir(provider), 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
+  return dir;
+}
+
+/** Migrates an empty database to an older schema and runs SQL on it, as a store of that version. */
+async function withOldSchema(provider: Provider, where: { url?: string; dataDir?: string }, upTo: string, sql: string[]): Promise<void> {
+  const dir = migrationsBefore(provider, upTo);
+  const log = pino({ level: 'silent' });
+  try {
+    if (provider === 'sqlite') {
+      const path = join(where.dataDir!, 'berth.db');
+      await applyMigrations('sqlite', patchConnections(new PrismaBetterSqlite3({ url: path }), { main: skipExclusiveLocking }), log, dir);
+      const raw = new Database(path);
+      try {
+        for (const statement of sql) raw.exec(statement);
+      } finally {
+        raw.close();
+      }
+      return;
+    }
+    const pool = new pg.Pool({ connectionString: where.url });
+    try {
+      await applyMigrations('postgresql', new PrismaPg(pool), log, dir);
+      for (const statement of sql) await pool.query(statement);
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function seedOwnerAndNode(db: PrismaClient) {
   const owner = await db.user.create({ data: { username: `u-${randomUUID()}` } });
   const node = await db.node.create({
@@ -86,7 +131,7 @@ function reservationData(ownerId: string, activeName: string | null) {
     activeName,
     spec: { image: 'nginx' },
     imageName: 'nginx',
-    cores: 1,
+    milliCores: 1000,
     memoryMiB: 256,
     startAt: new Date('2030-01-01T00:00:00.000Z'),
     endAt: new Date('2030-01-01T01:30:00.000Z'),
@@ -236,6 +281,33 @@ describe.each([
     expect(await db.portAllocation.count({ where: { reservationId: res.id } })).toBe(2);
     await db.reservation.delete({ where: { id: res.id } });
     expect(await db.portAllocation.count({ where: { reservationId: res.id } })).toBe(0);
+  });
+
+  it('carries reservation CPU over to millicores (x1000) and recovers fractions the integer column lost', async () => {
+    const where = await target.fresh();
+    const row = (id: string, cores: string, spec: object, image = 'half') =>
+      `INSERT INTO "Reservation" ("id", "name", "ownerId", "activeName", "spec", "imageName", "cores", "memoryMiB", "startAt", "endAt", "updatedAt") ` +
+      `VALUES ('${id}', '${id}', 'u1', '${id}', '${JSON.stringify(spec)}', '${image}', ${cores}, 64, '2030-01-01T00:00:00.000Z', '2030-01-01T01:00:00.000Z', '2030-01-01T00:00:00.000Z')`;
+    await withOldSchema(provider, where, '_millicores', [
+      `INSERT INTO "User" ("id", "username") VALUES ('u1', 'old-customer')`,
+      `INSERT INTO "Image" ("id", "name", "spec", "updatedAt") VALUES ('i1', 'half', '${JSON.stringify({ ref: 'x:1', resources: { cores: 0.25, memory: '64Mi' } })}', '2030-01-01T00:00:00.000Z')`,
+      row('whole', '2', { image: 'half', cores: 2 }),
+      row('defaulted', '1', { image: 'half' }),
+      row('lost-half', '0', { image: 'half', cores: 0.5 }), // what `cores: 0.5` became before
+      row('lost-default', '0', { image: 'half' }), // the image's 0.25 default, truncated alike
+      row('lost-gone', '0', { image: 'deleted' }, 'deleted'), // nothing left to recover from
+      // SQLite keeps a REAL in an INTEGER column when it cannot convert it losslessly.
+      ...(provider === 'sqlite' ? [row('real-half', '0.5', { image: 'half', cores: 0.5 })] : []),
+    ]);
+    const store = await open(where);
+    const rows = await store.db.reservation.findMany({ select: { name: true, milliCores: true, spec: true, memoryMiB: true }, orderBy: { name: 'asc' } });
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r.milliCores]));
+    expect(byName).toEqual({
+      whole: 2000, defaulted: 1000, 'lost-half': 500, 'lost-default': 250, 'lost-gone': 0,
+      ...(provider === 'sqlite' ? { 'real-half': 500 } : {}),
+    });
+    // The rest of each row came along untouched.
+    expect(rows.find((r) => r.name === 'lost-half')).toMatchObject({ spec: { image: 'half', cores: 0.5 }, memoryMiB: 64 });
   });
 
   it('opens one fresh database from two stores at once, applying each migration once', async () => {

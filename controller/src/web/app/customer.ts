@@ -48,6 +48,8 @@ function showError(form: HTMLFormElement, errs: Record<string, HTMLElement>, err
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
+// Cores as the API takes them: whole or up to 3 decimals (0.5), or millicores (250m).
+const CORES_RE = /^(\d+(\.\d{0,3}0*)?|\.\d{1,3}0*|\d+m)$/;
 
 export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
   const images = (await api<{ items: any[] }>('GET', '/api/v1/images')).items;
@@ -67,7 +69,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       field('start', 'Start', h('input', { type: 'datetime-local' }), 'empty = now'),
       field('duration', 'Duration', h('input', { required: true, value: '1h' }), 'e.g. 90m, 2h, 1d'),
       field('profile', 'Storage profile', h('select', {}, h('option', { value: 'ephemeral' }, 'ephemeral (container only)'), h('option', { value: 'local' }, 'local volume'), h('option', { value: 'remote' }, 'remote storage'))),
-      field('cores', 'Cores', h('input', { type: 'number', min: 1, step: 1, placeholder: 'image default' })),
+      field('cores', 'Cores', h('input', { inputmode: 'decimal', placeholder: 'image default', autocomplete: 'off' }), 'e.g. 2, 0.5 or 250m'),
       field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' }))),
     h('p', {}, h('button', { type: 'submit' }, 'Reserve')));
   const check = (data: Record<string, string>): boolean => {
@@ -75,6 +77,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     const bad = (k: string, msg: string) => { errs[k].textContent = msg; form.querySelector(`[name="${k}"]`)?.setAttribute('aria-invalid', 'true'); ok = false; };
     if (!NAME_RE.test(data.name)) bad('name', 'use lowercase letters, digits and -, starting and ending with a letter or digit');
     if (!data.duration || !DURATION_RE.test(data.duration)) bad('duration', 'use a duration such as 90m, 2h or 1d');
+    if (data.cores && !CORES_RE.test(data.cores.trim())) bad('cores', 'use e.g. 2, 0.5 or 250m (at most 3 decimals: whole millicores)');
     if (data.memory && !/^\d+(Mi|Gi)$/.test(data.memory)) bad('memory', 'use e.g. 256Mi or 1Gi');
     return ok;
   };
@@ -90,7 +93,8 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     if (!check(data)) return;
     const spec: Record<string, unknown> = { image: data.image, duration: data.duration, profile: data.profile };
     if (data.start) spec.start = new Date(data.start).toISOString();
-    if (data.cores) spec.cores = Number(data.cores);
+    // Sent as written: a number of cores (0.5) or a millicore string ("250m"); the server checks it.
+    if (data.cores) spec.cores = data.cores.trim().endsWith('m') ? data.cores.trim() : Number(data.cores);
     if (data.memory) spec.memory = data.memory;
     try {
       await api('POST', '/api/v1/apply', { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name: data.name }, spec });
@@ -104,7 +108,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     h('h2', {}, 'Catalog'),
     table(['Image', 'Reference', 'Ports', 'Default size', 'Price'], images.map((i) => [
       i.metadata.name, h('code', {}, i.spec.ref), (i.spec.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(', '),
-      `${i.spec.resources.cores} core, ${i.spec.resources.memory}`, `${money(i.spec.pricePerCoreHour ?? 50)}/core-hour`])),
+      `${i.spec.resources.cores} ${String(i.spec.resources.cores) === '1' ? 'core' : 'cores'}, ${i.spec.resources.memory}`, `${money(i.spec.pricePerCoreHour ?? 50)}/core-hour`])),
     h('h2', {}, 'New reservation'), form);
 }
 

@@ -1,0 +1,117 @@
+// The largest desired set a node can be given, over a real stream: the controller's AgentHub
+// (gRPC server, TLS) and the agent's own connection code. A node holds at most
+// MAX_RESERVATIONS_PER_NODE reservations, each at most what the manifest limits allow; that set
+// must arrive whole, on the first stream, without a reconnect.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToController, pinnedCredentials, type ControllerConnection } from '@berth/agent';
+import { loadAgentService, STREAM_MAX_MESSAGE_BYTES, type ContainerSpec, type DesiredState } from '@berth/proto';
+import { MAX_RESERVATIONS_PER_NODE } from '../capacity/index.ts';
+import { ENV_MAX_ENTRIES, ENV_MAX_TOTAL_BYTES, ENV_NAME_MAX_CHARS, validateManifest, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
+import { desiredContainers } from '../reconcile/desired-containers.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import { AgentHub } from './agent-hub.ts';
+import { loadOrCreateAgentTls } from './agent-tls.ts';
+
+const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
+const SECRET = 'size-test-secret';
+
+/** ENV_MAX_ENTRIES names of ENV_NAME_MAX_CHARS characters, the values filling ENV_MAX_TOTAL_BYTES. */
+function maximalEnv(tag: string): Record<string, string> {
+  const names = Array.from({ length: ENV_MAX_ENTRIES }, (_, i) => `${tag}${String(i).padStart(3, '0')}`.padEnd(ENV_NAME_MAX_CHARS, 'N'));
+  const room = ENV_MAX_TOTAL_BYTES - names.join('').length;
+  const env = Object.fromEntries(names.map((n, i) => [n, 'v'.repeat(Math.floor(room / names.length) + (i < room % names.length ? 1 : 0))]));
+  return env;
+}
+
+/** The largest image and reservations the API accepts, as the controller turns them into specs. */
+function maximalSet(count: number): ContainerSpec[] {
+  const image = validateManifest({
+    apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'i'.repeat(63) },
+    spec: {
+      ref: `registry.example:5000/${'r'.repeat(200)}:${'t'.repeat(29)}`.slice(0, 255),
+      ports: Array.from({ length: 16 }, (_, i) => ({ name: `p${String(i).padStart(2, '0')}${'x'.repeat(12)}`, port: 1000 + i })),
+      resources: { cores: '256', memory: '1024Gi' },
+      dataPath: `/${'d'.repeat(254)}`,
+      env: maximalEnv('IMG'),
+    },
+  }).spec as ImageSpecInput;
+  const reservations = Array.from({ length: count }, (_, i) => {
+    const name = `${String(i).padStart(3, '0')}-${'n'.repeat(59)}`;
+    const spec = validateManifest({
+      apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name },
+      spec: { image: 'i'.repeat(63), duration: '30d', profile: 'remote', cores: '255999m', memory: '1024Gi', env: maximalEnv('RES') },
+    }).spec as ReservationSpecInput;
+    const ports = image.ports.map((p, k) => ({ id: randomUUID(), reservationId: 'x', name: p.name, containerPort: p.port, nodeId: 'n', nodePort: 20000 + k, natPort: 30000 + i * 16 + k, createdAt: new Date() }));
+    return { id: randomUUID(), ownerId: 'tenant', name, generation: 2_000_000_000, milliCores: 255_999, memoryMiB: 1024 * 1024, startAt: new Date(), spec, ports };
+  });
+  return desiredContainers(reservations, new Map([['i'.repeat(63), image]]), 'fd00:1234:5678:9abc:def0:1234:5678:9abc');
+}
+
+let dir: string;
+let store: Store;
+let hub: AgentHub;
+let agent: ControllerConnection | undefined;
+const desired: DesiredState[] = [];
+let registrations = 0;
+let nodeId: Promise<string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'berth-size-'));
+  store = await openStore({ dataDir: dir });
+  const tls = await loadOrCreateAgentTls(dir, []);
+  hub = new AgentHub({
+    db: store.db, log: pino({ level: 'silent' }), clock: { now: () => Date.now() }, joinSecret: SECRET, tls,
+    heartbeatIntervalMs: 60_000, onNodeChange: () => {}, onObserved: () => {},
+  });
+  const port = await hub.listen('127.0.0.1', 0);
+  const address = `127.0.0.1:${port}`;
+  nodeId = new Promise((resolve) => {
+    agent = connectToController({
+      controller: address,
+      credentials: () => pinnedCredentials(address, tls.fingerprint),
+      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: SECRET, agentVersion: 'test' }),
+      metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),
+      onRegistered: (r) => { registrations++; resolve(r.nodeId); },
+      onDesired: (d) => desired.push(d),
+    });
+  });
+});
+
+afterAll(async () => {
+  await agent?.close(500);
+  await hub?.close();
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('desired set size', () => {
+  it('delivers a node\'s largest allowed desired set whole over the real stream, which gRPC\'s default 4 MiB limit would refuse', async () => {
+    const containers = maximalSet(MAX_RESERVATIONS_PER_NODE);
+    const bytes = loadAgentService().service.Connect.responseSerialize({ desired: { version: 1, containers } }).length;
+    expect(bytes).toBeGreaterThan(GRPC_DEFAULT_MAX_RECEIVE);
+    // Room to spare for fields added later (the tenant, limits): at least a quarter of the limit.
+    expect(bytes).toBeLessThan(STREAM_MAX_MESSAGE_BYTES * 0.75);
+
+    const id = await nodeId;
+    hub.push(id, containers);
+    await waitFor(() => desired.length > 0, { timeoutMs: 20_000, what: 'the desired set' });
+    const got = desired[0].containers;
+    expect(got).toHaveLength(MAX_RESERVATIONS_PER_NODE);
+    expect(got.map((c) => c.env)).toEqual(containers.map((c) => c.env));
+    expect(got.map((c) => [c.name, c.image, c.milliCpus, c.dataPath, c.ports.length])).toEqual(containers.map((c) => [c.name, c.image, 255_999, c.dataPath, 16]));
+
+    // The stream survived it: a later, small set arrives on the same stream, no reconnect.
+    hub.push(id, containers.slice(0, 1));
+    await waitFor(() => desired.length > 1, { timeoutMs: 10_000, what: 'the second desired set' });
+    expect(desired[1].containers).toHaveLength(1);
+    expect(registrations).toBe(1);
+    expect(hub.isConnected(id)).toBe(true);
+  });
+});
+
