@@ -25,6 +25,8 @@ export class AdmissionGuard {
     private readonly log: Logger,
     portRanges: PortRanges,
     portLeadMs: number,
+    /** Other controllers share the store (PostgreSQL): watch the admission sequence. */
+    private readonly shared: boolean,
   ) {
     this.ports = new PortPool(db, portRanges);
     this.capacity = new CapacityIndex(this.ports.publicPoolSize, portLeadMs);
@@ -33,8 +35,11 @@ export class AdmissionGuard {
   /** Runs fn alone (across controllers too) with the capacity index current. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
-      const seq = await this.storedSeq();
-      if (seq !== this.seq) await this.reload(seq);
+      // Alone on its store (SQLite), this controller's index can only change through itself.
+      if (this.seq === undefined || this.shared) {
+        const seq = await this.storedSeq();
+        if (seq !== this.seq) await this.reload(seq);
+      }
       return fn();
     });
   }
@@ -65,6 +70,7 @@ export class AdmissionGuard {
   }
 
   private async bump(): Promise<void> {
+    if (!this.shared) return;
     const row = await this.db.clusterState.upsert({ where: { id: STATE_ID }, create: { id: STATE_ID, admissionSeq: 1 }, update: { admissionSeq: { increment: 1 } } });
     this.seq = row.admissionSeq;
   }

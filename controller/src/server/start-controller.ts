@@ -51,7 +51,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const loopMonitor = new LoopMonitor(clock, log.child({ component: 'loop-monitor' }));
   // With PostgreSQL several controllers may admit at once: serialize them with an advisory lock.
   const mutex = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
-  const guard = new AdmissionGuard(store.db, mutex, log.child({ component: 'admission' }), config.portRanges, DEFAULT_PREPARE_LEAD_MS);
+  const guard = new AdmissionGuard(store.db, mutex, log.child({ component: 'admission' }), config.portRanges, DEFAULT_PREPARE_LEAD_MS, mutex instanceof AdvisoryMutex);
 
   // One queue per kind of object, reconciled by key (see reconcile/work-queue.ts).
   let queues: Queues | undefined;

@@ -78,10 +78,15 @@ function checkStorage(ctx: ServiceContext, spec: ReservationSpecInput, image: Im
 }
 
 export async function applyReservation(ctx: ServiceContext, user: User, m: ReservationManifest): Promise<ApplyResult> {
+  // The critical section serializes every admission (with PostgreSQL, every controller's): what
+  // can be read or checked before it is, so that it holds only the reads and writes that must
+  // not interleave. The image is read here; an update re-resolves inside.
+  const fresh = await resolve(ctx, m.spec).then((v) => ({ v }), (err: unknown) => ({ err }));
   const result = await ctx.admission.run(async () => {
     const existing = await ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
     if (existing) return update(ctx, existing, m);
-    const { r, image } = await resolve(ctx, m.spec);
+    if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
+    const { r, image } = fresh.v;
     await enforceQuota(ctx, user, r);
     const publicPorts = image.ports.length;
     const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
@@ -92,11 +97,11 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
         imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
         startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
       },
-      include,
     });
     await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
-    await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
-    return { action: 'created' as const, row };
+    ctx.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
+    // Rendered from what is known: no second read of the row, its owner and node in the section.
+    return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: node.id, name: node.name } as ReservationRow['node'] } };
   });
   if (result.action !== 'unchanged') ctx.reconcile.reservation(result.row.id);
   return { action: result.action, object: await renderReservationRow(ctx, result.row) };
