@@ -95,10 +95,11 @@ describe('dashboard', () => {
   it('shows an admin the nodes with a chart that has data, and cordons a node', async () => {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${controller.url}/#/login`);
-    await page.evaluate((t) => localStorage.setItem('berth.token', t), controller.api.token);
+    // The browser context still holds the customer's token from the test before: the admin's
+    // is in place before any script of the page runs, so no route ever acts on the old one
+    // (a customer's late redirect to #/reservations raced the navigation here).
+    await page.addInitScript((t) => localStorage.setItem('berth.token', t), controller.api.token);
     await page.goto(`${controller.url}/#/admin/nodes`);
-    await page.reload();
     const row = page.locator('tr', { hasText: node });
     await row.waitFor().catch(async (err) => { await shot(page, 'admin-nodes-failure'); throw err; });
     await row.getByText('Ready', { exact: true }).waitFor();
