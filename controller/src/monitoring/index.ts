@@ -9,3 +9,4 @@ export * from './node-history.ts';
 export * from './prometheus.ts';
 export * from './loop-monitor.ts';
 export * from './container-detail.ts';
+export * from './live-heartbeat.ts';

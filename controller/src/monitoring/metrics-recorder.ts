@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
+import { withLiveHeartbeat, type LiveBeat } from './live-heartbeat.ts';
 import { DEFAULT_RETENTION, foldSample, HOUR, MINUTE, planRetention, type Bucket, type RetentionPolicy, type Sample } from './metrics-history.ts';
 
 export interface MetricsRecorderOptions {
@@ -15,7 +16,7 @@ export interface MetricsRecorderOptions {
   staleAfterMs?: number;
   retention?: RetentionPolicy;
   /** The latest heartbeat held in memory, newer than the stored one. */
-  live?: (nodeId: string) => { beatAt: number; metrics: Record<string, number> } | undefined;
+  live?: (nodeId: string) => LiveBeat | undefined;
   /** Called after each sampling round (live dashboards). */
   onSample?: () => void;
 }
@@ -82,11 +83,7 @@ export class MetricsRecorder {
   async sample(): Promise<number> {
     const { db, clock } = this.opts;
     const now = clock.now();
-    const live = this.opts.live;
-    const nodes = (await db.node.findMany({ select: { id: true, lastHeartbeat: true, metrics: true } })).map((n) => {
-      const l = live?.(n.id);
-      return l && (!n.lastHeartbeat || l.beatAt > n.lastHeartbeat.getTime()) ? { id: n.id, lastHeartbeat: new Date(l.beatAt), metrics: l.metrics } : n;
-    });
+    const nodes = (await db.node.findMany({ select: { id: true, lastHeartbeat: true, metrics: true } })).map((n) => withLiveHeartbeat(n, this.opts.live?.(n.id)));
     const samples = nodes.map((n) => sampleOf(n, now, this.opts.staleAfterMs ?? 30_000)).filter((s): s is Sample => !!s);
     for (let i = 0; i < samples.length; i += BATCH) {
       const writes = [];

@@ -2,6 +2,7 @@ import type { ContainerStatus } from '@berth/proto';
 import type { ChangeBus } from './change-bus.ts';
 import type { LogBroker } from './log-broker.ts';
 import type { LoopMonitor } from './loop-monitor.ts';
+import type { LiveBeat } from './live-heartbeat.ts';
 
 /** What the monitoring routes need from the running controller. */
 export interface Monitoring {
@@ -11,7 +12,7 @@ export interface Monitoring {
   observed(nodeId: string): ReadonlyMap<string, ContainerStatus> | undefined;
   connectedNodeIds(): string[];
   /** The node's latest heartbeat (memory; the store has a coarse copy). */
-  live(nodeId: string): { beatAt: number; metrics: Record<string, number> } | undefined;
+  live(nodeId: string): LiveBeat | undefined;
   loop?: LoopMonitor;
   queues?: () => Record<string, { depth: number; stats: { processed: number; failed: number } }> | undefined;
 }

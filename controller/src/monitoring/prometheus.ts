@@ -6,6 +6,7 @@ import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { isNodeReady } from '../reconcile/node-reconciler.ts';
 import type { Monitoring } from './monitoring.ts';
+import { withLiveHeartbeat } from './live-heartbeat.ts';
 
 const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
 
@@ -28,10 +29,7 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_controller_' });
   // The heartbeat held in memory is newer than the stored copy (stored every half grace period).
-  const nodes = async () => (await db.node.findMany()).map((n) => {
-    const live = mon.live?.(n.id);
-    return live && (!n.lastHeartbeat || live.beatAt > n.lastHeartbeat.getTime()) ? { ...n, lastHeartbeat: new Date(live.beatAt), metrics: Object.keys(live.metrics).length ? live.metrics : n.metrics } : n;
-  });
+  const nodes = async () => (await db.node.findMany()).map((n) => withLiveHeartbeat(n, mon.live?.(n.id)));
   const loop = mon.loop;
   if (loop) {
     const delays = { p99: 0, max: 0, worstEver: 0 };

@@ -56,8 +56,10 @@ export interface NodeReconcilerDeps {
   live: (nodeId: string) => { beatAt: number; engine?: EngineHealth } | undefined;
   /** The controller's start or the end of its last stall: heartbeat ages count from there. */
   resumedAt: () => number;
-  /** Readiness as admission sees it; returns how many nodes are NotReady and known in total. */
-  setReady: (nodeId: string, ready: boolean) => { notReady: number; total: number };
+  /** Readiness as admission sees it. */
+  setReady: (nodeId: string, ready: boolean) => void;
+  /** How many nodes are NotReady, of how many (asked only before an evacuation). */
+  readiness: () => { notReady: number; total: number };
   limiter: EvictionLimiter;
   /** Moves or fails a NotReady node's reservations (see evacuate-node.ts); absent: nothing moves. */
   evacuate?: (node: { id: string; name: string }) => Promise<number>;
@@ -93,21 +95,22 @@ export class NodeReconciler {
         this.log.info({ node: node.name, ready: ready.status, reason: ready.reason }, 'node readiness changed');
       }
     }
-    const counts = this.deps.setReady(nodeId, ready.status === 'True');
+    this.deps.setReady(nodeId, ready.status === 'True');
     // Look again when the freshest heartbeat goes stale (Ready, or EngineUnavailable, turns HeartbeatMissed).
     const staleIn = beat !== null && now - beat < graceMs ? beat + graceMs - now : undefined;
     if (ready.status === 'True') return { requeueAfterMs: staleIn };
-    const evacuation = await this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed, counts);
+    const evacuation = await this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed);
     const dues = [staleIn, evacuation?.requeueAfterMs].filter((d): d is number => d !== undefined);
     return dues.length ? { requeueAfterMs: Math.min(...dues) } : undefined;
   }
 
-  private async evacuateIfDue(node: { id: string; name: string }, ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number, resumed: number, counts: { notReady: number; total: number }): Promise<ReconcileResult> {
+  private async evacuateIfDue(node: { id: string; name: string }, ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number, resumed: number): Promise<ReconcileResult> {
     const { graceMs } = this.deps;
     if (!this.deps.evacuate) return undefined;
     if (!shouldEvacuate(false, resumed, now, graceMs)) return { requeueAfterMs: resumed + graceMs - now };
     const since = unusableSince(ready, conditions, engine, now)!;
     if (now - since < graceMs) return { requeueAfterMs: since + graceMs - now };
+    const counts = this.deps.readiness();
     const token = this.deps.limiter.take(counts.notReady, counts.total, now);
     if (!token.ok) {
       this.log.warn({ node: node.name, mode: token.mode, notReady: counts.notReady, nodes: counts.total, retryAfterMs: token.retryAfterMs }, 'evacuation held back: many nodes NotReady at once');

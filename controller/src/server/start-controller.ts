@@ -96,8 +96,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     isConnected: (id) => hub.isConnected(id),
     live: (id) => hub.liveNode(id),
     resumedAt: () => loopMonitor.resumedAt(),
-    setReady: (id, ready) => {
-      guard.capacity.setReady(id, ready);
+    setReady: (id, ready) => guard.capacity.setReady(id, ready),
+    readiness: () => {
       const all = guard.capacity.candidates();
       return { notReady: all.filter((n) => !n.ready).length, total: all.length };
     },
