@@ -25,11 +25,12 @@ export async function issueToken(db: Db, userId: string, name: string, ttlMs?: n
 export async function authenticate(db: Db, header: string | undefined, now: number): Promise<User> {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) throw new BerthError('Unauthenticated', 'missing bearer token: log in or set BERTH_TOKEN');
-  const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: true } });
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {
-    throw new BerthError('Unauthenticated', 'invalid or expired token');
-  }
-  return token.user;
+  // One query (every API request pays it): the user holding a live token with that hash.
+  const user = await db.user.findFirst({
+    where: { tokens: { some: { tokenHash: hashToken(match[1]), revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }] } } },
+  });
+  if (!user) throw new BerthError('Unauthenticated', 'invalid or expired token');
+  return user;
 }
 
 export const BOOTSTRAP_ADMIN = 'admin';

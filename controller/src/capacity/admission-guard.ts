@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Mutex } from '../server/mutex.ts';
+import type { LockHooks } from '../server/advisory-mutex.ts';
 import type { ImageSpecInput } from '../manifests/index.ts';
 import { isNodeReady } from '../reconcile/node-reconciler.ts';
 import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';
@@ -18,6 +19,19 @@ export class AdmissionGuard {
   readonly capacity: CapacityIndex;
   readonly ports: PortPool;
   private seq: number | undefined;
+  /** Written since the sequence was last bumped: other controllers must reload before admitting. */
+  private dirty = false;
+  private readonly hooks: LockHooks = {
+    // Alone on its store (SQLite), this controller's index can only change through itself.
+    acquired: async () => {
+      if (this.seq !== undefined && !this.shared) return;
+      const seq = await this.storedSeq();
+      if (seq !== this.seq) await this.reload(seq);
+    },
+    releasing: async () => {
+      if (this.dirty) await this.bump();
+    },
+  };
 
   constructor(
     private readonly db: Db,
@@ -34,25 +48,18 @@ export class AdmissionGuard {
 
   /** Runs fn alone (across controllers too) with the capacity index current. */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      // Alone on its store (SQLite), this controller's index can only change through itself.
-      if (this.seq === undefined || this.shared) {
-        const seq = await this.storedSeq();
-        if (seq !== this.seq) await this.reload(seq);
-      }
-      return fn();
-    });
+    return this.mutex.run(fn, this.hooks);
   }
 
   /** Records what a reservation now holds, after its store write, inside `run`. */
-  async commit(reservationId: string, c: Commitment): Promise<void> {
+  commit(reservationId: string, c: Commitment): void {
     this.capacity.commit(reservationId, c);
-    await this.bump();
+    this.dirty = this.shared;
   }
 
   /** After moves recorded straight on the capacity index (evacuation), inside `run`. */
-  async commitMoves(): Promise<void> {
-    await this.bump();
+  commitMoves(): void {
+    this.dirty = this.shared;
   }
 
   /** Freed capacity needs no lock: a stale entry can only refuse, never overbook. */
@@ -70,9 +77,9 @@ export class AdmissionGuard {
   }
 
   private async bump(): Promise<void> {
-    if (!this.shared) return;
     const row = await this.db.clusterState.upsert({ where: { id: STATE_ID }, create: { id: STATE_ID, admissionSeq: 1 }, update: { admissionSeq: { increment: 1 } } });
     this.seq = row.admissionSeq;
+    this.dirty = false;
   }
 
   /** Rebuilds the index and the port pool from the store. */

@@ -122,13 +122,15 @@ export class IptablesNat implements NatBackend {
     const remote = new Set(
       endpoints.filter((e) => isLoopback(e.publicAddress) && !isLoopback(e.nodeAddress)).map((e) => e.nodeAddress),
     );
-    for (const address of remote) {
-      // Once per node address and process: looking the route up costs a process per node.
-      if (this.localnetChecked.has(address)) continue;
-      const dev = await routeDevice(address);
-      this.localnetChecked.add(address);
+    // Once per node address and process, all new addresses in one process: a lookup per node
+    // was a process per node (1,000 at scale, each forking this whole controller).
+    const fresh = [...remote].filter((a) => !this.localnetChecked.has(a));
+    if (fresh.length === 0) return;
+    const devices = await routeDevices(fresh);
+    for (const address of fresh) this.localnetChecked.add(address);
+    for (const dev of new Set(devices)) {
       if (await setSysctl(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`)) {
-        this.log.warn({ dev, node: address }, 'enabled route_localnet for loopback endpoints');
+        this.log.warn({ dev }, 'enabled route_localnet for loopback endpoints');
       }
     }
   }
@@ -145,12 +147,16 @@ async function countJump(jump: JumpRule): Promise<number> {
   return out.split('\n').filter((line) => line === wanted).length;
 }
 
-async function routeDevice(address: string): Promise<string> {
-  const out = await runCommand('ip', ['-j', '-4', 'route', 'get', address]);
-  const dev = (JSON.parse(out) as Array<{ dev?: string }>)[0]?.dev;
-  // The name becomes part of a /proc path.
-  if (!dev || dev.includes('/') || dev === '.' || dev === '..') throw new BerthError('Internal', `no usable route to node ${address}`);
-  return dev;
+/** The device each address is routed through, from one `ip -batch` run. */
+async function routeDevices(addresses: string[]): Promise<string[]> {
+  const out = await runCommand('ip', ['-j', '-4', '-batch', '-'], addresses.map((a) => `route get ${a}\n`).join(''));
+  const lines = out.split('\n').filter((l) => l.trim());
+  return addresses.map((address, i) => {
+    const dev = (JSON.parse(lines[i] ?? '[]') as Array<{ dev?: string }>)[0]?.dev;
+    // The name becomes part of a /proc path.
+    if (!dev || dev.includes('/') || dev === '.' || dev === '..') throw new BerthError('Internal', `no usable route to node ${address}`);
+    return dev;
+  });
 }
 
 /** Sets a boolean sysctl to 1; true when it changed. */

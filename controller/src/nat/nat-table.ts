@@ -10,8 +10,13 @@ export class NatTable {
   private version = 0;
   private synced = 0;
   private running: Promise<void> | undefined;
+  private lastSyncEnd = 0;
 
-  constructor(private readonly backend: Pick<NatBackend, 'sync'>) {}
+  /**
+   * minIntervalMs spaces syncs under a burst of changes so that more of them go out together:
+   * each sync is a process that forks this controller and rewrites every endpoint's rules.
+   */
+  constructor(private readonly backend: Pick<NatBackend, 'sync'>, private readonly minIntervalMs = 50) {}
 
   get size(): number {
     return this.byReservation.size;
@@ -36,13 +41,21 @@ export class NatTable {
     const wanted = this.version;
     while (this.synced < wanted) {
       if (!this.running) {
-        const target = this.version;
-        const all = [...this.byReservation.values()].flat();
-        this.running = this.backend.sync(all).then(
-          () => { this.synced = Math.max(this.synced, target); },
-        ).finally(() => { this.running = undefined; });
+        this.running = this.syncAfterPause().finally(() => {
+          this.running = undefined;
+          this.lastSyncEnd = Date.now();
+        });
       }
       await this.running;
     }
+  }
+
+  private async syncAfterPause(): Promise<void> {
+    const pause = this.lastSyncEnd + this.minIntervalMs - Date.now();
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    // Taken after the pause: what changed during it goes out in this sync.
+    const target = this.version;
+    await this.backend.sync([...this.byReservation.values()].flat());
+    this.synced = Math.max(this.synced, target);
   }
 }

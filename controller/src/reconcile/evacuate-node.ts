@@ -53,7 +53,7 @@ export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name:
     }
     await applyAction(deps, node, cause, now, action, statusOf.get(action.reservationId) ?? {}, result);
   }
-  await deps.guard.commitMoves();
+  deps.guard.commitMoves();
   return result;
 }
 

@@ -1,9 +1,13 @@
 // Serializes async critical sections in this process (admission must never interleave).
+import type { LockHooks } from './advisory-mutex.ts';
+
 export class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn);
+  /** Runs fn alone; hooks (if any) run around every section, as the lock is taken and given up. */
+  run<T>(fn: () => Promise<T>, hooks?: LockHooks): Promise<T> {
+    const section = hooks ? () => hooks.acquired().then(fn).finally(() => hooks.releasing()) : fn;
+    const result = this.tail.then(section, section);
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -130,6 +130,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   };
   const reconcile = {
     reservation: (id: string) => q.reservations.add(id),
+    reservationAt: (id: string, at: number) => q.reservations.addAfter(id, at - clock.now()),
     reservationNow: (id: string) => q.reservations.reconcileNow(id),
     node: (id: string) => q.nodes.add(id),
     push: (id: string) => q.push.add(id),

@@ -27,6 +27,8 @@ export interface ServiceContext {
 
 export interface Reconcile {
   reservation(id: string): void;
+  /** Reconciles the reservation when it is next due (a new admission has nothing to do before). */
+  reservationAt(id: string, at: number): void;
   /** Reconciles the reservation now and waits for it (delete answers after the effect). */
   reservationNow(id: string): Promise<void>;
   node(id: string): void;

@@ -36,7 +36,7 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
     admit(ctx.admission, { start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
     const spec = { ...(existing.spec as ReservationSpecInput), duration: formatDurationMs(endAt - startAt) };
     const updated = await ctx.db.reservation.update({ where: { id: existing.id }, data: { endAt: new Date(endAt), spec }, include });
-    await ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts });
+    ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts });
     await recordEvent(ctx.db, { kind: 'Reservation', objectId: updated.id, objectName: updated.name, reason: 'Extended', message: `extended by ${formatDurationMs(byMs)}: now ends ${updated.endAt.toISOString()}` });
     return updated;
   });

@@ -3,13 +3,14 @@ import { BerthError } from '../errors/index.ts';
 import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
 import { renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
+import { nextDue, setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ApplyResult, ServiceContext } from './context.ts';
 import { sameJson } from './context.ts';
 import { admit } from './admission.ts';
 import { loadRates, type RateTable } from './rates.ts';
 import { DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import { enforceQuota } from './quotas.ts';
+import { isUniqueViolation } from '../store/index.ts';
 
 type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
 const include = { node: true, ports: true, owner: true } as const;
@@ -83,28 +84,45 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
   // not interleave. The image is read here; an update re-resolves inside.
   const fresh = await resolve(ctx, m.spec).then((v) => ({ v }), (err: unknown) => ({ err }));
   const result = await ctx.admission.run(async () => {
-    const existing = await ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
+    const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
+    // Most applies create: try that first and let the unique (owner, name) index tell an update.
+    // A refusal (no room, quota) counts only if no live reservation has that name.
+    if (!('err' in fresh)) {
+      try {
+        return await create(ctx, user, m, fresh.v);
+      } catch (err) {
+        if (!isUniqueViolation(err) && !(await live())) throw err;
+      }
+    }
+    const existing = await live();
     if (existing) return update(ctx, existing, m);
     if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
-    const { r, image } = fresh.v;
-    await enforceQuota(ctx, user, r);
-    const publicPorts = image.ports.length;
-    const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
-    const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
-    const row = await ctx.db.reservation.create({
-      data: {
-        name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
-        imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
-        startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
-      },
-    });
-    await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
-    ctx.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
-    // Rendered from what is known: no second read of the row, its owner and node in the section.
-    return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: node.id, name: node.name } as ReservationRow['node'] } };
+    return create(ctx, user, m, fresh.v); // it ended in between
   });
-  if (result.action !== 'unchanged') ctx.reconcile.reservation(result.row.id);
+  // A new admission is converged until its prepare time: the reconciler would only re-read it
+  // to learn that, at ~4 queries per apply.
+  if (result.action === 'created') ctx.reconcile.reservationAt(result.row.id, nextDue({ phase: 'Scheduled', startAt: result.row.startAt.getTime(), endAt: result.row.endAt.getTime(), prepared: false }) ?? ctx.clock.now());
+  else if (result.action !== 'unchanged') ctx.reconcile.reservation(result.row.id);
   return { action: result.action, object: await renderReservationRow(ctx, result.row) };
+}
+
+/** Admits and inserts a new reservation; inside the admission section. */
+async function create(ctx: ServiceContext, user: User, m: ReservationManifest, { r, image }: { r: Resolved; image: ImageSpecInput }) {
+  await enforceQuota(ctx, user, r);
+  const publicPorts = image.ports.length;
+  const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
+  const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
+  const row = await ctx.db.reservation.create({
+    data: {
+      name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
+      imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+      startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
+    },
+  });
+  ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
+  ctx.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
+  // Rendered from what is known: no second read of the row, its owner and node in the section.
+  return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: node.id, name: node.name } as ReservationRow['node'] } };
 }
 
 async function update(ctx: ServiceContext, existing: ReservationRow, m: ReservationManifest) {
@@ -134,14 +152,15 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     },
     include,
   });
-  await ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
+  ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
   await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Updated', message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}` });
   return { action: 'configured' as const, row };
 }
 
 export async function renderReservationRow(ctx: ServiceContext, row: ReservationRow, rates?: RateTable) {
-  const rateOf = rates ?? (await loadRates(ctx.db, [row.imageName]));
-  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now(), rateCents: row.rateCentsPerCoreHour ?? rateOf(row.imageName) });
+  // Rows carry the price they were admitted with; only older ones need the image's.
+  const rateCents = row.rateCentsPerCoreHour ?? (rates ?? (await loadRates(ctx.db, [row.imageName])))(row.imageName);
+  return renderReservation(row, { publicAddress: ctx.config.publicAddress, now: ctx.clock.now(), rateCents });
 }
 
 const visibleTo = (user: User) => (user.role === 'admin' ? {} : { ownerId: user.id });
