@@ -161,7 +161,8 @@ export class CapacityIndex {
   /** Why the node's desired set has no room for one more reservation somewhere in the window. */
   private slotShortage(nodeId: string, window: { start: number; end: number }): string | undefined {
     const slots = this.slots.get(nodeId);
-    if (!slots) return undefined;
+    // Fewer placements in all than the cap: no window can be full (the common case, no scan).
+    if (!slots || slots.size < this.maxReservationsPerNode) return undefined;
     const w = { start: window.start - this.portLeadMs, end: window.end };
     const hits: Placement[] = [];
     slots.collect(w, hits);
