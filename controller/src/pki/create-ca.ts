@@ -2,7 +2,7 @@
 // sign leaf certificates only (path length 0). No files: ca-files.ts keeps it.
 import { randomBytes } from 'node:crypto';
 import { EC_P256, subtle, x509 } from './x509.ts';
-import { toPem } from './key-pem.ts';
+import { endWithNewline, toPem } from './key-pem.ts';
 
 export interface CaPems {
   certPem: string;
@@ -33,7 +33,7 @@ export async function createCertificateAuthority(opts: { now?: number; ttlMs?: n
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') };
+  return { certPem: endWithNewline(cert.toString('pem')), keyPem: toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') };
 }
 
 /** 16 random bytes with the top bit clear: a positive serial, unique in practice (RFC 5280 4.1.2.2). */

@@ -12,3 +12,8 @@ export async function importSigningKey(keyPem: string): Promise<CryptoKey> {
   const der = createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
   return subtle.importKey('pkcs8', der, EC_P256, false, ['sign']);
 }
+
+/** @peculiar/x509 ends its PEM without a newline; concatenated PEMs (a chain) need one. */
+export function endWithNewline(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
+}

@@ -1,6 +1,7 @@
 // Signs an end-entity certificate with the CA: never a CA itself, a digital-signature key usage,
 // the given extended key usage and names, and key identifiers that tie it to the CA.
 import { BerthError } from '../errors/index.ts';
+import { endWithNewline } from './key-pem.ts';
 import { CLOCK_SKEW_MS, serialNumber } from './create-ca.ts';
 import { EC_P256, x509 } from './x509.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
@@ -38,5 +39,5 @@ export async function signLeaf(ca: CertificateAuthority, req: LeafRequest): Prom
     signingAlgorithm: EC_P256,
     extensions,
   });
-  return cert.toString('pem');
+  return endWithNewline(cert.toString('pem'));
 }
