@@ -4,3 +4,4 @@ export * from './create-ca.ts';
 export * from './fingerprint.ts';
 export * from './server-certificate.ts';
 export * from './client-certificate.ts';
+export * from './host-name.ts';

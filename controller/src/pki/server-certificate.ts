@@ -5,6 +5,7 @@ import { toPem } from './key-pem.ts';
 import { signLeaf } from './sign-leaf.ts';
 import { EC_P256, subtle, x509 } from './x509.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
+import { isHostName } from './host-name.ts';
 
 export interface ServerCertificateRequest {
   dnsNames?: string[];
@@ -20,13 +21,11 @@ export interface IssuedServerCertificate {
   caPem: string;
 }
 
-// RFC 1123 host names, each label at most 63 characters.
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
 
 export async function issueServerCertificate(ca: CertificateAuthority, req: ServerCertificateRequest): Promise<IssuedServerCertificate> {
   const dnsNames = [...new Set(req.dnsNames ?? [])];
   const ipAddresses = [...new Set(req.ipAddresses ?? [])];
-  for (const d of dnsNames) if (!HOSTNAME.test(d)) throw new BerthError('Invalid', `dnsNames: "${d}" is not a host name`, 'dnsNames');
+  for (const d of dnsNames) if (!isHostName(d)) throw new BerthError('Invalid', `dnsNames: "${d}" is not a host name`, 'dnsNames');
   for (const ip of ipAddresses) if (!isIP(ip)) throw new BerthError('Invalid', `ipAddresses: "${ip}" is not an IP address`, 'ipAddresses');
   if (dnsNames.length + ipAddresses.length === 0) throw new BerthError('Invalid', 'dnsNames, ipAddresses: a server certificate needs at least one name or address', 'dnsNames');
   const keys = await subtle.generateKey(EC_P256, true, ['sign', 'verify']) as CryptoKeyPair;
