@@ -62,7 +62,7 @@ async function firstAnswer(address: string): Promise<number> {
 /** Opens a reservations watch; `endpoint` resolves with NAME's first endpoint once it shows one. */
 async function watchForEndpoint(controller: ControllerProcess, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
   const abort = new AbortController();
-  const res = await fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` }, signal: abort.signal });
+  const res = await controller.fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` }, signal: abort.signal });
   if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const endpoint = (async () => {

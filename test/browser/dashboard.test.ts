@@ -1,6 +1,9 @@
 // The dashboard in a real headless Chromium against real controller and agent processes:
 // a customer signs up, reserves (half a core), sees it Running with its endpoint, and deletes it; an admin sees
 // the nodes, a chart with data, and cordons a node. Screenshots go to test-artifacts/.
+// The dashboard is served over HTTPS: Chromium trusts exactly the controller's certificate, by the
+// hash of its public key (--ignore-certificate-errors-spki-list), not by ignoring certificate errors.
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +13,7 @@ import { removeDir, startAgent, startController, uniqueName, type AgentProcess, 
 import { removeNodeContainers } from '../support/host.ts';
 import { webImage } from '../support/fixtures.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { fetchServerChain } from '../../controller/src/cli/trust-on-first-use.ts';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 let controller: ControllerProcess;
@@ -29,11 +33,13 @@ beforeAll(async () => {
   await waitForNodeReady(controller, node, agent);
   expect((await controller.api.apply(webImage())).status).toBe(201);
   profileDir = await mkdtemp(path.join(os.tmpdir(), 'berth-chromium-'));
+  const leaf = (await fetchServerChain(controller.url)).chain[0]!;
+  const spki = createHash('sha256').update(createPublicKey(leaf).export({ type: 'spki', format: 'der' })).digest('base64');
   // A fresh profile directory per run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [`--ignore-certificate-errors-spki-list=${spki}`, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 });
 
@@ -57,6 +63,7 @@ describe('dashboard', () => {
     await page.getByLabel('Password').fill('correct-horse-battery-9');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/#\/reservations$/);
+    expect(page.url()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//); // signed up over HTTPS
 
     await page.getByRole('link', { name: 'Reserve' }).click();
     await page.getByLabel(/^Name/).fill('Bad Name');

@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait.ts';
 
 let controller: ControllerProcess;
 let cliDir: string;
-const anon = () => new ApiClient(controller.url, '');
+const anon = () => new ApiClient(controller.url, '', controller.ca);
 const secrets: string[] = [];
 
 const pw = (username: string) => `Pw-${Buffer.from(username).toString('hex')}`;
@@ -43,11 +43,11 @@ describe('signup throttling', () => {
   it('creates at most the configured number of accounts per source address, then answers 429 with Retry-After', async () => {
     const own = await startController({ nat: 'userspace', env: { BERTH_SIGNUP_LIMIT: '2' } });
     try {
-      const client = new ApiClient(own.url, '');
+      const client = new ApiClient(own.url, '', own.ca);
       const up = (username: string) => client.request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: pw(username) });
       expect((await up('first')).status).toBe(201);
       expect((await up('second')).status).toBe(201);
-      const third = await fetch(`${own.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'third', email: 'third@example.com', password: pw('third') }) });
+      const third = await own.fetch(`${own.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'third', email: 'third@example.com', password: pw('third') }) });
       expect(third.status).toBe(429);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = await third.json();
@@ -80,7 +80,7 @@ describe('throttling under concurrent requests', () => {
     await own?.stop();
     if (own) await removeDir(own.dataDir);
   });
-  const post = (path: string, body: unknown) => new ApiClient(own.url, '').request('POST', path, body);
+  const post = (path: string, body: unknown) => new ApiClient(own.url, '', own.ca).request('POST', path, body);
 
   it('answers 40 concurrent wrong passwords with 401 for the first 5 and 429 for the rest, per user and then per source', async () => {
     // Created on the management node, so that the signup budget stays untouched.
@@ -122,7 +122,7 @@ describe('accounts', () => {
     const ok = await login('alice', pw('alice'));
     expect(ok.status).toBe(200);
     secrets.push(ok.body.token);
-    const me = await new ApiClient(controller.url, ok.body.token).request('GET', '/api/v1/auth/whoami');
+    const me = await new ApiClient(controller.url, ok.body.token, controller.ca).request('GET', '/api/v1/auth/whoami');
     expect(me.body).toMatchObject({ username: 'alice', role: 'customer' });
     expect(me.body).not.toHaveProperty('passwordHash');
   });
@@ -162,12 +162,12 @@ describe('accounts', () => {
 
   it('expires tokens after the configured TTL and revokes them on logout', async () => {
     const { body } = await login('alice', pw('alice'));
-    const client = new ApiClient(controller.url, body.token);
+    const client = new ApiClient(controller.url, body.token, controller.ca);
     expect((await client.request('GET', '/api/v1/auth/whoami')).status).toBe(200);
     expect(Date.parse(body.expiresAt) - Date.now()).toBeLessThanOrEqual(3000);
     await waitFor(async () => (await client.request('GET', '/api/v1/auth/whoami')).status === 401, { timeoutMs: 10_000, what: 'token expiry' });
 
-    const fresh = new ApiClient(controller.url, (await login('alice', pw('alice'))).body.token);
+    const fresh = new ApiClient(controller.url, (await login('alice', pw('alice'))).body.token, controller.ca);
     expect((await fresh.request('POST', '/api/v1/auth/logout')).status).toBe(200);
     const after = await fresh.request('GET', '/api/v1/reservations');
     expect(after.status).toBe(401);
@@ -187,7 +187,7 @@ describe('accounts', () => {
 describe('the bootstrap admin token', () => {
   const configFile = () => path.join(controller.dataDir, 'berth.config');
   const tokenInConfig = async () => (await readFile(configFile(), 'utf8')).match(/token: (\S+)/)![1];
-  const whoami = (token: string) => new ApiClient(controller.url, token).request('GET', '/api/v1/auth/whoami');
+  const whoami = (token: string) => new ApiClient(controller.url, token, controller.ca).request('GET', '/api/v1/auth/whoami');
   const rotate = (args: string[] = []) => runCli(['admin', 'rotate-token', '--data-dir', controller.dataDir, ...args]);
 
   it('expires after BERTH_ADMIN_TOKEN_TTL', async () => {
@@ -235,8 +235,8 @@ describe('the berth CLI', () => {
     await ctl?.stop();
     if (ctl) await removeDir(ctl.dataDir);
   });
-  const cli = (args: string[], stdin?: string) => runCli(args, { env: { BERTH_CONFIG: path.join(cliDir, 'config'), BERTH_SERVER: ctl.url }, stdin });
-  const login = (username: string, password: string) => new ApiClient(ctl.url, '').request('POST', '/api/v1/auth/login', { username, password });
+  const cli = (args: string[], stdin?: string) => runCli(args, { env: { BERTH_CONFIG: path.join(cliDir, 'config'), BERTH_SERVER: ctl.url, BERTH_CERTIFICATE_AUTHORITY: ctl.caFile }, stdin });
+  const login = (username: string, password: string) => new ApiClient(ctl.url, '', ctl.ca).request('POST', '/api/v1/auth/login', { username, password });
 
   it('signs up, saves the token with mode 0600, and whoami/logout use it', async () => {
     const up = await cli(['signup', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], `${pw('carol')}\n`);
@@ -268,7 +268,7 @@ describe('the berth CLI', () => {
     expect(created.stdout).toContain('user/boss created (admin)');
     const res = await login('boss', pw('boss'));
     expect(res.body.user).toMatchObject({ username: 'boss', role: 'admin' });
-    const users = await new ApiClient(ctl.url, res.body.token).request('GET', '/api/v1/users');
+    const users = await new ApiClient(ctl.url, res.body.token, ctl.ca).request('GET', '/api/v1/users');
     expect(users.body.items.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'boss', 'carol']));
     const dup = await runCli(['admin', 'create-user', 'boss', '--data-dir', ctl.dataDir]);
     expect(dup.code).toBe(5);

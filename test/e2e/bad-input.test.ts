@@ -230,14 +230,14 @@ describe('manifest limits', () => {
 describe('authentication', () => {
   it('refuses an apply without a token with 401 Unauthenticated', async () => {
     const send = async () => {
-      const res = await fetch(`${controller.url}/api/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reservation('no-token')) });
+      const res = await controller.fetch(`${controller.url}/api/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reservation('no-token')) });
       return { status: res.status, body: await res.json() };
     };
     await expectRefusedAndNothingStored(send, { status: 401, code: 'Unauthenticated', message: /token/ }, 'no-token');
   });
 
   it('refuses an apply with an unknown token with 401 Unauthenticated', async () => {
-    const stranger = new ApiClient(controller.url, 'berth_not-a-token-this-controller-issued');
+    const stranger = new ApiClient(controller.url, 'berth_not-a-token-this-controller-issued', controller.ca);
     await expectRefusedAndNothingStored(() => stranger.apply(reservation('bad-token')), { status: 401, code: 'Unauthenticated', message: /invalid or expired token/ }, 'bad-token');
   });
 });

@@ -194,14 +194,14 @@ describe('berth get, describe and delete', () => {
 describe('berth configuration', () => {
   it('works with BERTH_SERVER and BERTH_TOKEN and no config file', async () => {
     const { token } = parseYaml(await readFile(configFile, 'utf8')) as { token: string };
-    const result = await berthWithEnv(['get', 'reservation', 'cli-read', '-o', 'json'], { BERTH_SERVER: controller.url, BERTH_TOKEN: token });
+    const result = await berthWithEnv(['get', 'reservation', 'cli-read', '-o', 'json'], { BERTH_SERVER: controller.url, BERTH_TOKEN: token, BERTH_CERTIFICATE_AUTHORITY: controller.caFile });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).metadata.name).toBe('cli-read');
   });
 
   it('sends the BERTH_TOKEN it is given: a wrong one exits 3 as unauthenticated', async () => {
-    const result = await berthWithEnv(['get', 'reservations'], { BERTH_SERVER: controller.url, BERTH_TOKEN: 'berth_wrong' });
+    const result = await berthWithEnv(['get', 'reservations'], { BERTH_SERVER: controller.url, BERTH_TOKEN: 'berth_wrong', BERTH_CERTIFICATE_AUTHORITY: controller.caFile });
     expect(result.code).toBe(3);
     expect(expectOneErrorLine(result)).toContain('invalid or expired token');
   });

@@ -120,7 +120,7 @@ describe('a control plane that keeps working when parts fail', () => {
     const resumed = Date.now();
     // The controller noticed its own stall and has heard the node again since.
     await waitFor(async () => {
-      const text = await (await fetch(`${controller.url}/metrics`)).text();
+      const text = await (await controller.fetch(`${controller.url}/metrics`)).text();
       return /berth_controller_stalls_total [1-9]/.test(text) || undefined;
     }, { what: 'the controller to count its stall' });
     await waitFor(async () => {
@@ -143,7 +143,7 @@ describe('controller shutdown', () => {
     const agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: name });
     try {
       await waitForNodeReady(controller, name, agent);
-      const watch = await fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` } });
+      const watch = await controller.fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` } });
       expect(watch.status).toBe(200);
       agent.child.kill('SIGSTOP'); // the node stops answering, its stream stays open
       const started = Date.now();

@@ -62,9 +62,9 @@ function image(name: string, extra: Record<string, unknown> = {}, ref = topo.ima
 }
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(controller.url, '').request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
   expect(res.status).toBe(201);
-  return new ApiClient(controller.url, res.body.token);
+  return new ApiClient(controller.url, res.body.token, controller.ca);
 }
 
 async function runningOn(client: ApiClient, name: string): Promise<any> {
@@ -269,7 +269,7 @@ describe('every container is confined', () => {
       expect(procStatus).toMatch(/^NoNewPrivs:\t1$/m);
       expect(/^CapEff:\t(\w+)$/m.exec(procStatus)![1]).toBe(KEPT_CAPS_MASK);
     }
-    const described = await runCli(['describe', 'reservation', 'a1'], { env: { BERTH_SERVER: controller.url, BERTH_TOKEN: alice.token, BERTH_CONFIG: undefined, HOME: '/nonexistent' } });
+    const described = await runCli(['describe', 'reservation', 'a1'], { env: controller.cliEnv(alice.token) });
     expect(described.code).toBe(0);
     for (const line of ['pidsLimit: 512', 'noNewPrivileges: true', '- NET_BIND_SERVICE', 'logs: json-file, 3 x 10m', 'limit: 1Gi']) expect(described.stdout).toContain(line);
     expect(described.stdout).not.toContain('NET_RAW');
@@ -355,7 +355,7 @@ describe('logs do not break the node stream', () => {
     const agentLog = () => agents.get(node1.name)!.log;
     const reconnectsBefore = (agentLog().match(/controller stream lost/g) ?? []).length;
     const readyBefore = (await nodeStatus(node1.name)).status.conditions.find((c: any) => c.type === 'Ready');
-    const env = { BERTH_SERVER: controller.url, BERTH_TOKEN: bob.token, BERTH_CONFIG: undefined, HOME: '/nonexistent' };
+    const env = controller.cliEnv(bob.token);
 
     const all = await waitFor(async () => {
       const out = await runCli(['logs', 'b1', '--tail', '10000'], { env, timeoutMs: 60_000 });

@@ -30,15 +30,15 @@ async function nanoCpusOf(reservationUid: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-const cliAs = (token: string, args: string[]) => runCli(args, { env: { BERTH_SERVER: host.controller.url, BERTH_TOKEN: token, BERTH_CONFIG: undefined, HOME: '/nonexistent' } });
+const cliAs = (token: string, args: string[]) => runCli(args, { env: host.controller.cliEnv(token) });
 
 beforeAll(async () => {
   host = await startSingleHost('milli', { nat: 'userspace' });
   admin = host.controller.api;
   expect((await admin.apply(webImage())).status).toBe(201);
-  const signup = await new ApiClient(host.controller.url, '').request('POST', '/api/v1/auth/signup', { username: 'carol', email: 'carol@example.com', password: 'Half-core-99' });
+  const signup = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', { username: 'carol', email: 'carol@example.com', password: 'Half-core-99' });
   expect(signup.status).toBe(201);
-  carol = new ApiClient(host.controller.url, signup.body.token);
+  carol = new ApiClient(host.controller.url, signup.body.token, host.controller.ca);
   expect((await admin.request('PUT', '/api/v1/users/carol/quota', { maxCores: 1 })).status).toBe(200);
 });
 

@@ -81,7 +81,7 @@ const auth = () => ({ authorization: `Bearer ${controller.api.token}` });
 
 describe('watching reservations', () => {
   it('streams ADDED, then each phase change, then DELETED as they happen', async () => {
-    const res = await fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: auth() });
+    const res = await controller.fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: auth() });
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
     const watch = lineReader(res);
     try {
@@ -103,12 +103,12 @@ describe('container logs', () => {
     expect((await controller.api.apply(reservation('talker', { image: 'ticker' }))).status).toBe(201);
     await waitFor(async () => (await controller.api.get('reservations', 'talker')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'talker Running' });
     await waitFor(async () => {
-      const r = await fetch(`${controller.url}/api/v1/reservations/talker/logs?tail=3`, { headers: auth() });
+      const r = await controller.fetch(`${controller.url}/api/v1/reservations/talker/logs?tail=3`, { headers: auth() });
       const text = await r.text();
       return r.ok && text.trim().split('\n').length === 3 && /^tick \d+$/.test(text.trim().split('\n')[2]);
     }, { timeoutMs: 10_000, what: 'three tail lines' });
 
-    const res = await fetch(`${controller.url}/api/v1/reservations/talker/logs?follow=1&tail=1`, { headers: auth() });
+    const res = await controller.fetch(`${controller.url}/api/v1/reservations/talker/logs?follow=1&tail=1`, { headers: auth() });
     expect(res.status).toBe(200);
     const follow = lineReader(res);
     try {
@@ -125,7 +125,7 @@ describe('container logs', () => {
   it('ends a follow stream when the node\'s agent goes away', async () => {
     expect((await controller.api.apply(reservation('orphaned-follow', { image: 'ticker' }))).status).toBe(201);
     await waitFor(async () => (await controller.api.get('reservations', 'orphaned-follow')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'Running' });
-    const res = await fetch(`${controller.url}/api/v1/reservations/orphaned-follow/logs?follow=1&tail=1`, { headers: auth() });
+    const res = await controller.fetch(`${controller.url}/api/v1/reservations/orphaned-follow/logs?follow=1&tail=1`, { headers: auth() });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     expect((await reader.read()).done).toBe(false); // the stream is live
@@ -138,7 +138,7 @@ describe('container logs', () => {
 
   it('refuses logs of a reservation without a container', async () => {
     expect((await controller.api.apply(reservation('later', { start: new Date(Date.now() + 3_600_000).toISOString() }))).status).toBe(201);
-    const r = await fetch(`${controller.url}/api/v1/reservations/later/logs`, { headers: auth() });
+    const r = await controller.fetch(`${controller.url}/api/v1/reservations/later/logs`, { headers: auth() });
     expect(r.status).toBe(409);
     await controller.api.delete('reservations', 'later');
   });
@@ -155,7 +155,7 @@ describe('metrics', () => {
   });
 
   it('serves Prometheus text format on the controller with conventional names and labels', async () => {
-    const res = await fetch(`${controller.url}/metrics`);
+    const res = await controller.fetch(`${controller.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = parsePrometheus(await res.text());
     expect(m.get('berth_nodes')?.find((s) => s.labels.ready === 'true' && s.labels.cordoned === 'false')?.value).toBeGreaterThanOrEqual(1);
@@ -175,7 +175,7 @@ describe('metrics', () => {
 });
 
 describe('CLI', () => {
-  const env = () => ({ BERTH_SERVER: controller.url, BERTH_TOKEN: controller.api.token });
+  const env = () => ({ BERTH_SERVER: controller.url, BERTH_TOKEN: controller.api.token, BERTH_CERTIFICATE_AUTHORITY: controller.caFile });
 
   it('berth get reservations -w prints each change as it happens', async () => {
     const later = new Date(Date.now() + 3_600_000).toISOString();

@@ -30,9 +30,9 @@ function maximalEnv(prefix: string): Record<string, string> {
 }
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(host.controller.url, '').request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Stream-${username.length}-limits` });
+  const res = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Stream-${username.length}-limits` });
   expect(res.status).toBe(201);
-  return new ApiClient(host.controller.url, res.body.token);
+  return new ApiClient(host.controller.url, res.body.token, host.controller.ca);
 }
 
 beforeAll(async () => {

@@ -21,9 +21,9 @@ const node = uniqueName('tenancy');
 const H = 3_600_000;
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(controller.url, '').request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
   expect(res.status).toBe(201);
-  return new ApiClient(controller.url, res.body.token);
+  return new ApiClient(controller.url, res.body.token, controller.ca);
 }
 
 async function waitForPhase(client: ApiClient, name: string, phase: string) {
@@ -33,7 +33,7 @@ async function waitForPhase(client: ApiClient, name: string, phase: string) {
   }, { timeoutMs: 30_000, what: `${name} to be ${phase}` });
 }
 
-const cliAs = (token: string, args: string[]) => runCli(args, { env: { BERTH_SERVER: controller.url, BERTH_TOKEN: token, BERTH_CONFIG: undefined, HOME: '/nonexistent' } });
+const cliAs = (token: string, args: string[]) => runCli(args, { env: controller.cliEnv(token) });
 
 beforeAll(async () => {
   controller = await startController({ nat: 'userspace' });
@@ -177,7 +177,7 @@ describe('what a customer sees of the cluster', () => {
     const name = 'secret-project-x';
     expect((await carol.apply(reservation(name))).status).toBe(201);
     await waitForPhase(carol, name, 'Running');
-    const scrape = (token?: string) => fetch(`${controller.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const scrape = (token?: string) => controller.fetch(`${controller.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const full = await waitFor(async () => {
       const text = await (await scrape(admin.token)).text();
       return text.includes(`reservation="${name}"`) ? text : undefined;
@@ -278,9 +278,9 @@ describe('hostile strings', () => {
     }
     const traversal = await bob.request('GET', `/api/v1/reservations/${encodeURIComponent('../../etc/passwd')}`);
     expect(traversal.status).toBe(404);
-    const user = await new ApiClient(controller.url, '').request('POST', '/api/v1/auth/signup', { username: sql, email: 'x@example.com', password: 'Pw-123456789' });
+    const user = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username: sql, email: 'x@example.com', password: 'Pw-123456789' });
     expect(user.body.error).toMatchObject({ code: 'Invalid', field: 'username' });
-    const login = await new ApiClient(controller.url, '').request('POST', '/api/v1/auth/login', { username: `admin' --`, password: sql });
+    const login = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/login', { username: `admin' --`, password: sql });
     expect(login.status).toBe(401);
   });
 

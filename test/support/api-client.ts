@@ -1,14 +1,17 @@
-// Minimal REST client for tests: returns status and parsed body, never throws on 4xx/5xx.
+// Minimal REST client for tests: returns status and parsed body, never throws on 4xx/5xx. Over
+// HTTPS it verifies the server against the controller's CA, as the CLI does.
+import { trustOptions } from '../../controller/src/cli/server-trust.ts';
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
 }
 
 export class ApiClient {
-  constructor(readonly url: string, readonly token: string) {}
+  constructor(readonly url: string, readonly token: string, readonly ca?: string) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers } };
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers }, ...trustOptions(this.ca) } as RequestInit;
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

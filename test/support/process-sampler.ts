@@ -29,8 +29,10 @@ export interface SamplerOptions {
   /** label -> pid, read every `procIntervalMs` from /proc/PID/{status,stat}. */
   pids: Record<string, number>;
   procIntervalMs?: number;
-  /** http://host:port/path probed every `probeIntervalMs` (one at a time, fresh connection each). */
+  /** http(s)://host:port/path probed every `probeIntervalMs` (one at a time, fresh connection each). */
   probeUrl?: string;
+  /** PEM CA an https probeUrl is verified with. */
+  probeCa?: string;
   probeIntervalMs?: number;
   probeTimeoutMs?: number;
 }
@@ -40,7 +42,8 @@ const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const http = require('node:http');
-const { pids, procIntervalMs, probeUrl, probeIntervalMs, probeTimeoutMs, clkTck } = workerData;
+const https = require('node:https');
+const { pids, procIntervalMs, probeUrl, probeCa, probeIntervalMs, probeTimeoutMs, clkTck } = workerData;
 const procs = {};
 for (const label of Object.keys(pids)) procs[label] = [];
 const probes = [];
@@ -82,7 +85,9 @@ function probe() {
     inFlight = false;
     probes.push(error ? { t, error } : { t, ms: Number(process.hrtime.bigint() - start) / 1e6 });
   };
-  const req = http.get(probeUrl, { agent: false, timeout: probeTimeoutMs }, (res) => {
+  // A fresh connection each time: over HTTPS the probe includes the TLS handshake, as a new client's would.
+  const get = probeUrl.startsWith('https:') ? https.get : http.get;
+  const req = get(probeUrl, { agent: false, timeout: probeTimeoutMs, ca: probeCa }, (res) => {
     res.resume();
     res.on('end', () => finish(res.statusCode === 200 ? undefined : 'HTTP ' + res.statusCode));
     res.on('error', (e) => finish(e.message));
@@ -123,6 +128,7 @@ export class ProcessSampler {
         pids: opts.pids,
         procIntervalMs: opts.procIntervalMs ?? 250,
         probeUrl: opts.probeUrl,
+        probeCa: opts.probeCa,
         probeIntervalMs: opts.probeIntervalMs ?? 100,
         probeTimeoutMs: opts.probeTimeoutMs ?? 10_000,
         clkTck: clockTicks(),

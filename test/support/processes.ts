@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ApiClient } from './api-client.ts';
+import { trustOptions } from '../../controller/src/cli/server-trust.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,9 +65,15 @@ export interface ControllerOptions {
 }
 
 export class ControllerProcess extends Proc {
+  /** fetch that verifies the API against this controller's CA, as the CLI does. */
+  readonly fetch: typeof fetch;
+
   constructor(
     child: ChildProcess,
     readonly url: string,
+    /** The controller's CA (DATA_DIR/pki/ca.crt) and its file, for clients and CLI runs. */
+    readonly ca: string,
+    readonly caFile: string,
     readonly grpcAddress: string,
     readonly dataDir: string,
     readonly opts: Required<Pick<ControllerOptions, 'nat' | 'chainPrefix' | 'port' | 'grpcPort'>> & ControllerOptions,
@@ -74,6 +81,12 @@ export class ControllerProcess extends Proc {
     readonly joinToken: string,
   ) {
     super(child);
+    this.fetch = ((input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, ...trustOptions(ca) } as RequestInit)) as typeof fetch;
+  }
+
+  /** The CLI environment for this server without a config file: server, token and CA. */
+  cliEnv(token: string): Record<string, string | undefined> {
+    return { BERTH_SERVER: this.url, BERTH_TOKEN: token, BERTH_CERTIFICATE_AUTHORITY: this.caFile, BERTH_CONFIG: undefined, HOME: '/nonexistent' };
   }
 }
 
@@ -90,9 +103,16 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     env: { ...process.env, BERTH_NAT_CHAIN_PREFIX: full.chainPrefix, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = `http://127.0.0.1:${port}`;
+  // HTTPS with a certificate from the controller's own CA, made on its first start.
+  const url = `https://127.0.0.1:${port}`;
+  const caFile = path.join(dataDir, 'pki', 'ca.crt');
   const early = new Proc(child);
-  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, {
+  const ca = await waitFor(async () => {
+    const pem = await readFile(caFile, 'utf8').catch(() => undefined);
+    if (!pem) return undefined;
+    const res = await fetch(`${url}/readyz`, trustOptions(pem) as RequestInit).catch(() => undefined);
+    return res?.ok ? pem : undefined;
+  }, {
     timeoutMs: 60_000,
     what: 'controller /readyz',
     failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
@@ -108,7 +128,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
   });
   const joinToken = (await readFile(path.join(dataDir, 'join-token'), 'utf8')).trim();
-  const proc = new ControllerProcess(child, url, `127.0.0.1:${grpcPort}`, dataDir, full, new ApiClient(url, config.token), joinToken);
+  const proc = new ControllerProcess(child, url, ca, caFile, `127.0.0.1:${grpcPort}`, dataDir, full, new ApiClient(url, config.token, ca), joinToken);
   proc.output.push(...early.output);
   child.stdout?.removeAllListeners('data');
   child.stderr?.removeAllListeners('data');

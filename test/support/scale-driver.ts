@@ -454,7 +454,7 @@ export class ScaleRun {
     for (const s of sources) s.addEventListener('abort', cut, { once: true });
     if (sources.some((s) => s.aborted)) cut();
     try {
-      const res = await fetch(`${c.url}${p}`, {
+      const res = await c.fetch(`${c.url}${p}`, {
         method,
         headers: { authorization: `Bearer ${c.api.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -528,6 +528,7 @@ export class ScaleRun {
     this.sampler = new ProcessSampler({
       pids: { controller: this.controller.child.pid!, hollow: this.hollow.pid },
       probeUrl: `${this.controller.url}/healthz`,
+      probeCa: this.controller.ca,
       probeTimeoutMs: PROBE_TIMEOUT_MS,
     });
     this.background.push(this.pollNodes(), this.pollEvents());

@@ -6,12 +6,14 @@ import type { ServiceContext } from '../services/index.ts';
 import { errorHandler } from './error-handler.ts';
 import { registerRoutes } from './routes.ts';
 
-export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boolean): FastifyInstance {
+/** `tls` (key and certificate chain) makes it an HTTPS server; the API never mixes the two. */
+export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boolean, tls?: { cert: string; key: string }): FastifyInstance {
   const app = Fastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
     disableRequestLogging: true,
-  });
+  }) as unknown as FastifyInstance; // the HTTPS flavour differs only in its server type
   // Manifests may be posted as YAML as well as JSON (curl --data-binary @file.yaml).
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {

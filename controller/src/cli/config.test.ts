@@ -115,3 +115,29 @@ describe('writeDevClientConfig', () => {
     expect(resolveClientConfig({ env: env() })).toMatchObject(dev);
   });
 });
+
+describe('the CA in the config', () => {
+  it('is written as certificate-authority-data (base64 PEM) and read back as PEM', async () => {
+    const { createCertificateAuthority } = await import('../pki/index.ts');
+    const { certPem } = await createCertificateAuthority();
+    const file = join(home, 'config');
+    writeClientConfig(file, { server: 'https://berth.example.com:7070', token: 't', ca: certPem });
+    const raw = parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(Buffer.from(raw['certificate-authority-data'], 'base64').toString()).toBe(certPem);
+    expect(resolveClientConfig({ env: { BERTH_CONFIG: file } }).ca).toBe(certPem);
+  });
+
+  it('is replaced by --certificate-authority FILE, and garbage in either is an error naming it', async () => {
+    const { createCertificateAuthority } = await import('../pki/index.ts');
+    const [a, b] = [await createCertificateAuthority(), await createCertificateAuthority()];
+    const file = join(home, 'config');
+    writeClientConfig(file, { server: 'https://berth.example.com:7070', ca: a.certPem });
+    const caFile = join(home, 'ca.crt');
+    writeFileSync(caFile, b.certPem);
+    expect(resolveClientConfig({ env: { BERTH_CONFIG: file }, flags: { certificateAuthority: caFile } }).ca).toBe(b.certPem);
+    writeFileSync(caFile, 'not a certificate');
+    expect(() => resolveClientConfig({ env: { BERTH_CONFIG: file }, flags: { certificateAuthority: caFile } })).toThrow(`certificate-authority: ${caFile}: not a PEM certificate`);
+    writeFileSync(file, 'server: https://x\ncertificate-authority-data: bm9wZQ==\n');
+    expect(() => resolveClientConfig({ env: { BERTH_CONFIG: file } })).toThrow(`config file ${file}: certificate-authority-data: not a PEM certificate`);
+  });
+});

@@ -1,6 +1,9 @@
 // Where the CLI finds its server and token. Per field: flags > BERTH_SERVER/BERTH_TOKEN > the
 // config file. The file is BERTH_CONFIG when set (like KUBECONFIG it replaces the default, and
 // must exist), else $XDG_CONFIG_HOME/berth/config or ~/.config/berth/config (optional).
+// The CA the server is verified with travels in the file as `certificate-authority-data` (base64
+// PEM, as in a kubeconfig), or comes from --certificate-authority / BERTH_CERTIFICATE_AUTHORITY.
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -13,7 +16,11 @@ export interface ClientConfig {
   server: string;
   token?: string;
   user?: string;
+  /** PEM of the CA that signs the server's certificate (`certificate-authority-data` in the file). */
+  ca?: string;
 }
+
+const CA_KEY = 'certificate-authority-data';
 
 export interface ResolvedClientConfig extends ClientConfig {
   /** The config file that was read, if any. */
@@ -57,11 +64,39 @@ export function readClientConfig(path: string): Partial<ClientConfig> | undefine
     if (typeof value !== 'string') throw new BerthError('Invalid', `config file ${path}: ${key} must be a string`, key);
     out[key] = value;
   }
+  const caData = (data as Record<string, unknown>)[CA_KEY];
+  if (caData !== undefined && caData !== null) {
+    if (typeof caData !== 'string') throw new BerthError('Invalid', `config file ${path}: ${CA_KEY} must be a string (base64 of a PEM certificate)`, CA_KEY);
+    out.ca = parseCaPem(Buffer.from(caData, 'base64').toString('utf8'), `config file ${path}: ${CA_KEY}`);
+  }
   return out;
 }
 
+/** The text as PEM certificates, or an Invalid error naming where it came from. */
+export function parseCaPem(text: string, where: string): string {
+  const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (certs.length === 0) throw new Error('none');
+    for (const c of certs) new X509Certificate(c);
+  } catch {
+    throw new BerthError('Invalid', `${where}: not a PEM certificate`, 'certificateAuthority');
+  }
+  return `${certs.join('\n')}\n`;
+}
+
+/** --certificate-authority FILE: the PEM file an admin handed out. */
+export function readCaFile(file: string, what = 'certificate-authority'): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BerthError('Invalid', `${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'certificateAuthority');
+  }
+  return parseCaPem(text, `${what}: ${file}`);
+}
+
 export interface ResolveOptions {
-  flags?: { server?: string; token?: string };
+  flags?: { server?: string; token?: string; certificateAuthority?: string };
   env?: Env;
 }
 
@@ -78,6 +113,9 @@ export function resolveClientConfig(opts: ResolveOptions = {}): ResolvedClientCo
   const token = nonEmpty(flags.token) ?? nonEmpty(env.BERTH_TOKEN) ?? nonEmpty(file?.token);
   if (token) resolved.token = token;
   if (file?.user) resolved.user = file.user;
+  const caFile = nonEmpty(flags.certificateAuthority) ?? nonEmpty(env.BERTH_CERTIFICATE_AUTHORITY);
+  const ca = caFile ? readCaFile(caFile) : file?.ca;
+  if (ca) resolved.ca = ca;
   if (file) resolved.configPath = configPath;
   return resolved;
 }
@@ -86,6 +124,7 @@ export function resolveClientConfig(opts: ResolveOptions = {}): ResolvedClientCo
 export function writeClientConfig(path: string, cfg: ClientConfig): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const body: Record<string, string> = { server: cfg.server };
+  if (cfg.ca) body[CA_KEY] = Buffer.from(cfg.ca, 'utf8').toString('base64');
   if (cfg.token) body.token = cfg.token;
   if (cfg.user) body.user = cfg.user;
   const tmp = `${path}.${process.pid}.tmp`;

@@ -9,7 +9,7 @@ export function fakeDeps(handler: FakeHandler, describeCall: (method: string, ur
   const deps: CliDeps = {
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
-    env: { BERTH_SERVER: 'http://berth.test:7070', BERTH_CONFIG: '', HOME: '/nonexistent-home' },
+    env: { BERTH_SERVER: 'https://berth.test:7070', BERTH_CONFIG: '', HOME: '/nonexistent-home' },
     readStdin: async () => '',
     now: () => new Date('2026-01-01T00:00:00Z'),
     fetch: (async (input: URL | RequestInfo, init?: RequestInit) => {

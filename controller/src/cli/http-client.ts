@@ -2,10 +2,13 @@
 import { BerthError, isErrorCode, type ErrorCode } from '../errors/index.ts';
 import type { Plural } from './kinds.ts';
 import type { ApiList, ApiObject, ApplyResult, RawManifest } from './types.ts';
+import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
 
 export interface BerthClientOptions {
   server: string;
   token?: string;
+  /** PEM of the CA the server's certificate must chain to; else the system's roots. */
+  ca?: string;
   fetch?: typeof fetch;
   /** Per request; default 60 s (admission of an apply can take a moment under load). */
   timeoutMs?: number;
@@ -36,7 +39,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 export function createClient(opts: BerthClientOptions): BerthClient {
   const base = baseUrl(opts.server);
+  assertSafeServer(base.href);
   const doFetch = opts.fetch ?? fetch;
+  const trust = trustOptions(opts.ca);
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -50,9 +55,10 @@ export function createClient(opts: BerthClientOptions): BerthClient {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
-      });
+        ...trust,
+      } as RequestInit);
     } catch (err) {
-      throw unreachable(opts.server, err, timeoutMs);
+      throw trustFailure(opts.server, err, opts.ca) ?? unreachable(opts.server, err, timeoutMs);
     }
     const text = await res.text().catch(() => '');
     const data = parseJson(text);

@@ -34,7 +34,7 @@ describe('main', () => {
 
   it('prints names only with -o name and honours --server after the command', async () => {
     const { deps, out } = fakeDeps(() => ({ status: 200, body: { apiVersion: 'berth/v1', kind: 'ReservationList', items: [object('a'), object('b')] } }));
-    expect(await main(['get', 'reservations', '-o', 'name', '--server', 'http://other.test:1'], deps)).toBe(0);
+    expect(await main(['get', 'reservations', '-o', 'name', '--server', 'https://other.test:1'], deps)).toBe(0);
     expect(out.stdout).toBe('reservation/a\nreservation/b\n');
     expect(out.calls).toEqual(['GET other.test:1/api/v1/reservations']);
   });

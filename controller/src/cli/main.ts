@@ -17,6 +17,7 @@ import { registerAuth } from './commands/auth.ts';
 import { registerBill } from './commands/bill.ts';
 import { registerExtend } from './commands/extend.ts';
 import { registerAdmin } from './commands/admin.ts';
+import { registerConfig } from './commands/config.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
     .description('Berth: containers on demand on your own machines')
     .option('-s, --server <url>', 'Berth server URL (env BERTH_SERVER)')
     .option('--token <token>', 'API token (env BERTH_TOKEN)')
+    .option('--certificate-authority <file>', 'PEM file of the CA that signs the server certificate (env BERTH_CERTIFICATE_AUTHORITY; default: from the config)')
     // Settings below are copied into every subcommand, so they must precede the commands.
     .exitOverride()
     .configureOutput({
@@ -46,6 +48,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerBill(program, deps);
   registerExtend(program, deps);
   registerAdmin(program, deps);
+  registerConfig(program, deps);
   registerDevHook(program);
   registerControllerHook(program);
   return program;
@@ -79,6 +82,10 @@ function registerControllerHook(program: Command): void {
     .option('--scheduler <strategy>', 'min-ram-ratio | binpack | spread (env BERTH_SCHEDULER)')
     .option('--node-grace <duration>', 'NotReady after this long without a heartbeat (env BERTH_NODE_GRACE, default 20s)')
     .option('--heartbeat-interval <duration>', 'agent heartbeat interval (env BERTH_HEARTBEAT_INTERVAL)')
+    .option('--tls <mode>', 'auto (HTTPS, certificate from the Berth CA or --tls-cert) | off (plain HTTP, loopback --host only) (env BERTH_TLS)')
+    .option('--tls-cert <file>', 'API certificate chain (PEM) instead of one from the Berth CA (env BERTH_TLS_CERT)')
+    .option('--tls-key <file>', 'private key of --tls-cert (env BERTH_TLS_KEY)')
+    .option('--tls-san <names>', 'extra host names/addresses for the Berth-CA certificate, comma-separated (env BERTH_TLS_SAN)')
     .option('--storage-host <host>', 'storage node of the remote profile, reached over ssh/sftp (env BERTH_STORAGE_HOST)')
     .option('--storage-port <n>', 'ssh port of the storage node (env BERTH_STORAGE_PORT, default 22)')
     .option('--storage-user <user>', 'ssh user on the storage node (env BERTH_STORAGE_USER, default root)')

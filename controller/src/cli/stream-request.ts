@@ -3,18 +3,21 @@ import type { Command } from 'commander';
 import { resolveClientConfig } from './config.ts';
 import type { CliDeps } from './deps.ts';
 import { errorFromResponse, UnreachableError } from './http-client.ts';
+import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
 
 /** Opens `path` on the configured server and calls onText for each piece of the body. */
 export async function streamGet(cmd: Command, deps: CliDeps, path: string, onText: (text: string) => void): Promise<void> {
-  const flags = cmd.optsWithGlobals<{ server?: string; token?: string }>();
-  const cfg = resolveClientConfig({ flags: { server: flags.server, token: flags.token }, env: deps.env });
+  const flags = cmd.optsWithGlobals<{ server?: string; token?: string; certificateAuthority?: string }>();
+  const cfg = resolveClientConfig({ flags, env: deps.env });
+  const url = new URL(path, cfg.server.endsWith('/') ? cfg.server : `${cfg.server}/`);
+  assertSafeServer(url.href);
   const headers: Record<string, string> = {};
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   let res: Response;
   try {
-    res = await deps.fetch(new URL(path, cfg.server.endsWith('/') ? cfg.server : `${cfg.server}/`), { headers });
+    res = await deps.fetch(url, { headers, ...trustOptions(cfg.ca) } as RequestInit);
   } catch (err) {
-    throw new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${(err as Error).message}`);
+    throw trustFailure(cfg.server, err, cfg.ca) ?? new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${(err as Error).message}`);
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');

@@ -38,6 +38,9 @@ export async function startDev(opts: DevOptions = {}) {
   const controller = await startController({
     dataDir,
     httpPort: opts.port ?? 7070,
+    // Plain HTTP, which the controller allows on loopback only: nothing leaves this machine.
+    httpHost: '127.0.0.1',
+    apiTls: { mode: 'off' },
     grpcPort: 0, // the agent is in-process; any free port will do
     publicAddress: opts.publicAddress ?? '127.0.0.1',
     accounts: resolveAccountsConfig(process.env),
@@ -84,7 +87,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const dev = await startDev(opts);
   const out = process.stdout;
   out.write(`Berth dev is running.\n`);
-  out.write(`  API:        ${dev.controller.url}\n`);
+  out.write(`  API:        ${dev.controller.url} (plain HTTP, on loopback only: \`berth controller\` serves HTTPS)\n`);
   out.write(`  data:       ${dev.dataDir}\n`);
   out.write(`  CLI config: ${dev.configPath}${dev.defaultConfigWritten ? ' (also the default)' : ''}\n`);
   out.write(`  NAT:        ${dev.controller.nat.kind}\n`);

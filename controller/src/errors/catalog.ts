@@ -12,6 +12,7 @@ export const ERRORS = {
   QuotaExceeded: { http: 403, exit: 6 },
   TooManyRequests: { http: 429, exit: 7 },
   Unavailable: { http: 503, exit: 8 },       // server unreachable or not ready
+  Untrusted: { http: 502, exit: 9 },         // the CLI cannot verify the server's certificate (never sent by the API)
   Internal: { http: 500, exit: 1 },
 } as const;
 

@@ -5,6 +5,7 @@ import { DEFAULT_ACCOUNTS_CONFIG, type AccountsConfig } from './accounts-config.
 import type { StorageSettings } from '../storage/storage-settings.ts';
 import { DEFAULT_DISRUPTION_POLICY, type DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
 import { DEFAULT_PULL_FAILURE_TIMEOUT_MS } from '../reconcile/reservation-plan.ts';
+import type { ApiTlsSettings } from './api-tls-settings.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
 export interface ControllerConfig {
@@ -12,6 +13,8 @@ export interface ControllerConfig {
   databaseUrl?: string;
   httpHost: string;
   httpPort: number;
+  /** HTTPS for the API and dashboard (see api-tls-settings.ts); `off` only on loopback. */
+  apiTls: ApiTlsSettings;
   grpcHost: string;
   grpcPort: number;
   /** Address customers connect to; endpoints are `publicAddress:natPort`. */
@@ -44,6 +47,7 @@ export interface ControllerConfig {
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   httpHost: '127.0.0.1',
   httpPort: 7070,
+  apiTls: { mode: 'ca', extraNames: [] },
   grpcHost: '127.0.0.1',
   grpcPort: 7071,
   publicAddress: '127.0.0.1',

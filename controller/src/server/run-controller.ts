@@ -12,6 +12,8 @@ import { createLogger } from './logger.ts';
 import { resolveAccountsConfig } from './accounts-config.ts';
 import { resolveStorageSettings, type StorageFlags } from '../storage/storage-settings.ts';
 import { DEFAULT_CONFIG, type NatMode } from './config.ts';
+import { resolveApiTls } from './api-tls-settings.ts';
+import { caPaths, certificateFingerprint, formatFingerprint } from '../pki/index.ts';
 import { parseDurationMs } from '../manifests/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
 import type { PortRange } from '../ports/index.ts';
@@ -28,6 +30,10 @@ export interface ControllerFlags extends StorageFlags {
   scheduler?: string;
   nodeGrace?: string;
   heartbeatInterval?: string;
+  tls?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSan?: string;
   config?: string;
 }
 
@@ -42,6 +48,10 @@ const ENV: Record<keyof Omit<ControllerFlags, 'config' | keyof StorageFlags>, st
   scheduler: 'BERTH_SCHEDULER',
   nodeGrace: 'BERTH_NODE_GRACE',
   heartbeatInterval: 'BERTH_HEARTBEAT_INTERVAL',
+  tls: 'BERTH_TLS',
+  tlsCert: 'BERTH_TLS_CERT',
+  tlsKey: 'BERTH_TLS_KEY',
+  tlsSan: 'BERTH_TLS_SAN',
 };
 
 const STRATEGIES: readonly Strategy[] = ['min-ram-ratio', 'binpack', 'spread'];
@@ -62,6 +72,11 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
   const nat = String(pick('nat') ?? 'auto');
   if (!['auto', 'iptables', 'userspace'].includes(nat)) throw new BerthError('Invalid', `nat: must be auto, iptables or userspace, got "${nat}"`, 'nat');
   const host = String(pick('host') ?? '0.0.0.0');
+  const text = (key: 'tls' | 'tlsCert' | 'tlsKey' | 'tlsSan') => {
+    const v = pick(key);
+    return v === undefined || v === '' ? undefined : Array.isArray(v) ? v.join(',') : String(v);
+  };
+  const apiTls = resolveApiTls({ tls: text('tls'), tlsCert: text('tlsCert'), tlsKey: text('tlsKey'), tlsSan: text('tlsSan') }, host);
   const strategy = String(pick('scheduler') ?? DEFAULT_CONFIG.strategy) as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new BerthError('Invalid', `scheduler: must be one of ${STRATEGIES.join(', ')}, got "${strategy}"`, 'scheduler');
   const duration = (key: 'nodeGrace' | 'heartbeatInterval', fallback: number) => {
@@ -79,6 +94,7 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
     dataDir: path.resolve(String(pick('dataDir') ?? '/var/lib/berth')),
     httpHost: host,
     httpPort: port('port', 7070),
+    apiTls,
     grpcHost: host,
     grpcPort: port('grpcPort', 7071),
     publicAddress,
@@ -143,22 +159,24 @@ export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, u
  * Keeps the admin client config of an earlier start while its token is valid; writes a fresh one
  * (token valid for ttlMs) otherwise. The file is 0600: it holds an admin token.
  */
-export async function ensureAdminConfig(db: Db, file: string, server: string, ttlMs?: number): Promise<void> {
+export async function ensureAdminConfig(db: Db, file: string, server: string, ttlMs?: number, ca?: string): Promise<void> {
   let previous: string | undefined;
   try {
     previous = readClientConfig(file)?.token;
   } catch {
     previous = undefined;
   }
-  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous, Date.now(), ttlMs), user: 'admin' });
+  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous, Date.now(), ttlMs), user: 'admin', ca });
 }
 
 export async function runController(flags: ControllerFlags): Promise<void> {
   const settings = resolveControllerSettings(flags);
   const log = createLogger();
   const controller = await startController({ ...settings, log });
-  const clientHost = settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost;
-  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), `http://${clientHost}:${controller.config.httpPort}`, settings.accounts.adminTokenTtlMs)
+  const clientHost = ['0.0.0.0', '::'].includes(settings.httpHost) ? '127.0.0.1' : settings.httpHost;
+  const scheme = settings.apiTls.mode === 'off' ? 'http' : 'https';
+  const adminServer = `${scheme}://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${controller.config.httpPort}`;
+  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), adminServer, settings.accounts.adminTokenTtlMs, controller.caPem)
     .catch((err: unknown) => {
       // A customer holding the admin's name is not promoted; the cluster still serves, and an
       // admin can be created with `berth admin create-user NAME --admin`.
@@ -166,6 +184,7 @@ export async function runController(flags: ControllerFlags): Promise<void> {
       log.error({ err: err.message }, 'no bootstrap admin token written');
     });
   process.stdout.write(`Berth controller listening on ${controller.url} (agents: ${controller.grpcAddress}); join token in ${path.join(settings.dataDir, 'join-token')}\n`);
+  process.stdout.write(`${apiTrustLine(settings.apiTls.mode, settings.dataDir, controller.caPem)}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -174,6 +193,13 @@ export async function runController(flags: ControllerFlags): Promise<void> {
   await controller.stop();
   // Everything is closed or abandoned: a socket of an unreachable node must not keep us alive.
   process.exit(0);
+}
+
+/** What clients must trust, for the start-up output: admins hand this CA to their users. */
+function apiTrustLine(mode: string, dataDir: string, caPem: string | undefined): string {
+  if (mode === 'off') return 'API over plain HTTP (tls off): reachable on loopback only';
+  if (mode === 'files') return `API over HTTPS with the certificate from --tls-cert${caPem ? ` (CA sha256 ${formatFingerprint(certificateFingerprint(caPem))})` : ''}`;
+  return `API over HTTPS; clients trust the Berth CA in ${caPaths(dataDir).cert} (sha256 ${formatFingerprint(certificateFingerprint(caPem!))}), also printed by \`berth config ca\``;
 }
 
 /** The orderly stop has a deadline of its own; this is the guarantee behind it. */

@@ -16,6 +16,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Mutex } from './mutex.ts';
+import { loadApiTls } from './api-tls.ts';
+import { assertApiTlsAllowed } from './api-tls-settings.ts';
 import { AdvisoryMutex } from './advisory-mutex.ts';
 import { loadStorageNode, SshRemoteStorage, StorageJanitor } from '../storage/index.ts';
 import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
@@ -23,6 +25,8 @@ import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } f
 export interface RunningController {
   config: ControllerConfig;
   url: string;
+  /** The CA a client of the API should trust (PEM); undefined over plain HTTP or with an operator's certificate from a public CA. */
+  caPem?: string;
   grpcAddress: string;
   joinToken: string;
   store: Store;
@@ -38,11 +42,13 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const config: ControllerConfig = { ...DEFAULT_CONFIG, ...stripUndefined(opts) } as ControllerConfig;
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
+  assertApiTlsAllowed(config.apiTls, config.httpHost); // before anything is opened or written
   securePrivateDataDir(config.dataDir, log); // it holds the store, tokens and keys
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
   const { token: joinToken, secret: joinSecret } = await loadJoinToken(config.dataDir, tls.fingerprint, process.env.BERTH_JOIN_TOKEN);
+  const apiTls = await loadApiTls(config.apiTls, { dataDir: config.dataDir, host: config.httpHost, publicAddress: config.publicAddress, log });
   const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
@@ -139,7 +145,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
 
   const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring };
   let ready = false;
-  const app = buildServer(ctx, log, () => ready);
+  const app = buildServer(ctx, log, () => ready, apiTls);
   loopMonitor.start();
   // Rebuild what lives in memory from the store before anything can change it.
   await guard.run(async () => undefined);
@@ -154,12 +160,13 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   ready = true;
   recorder.start();
   heartbeats.start();
-  const url = `http://${config.httpHost}:${httpPort}`;
+  const url = `${apiTls ? 'https' : 'http'}://${urlHost(config.httpHost)}:${httpPort}`;
   log.info({ url, grpc: `${config.grpcHost}:${grpcPort}`, nat: natBackend.kind, provider: store.provider }, 'controller started');
 
   return {
     config: { ...config, httpPort, grpcPort },
     url,
+    caPem: apiTls?.caPem,
     grpcAddress: `${config.grpcHost}:${grpcPort}`,
     joinToken,
     store,
@@ -215,6 +222,11 @@ async function restoreNat(db: Store['db'], reservations: ReservationReconciler, 
   const rows = await db.reservation.findMany({ where: { phase: PUBLISHED_PHASE }, select: { id: true, nodeId: true, ports: true, node: { select: { address: true, name: true } } } });
   for (const r of rows) nat.set(r.id, reservations.endpoints(r as never));
   await nat.flush();
+}
+
+/** IPv6 literals are bracketed in URLs. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

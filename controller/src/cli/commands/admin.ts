@@ -89,7 +89,7 @@ async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void
   const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
   try {
     const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
-    writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin' });
+    writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin', ca: existing?.ca });
     deps.stdout(`admin token rotated: written to ${file} (expires ${rotated.expiresAt.toISOString()}); ${rotated.revoked} old token(s) revoked\n`);
   } finally {
     await store.close();

@@ -5,7 +5,7 @@ import { createClient, type BerthClient } from '../http-client.ts';
 
 /** The client for this invocation, from global flags, environment and config file. */
 export function clientFor(cmd: Command, deps: CliDeps): BerthClient {
-  const flags = cmd.optsWithGlobals<{ server?: string; token?: string }>();
-  const cfg = resolveClientConfig({ flags: { server: flags.server, token: flags.token }, env: deps.env });
-  return createClient({ server: cfg.server, token: cfg.token, fetch: deps.fetch });
+  const flags = cmd.optsWithGlobals<{ server?: string; token?: string; certificateAuthority?: string }>();
+  const cfg = resolveClientConfig({ flags, env: deps.env });
+  return createClient({ server: cfg.server, token: cfg.token, ca: cfg.ca, fetch: deps.fetch });
 }
