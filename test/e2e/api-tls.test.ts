@@ -149,13 +149,12 @@ describe('plain HTTP', () => {
 });
 
 /**
- * The CLI on a pseudo-terminal (util-linux `script`), so it asks as it would a person. `script -c`
- * takes one shell command: the arguments are single-quoted.
+ * The CLI on a pseudo-terminal (Python's pty module relays the pipes to it), so it asks as it
+ * would a person. The command goes over as an argument array: no shell in between.
  */
+const PTY_RELAY = 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)';
 function terminal(args: string[], env: Record<string, string>) {
-  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, BERTH_BIN, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, BERTH_SERVER: '', BERTH_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('python3', ['-c', PTY_RELAY, process.execPath, BERTH_BIN, ...args], { env: { ...process.env, BERTH_SERVER: '', BERTH_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const session = {
     output: '',
     type: (text: string) => void child.stdin.write(text),
