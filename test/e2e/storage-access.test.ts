@@ -46,6 +46,16 @@ async function runningOn(name: string, node: string, timeoutMs = 40_000) {
     return body && running(body) && body.status.node === node ? body : undefined;
   }, { timeoutMs, what: `${name} Running on ${node}` });
 }
+/** sftp `get` into a fresh local file: what the key could read, if anything. */
+async function sftpGet(user: string, keyFile: string, remote: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-sftp-get-'));
+  try {
+    const r = await storage.sftp(user, keyFile, [`get ${remote} ${dir}/out`]);
+    return { ...r, content: await readFile(path.join(dir, 'out'), 'utf8').catch(() => '') };
+  } finally {
+    await removeDir(dir);
+  }
+}
 async function containerOf(node: string, uid: string) {
   return (await containersOfNode(node)).find((c) => c.reservation === uid);
 }
@@ -103,20 +113,26 @@ describe('scoped storage credentials', () => {
   });
 
   it("a node's key reads its own reservation but cannot list the storage node nor list or read another node's reservation", async () => {
-    const own = await storage.sftp(accountA, keyA, [`get /${uidA}/data/f /dev/stdout`]);
-    expect(own).toMatchObject({ code: 0 });
-    expect(own.stdout).toContain('secret-of-a');
+    const own = await sftpGet(accountA, keyA, `/${uidA}/data/f`);
+    expect(own).toMatchObject({ code: 0, content: 'secret-of-a\n' });
 
-    for (const attempt of ['ls /', `ls /${uidB}`, `ls /${uidB}/data`, `get /${uidB}/data/f /dev/stdout`, `rename /${uidB} /stolen`, `rm /${uidB}/data/f`]) {
+    const stolen = await sftpGet(accountA, keyA, `/${uidB}/data/f`);
+    expect(stolen.code).not.toBe(0);
+    expect(stolen.content).toBe('');
+    for (const attempt of ['ls /', `ls /${uidB}`, `ls /${uidB}/data`, `rename /${uidB} /stolen`, `rm /${uidB}/data/f`, `chmod 777 /${uidB}`]) {
       const r = await storage.sftp(accountA, keyA, [attempt]);
       expect(r.code, attempt).not.toBe(0);
-      expect(r.stdout + r.stderr, attempt).not.toContain('secret-of-b');
-      expect(r.stdout, attempt).not.toContain(uidB);
+      // sftp echoes each batch command; what follows it is what the storage node answered.
+      const answer = r.stdout.split('\n').filter((l) => !l.startsWith('sftp> ')).join('\n') + r.stderr;
+      expect(answer, attempt).not.toContain('secret-of-b');
+      expect(answer, attempt).toMatch(/denied|failure|Couldn't|Can't/i);
+      if (attempt === 'ls /') expect(answer).not.toMatch(new RegExp(`${uidA}|${uidB}`));
     }
     // Nor can it log in as the other node's account (its key is not that account's).
-    const asB = await storage.sftp(accountB, keyA, [`get /${uidB}/data/f /dev/stdout`]);
+    const asB = await sftpGet(accountB, keyA, `/${uidB}/data/f`);
+    expect(asB).toMatchObject({ content: '' });
     expect(asB.code).not.toBe(0);
-    expect(asB.stderr).toMatch(/Permission denied/);
+    expect(asB.stderr).toMatch(/Permission denied \(publickey\)/);
     expect((await readFile(path.join(storage.basePath, uidB, 'data', 'f'), 'utf8')).trim()).toBe('secret-of-b');
   });
 
@@ -153,9 +169,9 @@ describe('scoped storage credentials', () => {
     expect((await exec((await containerOf(nodeB, uidA))!.id, 'cat /data/f')).trim()).toBe('secret-of-a');
     expect(await storage.owner(path.join(storage.basePath, uidA))).toBe(accountB);
 
-    const direct = await storage.sftp(accountA, keyA, [`get /${uidA}/data/f /dev/stdout`]);
+    const direct = await sftpGet(accountA, keyA, `/${uidA}/data/f`);
     expect(direct.code).not.toBe(0);
-    expect(direct.stdout).not.toContain('secret-of-a');
+    expect(direct.content).toBe('');
     // Its sessions were ended at the move: the still-mounted sshfs reconnects as A and is refused.
     const throughMount = await outcome('cat', [path.join(oldMount, 'data', 'f')], undefined, 15_000);
     expect(throughMount.code).not.toBe(0);

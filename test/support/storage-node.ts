@@ -67,6 +67,7 @@ export function outcome(cmd: string, args: string[], input?: string, timeoutMs =
     child.stdout.on('data', (d) => (stdout += String(d)));
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.stdin.on('error', () => undefined); // a command that exits before reading its input
     child.stdin.end(input ?? '');
   });
 }
