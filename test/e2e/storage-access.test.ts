@@ -181,6 +181,21 @@ describe('scoped storage credentials', () => {
     expect((await exec((await containerOf(nodeB, uidA))!.id, 'cat /data/f')).trim()).toBe('secret-of-a');
   }, 150_000);
 
+  it('a restarted controller installs no key and grants no directory a second time', async () => {
+    const grants = async () => ((await controller.api.request('GET', '/api/v1/events?kind=Reservation&name=on-a')).body.items as any[]).filter((e) => e.reason === 'StorageGranted').length;
+    const keyMtime = async () => (await storage.exec(['stat', '-c', '%Y.%Z', `/etc/berth-storage/keys/${accountB}`])).stdout.trim();
+    expect(await grants()).toBe(2); // on A when placed, on B when moved
+    const before = await keyMtime();
+    await controller.stop();
+    controller = await startController({ ...controller.opts, dataDir: controller.dataDir, env: { ...storage.controllerEnv(), BERTH_NODE_GRACE: '4s', BERTH_HEARTBEAT_INTERVAL: '1s' } });
+    const b = agents.find((x) => x.proc.nodeName === nodeB)!;
+    await waitForNodeReady(controller, nodeB, b.proc);
+    await runningOn('on-a', nodeB);
+    expect(await grants()).toBe(2);
+    expect(await keyMtime()).toBe(before);
+    expect(await storage.owner(path.join(storage.basePath, uidA))).toBe(accountB);
+  }, 90_000);
+
   it('deleting a reservation deletes its directory, and its node account has nothing of it left', async () => {
     expect((await controller.api.delete('reservations', 'on-b')).status).toBe(200);
     await waitFor(async () => !(await storage.dirs()).includes(uidB), { what: 'on-b directory released', timeoutMs: 30_000 });
