@@ -41,6 +41,8 @@ export interface Register {
   memoryBytes: number;
   joinToken: string;
   agentVersion: string;
+  /** "ssh-ed25519 BASE64" the agent generated for the storage node; empty or absent: none. */
+  storagePublicKey?: string;
 }
 export interface PortBinding {
   name: string;
@@ -88,14 +90,12 @@ export interface MountStatus {
   state: string;
   message: string;
 }
-/** The storage node of the remote profile, handed to agents in Registered. */
+/** The storage node of the remote profile and this node's own account there, handed to agents in Registered. */
 export interface StorageNode {
   host: string;
   port: number;
   user: string;
   basePath: string;
-  /** OpenSSH private key content: a secret, never logged. */
-  privateKey: string;
 }
 export interface Registered {
   nodeId: string;
@@ -147,6 +147,8 @@ export interface ContainerSpec {
   tenant?: string;
   /** 0 or absent = the agent's default. */
   pidsLimit?: number;
+  /** Remote profile: the storage node granted this node the reservation's directory. */
+  storageGranted?: boolean;
   /** Writable layer + local volume limit; 0 or absent = the agent's default. */
   ephemeralStorageBytes?: number;
 }

@@ -25,6 +25,8 @@ if $for_tests; then
   # The remote storage profile: sshfs on compute nodes; the tests run their own sshd as storage node.
   command -v sshfs >/dev/null || packages+=(sshfs)
   command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
+  # The test storage node is set up by scripts/storage-node, whose admin account runs its helper through sudo.
+  command -v sudo >/dev/null || packages+=(sudo)
   # Multi-node tests: a registry on the management node, curl for the outside client, and
   # systemd-analyze to verify the generated unit files (systemd is not run).
   command -v docker-registry >/dev/null || packages+=(docker-registry)

@@ -123,7 +123,17 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       memoryBytes: opts.capacityMemoryMiB !== undefined ? opts.capacityMemoryMiB * 1048576 : snap.memoryTotalBytes,
       joinToken: opts.joinToken,
       agentVersion: AGENT_VERSION,
+      storagePublicKey: await storagePublicKey(),
     };
+  };
+  // The node's own key for the storage node, made once; without it the node registers all the same.
+  const storagePublicKey = async (): Promise<string> => {
+    try {
+      return (await storage?.ensureKey()) ?? '';
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'storage key unavailable');
+      return '';
+    }
   };
   connection = connectToController({
     controller: opts.controller,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     process.stderr.write(`berth-agent: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const log = pino({ name: 'berth-agent', redact: ['joinToken', '*.joinToken', 'register.joinToken', 'privateKey', '*.privateKey', 'storage.privateKey'] });
+  const log = pino({ name: 'berth-agent', redact: ['joinToken', '*.joinToken', 'register.joinToken'] });
   let agent;
   try {
     agent = await startAgent({ ...options, log });

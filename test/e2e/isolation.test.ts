@@ -161,7 +161,7 @@ beforeAll(async () => {
   controller = await startController({
     publicAddress: topo.publicAddress, chainPrefix,
     extraArgs: ['--host', '0.0.0.0', '--heartbeat-interval', '1s', '--node-grace', '10s'],
-    env: { BERTH_STORAGE_HOST: storageAddress, BERTH_STORAGE_PORT: String(STORAGE_PORT), BERTH_STORAGE_USER: 'berth', BERTH_STORAGE_PATH: '/srv/berth', BERTH_STORAGE_KEY: keyFile },
+    env: { BERTH_STORAGE_HOST: storageAddress, BERTH_STORAGE_PORT: String(STORAGE_PORT), BERTH_STORAGE_USER: 'berth-admin', BERTH_STORAGE_KEY: keyFile },
   });
   for (const node of topo.nodes) launchAgent(node);
   for (const node of topo.nodes) await waitForNodeReady(controller, node.name, agents.get(node.name));

@@ -1,7 +1,7 @@
 // The node's real storage: Docker volumes through the engine, sshfs mounts under the state dir,
-// and the storage node's key written there with mode 0600.
+// and the node's own key for the storage node, generated there (mode 0600) and never sent.
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -10,7 +10,7 @@ import type { StorageNode } from '@berth/proto';
 import { DockerVolumes } from './docker-volumes.ts';
 import { REMOTE_DATA_DIR } from './plan-storage.ts';
 import { readMounts, readProcessArgs, servedMountPoints } from './proc-mounts.ts';
-import { remoteDir, sshCommand, sshfsArgs, type SshTarget } from './ssh-args.ts';
+import { remoteDir, sshfsArgs, type SshTarget } from './ssh-args.ts';
 import type { StorageHost, StorageLayout, StorageObservation } from './storage-types.ts';
 
 const run = promisify(execFile);
@@ -36,22 +36,30 @@ export class HostStorage implements StorageHost {
     this.log = opts.log?.child({ component: 'storage' });
   }
 
-  /** Takes the storage node the controller handed over; null forgets it. The key never hits the log. */
+  /** The public half of the node's storage key ("ssh-ed25519 BASE64"), generated on first use. */
+  async ensureKey(): Promise<string> {
+    const dir = path.join(this.opts.stateDir, 'storage');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const keyFile = path.join(dir, 'id_storage');
+    const pub = await readFile(`${keyFile}.pub`, 'utf8').catch(() => undefined);
+    if (pub) return pub.trim().split(/\s+/).slice(0, 2).join(' ');
+    // ssh-keygen writes the private key 0600 and refuses to overwrite: a half-made pair is removed first.
+    await Promise.all([keyFile, `${keyFile}.pub`].map((f) => rm(f, { force: true })));
+    await this.exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `berth-${this.opts.nodeName}`, '-f', keyFile]);
+    this.log?.info({ keyFile }, 'storage key generated');
+    return (await readFile(`${keyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  }
+
+  /** Takes the storage node and this node's account the controller named; null forgets it. */
   async configure(node: StorageNode | null | undefined): Promise<void> {
-    if (!node?.host || !node.privateKey) {
+    if (!node?.host || !node.user) {
       this.target = undefined;
       return;
     }
     const dir = path.join(this.opts.stateDir, 'storage');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const keyFile = path.join(dir, 'id_storage');
-    const tmp = `${keyFile}.${process.pid}.tmp`;
-    const key = node.privateKey.endsWith('\n') ? node.privateKey : `${node.privateKey}\n`;
-    await writeFile(tmp, key, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, keyFile);
-    this.target = { host: node.host, port: node.port, user: node.user, basePath: node.basePath, keyFile, knownHostsFile: path.join(dir, 'known_hosts') };
-    this.log?.info({ host: node.host, port: node.port, user: node.user, basePath: node.basePath }, 'storage node configured');
+    await this.ensureKey();
+    this.target = { host: node.host, port: node.port, user: node.user, basePath: node.basePath || '/', keyFile: path.join(dir, 'id_storage'), knownHostsFile: path.join(dir, 'known_hosts') };
+    this.log?.info({ host: node.host, port: node.port, user: node.user }, 'storage node configured');
   }
 
   async observe(): Promise<StorageObservation> {
@@ -83,12 +91,18 @@ export class HostStorage implements StorageHost {
     if (!t) throw new Error('no storage node configured on the controller (berth controller --storage-host ...)');
     await mkdir(mountPoint, { recursive: true, mode: 0o700 });
     try {
-      await this.exec('ssh', sshCommand(t, ['mkdir', '-p', '--', `${remoteDir(t, reservationId)}/${REMOTE_DATA_DIR}`]));
       await this.exec('sshfs', sshfsArgs(t, reservationId, mountPoint));
     } catch (err) {
       // Leave no empty mount point behind that an engine could mistake for the data.
       await rmdir(mountPoint).catch(() => undefined);
       throw err;
+    }
+    // Made through the mount (the account has no shell), so it exists only on the storage node.
+    try {
+      await mkdir(path.join(mountPoint, REMOTE_DATA_DIR), { recursive: true });
+    } catch (err) {
+      await this.unmount(mountPoint).catch(() => undefined);
+      throw new Error(`sshfs: cannot create ${REMOTE_DATA_DIR}/ in the remote directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
 
@@ -115,3 +129,4 @@ export class HostStorage implements StorageHost {
     }
   }
 }
+

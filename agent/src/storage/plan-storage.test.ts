@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '@berth/proto';
 import type { ObservedContainer } from '../runtime/container-runtime.ts';
-import { containerMounts, mountPointOf, mountStatuses, planStorageRelease, planStorageSetup, storageNotReady, volumeName } from './plan-storage.ts';
+import { containerMounts, mountPointOf, NOT_GRANTED, mountStatuses, planStorageRelease, planStorageSetup, storageNotReady, volumeName } from './plan-storage.ts';
 import type { StorageObservation } from './storage-types.ts';
 
 const layout = { nodeName: 'n1', mountRoot: '/state/mounts' };
@@ -31,6 +31,11 @@ describe('planStorageSetup', () => {
     const observed = { volumes: [], mounts: [{ reservationId: 'b', mountPoint: mountPointOf(layout, 'b'), fsType: 'fuse.sshfs', alive: false }] };
     expect(planStorageSetup([spec('b', 'remote')], observed, layout)).toEqual([{ kind: 'remount', reservationId: 'b', mountPoint: '/state/mounts/b' }]);
     expect(storageNotReady([spec('b', 'remote')], observed, layout)).toEqual(new Set(['b']));
+  });
+
+  it('does not try to mount a remote directory the storage node has not granted to this node yet', () => {
+    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: false }], none, layout)).toEqual([{ kind: 'reject', reservationId: 'b', message: NOT_GRANTED }]);
+    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: true }], none, layout)).toEqual([{ kind: 'mount-remote', reservationId: 'b', mountPoint: '/state/mounts/b' }]);
   });
 
   it('rejects a storage profile whose image declares no data path', () => {

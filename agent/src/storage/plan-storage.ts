@@ -23,6 +23,9 @@ export function volumeName(layout: StorageLayout, reservationId: string): string
  */
 export const REMOTE_DATA_DIR = 'data';
 
+/** A remote reservation the controller has not had the storage node grant to this node yet. */
+export const NOT_GRANTED = "this node's storage account has not been granted the reservation's directory yet";
+
 export function mountPointOf(layout: StorageLayout, reservationId: string): string {
   return path.join(layout.mountRoot, reservationId);
 }
@@ -42,7 +45,8 @@ export function planStorageSetup(desired: ContainerSpec[], observed: StorageObse
     } else if (spec.profile === 'remote') {
       const mountPoint = mountPointOf(layout, reservationId);
       const mount = mounts.get(mountPoint);
-      if (!mount) actions.push({ kind: 'mount-remote', reservationId, mountPoint });
+      if (!mount && spec.storageGranted === false) actions.push({ kind: 'reject', reservationId, message: NOT_GRANTED });
+      else if (!mount) actions.push({ kind: 'mount-remote', reservationId, mountPoint });
       else if (mount.alive === false) actions.push({ kind: 'remount', reservationId, mountPoint });
     }
   }

@@ -1,8 +1,8 @@
-// Argument arrays for ssh and sshfs towards the storage node. Never a shell string locally; the
-// one remote command (mkdir) gets only validated path characters, since sshd hands it to a shell.
+// Argument arrays for sshfs towards the storage node (the node's account is SFTP-only: no remote
+// command ever runs there). Paths are validated all the same.
 import type { StorageNode } from '@berth/proto';
 
-export interface SshTarget extends Omit<StorageNode, 'privateKey'> {
+export interface SshTarget extends StorageNode {
   keyFile: string;
   knownHostsFile: string;
 }
@@ -29,10 +29,6 @@ function sshOptions(t: SshTarget): string[] {
     'ServerAliveInterval=5',
     'ServerAliveCountMax=3',
   ];
-}
-
-export function sshCommand(t: SshTarget, remote: string[]): string[] {
-  return [...sshOptions(t).flatMap((o) => ['-o', o]), '-p', String(t.port || 22), '-l', t.user, '--', t.host, ...remote];
 }
 
 export function sshfsArgs(t: SshTarget, reservationId: string, mountPoint: string): string[] {

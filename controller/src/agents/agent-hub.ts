@@ -8,6 +8,7 @@ import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { registerProblem } from './validate-register.ts';
+import { normalizeStorageKey } from '../storage/storage-account.ts';
 
 /** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
 export interface LiveNode {
@@ -42,8 +43,8 @@ export interface AgentHubOptions {
    * on a stream, whose reservations are not known from before: reconcile all of the node's).
    */
   onObserved: (nodeId: string, reservationIds: string[], all: boolean) => void;
-  /** Handed to every agent on register (carries the storage key: never log it). */
-  storage?: StorageNode;
+  /** The storage node and the node's own account there, handed to each agent on register. */
+  storage?: (nodeName: string) => StorageNode;
   /** Chunks of container logs an agent streams back (see requestLogs). */
   onLogChunk?: (nodeId: string, chunk: LogChunk) => void;
   /** After each heartbeat (readiness, monitoring, live dashboards). */
@@ -194,7 +195,9 @@ export class AgentHub {
       return undefined;
     }
     const now = new Date(this.opts.clock.now());
-    const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now };
+    const storageKey = r.storagePublicKey ? normalizeStorageKey(r.storagePublicKey) : undefined;
+    // A node that sent no key keeps the one it had; a new key is installed by the storage reconciler.
+    const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now, ...(storageKey ? { storagePublicKey: storageKey } : {}) };
     const node = await this.opts.db.node.upsert({ where: { name: r.nodeName }, create: { name: r.nodeName, ...data }, update: data });
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
@@ -204,7 +207,7 @@ export class AgentHub {
     }
     const session: Session = { nodeId: node.id, nodeName: node.name, call };
     this.sessions.set(node.id, session);
-    call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });
+    call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage(node.name) } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
     await recordEvent(this.opts.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
     this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });

@@ -1,6 +1,7 @@
 // Validation of the agent's Register message: the gRPC edge gets the same care as the API.
 import { isIPv4 } from 'node:net';
 import type { Register } from '@berth/proto';
+import { normalizeStorageKey } from '../storage/storage-account.ts';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -10,5 +11,6 @@ export function registerProblem(r: Register | undefined): string | undefined {
   if (!isIPv4(r.address)) return `address "${r.address}" must be an IPv4 address`;
   if (!Number.isInteger(r.cores) || r.cores < 1) return `cores must be a positive integer, got ${r.cores}`;
   if (!(r.memoryBytes >= 16 * 1024 * 1024)) return `memory must be at least 16Mi, got ${r.memoryBytes} bytes`;
+  if (r.storagePublicKey && !normalizeStorageKey(r.storagePublicKey)) return 'storage public key must be one ssh-ed25519 public key';
   return undefined;
 }

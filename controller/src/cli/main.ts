@@ -88,9 +88,8 @@ function registerControllerHook(program: Command): void {
     .option('--tls-san <names>', 'extra host names/addresses for the Berth-CA certificate, comma-separated (env BERTH_TLS_SAN)')
     .option('--storage-host <host>', 'storage node of the remote profile, reached over ssh/sftp (env BERTH_STORAGE_HOST)')
     .option('--storage-port <n>', 'ssh port of the storage node (env BERTH_STORAGE_PORT, default 22)')
-    .option('--storage-user <user>', 'ssh user on the storage node (env BERTH_STORAGE_USER, default root)')
-    .option('--storage-path <dir>', 'base directory on the storage node (env BERTH_STORAGE_PATH)')
-    .option('--storage-key <file>', 'ssh private key for the storage node, handed to agents (env BERTH_STORAGE_KEY)')
+    .option('--storage-user <user>', 'admin account on the storage node, runs only its helper (env BERTH_STORAGE_USER, default berth-admin)')
+    .option('--storage-key <file>', "private key of that admin account; it never leaves the controller (env BERTH_STORAGE_KEY)")
     .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const { runController } = await import('../server/run-controller.ts');

@@ -19,6 +19,9 @@ export interface ActiveReservation {
   startAt: Date;
   spec: ReservationSpecInput;
   ports: PortAllocation[];
+  /** Placement and the storage grant of a remote reservation (absent: not granted). */
+  nodeId?: string | null;
+  storageGrantNodeId?: string | null;
 }
 
 export function containerName(r: { name: string; id: string }): string {
@@ -44,6 +47,7 @@ export function desiredContainers(reservations: ActiveReservation[], images: Map
       env: { ...(image.env ?? {}), ...(r.spec.env ?? {}) },
       profile: r.spec.profile,
       dataPath: image.dataPath ?? '',
+      ...(r.spec.profile === 'remote' ? { storageGranted: !!r.nodeId && r.storageGrantNodeId === r.nodeId } : {}),
       startAtMs: r.startAt.getTime(),
       tenant: r.ownerId,
       pidsLimit: image.pidsLimit ?? DEFAULT_PIDS_LIMIT,

@@ -10,6 +10,8 @@ export interface DesiredPublisherDeps {
   isConnected: (nodeId: string) => boolean;
   /** Sends the set unless the session already has exactly this one. */
   push: (nodeId: string, containers: ContainerSpec[]) => void;
+  /** A remote reservation here waits for its storage grant (the storage loop makes it). */
+  onUngranted?: () => void;
 }
 
 export class DesiredPublisher {
@@ -31,6 +33,8 @@ export class DesiredPublisher {
     const images = names.length === 0 ? [] : await db.image.findMany({ where: { name: { in: names } } });
     const imageSpecs = new Map(images.map((i) => [i.name, i.spec as ImageSpecInput]));
     const mine = rows.map((r) => ({ ...r, spec: r.spec as ReservationSpecInput }));
-    this.deps.push(nodeId, desiredContainers(mine, imageSpecs, node.address));
+    const containers = desiredContainers(mine, imageSpecs, node.address);
+    if (containers.some((c) => c.profile === 'remote' && !c.storageGranted)) this.deps.onUngranted?.();
+    this.deps.push(nodeId, containers);
   }
 }

@@ -19,7 +19,7 @@ import { Mutex } from './mutex.ts';
 import { loadApiTls } from './api-tls.ts';
 import { assertApiTlsAllowed } from './api-tls-settings.ts';
 import { AdvisoryMutex } from './advisory-mutex.ts';
-import { loadStorageNode, SshRemoteStorage, StorageJanitor } from '../storage/index.ts';
+import { AccessReconciler, checkStorageKey, SshStorageAdmin, StorageJanitor, storageNodeFor } from '../storage/index.ts';
 import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
 
 export interface RunningController {
@@ -51,7 +51,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const apiTls = await loadApiTls(config.apiTls, { dataDir: config.dataDir, host: config.httpHost, publicAddress: config.publicAddress, log });
   const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
-  const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
+  if (config.storage) await checkStorageKey(config.storage);
+  const storageSettings = config.storage;
   const bus = new ChangeBus();
   const events = new EventRecorder(store.db, log.child({ component: 'events' }));
   const loopMonitor = new LoopMonitor(clock, log.child({ component: 'loop-monitor' }));
@@ -64,9 +65,13 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
   const hub = new AgentHub({
-    db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
+    db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs,
+    storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
-    onRegistered: (n) => guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false }),
+    onRegistered: (n) => {
+      guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false });
+      storageLoop?.kick(); // its storage key may be new
+    },
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
     onObserved: (id, reservations, all) => {
       for (const r of reservations) queues?.reservations.add(r);
@@ -110,7 +115,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     limiter: new EvictionLimiter(config.disruption, clock.now()),
     evacuate,
   });
-  const publisher = new DesiredPublisher({ db: store.db, isConnected: (id) => hub.isConnected(id), push: (id, c) => hub.push(id, c) });
+  const publisher = new DesiredPublisher({ db: store.db, isConnected: (id) => hub.isConnected(id), push: (id, c) => hub.push(id, c), onUngranted: () => storageLoop?.kick() });
   const notifyReservations = () => bus.notify('reservations', 'containers');
   queues = {
     reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 16, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
@@ -118,9 +123,10 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     push: new WorkQueue({ name: 'desired-sets', log, clock, concurrency: 2, handler: (id) => publisher.publish(id) }),
   };
   if (config.storage) {
-    const remote = new SshRemoteStorage(config.storage, path.join(config.dataDir, 'storage_known_hosts'));
-    const janitor = new StorageJanitor({ db: store.db, log, clock, remote, nodes: { connected: (id) => hub.isConnected(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() } });
-    storageLoop = new ReconcileLoop('storage', () => janitor.pass(), clock, log);
+    const admin = new SshStorageAdmin(config.storage, path.join(config.dataDir, 'storage_known_hosts'));
+    const access = new AccessReconciler({ db: store.db, log, clock, admin, onGranted: (id) => queues?.push.add(id) });
+    const janitor = new StorageJanitor({ db: store.db, log, clock, admin, nodes: { connected: (id) => hub.isConnected(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() } });
+    storageLoop = new ReconcileLoop('storage', async () => earliest(await access.pass(), await janitor.pass()), clock, log);
   }
   const q = queues;
   const settle = async () => {
@@ -192,6 +198,10 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       log.info('controller stopped');
     },
   };
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** Waits for p, at most ms; a deadline passed is logged by the caller's overall timer. */

@@ -33,16 +33,17 @@ describe('planRemoteReleases', () => {
 });
 
 describe('resolveStorageSettings', () => {
-  it('is off without a storage host and complete with one', () => {
+  it('is off without a storage host and complete with one, as the non-root admin account by default', () => {
     expect(resolveStorageSettings({}, {})).toBeUndefined();
-    expect(resolveStorageSettings({ storageHost: '10.0.0.2', storagePath: '/srv/berth/', storageKey: '/k' }, { BERTH_STORAGE_PORT: '2222' })).toEqual({
-      host: '10.0.0.2', port: 2222, user: 'root', basePath: '/srv/berth', keyFile: '/k',
+    expect(resolveStorageSettings({ storageHost: '10.0.0.2', storageKey: '/k' }, { BERTH_STORAGE_PORT: '2222' })).toEqual({
+      host: '10.0.0.2', port: 2222, user: 'berth-admin', keyFile: '/k',
     });
   });
 
-  it('refuses a half configuration and paths a remote shell could interpret', () => {
-    expect(() => resolveStorageSettings({ storageHost: 'h', storagePath: '/srv' }, {})).toThrow(/storage-key/);
-    expect(() => resolveStorageSettings({ storageHost: 'h', storagePath: '/srv; rm -rf /', storageKey: '/k' }, {})).toThrow(/storage-path/);
-    expect(() => resolveStorageSettings({ storageHost: 'h', storagePath: '/', storageKey: '/k' }, {})).toThrow(/storage-path/);
+  it('refuses a half configuration, root, and the storage path that now lives on the storage node', () => {
+    expect(() => resolveStorageSettings({ storageHost: 'h' }, {})).toThrow(/^storage-key/);
+    expect(() => resolveStorageSettings({ storageHost: 'h', storageKey: '/k', storageUser: 'root' }, {})).toThrow(/^storage-user: must not be root/);
+    expect(() => resolveStorageSettings({ storageHost: 'h', storageKey: '/k' }, { BERTH_STORAGE_PATH: '/srv/berth' })).toThrow(/^storage-path: /);
+    expect(() => resolveStorageSettings({ storageHost: 'h;x', storageKey: '/k' }, {})).toThrow(/^storage-host/);
   });
 });

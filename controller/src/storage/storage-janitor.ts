@@ -5,7 +5,7 @@ import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { planRemoteReleases, type NodeView } from './plan-release.ts';
-import type { RemoteStorage } from './remote-storage.ts';
+import type { StorageAdmin } from './storage-helper.ts';
 
 const TERMINAL = ['Expired', 'Deleted', 'Failed'];
 const RETRY_MS = 10_000;
@@ -14,7 +14,7 @@ export interface StorageJanitorDeps {
   db: Db;
   log: Logger;
   clock: Clock;
-  remote: RemoteStorage;
+  admin: StorageAdmin;
   nodes: NodeView;
 }
 
@@ -38,7 +38,7 @@ export class StorageJanitor {
     let failed = false;
     for (const row of rows.filter((r) => release.has(r.id))) {
       try {
-        await this.deps.remote.removeDir(row.id);
+        await this.deps.admin.run({ verb: 'release', reservationId: row.id });
       } catch (err) {
         failed = true;
         this.log.warn({ reservation: row.name, id: row.id, err: err instanceof Error ? err.message : String(err) }, 'remote storage release failed');

@@ -1,15 +1,17 @@
-// The storage node of the remote profile: controller configuration, handed to agents on register.
-import { readFile } from 'node:fs/promises';
+// The storage node of the remote profile: controller configuration. The controller holds only its
+// own admin key (it runs the storage node's helper, never a shell); each compute node gets its own
+// account and key (see storage-account.ts).
+import { access, constants } from 'node:fs/promises';
 import type { StorageNode } from '@berth/proto';
 import { BerthError } from '../errors/index.ts';
+import { storageAccount } from './storage-account.ts';
 
 export interface StorageSettings {
   host: string;
   port: number;
+  /** The storage node's admin account, whose key runs only berth-storage-helper. */
   user: string;
-  /** Each remote reservation gets basePath/<reservation id> on the storage node. */
-  basePath: string;
-  /** OpenSSH private key the controller and the agents log in with. */
+  /** OpenSSH private key of that admin account; never leaves the controller. */
   keyFile: string;
 }
 
@@ -17,13 +19,12 @@ export const STORAGE_ENV = {
   host: 'BERTH_STORAGE_HOST',
   port: 'BERTH_STORAGE_PORT',
   user: 'BERTH_STORAGE_USER',
-  path: 'BERTH_STORAGE_PATH',
   key: 'BERTH_STORAGE_KEY',
 } as const;
 
-export type StorageFlags = Partial<Record<'storageHost' | 'storagePort' | 'storageUser' | 'storagePath' | 'storageKey', string | number>>;
+export const DEFAULT_STORAGE_ADMIN = 'berth-admin';
 
-const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+export type StorageFlags = Partial<Record<'storageHost' | 'storagePort' | 'storageUser' | 'storageKey', string | number>>;
 
 /** undefined when no storage host is set; throws BerthError on a half or bad configuration. */
 export function resolveStorageSettings(flags: StorageFlags, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}): StorageSettings | undefined {
@@ -33,28 +34,30 @@ export function resolveStorageSettings(flags: StorageFlags, env: NodeJS.ProcessE
   };
   const host = pick('storageHost', STORAGE_ENV.host);
   if (!host) return undefined;
+  if (env.BERTH_STORAGE_PATH !== undefined || fromFile.storagePath !== undefined) {
+    throw new BerthError('Invalid', 'storage-path: the base directory is now set on the storage node (scripts/storage-node/setup-storage-node.sh BASE_DIR ...); remove BERTH_STORAGE_PATH / storagePath', 'storagePath');
+  }
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new BerthError('Invalid', `storage-host: expected a host name or address, got "${host}"`, 'storageHost');
   const port = Number(pick('storagePort', STORAGE_ENV.port) ?? 22);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BerthError('Invalid', 'storage-port: must be a port number', 'storagePort');
-  const user = pick('storageUser', STORAGE_ENV.user) ?? 'root';
+  const user = pick('storageUser', STORAGE_ENV.user) ?? DEFAULT_STORAGE_ADMIN;
   if (!/^[a-z_][a-z0-9_.-]*$/i.test(user)) throw new BerthError('Invalid', `storage-user: bad user name "${user}"`, 'storageUser');
-  const basePath = pick('storagePath', STORAGE_ENV.path);
-  // The path reaches a remote shell (mkdir, rm): only plain path characters are accepted.
-  if (!basePath || !SAFE_PATH.test(basePath) || basePath.includes('..') || basePath.replace(/\/+$/, '') === '') {
-    throw new BerthError('Invalid', 'storage-path: an absolute path of letters, digits, ".", "_", "-" and "/" (not "/") is required with --storage-host', 'storagePath');
-  }
+  if (user === 'root') throw new BerthError('Invalid', 'storage-user: must not be root; use the admin account scripts/storage-node/setup-storage-node.sh creates (berth-admin)', 'storageUser');
   const keyFile = pick('storageKey', STORAGE_ENV.key);
-  if (!keyFile) throw new BerthError('Invalid', 'storage-key: the private key file is required with --storage-host', 'storageKey');
-  return { host, port, user, basePath: basePath.replace(/\/+$/, ''), keyFile };
+  if (!keyFile) throw new BerthError('Invalid', 'storage-key: the admin private key file is required with --storage-host', 'storageKey');
+  return { host, port, user, keyFile };
 }
 
-/** The message agents get; reads the key now so a bad path fails the controller's start. */
-export async function loadStorageNode(s: StorageSettings): Promise<StorageNode> {
-  let privateKey: string;
+/** Fails the controller's start on a key file it cannot read; the key itself stays on disk. */
+export async function checkStorageKey(s: StorageSettings): Promise<void> {
   try {
-    privateKey = await readFile(s.keyFile, 'utf8');
+    await access(s.keyFile, constants.R_OK);
   } catch (err) {
     throw new BerthError('Invalid', `storage-key: cannot read ${s.keyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'storageKey');
   }
-  return { host: s.host, port: s.port, user: s.user, basePath: s.basePath, privateKey };
+}
+
+/** What one node gets on register: where the storage node is and its own chrooted account. */
+export function storageNodeFor(s: StorageSettings, nodeName: string): StorageNode {
+  return { host: s.host, port: s.port, user: storageAccount(nodeName), basePath: '/' };
 }
