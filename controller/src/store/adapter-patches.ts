@@ -87,3 +87,45 @@ export function patchFactory<F extends { connect(): Promise<SqlDriverAdapter> }>
   };
   return factory;
 }
+
+// adapter-better-sqlite3 prepares every statement anew (`prepare(sql).bind(args)`): SQLite
+// re-parses and re-plans the same few dozen statements thousands of times a second under load.
+// Prepared statements are kept per SQL text (bounded) and given their arguments at each call
+// instead of bind(), which better-sqlite3 allows only once per statement.
+const STATEMENT_CACHE_SIZE = 500;
+
+interface Statement {
+  readonly reader: boolean;
+  run(args: unknown[]): unknown;
+  columns(): unknown[];
+  raw(on: boolean): { all(args: unknown[]): unknown[] };
+}
+
+export const cacheStatements: Patch = (adapter) => {
+  const db = (adapter as unknown as { client?: { prepare(sql: string): Statement } }).client;
+  if (!db) return;
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt);
+    }
+    return bindable(stmt);
+  }) as never;
+};
+
+/** What the adapter uses of `prepare(sql).bind(args)` (and `prepare('BEGIN').run()`), over a statement kept for reuse. */
+function bindable(stmt: Statement) {
+  return {
+    run: () => stmt.run([]),
+    bind: (args: unknown[]) => ({
+      reader: stmt.reader,
+      run: () => stmt.run(args),
+      columns: () => stmt.columns(),
+      raw: () => ({ all: () => stmt.raw(true).all(args) }),
+    }),
+  };
+}

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { patchConnections, patchFactory, skipExclusiveLocking, yieldBeforeQueries } from './adapter-patches.ts';
+import { cacheStatements, patchConnections, patchFactory, skipExclusiveLocking, yieldBeforeQueries } from './adapter-patches.ts';
 import { ensurePrivateFile, narrowIfExists, PRIVATE_DIR_MODE } from './private-files.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.ts';
@@ -27,7 +27,10 @@ export async function openSqlite(path: string, log: Logger): Promise<Store> {
   raw.pragma('journal_mode = WAL'); // persistent: stored in the database file
   raw.close();
   await migrateLocked(path, log);
-  const adapter = patchFactory(new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS }), yieldBeforeQueries);
+  const adapter = patchFactory(new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS }), (a) => {
+    yieldBeforeQueries(a);
+    cacheStatements(a);
+  });
   const db = new SqlitePrismaClient({ adapter }) as unknown as PrismaClient;
   await db.$connect();
   return { db, provider: 'sqlite', close: () => db.$disconnect() };
