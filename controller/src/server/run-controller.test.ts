@@ -31,4 +31,12 @@ describe('resolveControllerSettings: scheduler and node lifecycle timing', () =>
     expect(() => resolveControllerSettings({ scheduler: 'random' }, {})).toThrow(/scheduler: must be one of min-ram-ratio, binpack, spread/);
     expect(() => resolveControllerSettings({ nodeGrace: 'soon' }, {})).toThrow(/nodeGrace: must be a duration/);
   });
+
+  it('bounds heap growth by default, takes BERTH_HEAP_GROWTH, and names a bad value', () => {
+    expect(resolveControllerSettings({}, {}).heapGrowthPercent).toBe(100);
+    expect(resolveControllerSettings({}, { BERTH_HEAP_GROWTH: '0' }).heapGrowthPercent).toBe(0);
+    for (const bad of ['-5', '12.5', '301', 'lots']) {
+      expect(() => resolveControllerSettings({}, { BERTH_HEAP_GROWTH: bad })).toThrow(`BERTH_HEAP_GROWTH: must be a whole percentage from 0 (V8 decides) to 300, got "${bad}"`);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // Wires the controller: store, agent hub (gRPC), reconcilers, NAT backend and the REST API.
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
 import { AgentHub, HeartbeatFlusher, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
@@ -44,6 +45,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const clock = opts.clock ?? systemClock;
   assertApiTlsAllowed(config.apiTls, config.httpHost); // before anything is opened or written
   securePrivateDataDir(config.dataDir, log); // it holds the store, tokens and keys
+  // V8 reads this flag at every full GC, so setting it now (not only on the command line) counts.
+  if (config.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
