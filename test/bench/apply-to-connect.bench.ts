@@ -1,7 +1,9 @@
 // Apply-to-connect latency: how long from "I want a container" to the first HTTP answer, for a
-// plain `docker run -p` and for a Berth reservation through its public NAT endpoint. The two are
-// measured alternately in one process so machine load weighs on both equally. It reports; it does
-// not assert. Run with `npm run bench` (BENCH_RUNS, BENCH_WARMUP tune the counts).
+// plain `docker run -p` and for a Berth reservation through its public NAT endpoint; and what
+// tenant isolation costs there: the same reservation on agents that leave out each protection
+// (--measure-without), and all of them. Every variant is measured once per round, in turn, in one
+// process, so machine load weighs on all equally. It reports; it does not assert. Run with
+// `npm run bench` (BENCH_RUNS, BENCH_WARMUP tune the counts).
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,11 +17,14 @@ import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/h
 import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { PROTECTIONS, type Protection } from '../../agent/src/protections.ts';
 
 const run = promisify(execFile);
-const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const TARGET_RATIO = 1.5;
+/** Issue 9: the isolation may cost at most this much of apply → reachable. */
+const ISOLATION_BUDGET = 0.1;
 const ANSWER = 'berth ok';
 const STEP_TIMEOUT_MS = 30_000;
 const PROBE_INTERVAL_MS = 5;
@@ -111,6 +116,7 @@ interface BerthSample {
   marks: Record<string, number>;
 }
 
+/** One controller and its agent; `without` names the protections that agent leaves out. */
 class BerthRig {
   controller?: ControllerProcess;
   agent?: AgentProcess;
@@ -121,13 +127,26 @@ class BerthRig {
   private starting?: Promise<unknown>;
   private seq = 0;
 
+  /** index: rigs share the engine and 127.0.0.1, so each gets port ranges of its own. */
+  constructor(readonly without: readonly Protection[], private readonly index: number) {}
+
+  get label(): string {
+    if (this.without.length === 0) return 'isolated';
+    return this.without.length === PROTECTIONS.length ? 'unprotected' : `no ${this.without.join(', ')}`;
+  }
+
   async start(): Promise<void> {
     this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
+    const ports = {
+      BERTH_NODE_PORTS: `${20000 + this.index * 1000}-${20999 + this.index * 1000}`,
+      BERTH_PUBLIC_PORTS: `${30000 + this.index * 400}-${30399 + this.index * 400}`,
+    };
     // debug: the controller then logs each desired-state push, which the breakdown uses.
-    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env: { BERTH_LOG_LEVEL: 'debug' } });
+    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env: { BERTH_LOG_LEVEL: 'debug', ...ports } });
     this.starting = starting;
     const controller = (this.controller = await starting);
-    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node }));
+    const env = this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : undefined;
+    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node, env }));
     await waitForNodeReady(controller, this.node, agent, STEP_TIMEOUT_MS);
     const applied = await controller.api.apply(webImage());
     if (applied.status >= 300) throw new Error(`image apply failed: ${JSON.stringify(applied.body)}`);
@@ -222,10 +241,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Nearest rank: the smallest value at or above 90 % of the samples. */
+function p90(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.ceil(0.9 * s.length) - 1];
+}
+
 const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(8);
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 
 function summary(label: string, xs: number[]): string {
-  return `${label.padEnd(14)} median ${ms(median(xs))}   min ${ms(Math.min(...xs))}   max ${ms(Math.max(...xs))}`;
+  return `${label.padEnd(22)} median ${ms(median(xs))}   p90 ${ms(p90(xs))}   min ${ms(Math.min(...xs))}   max ${ms(Math.max(...xs))}`;
 }
 
 // The causal chain of a Berth start; each row is the median time since the previous one.
@@ -245,35 +271,59 @@ const SIDE: Array<[string, string]> = [
   ['ctlRunning', 'controller: report in, Running'],
 ];
 
-function breakdown(samples: BerthSample[]): string {
-  const lines = ['Berth breakdown, median ms (+ since previous step, @ since apply sent):'];
-  const row = (label: string, step: string, since: number[]) =>
-    lines.push(`  ${label.padEnd(42)} ${step.padStart(7)}   @${median(since).toFixed(0).padStart(5)}`);
+function breakdown(label: string, samples: BerthSample[]): string {
+  const lines = [`Berth breakdown (${label}), median ms (+ since previous step, @ since apply sent):`];
+  const row = (text: string, step: string, since: number[]) =>
+    lines.push(`  ${text.padEnd(42)} ${step.padStart(7)}   @${median(since).toFixed(0).padStart(5)}`);
   let prev = 'applySent';
-  for (const [key, label] of CHAIN.slice(1)) {
+  for (const [key, text] of CHAIN.slice(1)) {
     const have = samples.filter((s) => s.marks[key] !== undefined && s.marks[prev] !== undefined);
     if (have.length === 0) {
-      lines.push(`  ${label.padEnd(42)}   (not in logs)`);
+      lines.push(`  ${text.padEnd(42)}   (not in logs)`);
       continue;
     }
-    row(label, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
+    row(text, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
     prev = key;
   }
-  for (const [key, label] of SIDE) {
+  for (const [key, text] of SIDE) {
     const have = samples.filter((s) => s.marks[key] !== undefined);
-    if (have.length > 0) row(label, '', have.map((s) => s.marks[key] - s.marks.applySent));
+    if (have.length > 0) row(text, '', have.map((s) => s.marks[key] - s.marks.applySent));
   }
   return lines.join('\n');
 }
 
+/**
+ * Isolated against unprotected, and each protection against the agent that leaves only it out.
+ * A cost is the median of the per-round differences: a round's variants ran back to back, so
+ * a burst of machine load weighs on both sides of each difference.
+ */
+function isolationReport(totals: Map<BerthRig, number[]>, isolated: BerthRig, unprotected: BerthRig): { lines: string[]; cost: number } {
+  const paired = (a: number[], b: number[]) => median(a.map((x, i) => x - b[i]));
+  const on = totals.get(isolated)!;
+  const off = totals.get(unprotected)!;
+  const base = median(off);
+  const cost = paired(on, off) / base;
+  const lines = ['Isolation on apply → first answer (same rounds):'];
+  for (const [rig, xs] of totals) lines.push(`  ${summary(rig.label, xs)}`);
+  lines.push(`  isolation costs ${paired(on, off).toFixed(0)} ms = ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'})`);
+  for (const [rig, xs] of totals) {
+    if (rig.without.length !== 1) continue;
+    const d = paired(on, xs);
+    lines.push(`  ${rig.without[0].padEnd(10)} costs ${d.toFixed(0).padStart(4)} ms = ${pct(d / base)}`);
+  }
+  return { lines, cost };
+}
+
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
-  const rig = new BerthRig();
+  const variants: Protection[][] = [[], ...PROTECTIONS.map((p) => [p]), [...PROTECTIONS]];
+  const rigs = variants.map((without, i) => new BerthRig(without, i));
+  const [isolated, unprotected] = [rigs[0], rigs.at(-1)!];
   // One cleanup, awaited by whoever gets there first and by everyone after (signal or failure).
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      await rig.stop().catch((err) => console.error('cleanup of Berth failed:', err));
+      for (const rig of rigs) await rig.stop().catch((err) => console.error(`cleanup of Berth (${rig.label}) failed:`, err));
       await removeRawContainers();
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -284,37 +334,43 @@ async function main(): Promise<void> {
   }
 
   const raw: number[] = [];
-  const berth: BerthSample[] = [];
+  const samples = new Map(rigs.map((r) => [r, [] as BerthSample[]]));
+  let failing: BerthRig | undefined;
   try {
-    await rig.start();
-    for (let i = 0; i < WARMUP; i++) {
-      await measureRaw();
-      await rig.measure();
-    }
-    for (let i = 0; i < RUNS; i++) {
-      raw.push(await measureRaw());
-      berth.push(await rig.measure());
-      const marks = Object.entries(berth[i].marks).filter(([k]) => k !== 'applySent').map(([k, t]) => `${k}@${Math.round(t - berth[i].marks.applySent)}`);
-      console.error(`run ${i + 1}/${RUNS}: raw ${raw[i].toFixed(0)} ms, berth ${berth[i].total.toFixed(0)} ms (${marks.join(' ')})`);
+    for (const rig of rigs) await (failing = rig).start();
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const rawMs = await measureRaw();
+      if (i >= WARMUP) raw.push(rawMs);
+      const round: string[] = [`raw ${rawMs.toFixed(0)}`];
+      for (const rig of rigs) {
+        const sample = await (failing = rig).measure();
+        if (i >= WARMUP) samples.get(rig)!.push(sample);
+        round.push(`${rig.label} ${sample.total.toFixed(0)}`);
+      }
+      console.error(`${i < WARMUP ? 'warm-up' : `run ${i - WARMUP + 1}/${RUNS}`}: ${round.join(', ')} ms`);
     }
   } catch (err) {
     console.error('bench failed:', err instanceof Error ? err.message : err);
-    if (rig.controller) console.error(`--- controller log (tail)\n${rig.controller.log.slice(-4000)}`);
-    if (rig.agent) console.error(`--- agent log (tail)\n${rig.agent.log.slice(-4000)}`);
+    if (failing?.controller) console.error(`--- controller log (tail)\n${failing.controller.log.slice(-4000)}`);
+    if (failing?.agent) console.error(`--- agent log (tail)\n${failing.agent.log.slice(-4000)}`);
     await cleanup();
     process.exit(1);
   }
   await cleanup();
 
+  const totals = new Map(rigs.map((r) => [r, samples.get(r)!.map((s) => s.total)]));
   const rawMs = median(raw);
-  const berthMs = median(berth.map((s) => s.total));
+  const berthMs = median(totals.get(isolated)!);
   const ratio = berthMs / rawMs;
-  console.log(`apply-to-connect, ${RUNS} runs each (alternating, ${WARMUP} warm-up each)`);
+  console.log(`apply-to-connect, ${RUNS} runs each (variants in turn, ${WARMUP} warm-up each)`);
   console.log(summary('docker run', raw));
-  console.log(summary('Berth', berth.map((s) => s.total)));
+  console.log(summary('Berth', totals.get(isolated)!));
   console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
-  console.log(breakdown(berth));
-  console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)) })}`);
+  console.log(breakdown(isolated.label, samples.get(isolated)!));
+  console.log(breakdown(unprotected.label, samples.get(unprotected)!));
+  const iso = isolationReport(totals, isolated, unprotected);
+  console.log(iso.lines.join('\n'));
+  console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(totals.get(unprotected)!)), isolation_cost: Number(iso.cost.toFixed(3)) })}`);
 }
 
 await main();
