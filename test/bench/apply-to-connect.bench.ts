@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { IptablesNat } from '../../controller/src/nat/index.ts';
+import { ApiClient } from '../support/api-client.ts';
 import { freePort, removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/host.ts';
 import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';
@@ -65,9 +66,9 @@ async function firstAnswer(address: string): Promise<number> {
 }
 
 /** Opens a reservations watch; `endpoint` resolves with NAME's first endpoint once it shows one. */
-async function watchForEndpoint(controller: ControllerProcess, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
+async function watchForEndpoint(api: ApiClient, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
   const abort = new AbortController();
-  const res = await fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` }, signal: abort.signal });
+  const res = await fetch(`${api.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${api.token}` }, signal: abort.signal });
   if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const endpoint = (async () => {
@@ -116,7 +117,11 @@ interface BerthSample {
   marks: Record<string, number>;
 }
 
-/** One controller and its agent; `without` names the protections that agent leaves out. */
+/**
+ * One controller and its agent; `without` names the protections that agent leaves out. With
+ * `newCustomer` each reservation is a new customer's first on the node, so its tenant network
+ * is created on the path; otherwise one customer's network is reused, as it is for 10 minutes.
+ */
 class BerthRig {
   controller?: ControllerProcess;
   agent?: AgentProcess;
@@ -128,9 +133,10 @@ class BerthRig {
   private seq = 0;
 
   /** index: rigs share the engine and 127.0.0.1, so each gets port ranges of its own. */
-  constructor(readonly without: readonly Protection[], private readonly index: number) {}
+  constructor(readonly without: readonly Protection[], private readonly index: number, readonly newCustomer = false) {}
 
   get label(): string {
+    if (this.newCustomer) return 'isolated, new customer';
     if (this.without.length === 0) return 'isolated';
     return this.without.length === PROTECTIONS.length ? 'unprotected' : `no ${this.without.join(', ')}`;
   }
@@ -142,11 +148,12 @@ class BerthRig {
       BERTH_PUBLIC_PORTS: `${30000 + this.index * 400}-${30399 + this.index * 400}`,
     };
     // debug: the controller then logs each desired-state push, which the breakdown uses.
-    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env: { BERTH_LOG_LEVEL: 'debug', ...ports } });
+    const env = { BERTH_LOG_LEVEL: 'debug', BERTH_SIGNUP_LIMIT: '1000', ...ports };
+    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env });
     this.starting = starting;
     const controller = (this.controller = await starting);
-    const env = this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : undefined;
-    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node, env }));
+    const agentEnv = this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : undefined;
+    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node, env: agentEnv }));
     await waitForNodeReady(controller, this.node, agent, STEP_TIMEOUT_MS);
     const applied = await controller.api.apply(webImage());
     if (applied.status >= 300) throw new Error(`image apply failed: ${JSON.stringify(applied.body)}`);
@@ -155,13 +162,13 @@ class BerthRig {
   async measure(): Promise<BerthSample> {
     if (!this.controller || !this.agent) throw new Error('rig not started');
     if (aborting) throw new Error('interrupted');
-    const { api } = this.controller;
     const name = `b${++this.seq}-${Math.random().toString(36).slice(2, 6)}`;
+    const api = this.newCustomer ? await this.signup(name) : this.controller.api;
     const logFrom = { ctl: this.controller.output.length, agent: this.agent.output.length };
     const marks: Record<string, number> = { applySent: Date.now() };
     // Like `berth get -w` or the dashboard: told by the watch stream, not by polling, which
     // would load the controller while the engine starts the container.
-    const watch = await watchForEndpoint(this.controller, name);
+    const watch = await watchForEndpoint(api, name);
     const t0 = performance.now();
     let endpoint: string;
     try {
@@ -181,8 +188,17 @@ class BerthRig {
     const deleted = await api.delete('reservations', name);
     if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
     await waitFor(async () => (await containersOfNode(this.node)).length === 0, { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 25, what: `${name} container removal` });
+    // The engine's address pools are shared with whatever else runs here: one network at a time.
+    if (this.newCustomer) await removeNodeContainers(this.node);
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
     return { total, marks };
+  }
+
+  private async signup(username: string): Promise<ApiClient> {
+    const url = this.controller!.url;
+    const res = await new ApiClient(url, '').request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+    if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    return new ApiClient(url, res.body.token as string);
   }
 
   async stop(): Promise<void> {
@@ -292,25 +308,36 @@ function breakdown(label: string, samples: BerthSample[]): string {
   return lines.join('\n');
 }
 
+/** The engine's create → started step of a sample, from the agent's log. */
+const startStep = (s: BerthSample) => s.marks.agentStarted - s.marks.agentCreated;
+
+/** Median over rounds of a - b; rounds where either side lacks the value are left out. */
+function paired(a: BerthSample[], b: BerthSample[], value: (s: BerthSample) => number): number {
+  const diffs = a.map((x, i) => value(x) - value(b[i])).filter(Number.isFinite);
+  return diffs.length ? median(diffs) : NaN;
+}
+
 /**
- * Isolated against unprotected, and each protection against the agent that leaves only it out.
- * A cost is the median of the per-round differences: a round's variants ran back to back, so
- * a burst of machine load weighs on both sides of each difference.
+ * Isolated against unprotected, and each protection against the agent that leaves only it out,
+ * in total and in the engine's start step alone. A cost is the median of the per-round
+ * differences: a round's variants ran back to back, so a burst of machine load weighs on both
+ * sides of each difference.
  */
-function isolationReport(totals: Map<BerthRig, number[]>, isolated: BerthRig, unprotected: BerthRig): { lines: string[]; cost: number } {
-  const paired = (a: number[], b: number[]) => median(a.map((x, i) => x - b[i]));
-  const on = totals.get(isolated)!;
-  const off = totals.get(unprotected)!;
-  const base = median(off);
-  const cost = paired(on, off) / base;
+function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthRig, unprotected: BerthRig): { lines: string[]; cost: number } {
+  const on = samples.get(isolated)!;
+  const off = samples.get(unprotected)!;
+  const base = median(off.map((s) => s.total));
+  const cost = paired(on, off, (s) => s.total) / base;
+  const costLine = (what: string, a: BerthSample[], b: BerthSample[]) => {
+    const d = paired(a, b, (s) => s.total);
+    return `  ${what.padEnd(34)} ${d.toFixed(0).padStart(4)} ms = ${pct(d / base).padStart(8)}   (engine start step ${paired(a, b, startStep).toFixed(0).padStart(4)} ms)`;
+  };
   const lines = ['Isolation on apply → first answer (same rounds):'];
-  for (const [rig, xs] of totals) lines.push(`  ${summary(rig.label, xs)}`);
-  lines.push(`  isolation costs ${paired(on, off).toFixed(0)} ms = ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'})`);
-  for (const [rig, xs] of totals) {
-    if (rig.without.length !== 1) continue;
-    const d = paired(on, xs);
-    lines.push(`  ${rig.without[0].padEnd(10)} costs ${d.toFixed(0).padStart(4)} ms = ${pct(d / base)}`);
-  }
+  for (const [rig, xs] of samples) lines.push(`  ${summary(rig.label, xs.map((s) => s.total))}`);
+  lines.push(`  isolation costs ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'}); paired medians:`);
+  lines.push(costLine('all protections', on, off));
+  for (const [rig, xs] of samples) if (rig.without.length === 1 && !rig.newCustomer) lines.push(costLine(rig.without[0], on, xs));
+  for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container (+)", xs, on));
   return { lines, cost };
 }
 
@@ -319,6 +346,7 @@ async function main(): Promise<void> {
   const variants: Protection[][] = [[], ...PROTECTIONS.map((p) => [p]), [...PROTECTIONS]];
   const rigs = variants.map((without, i) => new BerthRig(without, i));
   const [isolated, unprotected] = [rigs[0], rigs.at(-1)!];
+  rigs.push(new BerthRig([], rigs.length, true));
   // One cleanup, awaited by whoever gets there first and by everyone after (signal or failure).
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
@@ -368,7 +396,7 @@ async function main(): Promise<void> {
   console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
   console.log(breakdown(isolated.label, samples.get(isolated)!));
   console.log(breakdown(unprotected.label, samples.get(unprotected)!));
-  const iso = isolationReport(totals, isolated, unprotected);
+  const iso = isolationReport(samples, isolated, unprotected);
   console.log(iso.lines.join('\n'));
   console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(totals.get(unprotected)!)), isolation_cost: Number(iso.cost.toFixed(3)) })}`);
 }
