@@ -337,11 +337,57 @@ function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthR
   lines.push(`  isolation costs ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'}); paired medians:`);
   lines.push(costLine('all protections', on, off));
   for (const [rig, xs] of samples) if (rig.without.length === 1 && !rig.newCustomer) lines.push(costLine(rig.without[0], on, xs));
-  for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container (+)", xs, on));
+  for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container, more", xs, on));
   return { lines, cost };
 }
 
 // ---------------------------------------------------------------- main
+interface Rounds {
+  raw: number[];
+  samples: Map<BerthRig, BerthSample[]>;
+}
+
+/** Each round: raw docker run, then every rig once, in the same order. */
+async function measureRounds(rigs: BerthRig[], onFailure: (rig: BerthRig) => void): Promise<Rounds> {
+  const rounds: Rounds = { raw: [], samples: new Map(rigs.map((r) => [r, []])) };
+  let current: BerthRig | undefined;
+  try {
+    for (const rig of rigs) await (current = rig).start();
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const rawMs = await measureRaw();
+      if (i >= WARMUP) rounds.raw.push(rawMs);
+      const line: string[] = [`raw ${rawMs.toFixed(0)}`];
+      for (const rig of rigs) {
+        const sample = await (current = rig).measure();
+        if (i >= WARMUP) rounds.samples.get(rig)!.push(sample);
+        line.push(`${rig.label} ${sample.total.toFixed(0)}`);
+      }
+      console.error(`${i < WARMUP ? 'warm-up' : `run ${i - WARMUP + 1}/${RUNS}`}: ${line.join(', ')} ms`);
+    }
+  } catch (err) {
+    if (current) onFailure(current);
+    throw err;
+  }
+  return rounds;
+}
+
+function printReport({ raw, samples }: Rounds, isolated: BerthRig, unprotected: BerthRig): void {
+  const total = (rig: BerthRig) => samples.get(rig)!.map((s) => s.total);
+  const rawMs = median(raw);
+  const berthMs = median(total(isolated));
+  const ratio = berthMs / rawMs;
+  console.log(`apply-to-connect, ${RUNS} runs each (variants in turn, ${WARMUP} warm-up each)`);
+  console.log(summary('docker run', raw));
+  console.log(summary('Berth', total(isolated)));
+  console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(breakdown(isolated.label, samples.get(isolated)!));
+  console.log(breakdown(unprotected.label, samples.get(unprotected)!));
+  const iso = isolationReport(samples, isolated, unprotected);
+  console.log(iso.lines.join('\n'));
+  const figures = { raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(total(unprotected))), isolation_cost: Number(iso.cost.toFixed(3)) };
+  console.log(`BENCH ${JSON.stringify(figures)}`);
+}
+
 async function main(): Promise<void> {
   const variants: Protection[][] = [[], ...PROTECTIONS.map((p) => [p]), [...PROTECTIONS]];
   const rigs = variants.map((without, i) => new BerthRig(without, i));
@@ -360,45 +406,19 @@ async function main(): Promise<void> {
       void cleanup().finally(() => process.exit(130));
     });
   }
-
-  const raw: number[] = [];
-  const samples = new Map(rigs.map((r) => [r, [] as BerthSample[]]));
-  let failing: BerthRig | undefined;
+  let rounds: Rounds;
   try {
-    for (const rig of rigs) await (failing = rig).start();
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      const rawMs = await measureRaw();
-      if (i >= WARMUP) raw.push(rawMs);
-      const round: string[] = [`raw ${rawMs.toFixed(0)}`];
-      for (const rig of rigs) {
-        const sample = await (failing = rig).measure();
-        if (i >= WARMUP) samples.get(rig)!.push(sample);
-        round.push(`${rig.label} ${sample.total.toFixed(0)}`);
-      }
-      console.error(`${i < WARMUP ? 'warm-up' : `run ${i - WARMUP + 1}/${RUNS}`}: ${round.join(', ')} ms`);
-    }
+    rounds = await measureRounds(rigs, (rig) => {
+      if (rig.controller) console.error(`--- controller log (tail)\n${rig.controller.log.slice(-4000)}`);
+      if (rig.agent) console.error(`--- agent log (tail)\n${rig.agent.log.slice(-4000)}`);
+    });
   } catch (err) {
     console.error('bench failed:', err instanceof Error ? err.message : err);
-    if (failing?.controller) console.error(`--- controller log (tail)\n${failing.controller.log.slice(-4000)}`);
-    if (failing?.agent) console.error(`--- agent log (tail)\n${failing.agent.log.slice(-4000)}`);
     await cleanup();
     process.exit(1);
   }
   await cleanup();
-
-  const totals = new Map(rigs.map((r) => [r, samples.get(r)!.map((s) => s.total)]));
-  const rawMs = median(raw);
-  const berthMs = median(totals.get(isolated)!);
-  const ratio = berthMs / rawMs;
-  console.log(`apply-to-connect, ${RUNS} runs each (variants in turn, ${WARMUP} warm-up each)`);
-  console.log(summary('docker run', raw));
-  console.log(summary('Berth', totals.get(isolated)!));
-  console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
-  console.log(breakdown(isolated.label, samples.get(isolated)!));
-  console.log(breakdown(unprotected.label, samples.get(unprotected)!));
-  const iso = isolationReport(samples, isolated, unprotected);
-  console.log(iso.lines.join('\n'));
-  console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(totals.get(unprotected)!)), isolation_cost: Number(iso.cost.toFixed(3)) })}`);
+  printReport(rounds, isolated, unprotected);
 }
 
 await main();
