@@ -12,6 +12,7 @@ import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsa
 import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 import { containerGuards } from './container-guards.ts';
 import type { EgressPolicy } from './network/index.ts';
+import type { Protection } from './protections.ts';
 
 export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -60,6 +61,8 @@ export interface StartAgentOptions {
   containerEgress?: EgressPolicy;
   /** How often each container's disk use is measured against its limit (default 15000). */
   storageCheckIntervalMs?: number;
+  /** Measurement only (the apply-to-connect bench): these protections are left out. */
+  measureWithout?: Protection[];
 }
 
 export interface RunningAgent {
@@ -77,7 +80,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const log = (opts.log ?? pino({ name: 'berth-agent' })).child({ node: opts.nodeName });
   const token = parseJoinToken(opts.joinToken);
   if (!opts.credentials && !token) throw new Error(`join token: ${JOIN_TOKEN_FORMAT}`);
-  const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log });
+  const without = new Set(opts.measureWithout ?? []);
+  if (without.size) log.warn({ without: [...without] }, 'protections left out for a measurement: this node must not run customers\' containers');
+  const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log, harden: !without.has('hardening') });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
   await withTimeout(runtime.listManaged(), ENGINE_CHECK_MS, 'the first container engine check');
@@ -96,7 +101,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     runtime,
     log,
     storage: storage ? { host: storage, layout: storage.layout } : undefined,
-    networks: guards?.networks,
+    networks: without.has('network') ? undefined : guards?.networks,
     isolation: guards?.isolation,
     ephemeral: guards?.ephemeral,
     resyncIntervalMs: opts.resyncIntervalMs,

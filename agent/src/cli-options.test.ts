@@ -101,4 +101,10 @@ describe('parseCliOptions with a config file', () => {
     expect(() => parseCliOptions([...full, '--container-egress', 'maybe'], {})).toThrow(/^bad --container-egress "maybe": expected allow or deny$/);
     expect(() => parseCliOptions([...full, '--storage-check-interval', '0'], {})).toThrow(/^bad --storage-check-interval "0"/);
   });
+
+  it('leaves protections out only when a measurement names them, and refuses an unknown one', () => {
+    expect(parseCliOptions(full, {})).not.toHaveProperty('measureWithout');
+    expect(parseCliOptions(full, { BERTH_MEASURE_WITHOUT: 'network, rules,network' })).toMatchObject({ measureWithout: ['network', 'rules'] });
+    expect(() => parseCliOptions([...full, '--measure-without', 'firewall'], {})).toThrow(/^bad --measure-without: "firewall" is not one of network, rules, hardening$/);
+  });
 });

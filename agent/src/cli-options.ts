@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
 import { canonicalCidr } from './network/isolation-rules.ts';
+import { parseProtections } from './protections.ts';
 import type { StartAgentOptions } from './agent.ts';
 import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 
@@ -11,11 +12,11 @@ import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 export type CliOptions = Pick<
   StartAgentOptions,
   | 'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost'
-  | 'engineCheckIntervalMs' | 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'
+  | 'engineCheckIntervalMs' | 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout'
 >;
 
 export const USAGE =
-  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--protected-networks CIDR,...] [--container-egress allow|deny] [--storage-check-interval SECONDS] [--config FILE]';
+  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--protected-networks CIDR,...] [--container-egress allow|deny] [--storage-check-interval SECONDS] [--measure-without network,rules,hardening (benchmarks only)] [--config FILE]';
 
 /** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
 const FILE_KEYS: Record<string, string> = {
@@ -23,6 +24,7 @@ const FILE_KEYS: Record<string, string> = {
   'state-dir': 'stateDir', 'metrics-port': 'metricsPort', 'metrics-host': 'metricsHost',
   'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB', 'engine-check-interval-ms': 'engineCheckIntervalMs',
   'protected-networks': 'protectedNetworks', 'container-egress': 'containerEgress', 'storage-check-interval': 'storageCheckInterval',
+  'measure-without': 'measureWithout',
 };
 
 function readConfigFile(file: string): Record<string, string> {
@@ -65,6 +67,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
         'protected-networks': { type: 'string' },
         'container-egress': { type: 'string' },
         'storage-check-interval': { type: 'string' },
+        'measure-without': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -127,9 +130,11 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}), ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}), ...guards };
 }
 
-/** --protected-networks, --container-egress, --storage-check-interval. */
-function containerGuardOptions(pick: (flag: string, envName: string) => string | undefined): Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'> {
-  const out: Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs'> = {};
+type GuardOptions = Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout'>;
+
+/** --protected-networks, --container-egress, --storage-check-interval, --measure-without. */
+function containerGuardOptions(pick: (flag: string, envName: string) => string | undefined): GuardOptions {
+  const out: GuardOptions = {};
   const networks = pick('protected-networks', 'BERTH_PROTECTED_NETWORKS');
   if (networks !== undefined) {
     try {
@@ -148,6 +153,14 @@ function containerGuardOptions(pick: (flag: string, envName: string) => string |
     const seconds = Number(interval);
     if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw new Error(`bad --storage-check-interval ${JSON.stringify(interval)}: expected seconds, 1 to 3600`);
     out.storageCheckIntervalMs = Math.round(seconds * 1000);
+  }
+  const without = pick('measure-without', 'BERTH_MEASURE_WITHOUT');
+  if (without !== undefined) {
+    try {
+      out.measureWithout = parseProtections(without);
+    } catch (err) {
+      throw new Error(`bad --measure-without: ${(err as Error).message}`);
+    }
   }
   return out;
 }

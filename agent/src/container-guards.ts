@@ -7,6 +7,7 @@ import type pino from 'pino';
 import { DockerNetworks, NodeIsolation, type EgressPolicy, type TenantNetworkHost } from './network/index.ts';
 import { EphemeralStorageMonitor, EvictionStore } from './monitoring/index.ts';
 import type { ContainerRuntime } from './runtime/index.ts';
+import type { Protection } from './protections.ts';
 
 export interface ContainerGuardOptions {
   docker: Docker;
@@ -22,13 +23,16 @@ export interface ContainerGuardOptions {
   /** Asks for a converge pass (a stopped container is then reported at once). */
   trigger: () => void;
   log: pino.Logger;
+  /** Measurement only: 'rules' leaves the isolation chains out (see protections.ts). */
+  measureWithout?: Protection[];
 }
 
 /** How often the kernel's rules are compared with the agent's, off the converge path. */
 const VERIFY_EVERY_MS = 60_000;
 
 export interface ContainerGuards {
-  isolation: NodeIsolation;
+  /** Absent only when a measurement leaves the rules out. */
+  isolation?: NodeIsolation;
   networks: { host: TenantNetworkHost };
   ephemeral: EphemeralStorageMonitor;
   start(): Promise<void>;
@@ -37,7 +41,7 @@ export interface ContainerGuards {
 
 export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
   const evictions = new EvictionStore(path.join(o.stateDir, 'evictions.json'));
-  const isolation = new NodeIsolation({
+  const isolation = o.measureWithout?.includes('rules') ? undefined : new NodeIsolation({
     controller: o.controller, address: o.address, protectedNetworks: o.protectedNetworks, egress: o.containerEgress, storageHost: o.storageHost, log: o.log,
     stateFile: path.join(o.stateDir, 'isolation.json'),
   });
@@ -51,9 +55,10 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
       // After a reboot the engine restarts containers before any desired state arrives: the
       // rules go in at once. A failure here is retried by every converge pass, which then
       // starts nothing until it succeeds.
-      await isolation.ensure().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
+      await isolation?.ensure().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
       await evictions.load();
       ephemeral.start();
+      if (!isolation) return;
       verifier = setInterval(() => {
         isolation.verify().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
       }, VERIFY_EVERY_MS);

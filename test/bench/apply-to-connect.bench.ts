@@ -1,7 +1,9 @@
 // Apply-to-connect latency: how long from "I want a container" to the first HTTP answer, for a
-// plain `docker run -p` and for a Berth reservation through its public NAT endpoint. The two are
-// measured alternately in one process so machine load weighs on both equally. It reports; it does
-// not assert. Run with `npm run bench` (BENCH_RUNS, BENCH_WARMUP tune the counts).
+// plain `docker run -p` and for a Berth reservation through its public NAT endpoint; and what
+// tenant isolation costs there: the same reservation on agents that leave out each protection
+// (--measure-without), and all of them. Every variant is measured once per round, in turn, in one
+// process, so machine load weighs on all equally. It reports; it does not assert. Run with
+// `npm run bench` (BENCH_RUNS, BENCH_WARMUP tune the counts).
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,16 +12,21 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { IptablesNat } from '../../controller/src/nat/index.ts';
+import { ApiClient } from '../support/api-client.ts';
+import { trustOptions } from '../../controller/src/cli/server-trust.ts';
 import { freePort, removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/host.ts';
 import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { PROTECTIONS, type Protection } from '../../agent/src/protections.ts';
 
 const run = promisify(execFile);
-const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const TARGET_RATIO = 1.5;
+/** Issue 9: the isolation may cost at most this much of apply → reachable. */
+const ISOLATION_BUDGET = 0.1;
 const ANSWER = 'berth ok';
 const STEP_TIMEOUT_MS = 30_000;
 const PROBE_INTERVAL_MS = 5;
@@ -60,9 +67,9 @@ async function firstAnswer(address: string): Promise<number> {
 }
 
 /** Opens a reservations watch; `endpoint` resolves with NAME's first endpoint once it shows one. */
-async function watchForEndpoint(controller: ControllerProcess, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
+async function watchForEndpoint(api: ApiClient, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
   const abort = new AbortController();
-  const res = await controller.fetch(`${controller.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${controller.api.token}` }, signal: abort.signal });
+  const res = await fetch(`${api.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${api.token}` }, signal: abort.signal, ...trustOptions(api.ca) } as RequestInit);
   if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const endpoint = (async () => {
@@ -111,6 +118,11 @@ interface BerthSample {
   marks: Record<string, number>;
 }
 
+/**
+ * One controller and its agent; `without` names the protections that agent leaves out. With
+ * `newCustomer` each reservation is a new customer's first on the node, so its tenant network
+ * is created on the path; otherwise one customer's network is reused, as it is for 10 minutes.
+ */
 class BerthRig {
   controller?: ControllerProcess;
   agent?: AgentProcess;
@@ -121,13 +133,28 @@ class BerthRig {
   private starting?: Promise<unknown>;
   private seq = 0;
 
+  /** index: rigs share the engine and 127.0.0.1, so each gets port ranges of its own. */
+  constructor(readonly without: readonly Protection[], private readonly index: number, readonly newCustomer = false) {}
+
+  get label(): string {
+    if (this.newCustomer) return 'isolated, new customer';
+    if (this.without.length === 0) return 'isolated';
+    return this.without.length === PROTECTIONS.length ? 'unprotected' : `no ${this.without.join(', ')}`;
+  }
+
   async start(): Promise<void> {
     this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
+    const ports = {
+      BERTH_NODE_PORTS: `${20000 + this.index * 1000}-${20999 + this.index * 1000}`,
+      BERTH_PUBLIC_PORTS: `${30000 + this.index * 400}-${30399 + this.index * 400}`,
+    };
     // debug: the controller then logs each desired-state push, which the breakdown uses.
-    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env: { BERTH_LOG_LEVEL: 'debug' } });
+    const env = { BERTH_LOG_LEVEL: 'debug', BERTH_SIGNUP_LIMIT: '1000', ...ports };
+    const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env });
     this.starting = starting;
     const controller = (this.controller = await starting);
-    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node }));
+    const agentEnv = this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : undefined;
+    const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node, env: agentEnv }));
     await waitForNodeReady(controller, this.node, agent, STEP_TIMEOUT_MS);
     const applied = await controller.api.apply(webImage());
     if (applied.status >= 300) throw new Error(`image apply failed: ${JSON.stringify(applied.body)}`);
@@ -136,13 +163,13 @@ class BerthRig {
   async measure(): Promise<BerthSample> {
     if (!this.controller || !this.agent) throw new Error('rig not started');
     if (aborting) throw new Error('interrupted');
-    const { api } = this.controller;
     const name = `b${++this.seq}-${Math.random().toString(36).slice(2, 6)}`;
+    const api = this.newCustomer ? await this.signup(name) : this.controller.api;
     const logFrom = { ctl: this.controller.output.length, agent: this.agent.output.length };
     const marks: Record<string, number> = { applySent: Date.now() };
     // Like `berth get -w` or the dashboard: told by the watch stream, not by polling, which
     // would load the controller while the engine starts the container.
-    const watch = await watchForEndpoint(this.controller, name);
+    const watch = await watchForEndpoint(api, name);
     const t0 = performance.now();
     let endpoint: string;
     try {
@@ -162,8 +189,17 @@ class BerthRig {
     const deleted = await api.delete('reservations', name);
     if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
     await waitFor(async () => (await containersOfNode(this.node)).length === 0, { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 25, what: `${name} container removal` });
+    // The engine's address pools are shared with whatever else runs here: one network at a time.
+    if (this.newCustomer) await removeNodeContainers(this.node);
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
     return { total, marks };
+  }
+
+  private async signup(username: string): Promise<ApiClient> {
+    const { url, ca } = this.controller!;
+    const res = await new ApiClient(url, '', ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+    if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    return new ApiClient(url, res.body.token as string, ca);
   }
 
   async stop(): Promise<void> {
@@ -222,10 +258,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Nearest rank: the smallest value at or above 90 % of the samples. */
+function p90(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.ceil(0.9 * s.length) - 1];
+}
+
 const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(8);
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 
 function summary(label: string, xs: number[]): string {
-  return `${label.padEnd(14)} median ${ms(median(xs))}   min ${ms(Math.min(...xs))}   max ${ms(Math.max(...xs))}`;
+  return `${label.padEnd(22)} median ${ms(median(xs))}   p90 ${ms(p90(xs))}   min ${ms(Math.min(...xs))}   max ${ms(Math.max(...xs))}`;
 }
 
 // The causal chain of a Berth start; each row is the median time since the previous one.
@@ -245,35 +288,117 @@ const SIDE: Array<[string, string]> = [
   ['ctlRunning', 'controller: report in, Running'],
 ];
 
-function breakdown(samples: BerthSample[]): string {
-  const lines = ['Berth breakdown, median ms (+ since previous step, @ since apply sent):'];
-  const row = (label: string, step: string, since: number[]) =>
-    lines.push(`  ${label.padEnd(42)} ${step.padStart(7)}   @${median(since).toFixed(0).padStart(5)}`);
+function breakdown(label: string, samples: BerthSample[]): string {
+  const lines = [`Berth breakdown (${label}), median ms (+ since previous step, @ since apply sent):`];
+  const row = (text: string, step: string, since: number[]) =>
+    lines.push(`  ${text.padEnd(42)} ${step.padStart(7)}   @${median(since).toFixed(0).padStart(5)}`);
   let prev = 'applySent';
-  for (const [key, label] of CHAIN.slice(1)) {
+  for (const [key, text] of CHAIN.slice(1)) {
     const have = samples.filter((s) => s.marks[key] !== undefined && s.marks[prev] !== undefined);
     if (have.length === 0) {
-      lines.push(`  ${label.padEnd(42)}   (not in logs)`);
+      lines.push(`  ${text.padEnd(42)}   (not in logs)`);
       continue;
     }
-    row(label, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
+    row(text, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
     prev = key;
   }
-  for (const [key, label] of SIDE) {
+  for (const [key, text] of SIDE) {
     const have = samples.filter((s) => s.marks[key] !== undefined);
-    if (have.length > 0) row(label, '', have.map((s) => s.marks[key] - s.marks.applySent));
+    if (have.length > 0) row(text, '', have.map((s) => s.marks[key] - s.marks.applySent));
   }
   return lines.join('\n');
 }
 
+/** The engine's create → started step of a sample, from the agent's log. */
+const startStep = (s: BerthSample) => s.marks.agentStarted - s.marks.agentCreated;
+
+/** Median over rounds of a - b; rounds where either side lacks the value are left out. */
+function paired(a: BerthSample[], b: BerthSample[], value: (s: BerthSample) => number): number {
+  const diffs = a.map((x, i) => value(x) - value(b[i])).filter(Number.isFinite);
+  return diffs.length ? median(diffs) : NaN;
+}
+
+/**
+ * Isolated against unprotected, and each protection against the agent that leaves only it out,
+ * in total and in the engine's start step alone. A cost is the median of the per-round
+ * differences: a round's variants ran back to back, so a burst of machine load weighs on both
+ * sides of each difference.
+ */
+function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthRig, unprotected: BerthRig): { lines: string[]; cost: number } {
+  const on = samples.get(isolated)!;
+  const off = samples.get(unprotected)!;
+  const base = median(off.map((s) => s.total));
+  const cost = paired(on, off, (s) => s.total) / base;
+  const costLine = (what: string, a: BerthSample[], b: BerthSample[]) => {
+    const d = paired(a, b, (s) => s.total);
+    return `  ${what.padEnd(34)} ${d.toFixed(0).padStart(4)} ms = ${pct(d / base).padStart(8)}   (engine start step ${paired(a, b, startStep).toFixed(0).padStart(4)} ms)`;
+  };
+  const lines = ['Isolation on apply → first answer (same rounds):'];
+  for (const [rig, xs] of samples) lines.push(`  ${summary(rig.label, xs.map((s) => s.total))}`);
+  lines.push(`  isolation costs ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'}); paired medians:`);
+  lines.push(costLine('all protections', on, off));
+  for (const [rig, xs] of samples) if (rig.without.length === 1 && !rig.newCustomer) lines.push(costLine(rig.without[0], on, xs));
+  for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container, more", xs, on));
+  return { lines, cost };
+}
+
 // ---------------------------------------------------------------- main
+interface Rounds {
+  raw: number[];
+  samples: Map<BerthRig, BerthSample[]>;
+}
+
+/** Each round: raw docker run, then every rig once, in the same order. */
+async function measureRounds(rigs: BerthRig[], onFailure: (rig: BerthRig) => void): Promise<Rounds> {
+  const rounds: Rounds = { raw: [], samples: new Map(rigs.map((r) => [r, []])) };
+  let current: BerthRig | undefined;
+  try {
+    for (const rig of rigs) await (current = rig).start();
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const rawMs = await measureRaw();
+      if (i >= WARMUP) rounds.raw.push(rawMs);
+      const line: string[] = [`raw ${rawMs.toFixed(0)}`];
+      for (const rig of rigs) {
+        const sample = await (current = rig).measure();
+        if (i >= WARMUP) rounds.samples.get(rig)!.push(sample);
+        line.push(`${rig.label} ${sample.total.toFixed(0)}`);
+      }
+      console.error(`${i < WARMUP ? 'warm-up' : `run ${i - WARMUP + 1}/${RUNS}`}: ${line.join(', ')} ms`);
+    }
+  } catch (err) {
+    if (current) onFailure(current);
+    throw err;
+  }
+  return rounds;
+}
+
+function printReport({ raw, samples }: Rounds, isolated: BerthRig, unprotected: BerthRig): void {
+  const total = (rig: BerthRig) => samples.get(rig)!.map((s) => s.total);
+  const rawMs = median(raw);
+  const berthMs = median(total(isolated));
+  const ratio = berthMs / rawMs;
+  console.log(`apply-to-connect, ${RUNS} runs each (variants in turn, ${WARMUP} warm-up each)`);
+  console.log(summary('docker run', raw));
+  console.log(summary('Berth', total(isolated)));
+  console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(breakdown(isolated.label, samples.get(isolated)!));
+  console.log(breakdown(unprotected.label, samples.get(unprotected)!));
+  const iso = isolationReport(samples, isolated, unprotected);
+  console.log(iso.lines.join('\n'));
+  const figures = { raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(total(unprotected))), isolation_cost: Number(iso.cost.toFixed(3)) };
+  console.log(`BENCH ${JSON.stringify(figures)}`);
+}
+
 async function main(): Promise<void> {
-  const rig = new BerthRig();
+  const variants: Protection[][] = [[], ...PROTECTIONS.map((p) => [p]), [...PROTECTIONS]];
+  const rigs = variants.map((without, i) => new BerthRig(without, i));
+  const [isolated, unprotected] = [rigs[0], rigs.at(-1)!];
+  rigs.push(new BerthRig([], rigs.length, true));
   // One cleanup, awaited by whoever gets there first and by everyone after (signal or failure).
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      await rig.stop().catch((err) => console.error('cleanup of Berth failed:', err));
+      for (const rig of rigs) await rig.stop().catch((err) => console.error(`cleanup of Berth (${rig.label}) failed:`, err));
       await removeRawContainers();
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -282,39 +407,19 @@ async function main(): Promise<void> {
       void cleanup().finally(() => process.exit(130));
     });
   }
-
-  const raw: number[] = [];
-  const berth: BerthSample[] = [];
+  let rounds: Rounds;
   try {
-    await rig.start();
-    for (let i = 0; i < WARMUP; i++) {
-      await measureRaw();
-      await rig.measure();
-    }
-    for (let i = 0; i < RUNS; i++) {
-      raw.push(await measureRaw());
-      berth.push(await rig.measure());
-      const marks = Object.entries(berth[i].marks).filter(([k]) => k !== 'applySent').map(([k, t]) => `${k}@${Math.round(t - berth[i].marks.applySent)}`);
-      console.error(`run ${i + 1}/${RUNS}: raw ${raw[i].toFixed(0)} ms, berth ${berth[i].total.toFixed(0)} ms (${marks.join(' ')})`);
-    }
+    rounds = await measureRounds(rigs, (rig) => {
+      if (rig.controller) console.error(`--- controller log (tail)\n${rig.controller.log.slice(-4000)}`);
+      if (rig.agent) console.error(`--- agent log (tail)\n${rig.agent.log.slice(-4000)}`);
+    });
   } catch (err) {
     console.error('bench failed:', err instanceof Error ? err.message : err);
-    if (rig.controller) console.error(`--- controller log (tail)\n${rig.controller.log.slice(-4000)}`);
-    if (rig.agent) console.error(`--- agent log (tail)\n${rig.agent.log.slice(-4000)}`);
     await cleanup();
     process.exit(1);
   }
   await cleanup();
-
-  const rawMs = median(raw);
-  const berthMs = median(berth.map((s) => s.total));
-  const ratio = berthMs / rawMs;
-  console.log(`apply-to-connect, ${RUNS} runs each (alternating, ${WARMUP} warm-up each)`);
-  console.log(summary('docker run', raw));
-  console.log(summary('Berth', berth.map((s) => s.total)));
-  console.log(`ratio          ${ratio.toFixed(2)}x (target < ${TARGET_RATIO}x: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})`);
-  console.log(breakdown(berth));
-  console.log(`BENCH ${JSON.stringify({ raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)) })}`);
+  printReport(rounds, isolated, unprotected);
 }
 
 await main();

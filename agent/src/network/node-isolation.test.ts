@@ -36,6 +36,20 @@ describe('NodeIsolation', () => {
     expect(protectedOf(filter.kernel)).toEqual(['10.0.0.1', '10.0.0.11', '10.0.5.5', '172.30.0.0/16']);
   });
 
+  it('looks the controller up once on the converge path and again on each verify, which follows a new address', async () => {
+    const filter = new FakeFilter();
+    const lookups: string[] = [];
+    let answer = '10.0.0.1';
+    const iso = new NodeIsolation({ controller: 'mgmt.example:7071', address: '10.0.0.11', backend: filter, resolve: async (host) => (lookups.push(host), [answer]) });
+    await iso.ensure();
+    await iso.ensure();
+    expect(lookups).toEqual(['mgmt.example']);
+    answer = '10.0.0.2';
+    await iso.verify();
+    expect(lookups).toEqual(['mgmt.example', 'mgmt.example']);
+    expect(protectedOf(filter.kernel)).toEqual(['10.0.0.2', '10.0.0.11']);
+  });
+
   it('leaves rules the kernel already holds alone (a restarted agent) and applies nothing twice', async () => {
     const filter = new FakeFilter();
     const first = new NodeIsolation({ controller: '10.0.0.1:7071', address: '10.0.0.11', backend: filter });

@@ -45,12 +45,12 @@ export class NodeIsolation {
 
   /**
    * Throws when the rules cannot be put in place. Costs no command when they are what this
-   * process last applied (the converge pass calls it before every create); verify() looks at
-   * the kernel itself.
+   * process last applied (the converge pass calls it before every create), and no name lookup
+   * for a host it has resolved before; verify() looks at the kernel and the resolver afresh.
    */
   ensure(): Promise<void> {
     return this.serial(async () => {
-      const { text, protectedNetworks } = await this.render();
+      const { text, protectedNetworks } = await this.render(false);
       if (text === this.applied) return;
       await this.put(text, protectedNetworks);
     });
@@ -59,7 +59,7 @@ export class NodeIsolation {
   /** Compares the kernel with the rules and puts them back if they were changed or lost. */
   verify(): Promise<void> {
     return this.serial(async () => {
-      const { text, protectedNetworks } = await this.render();
+      const { text, protectedNetworks } = await this.render(true);
       this.applied = undefined;
       await this.put(text, protectedNetworks);
     });
@@ -71,8 +71,9 @@ export class NodeIsolation {
     return run;
   }
 
-  private async render(): Promise<{ text: string; protectedNetworks: string[] }> {
-    const protectedNetworks = await this.protectedNetworks();
+  /** fresh: look names up again rather than use their last answer. */
+  private async render(fresh: boolean): Promise<{ text: string; protectedNetworks: string[] }> {
+    const protectedNetworks = await this.protectedNetworks(fresh);
     return { text: renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow' }), protectedNetworks };
   }
 
@@ -85,13 +86,13 @@ export class NodeIsolation {
     this.applied = text;
   }
 
-  private async protectedNetworks(): Promise<string[]> {
+  private async protectedNetworks(fresh: boolean): Promise<string[]> {
     const controllerHost = hostOf(this.opts.controller);
     const storageHost = await this.storageHost();
     const addresses = [
-      ...(await this.addressesOf(controllerHost)),
+      ...(await this.addressesOf(controllerHost, fresh)),
       ...(isIPv4(this.opts.address) ? [this.opts.address] : []),
-      ...(storageHost ? await this.addressesOf(storageHost) : []),
+      ...(storageHost ? await this.addressesOf(storageHost, fresh) : []),
     ];
     return protectedSet([...addresses, ...(this.opts.protectedNetworks ?? [])]);
   }
@@ -124,16 +125,21 @@ export class NodeIsolation {
     await rename(tmp, this.opts.stateFile);
   }
 
-  /** IPv4 addresses of a host; the last good answer stands in while the resolver fails. */
-  private async addressesOf(host: string): Promise<string[]> {
+  /**
+   * IPv4 addresses of a host. Unless fresh, the last answer is used: a lookup on every converge
+   * pass would put the resolver on the path of every start, and verify() re-resolves each minute.
+   * The last good answer also stands in while the resolver fails.
+   */
+  private async addressesOf(host: string, fresh: boolean): Promise<string[]> {
     if (isIPv4(host)) return [host];
     if (host.includes(':')) return []; // IPv6: the engine gives tenant networks none
+    const known = this.resolved.get(host);
+    if (known && !fresh) return known;
     try {
       const found = this.opts.resolve ? await this.opts.resolve(host) : (await lookup(host, { all: true, family: 4 })).map((a) => a.address);
       this.resolved.set(host, found);
       return found;
     } catch (err) {
-      const known = this.resolved.get(host);
       if (known) return known;
       throw new Error(`cannot resolve ${host} to protect it from containers: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -129,6 +129,18 @@ describe('DockerRuntime with the converge loop', () => {
     expect(await waitFor('httpd to answer', () => httpBody(`http://127.0.0.1:${port}/`))).toContain('berth ok');
   });
 
+  it('left without hardening for a measurement, runs the container with the engine defaults', async () => {
+    const { nodeName } = newNode();
+    const runtime = new DockerRuntime({ nodeName, dockerHost: 'unix:///var/run/docker.sock', harden: false });
+    const { loop } = loopFor(runtime);
+    await loop.setDesired({ version: 1, containers: [httpdSpec(nodeName, await freePort(), { pidsLimit: 77 })] });
+    const [observed] = await runtime.listManaged();
+    const info = await docker.getContainer(observed.id).inspect();
+    expect(info.HostConfig.CapDrop ?? []).toEqual([]);
+    expect(info.HostConfig.SecurityOpt ?? []).toEqual([]);
+    expect(info.HostConfig.PidsLimit ?? 0).not.toBe(77);
+  });
+
   it('stops a container, and stopping a stopped one is not an error', async () => {
     const { runtime, nodeName } = newNode();
     const spec: ContainerSpec = { ...httpdSpec(nodeName, 0), image: SLEEPER_IMAGE, ports: [] };

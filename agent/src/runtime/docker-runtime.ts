@@ -22,6 +22,8 @@ export interface DockerRuntimeOptions {
   dockerHost?: string;
   restartPolicy?: RestartPolicyName;
   log?: pino.Logger;
+  /** false only for a measurement (protections.ts): containers get no hardening options. */
+  harden?: boolean;
 }
 
 const WATCHED_EVENTS = ['start', 'die', 'health_status', 'destroy', 'oom'];
@@ -32,12 +34,14 @@ export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly restartPolicy: RestartPolicyName;
   private readonly log?: pino.Logger;
+  private readonly harden: boolean;
 
   constructor(opts: DockerRuntimeOptions) {
     if (!opts.nodeName) throw new Error('DockerRuntime: nodeName is required');
     this.nodeName = opts.nodeName;
     this.docker = new Docker(parseDockerHost(opts.dockerHost ?? DEFAULT_DOCKER_HOST));
     this.restartPolicy = opts.restartPolicy ?? 'unless-stopped';
+    this.harden = opts.harden ?? true;
     this.log = opts.log?.child({ component: 'docker-runtime' });
   }
 
@@ -123,7 +127,7 @@ export class DockerRuntime implements ContainerRuntime {
           [LABELS.ephemeralStorage]: String(ephemeralStorageOf(spec)),
         },
         HostConfig: {
-          ...hardenedHostConfig(spec, network),
+          ...(this.harden ? hardenedHostConfig(spec, network) : { NetworkMode: network }),
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
           NanoCpus: nanoCpus(spec),
           PortBindings: bindings,
