@@ -12,7 +12,7 @@ import { AdmissionGuard } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { PUBLISHED_PHASE } from '../resources/index.ts';
 import { buildServer } from '../api/index.ts';
-import type { ServiceContext } from '../services/index.ts';
+import { ImageCache, type ServiceContext } from '../services/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -152,7 +152,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring };
+  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()), settle, monitoring };
   let ready = false;
   const app = buildServer(ctx, log, () => ready, apiTls);
   loopMonitor.start();

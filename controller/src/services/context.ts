@@ -4,6 +4,7 @@ import type { PrismaClient as Db, User } from '../store/generated/postgresql/cli
 import type { Clock } from '../server/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
+import type { ImageCache } from './image-cache.ts';
 import type { ControllerConfig } from '../server/config.ts';
 import { BerthError } from '../errors/index.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
@@ -19,6 +20,8 @@ export interface ServiceContext {
   reconcile: Reconcile;
   /** Batched event writes (reconcilers); listings flush it first. */
   events: EventRecorder;
+  /** Images by name for admission, cached for a second; forget() after a change. */
+  images: ImageCache;
   /** Waits until every queued reconcile has run (tests, dev start-up, drain). */
   settle(): Promise<void>;
   /** Change bus, logs and agent observations (absent in bare API tests). */

@@ -28,6 +28,7 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
     ? await db.image.update({ where: { id: existing.id }, data: { spec: m.spec, labels: m.metadata.labels, generation: existing.generation + 1 } })
     : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
   await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
+  ctx.images.forget(row.name);
   ctx.reconcile.allNodes();
   return { action: existing ? 'configured' : 'created', object: renderImage(row) };
 }
@@ -51,6 +52,7 @@ export async function deleteImage(ctx: ServiceContext, user: User, name: string)
     throw new BerthError('Conflict', `image "${name}" is used by live reservations; delete them first`);
   }
   await ctx.db.image.delete({ where: { id: row.id } });
+  ctx.images.forget(row.name);
   await recordEvent(ctx.db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: 'Deleted', message: `image ${row.name} deleted` });
   return renderImage(row);
 }

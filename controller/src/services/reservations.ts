@@ -27,7 +27,7 @@ interface Resolved {
 
 /** Semantic checks against the image and the clock; the manifest shape is already valid. */
 async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStart?: number): Promise<{ r: Resolved; image: ImageSpecInput }> {
-  const image = await ctx.db.image.findUnique({ where: { name: spec.image } });
+  const image = await ctx.images.get(spec.image);
   if (!image) throw new BerthError('Invalid', `spec.image: image "${spec.image}" not found`, 'spec.image');
   const imageSpec = image.spec as ImageSpecInput;
   checkStorage(ctx, spec, imageSpec);
