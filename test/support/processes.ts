@@ -81,7 +81,7 @@ export class ControllerProcess extends Proc {
     readonly joinToken: string,
   ) {
     super(child);
-    this.fetch = ((input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, ...trustOptions(ca) } as RequestInit)) as typeof fetch;
+    this.fetch = (async (input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, ...(await trustOptions(ca)) } as RequestInit)) as typeof fetch;
   }
 
   /** The CLI environment for this server without a config file: server, token and CA. */
@@ -110,7 +110,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const ca = await waitFor(async () => {
     const pem = await readFile(caFile, 'utf8').catch(() => undefined);
     if (!pem) return undefined;
-    const res = await fetch(`${url}/readyz`, trustOptions(pem) as RequestInit).catch(() => undefined);
+    const res = await fetch(`${url}/readyz`, (await trustOptions(pem)) as RequestInit).catch(() => undefined);
     return res?.ok ? pem : undefined;
   }, {
     timeoutMs: 60_000,

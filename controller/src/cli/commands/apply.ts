@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
-import { validateManifest } from '../../manifests/index.ts';
 import { CliExit, type CliDeps } from '../deps.ts';
 import { UnreachableError } from '../http-client.ts';
 import { ref } from '../kinds.ts';
@@ -26,6 +25,9 @@ export function registerApply(program: Command, deps: CliDeps): void {
 // Every document is attempted, so one bad object does not hide the others' results; the exit
 // code is the first failure's. Only an unreachable server stops the run.
 async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clientFor>, deps: CliDeps) {
+  // zod is loaded with the schemas only here: it is most of the CLI's weight, which other commands
+  // (and `--help`) need not parse.
+  const { validateManifest } = await import('../../manifests/index.ts');
   let exitCode = 0;
   for (const item of loaded) {
     const { manifest } = item;
