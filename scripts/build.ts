@@ -17,8 +17,6 @@ import { build } from 'esbuild';
 import { bundleDashboard } from '../controller/src/web/serve-web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(ROOT, 'dist');
-
 const EXTERNAL = [
   'better-sqlite3', 'bcrypt', // native addons
   '@prisma/client', '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
@@ -40,7 +38,7 @@ function commit(): string {
   return git(['status', '--porcelain', '--untracked-files=no'])?.length ? `${head}-dirty` : head;
 }
 
-export async function buildDist(): Promise<{ version: string; commit: string }> {
+export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise<{ version: string; commit: string }> {
   const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const info = { version, commit: commit() };
   rmSync(DIST, { recursive: true, force: true });
@@ -82,7 +80,8 @@ export async function buildDist(): Promise<{ version: string; commit: string }> 
   cpSync(path.join(ROOT, 'prisma/migrations'), path.join(DIST, 'migrations'), { recursive: true });
 
   // The repository's bins run dist/ only while no source it was built from is newer than it.
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
+  // Skips packages (a new install is not a source change) and esbuild's virtual <define:...> inputs.
+  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('<'));
   const assets = ['proto/caas/v1/agent.proto', 'controller/src/web/static/index.html', 'controller/src/web/static/app.css'];
   const sources = [...new Set([...inputs.map((f) => path.relative(ROOT, path.resolve(f))), ...assets])].sort();
   writeFileSync(path.join(DIST, 'build-info.json'), `${JSON.stringify({ ...info, sources }, null, 1)}\n`);

@@ -16,7 +16,9 @@ export async function trustOptions(ca: string | undefined): Promise<{ dispatcher
   if (!ca) return {};
   let agent = agents.get(ca);
   if (!agent) {
-    const { Agent } = await import('undici');
+    // Its CommonJS exports through `default`: a bundle's dynamic import of a CommonJS module has
+    // no named exports, Node's has both.
+    const { Agent } = (await import('undici')).default;
     agent = agents.get(ca) ?? new Agent({ connect: { ca } });
     agents.set(ca, agent);
   }

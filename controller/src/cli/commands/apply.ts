@@ -35,7 +35,7 @@ async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clie
     const at = `${item.source} document ${item.document}`;
     try {
       // The API's own schema, checked here too so a mistake is reported with its file and document.
-      validateOrLocate(manifest, at);
+      validateOrLocate(validateManifest, manifest, at);
       const result = await client.apply(manifest);
       const applied = result.object?.metadata?.name ?? name;
       deps.stdout(`${ref(result.object?.kind ?? manifest.kind, applied)} ${result.action}\n`);
@@ -51,7 +51,7 @@ async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clie
   if (exitCode) throw new CliExit(exitCode);
 }
 
-function validateOrLocate(manifest: unknown, at: string): void {
+function validateOrLocate(validateManifest: (m: unknown) => unknown, manifest: unknown, at: string): void {
   try {
     validateManifest(manifest);
   } catch (err) {
