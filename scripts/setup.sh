@@ -42,6 +42,9 @@ if ((${#packages[@]})); then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
+# Debian 12's and Ubuntu 24.04's own nodejs are too old: say so now, not deep inside npm ci.
+node scripts/check-node.mjs
+
 log "starting the Docker engine"
 as_root bash scripts/docker-engine.sh start
 
@@ -62,8 +65,13 @@ if $for_tests; then
 fi
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing npm dependencies"
-  npm ci --no-audit --no-fund
+  log "installing npm dependencies (a minute or two)"
+  # npm ci prints nothing until it is done; its http log says each package it fetches, which is
+  # too much to show, so show a count now and then. Everything else it says passes through.
+  npm ci --no-audit --no-fund --loglevel=http 2>&1 | awk '
+    /^npm http / { if (/\.tgz/ && ++n % 50 == 0) { printf "    %d packages fetched\n", n; fflush() } next }
+    { print; fflush() }
+    END { if (n % 50) printf "    %d packages fetched\n", n }'
 fi
 
 log "building the local test images"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (the project ships no emitted JS).
-import { register } from 'tsx/esm/api';
+// The `berth-agent` executable in a checkout: the build in dist/ when it is fresh, else the
+// TypeScript sources through tsx (see scripts/entry-point.mjs). The agent's entry runs on import.
+import { importEntry } from '../../scripts/entry-point.mjs';
 
-register();
-await import('../src/main.ts');
+await importEntry('berth-agent.mjs', 'agent/src/main.ts');

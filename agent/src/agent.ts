@@ -3,6 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { JOIN_TOKEN_FORMAT, parseJoinToken, type Register } from '@berth/proto';
+import { BUILD } from '@berth/proto/build-info';
 import { connectToController, pinnedCredentials, withTimeout, type BackoffPolicy } from './connection/index.ts';
 import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
@@ -14,7 +15,7 @@ import { containerGuards } from './container-guards.ts';
 import type { EgressPolicy } from './network/index.ts';
 import type { Protection } from './protections.ts';
 
-export const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const AGENT_VERSION: string = BUILD?.version ?? (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const ENGINE_CHECK_MS = 30_000;
 // Within a service manager's stop timeout (systemd: 30 s) and the 10 s operators expect.

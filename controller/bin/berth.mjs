@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The `berth` executable: runs the TypeScript sources through tsx (the project emits no JS).
-import { register } from 'tsx/esm/api';
+// The `berth` executable in a checkout: the build in dist/ when it is fresh, else the TypeScript
+// sources through tsx (see scripts/entry-point.mjs).
+import { importEntry } from '../../scripts/entry-point.mjs';
 
-register();
 try {
-  const { main } = await import('../src/cli/main.ts');
+  const { main } = await importEntry('berth.mjs', 'controller/src/cli/main.ts');
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   // Only reached if the CLI itself fails to load; still one line, never a stack trace.

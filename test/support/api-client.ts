@@ -11,7 +11,7 @@ export class ApiClient {
   constructor(readonly url: string, readonly token: string, readonly ca?: string) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers }, ...trustOptions(this.ca) } as RequestInit;
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers }, ...(await trustOptions(this.ca)) } as RequestInit;
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

@@ -14,6 +14,8 @@ export interface RunCliOptions {
   /** Written to the CLI's stdin, which is then closed. */
   stdin?: string;
   timeoutMs?: number;
+  /** The `berth` executable (default: the checkout's bin), e.g. an unpacked release's. */
+  bin?: string;
 }
 
 // The caller's own BERTH_* settings must never leak into a test's CLI.
@@ -26,7 +28,7 @@ export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  const child = spawn(process.execPath, [BERTH_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [opts.bin ?? BERTH_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -62,6 +62,8 @@ export interface ControllerOptions {
   publicAddress?: string;
   /** Appended to the command line (later flags win). */
   extraArgs?: string[];
+  /** The `berth` executable to run (default: the checkout's bin), e.g. an unpacked release's. */
+  bin?: string;
 }
 
 export class ControllerProcess extends Proc {
@@ -81,7 +83,7 @@ export class ControllerProcess extends Proc {
     readonly joinToken: string,
   ) {
     super(child);
-    this.fetch = ((input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, ...trustOptions(ca) } as RequestInit)) as typeof fetch;
+    this.fetch = (async (input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, ...(await trustOptions(ca)) } as RequestInit)) as typeof fetch;
   }
 
   /** The CLI environment for this server without a config file: server, token and CA. */
@@ -95,7 +97,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const port = opts.port ?? (await freePort());
   const grpcPort = opts.grpcPort ?? (await freePort());
   const full = { nat: 'iptables' as const, chainPrefix: uniqueName('BT').replace('-', ''), ...opts, dataDir, port, grpcPort };
-  const args = [BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', opts.publicAddress ?? '127.0.0.1', '--nat', full.nat, ...(opts.extraArgs ?? [])];
+  const args = [opts.bin ?? BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', opts.publicAddress ?? '127.0.0.1', '--nat', full.nat, ...(opts.extraArgs ?? [])];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   // BERTH_CONTROLLER_NODE_ARGS: extra node flags for the controller alone (e.g. --cpu-prof for a bench).
   const nodeArgs = (process.env.BERTH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -110,7 +112,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const ca = await waitFor(async () => {
     const pem = await readFile(caFile, 'utf8').catch(() => undefined);
     if (!pem) return undefined;
-    const res = await fetch(`${url}/readyz`, trustOptions(pem) as RequestInit).catch(() => undefined);
+    const res = await fetch(`${url}/readyz`, (await trustOptions(pem)) as RequestInit).catch(() => undefined);
     return res?.ok ? pem : undefined;
   }, {
     timeoutMs: 60_000,
@@ -143,8 +145,8 @@ export class AgentProcess extends Proc {
   }
 }
 
-export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string>; netns?: string }): AgentProcess {
-  const args = [AGENT_BIN, '--controller', opts.controller, '--join-token', opts.joinToken, '--node-name', opts.nodeName, '--address', opts.address ?? '127.0.0.1'];
+export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string>; netns?: string; bin?: string }): AgentProcess {
+  const args = [opts.bin ?? AGENT_BIN, '--controller', opts.controller, '--join-token', opts.joinToken, '--node-name', opts.nodeName, '--address', opts.address ?? '127.0.0.1'];
   // In a node's network namespace the agent sees only that host's network, as on a real node;
   // nsenter execs node in place, so signals reach the agent itself.
   const [cmd, argv] = opts.netns ? ['nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, ...args]] : [process.execPath, args];

@@ -1,15 +1,21 @@
 // `berth-agent install [--root DIR] <agent flags>`: writes the systemd unit and its environment
 // file (the join token lives only there, mode 0600). --root prefixes every path, for tests and
 // image builds; enabling the unit is left to `systemctl enable --now berth-agent`.
+import { realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD } from '@berth/proto/build-info';
 import { parseCliOptions } from '../cli-options.ts';
 import { renderAgentUnit, renderEnvFile } from './render-unit.ts';
 
 export const UNIT_PATH = '/etc/systemd/system/berth-agent.service';
 export const ENV_PATH = '/etc/berth/agent.env';
-const AGENT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth-agent.mjs');
+// The unit runs the executable that is running now: from a build (a release unpacked anywhere)
+// that is the bin the operator started; from sources, the repository's bin.
+const AGENT_BIN = BUILD && process.argv[1]
+  ? realpathSync(process.argv[1])
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth-agent.mjs');
 
 export interface InstallResult {
   unitFile: string;

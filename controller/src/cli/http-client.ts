@@ -41,7 +41,7 @@ export function createClient(opts: BerthClientOptions): BerthClient {
   const base = baseUrl(opts.server);
   assertSafeServer(base.href);
   const doFetch = opts.fetch ?? fetch;
-  const trust = trustOptions(opts.ca);
+  let trust: ReturnType<typeof trustOptions> | undefined;
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -50,12 +50,13 @@ export function createClient(opts: BerthClientOptions): BerthClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
+      trust ??= trustOptions(opts.ca);
       res = await doFetch(new URL(path, base), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
-        ...trust,
+        ...(await trust),
       } as RequestInit);
     } catch (err) {
       throw trustFailure(opts.server, err, opts.ca) ?? unreachable(opts.server, err, timeoutMs);

@@ -133,5 +133,6 @@ function invokedDirectly(): boolean {
   }
 }
 
-// `tsx controller/src/cli/main.ts dev` (the root `npm run dev`) runs this file itself.
+// Run as a program itself: a release's bin/berth links to the built file (dist/berth.mjs), and
+// `tsx controller/src/cli/main.ts` works too. The checkout's bin imports it and calls main.
 if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

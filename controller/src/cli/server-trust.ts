@@ -1,18 +1,25 @@
 // How the CLI trusts the server: HTTPS verified against the CA of its config (or the system's
 // roots), and a refusal that says what to do when the certificate does not check out. Tokens and
 // passwords never go over plain HTTP beyond this machine.
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { BerthError } from '../errors/index.ts';
 import { isLoopbackUrl } from './config.ts';
 
 const agents = new Map<string, Agent>();
 
-/** The fetch option that makes the request verify the server against `ca` (PEM) only. */
-export function trustOptions(ca: string | undefined): { dispatcher?: Dispatcher } {
+/**
+ * The fetch option that makes the request verify the server against `ca` (PEM) only. undici is
+ * imported here, when a CA is in play, not with the CLI: loading it costs ~60 ms, which `--help`,
+ * `version` and plain-HTTP `berth dev` commands need not pay.
+ */
+export async function trustOptions(ca: string | undefined): Promise<{ dispatcher?: Dispatcher }> {
   if (!ca) return {};
   let agent = agents.get(ca);
   if (!agent) {
-    agent = new Agent({ connect: { ca } });
+    // Its CommonJS exports through `default`: a bundle's dynamic import of a CommonJS module has
+    // no named exports, Node's has both.
+    const { Agent } = (await import('undici')).default;
+    agent = agents.get(ca) ?? new Agent({ connect: { ca } });
     agents.set(ca, agent);
   }
   return { dispatcher: agent };

@@ -15,7 +15,7 @@ export async function streamGet(cmd: Command, deps: CliDeps, path: string, onTex
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   let res: Response;
   try {
-    res = await deps.fetch(url, { headers, ...trustOptions(cfg.ca) } as RequestInit);
+    res = await deps.fetch(url, { headers, ...(await trustOptions(cfg.ca)) } as RequestInit);
   } catch (err) {
     throw trustFailure(cfg.server, err, cfg.ca) ?? new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${(err as Error).message}`);
   }

@@ -2,13 +2,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD } from '@berth/proto/build-info';
 import type { MigrationList } from './schema-engine.ts';
 
 export type Provider = 'sqlite' | 'postgresql';
 
 // SQL differs per provider, so each keeps its own tree: prisma/migrations/<provider>/<ts>_<name>.
+// A build copies them next to its bundles (dist/migrations/<provider>).
 export function migrationsDir(provider: Provider): string {
-  return fileURLToPath(new URL(`../../../prisma/migrations/${provider}`, import.meta.url));
+  const rel = BUILD ? `./migrations/${provider}` : `../../../prisma/migrations/${provider}`;
+  return fileURLToPath(new URL(rel, import.meta.url));
 }
 
 export function lockfileContent(provider: Provider): string {

@@ -1,9 +1,11 @@
-// Serves the dashboard from the API's origin: static HTML/CSS, and the TypeScript app bundled by
-// esbuild (already installed with tsx) once, on first request, then cached in memory.
+// Serves the dashboard from the API's origin: static HTML/CSS and the TypeScript app as one script.
+// A build (`npm run build`) bundles the app ahead of time into static/app.js next to its own
+// bundles; from sources, esbuild bundles it once, on first request, then it is cached in memory.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { BUILD } from '@berth/proto/build-info';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -41,7 +43,7 @@ export function registerWebRoutes(app: FastifyInstance): void {
   app.get('/', page);
   app.get('/ui', page);
   app.get('/ui/app.js', async (_req, reply) => {
-    bundle ??= bundleDashboard().catch((err) => { bundle = undefined; throw err; });
+    bundle ??= (BUILD ? readFile(path.join(HERE, 'static/app.js'), 'utf8') : bundleDashboard()).catch((err) => { bundle = undefined; throw err; });
     return reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).send(await bundle);
   });
   app.get('/ui/app.css', async (_req, reply) =>

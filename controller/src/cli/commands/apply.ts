@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
-import { validateManifest } from '../../manifests/index.ts';
 import { CliExit, type CliDeps } from '../deps.ts';
 import { UnreachableError } from '../http-client.ts';
 import { ref } from '../kinds.ts';
@@ -26,6 +25,9 @@ export function registerApply(program: Command, deps: CliDeps): void {
 // Every document is attempted, so one bad object does not hide the others' results; the exit
 // code is the first failure's. Only an unreachable server stops the run.
 async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clientFor>, deps: CliDeps) {
+  // zod is loaded with the schemas only here: it is most of the CLI's weight, which other commands
+  // (and `--help`) need not parse.
+  const { validateManifest } = await import('../../manifests/index.ts');
   let exitCode = 0;
   for (const item of loaded) {
     const { manifest } = item;
@@ -33,7 +35,7 @@ async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clie
     const at = `${item.source} document ${item.document}`;
     try {
       // The API's own schema, checked here too so a mistake is reported with its file and document.
-      validateOrLocate(manifest, at);
+      validateOrLocate(validateManifest, manifest, at);
       const result = await client.apply(manifest);
       const applied = result.object?.metadata?.name ?? name;
       deps.stdout(`${ref(result.object?.kind ?? manifest.kind, applied)} ${result.action}\n`);
@@ -49,7 +51,7 @@ async function applyAll(loaded: LoadedManifest[], client: ReturnType<typeof clie
   if (exitCode) throw new CliExit(exitCode);
 }
 
-function validateOrLocate(manifest: unknown, at: string): void {
+function validateOrLocate(validateManifest: (m: unknown) => unknown, manifest: unknown, at: string): void {
   try {
     validateManifest(manifest);
   } catch (err) {

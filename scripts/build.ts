@@ -1,0 +1,94 @@
+// `npm run build`: type-checks nothing (that is `npm run lint`) and emits what a release runs,
+// into dist/ at the repository's root:
+//   berth.mjs, berth-agent.mjs   the two executables (ES modules with a #! line), sharing chunks
+//   chunk-*.mjs                  code both use, and code the CLI loads only for some commands
+//   caas/v1/agent.proto          read at run time by @grpc/proto-loader
+//   static/                      the dashboard: index.html, app.css and app.js bundled now
+//   migrations/<provider>/       Prisma's migration folders, applied by the controller on start
+//   build-info.json              version, commit and the source files, for the bins' freshness check
+// Every file lives directly in dist/ (no chunk folder) because modules find their run-time files
+// relative to their own URL. Packages with native addons or files they locate themselves stay
+// external and come from node_modules (a release ships the production dependencies).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { bundleDashboard } from '../controller/src/web/serve-web.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EXTERNAL = [
+  'better-sqlite3', 'bcrypt', // native addons
+  '@prisma/client', '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
+  'esbuild', // only the source run bundles the dashboard on request; a build serves static/app.js
+  'dockerode', // ssh2 beneath it has optional native parts
+];
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function commit(): string {
+  const head = git(['rev-parse', '--short=12', 'HEAD']);
+  if (!head) return 'unknown';
+  return git(['status', '--porcelain', '--untracked-files=no'])?.length ? `${head}-dirty` : head;
+}
+
+export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise<{ version: string; commit: string }> {
+  const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const info = { version, commit: commit() };
+  rmSync(DIST, { recursive: true, force: true });
+  mkdirSync(DIST, { recursive: true });
+  const result = await build({
+    entryPoints: { berth: path.join(ROOT, 'controller/src/cli/main.ts'), 'berth-agent': path.join(ROOT, 'agent/src/main.ts') },
+    outdir: DIST,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    define: { __BERTH_BUILD__: JSON.stringify(info) },
+    // Bundled CommonJS packages call require() and read __dirname; ES modules have neither.
+    banner: {
+      js: [
+        '#!/usr/bin/env node',
+        "import { createRequire as __berthCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
+        "import { dirname as __berthDirname } from 'node:path';",
+        'const require = __berthCreateRequire(import.meta.url);',
+        'const __filename = __berthFileURLToPath(import.meta.url);',
+        'const __dirname = __berthDirname(__filename);',
+      ].join('\n'),
+    },
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  chmodSync(path.join(DIST, 'berth.mjs'), 0o755);
+  chmodSync(path.join(DIST, 'berth-agent.mjs'), 0o755);
+
+  cpSync(path.join(ROOT, 'proto/caas'), path.join(DIST, 'caas'), { recursive: true });
+  cpSync(path.join(ROOT, 'controller/src/web/static'), path.join(DIST, 'static'), { recursive: true });
+  writeFileSync(path.join(DIST, 'static/app.js'), await bundleDashboard());
+  cpSync(path.join(ROOT, 'prisma/migrations'), path.join(DIST, 'migrations'), { recursive: true });
+
+  // The repository's bins run dist/ only while no source it was built from is newer than it.
+  // Skips packages (a new install is not a source change) and esbuild's virtual <define:...> inputs.
+  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('<'));
+  const assets = ['proto/caas/v1/agent.proto', 'controller/src/web/static/index.html', 'controller/src/web/static/app.css'];
+  const sources = [...new Set([...inputs.map((f) => path.relative(ROOT, path.resolve(f))), ...assets])].sort();
+  writeFileSync(path.join(DIST, 'build-info.json'), `${JSON.stringify({ ...info, sources }, null, 1)}\n`);
+  return info;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const info = await buildDist();
+  process.stdout.write(`built dist/ (berth ${info.version}, commit ${info.commit})\n`);
+}

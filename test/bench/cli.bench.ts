@@ -1,0 +1,101 @@
+// Start-up cost of the shipped executables, before (TypeScript sources through tsx, as every bin
+// ran until the build existed) and after (the esbuild build in dist/), in one run:
+//   - `berth --help` and `berth get nodes` against a running controller: wall time from spawn to
+//     exit, median of BENCH_RUNS (default 10) runs, the two variants alternating run by run so
+//     the load of a shared machine falls on both alike; `node -e ''` is shown as the floor;
+//   - idle RSS of the agent and of the controller: VmRSS of the node process once the agent's
+//     node is Ready and BENCH_IDLE_MS (default 10 s) have passed.
+// Builds dist/ first, so "after" is the current sources. Run: npm run bench:cli
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildDist } from '../../scripts/build.ts';
+import { BERTH_BIN, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
+const TARGETS = { help: 100, getNodes: 150, agentRssMiB: 60, controllerRssMiB: 150 };
+
+type Variant = 'sources' | 'build';
+// The bins pick a fresh dist/ on their own; BERTH_FROM_SOURCES=1 makes them take the sources.
+const variantEnv = (v: Variant): Record<string, string> => (v === 'sources' ? { BERTH_FROM_SOURCES: '1' } : {});
+
+function wallMs(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function timeCommand(args: string[], env: Record<string, string | undefined> = {}): Promise<Record<Variant | 'node', number>> {
+  const runs: Record<Variant | 'node', number[]> = { node: [], sources: [], build: [] };
+  for (let i = 0; i < RUNS; i++) {
+    runs.node.push(await wallMs(['-e', ''], {}));
+    for (const v of ['sources', 'build'] as const) runs[v].push(await wallMs([BERTH_BIN, ...args], { ...env, ...variantEnv(v) }));
+  }
+  return { node: median(runs.node), sources: median(runs.sources), build: median(runs.build) };
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+/** A controller and an agent of one variant, both idle with the node Ready; their RSS. */
+async function idleRss(v: Variant): Promise<{ controller: number; agent: number }> {
+  let controller: ControllerProcess | undefined;
+  let agent: AgentProcess | undefined;
+  try {
+    controller = await startController({ nat: 'userspace', env: variantEnv(v) });
+    const nodeName = uniqueName(`bench-${v}`);
+    agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName, env: variantEnv(v) });
+    await waitFor(async () => {
+      const res = await controller!.api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/api/v1/nodes/${nodeName}`);
+      return res.body?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    }, { timeoutMs: 60_000, what: `node ${nodeName} Ready` });
+    await new Promise((r) => setTimeout(r, IDLE_MS)); // idle is the thing measured: no condition to await
+    return { controller: await rssMiB(controller.child.pid!), agent: await rssMiB(agent.child.pid!) };
+  } finally {
+    await agent?.stop();
+    await controller?.stop();
+  }
+}
+
+const fmt = (n: number, unit: string) => `${n.toFixed(unit === 'ms' ? 0 : 1)} ${unit}`;
+function row(what: string, before: number, after: number, target: number, unit: string, floor?: number): void {
+  const verdict = after <= target ? 'ok' : 'MISSED';
+  const extra = floor === undefined ? '' : `   (node -e '' alone: ${fmt(floor, unit)})`;
+  console.log(`${what.padEnd(28)} before ${fmt(before, unit).padStart(9)}   after ${fmt(after, unit).padStart(9)}   target <= ${target} ${unit}: ${verdict}${extra}`);
+}
+
+const info = await buildDist();
+console.log(`berth ${info.version} (${info.commit}); before = sources through tsx, after = dist/; medians of ${RUNS} runs`);
+
+const help = await timeCommand(['--help']);
+let getNodes: Record<Variant | 'node', number>;
+{
+  const controller = await startController({ nat: 'userspace' });
+  try {
+    getNodes = await timeCommand(['get', 'nodes'], { BERTH_CONFIG: path.join(controller.dataDir, 'berth.config') });
+  } finally {
+    await controller.stop();
+  }
+}
+const before = await idleRss('sources');
+const after = await idleRss('build');
+
+row('berth --help', help.sources, help.build, TARGETS.help, 'ms', help.node);
+row('berth get nodes', getNodes.sources, getNodes.build, TARGETS.getNodes, 'ms', getNodes.node);
+row('agent idle RSS', before.agent, after.agent, TARGETS.agentRssMiB, 'MiB');
+row('controller idle RSS', before.controller, after.controller, TARGETS.controllerRssMiB, 'MiB');
+process.exit(0);

@@ -1,0 +1,90 @@
+// The release artifact as an operator gets it: `npm run release` makes the tarball from this
+// checkout, it is unpacked into an empty directory outside the repository, and its own
+// executables run from there: `berth version` names this commit, a controller starts and serves
+// the API and the dashboard (bundled at build time), an agent registers with it, and the CLI
+// lists the node. This is also CI's proof that the build runs.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+let work: string;
+let home: string; // the unpacked berth-VERSION/
+let controller: ControllerProcess | undefined;
+let agent: AgentProcess | undefined;
+
+const bin = (name: string) => path.join(home, 'bin', name);
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'berth-release-'));
+  const out = path.join(work, 'out');
+  const { stdout } = await run('npm', ['run', '--silent', 'release', '--', '--out', out], { cwd: ROOT, timeout: 240_000 });
+  const tarball = stdout.trim().split('\n').at(-1)!;
+  const unpacked = path.join(work, 'unpacked');
+  await run('mkdir', [unpacked]);
+  await run('tar', ['-xzf', tarball, '-C', unpacked]);
+  const [top] = await readdir(unpacked);
+  home = path.join(unpacked, top);
+}, 300_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await controller?.stop();
+  if (work) await removeDir(work);
+});
+
+describe('the release tarball', () => {
+  it('is versioned and holds the executables, units and production dependencies, not the sources', async () => {
+    const { version } = (await import(path.join(ROOT, 'package.json'), { with: { type: 'json' } })).default as { version: string };
+    expect(path.basename(home)).toBe(`berth-${version}`);
+    const entries = await readdir(home);
+    expect(entries).toEqual(expect.arrayContaining(['bin', 'dist', 'node_modules', 'deploy', 'install.sh', 'package.json', 'README.md']));
+    expect(entries).not.toContain('controller');
+    expect(await readdir(path.join(home, 'deploy', 'systemd'))).toEqual(['berth-agent.service', 'berth-controller.service']);
+    const modules = await readdir(path.join(home, 'node_modules'));
+    expect(modules).toEqual(expect.arrayContaining(['better-sqlite3', 'bcrypt', 'fastify']));
+    for (const devOnly of ['tsx', 'esbuild', 'vitest', 'typescript', 'prisma', '@berth']) expect(modules).not.toContain(devOnly);
+  });
+
+  it('`berth version` prints the version and the commit it was built from', async () => {
+    const { stdout: head } = await run('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT });
+    const res = await runCli(['version'], { bin: bin('berth') });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`^berth version \\d+\\.\\d+\\.\\d+ commit ${head.trim()}(-dirty)?\\n$`));
+  });
+
+  it('`berth --help` and `berth-agent --help` answer from the unpacked directory', async () => {
+    const help = await runCli(['--help'], { bin: bin('berth') });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: berth/);
+    expect(help.stdout).toMatch(/controller/);
+    const agentHelp = await run(process.execPath, [bin('berth-agent'), '--help'], { cwd: home }).catch((err: { code: number; stderr: string }) => err);
+    expect((agentHelp as { stderr: string }).stderr).toMatch(/^berth-agent: usage: berth-agent --controller HOST:PORT/);
+  });
+
+  it('runs a controller (API, dashboard) and an agent that registers; the CLI lists the node', async () => {
+    controller = await startController({ bin: bin('berth'), nat: 'userspace' });
+    const health = await controller.fetch(`${controller.url}/healthz`);
+    expect(health.status).toBe(200);
+    const app = await controller.fetch(`${controller.url}/ui/app.js`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toMatch(/^"use strict";/);
+
+    const nodeName = uniqueName('rel');
+    agent = startAgent({ bin: bin('berth-agent'), controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName });
+    const env = { BERTH_CONFIG: path.join(controller.dataDir, 'berth.config') };
+    const listed = await waitFor(async () => {
+      const res = await runCli(['get', 'nodes'], { bin: bin('berth'), env });
+      return res.code === 0 && new RegExp(`^${nodeName}\\s+Ready`, 'm').test(res.stdout) ? res.stdout : undefined;
+    }, { timeoutMs: 30_000, what: `node ${nodeName} Ready in berth get nodes`, failFast: () => (agent!.child.exitCode !== null ? `agent exited: ${agent!.log}` : undefined) });
+    expect(listed).toMatch(/NAME/);
+  });
+});
