@@ -68,7 +68,7 @@ export class AgentHub {
 
   async listen(host: string, port: number): Promise<number> {
     // Desired sets are sized for this; what agents send keeps gRPC's default 4 MiB limit.
-    const server = new grpc.Server({ 'grpc.max_send_message_length': STREAM_MAX_MESSAGE_BYTES });
+    const server = new grpc.Server({ 'grpc.max_send_message_length': STREAM_MAX_MESSAGE_BYTES, 'grpc.enable_channelz': 0 });
     server.addService(loadAgentService().service, { connect: (call: ControllerStream) => this.handle(call) });
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, this.credentials(), (err, p) => (err ? reject(err) : resolve(p))),
