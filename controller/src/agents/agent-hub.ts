@@ -1,6 +1,6 @@
 // The controller's side of the agent stream. It keeps one session per connected node, records
 // heartbeats and reported container states, and pushes each node's full desired container set.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
@@ -30,8 +30,11 @@ export interface AgentHubOptions {
   db: Db;
   log: Logger;
   clock: Clock;
-  /** The secret part of the join token; agents send the whole token. */
-  joinSecret: string;
+  /**
+   * Checks the secret part of a join token (agents send the whole token): a bootstrap token that
+   * exists, matches, and is neither expired nor revoked.
+   */
+  checkJoinToken: (secret: string) => Promise<{ ok: true; id: string } | { ok: false; refusal: 'invalid' | 'expired' | 'revoked'; id?: string }>;
   /** Certificate and key the stream is served with (see agent-tls.ts); there is no plaintext mode. */
   tls: { cert: string; key: string };
   heartbeatIntervalMs: number;
@@ -182,9 +185,11 @@ export class AgentHub {
 
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
     const r = msg.register;
-    if (!r || !this.tokenMatches(r.joinToken)) {
-      this.log.warn({ node: r?.nodeName, peer: call.getPeer() }, 'agent refused: invalid join token');
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'invalid join token' });
+    const check = r ? await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '') : undefined;
+    if (!r || !check?.ok) {
+      const refusal = check && !check.ok ? check.refusal : 'invalid';
+      this.log.warn({ node: r?.nodeName, peer: call.getPeer(), refusal, tokenId: check && !check.ok ? check.id : undefined }, `agent refused: ${refusal} join token`);
+      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: refusal === 'invalid' ? 'invalid join token' : `join token ${refusal}` });
       return undefined;
     }
     const problem = registerProblem(r);
@@ -215,14 +220,6 @@ export class AgentHub {
   private credentials(): grpc.ServerCredentials {
     const { tls } = this.opts;
     return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
-  }
-
-  /** Compares only the secret: the fingerprint was the agent's to check. */
-  private tokenMatches(given: string): boolean {
-    const secret = parseJoinToken(given ?? '')?.secret ?? given ?? '';
-    const a = createHash('sha256').update(secret).digest();
-    const b = createHash('sha256').update(this.opts.joinSecret).digest();
-    return timingSafeEqual(a, b);
   }
 }
 

@@ -17,9 +17,9 @@ import { openStore, type Store } from '../store/index.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { AgentHub } from './agent-hub.ts';
 import { loadOrCreateAgentTls } from './agent-tls.ts';
+import { checkBootstrapToken, createBootstrapToken } from '../bootstrap/index.ts';
 
 const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
-const SECRET = 'size-test-secret';
 
 /** ENV_MAX_ENTRIES names of ENV_NAME_MAX_CHARS characters, the values filling ENV_MAX_TOTAL_BYTES. */
 function maximalEnv(tag: string): Record<string, string> {
@@ -60,13 +60,16 @@ let agent: ControllerConnection | undefined;
 const desired: DesiredState[] = [];
 let registrations = 0;
 let nodeId: Promise<string>;
+let joinSecret: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-size-'));
   store = await openStore({ dataDir: dir });
   const tls = await loadOrCreateAgentTls(dir, []);
+  joinSecret = (await createBootstrapToken(store.db, { ttlMs: 60_000, now: Date.now() })).secret;
   hub = new AgentHub({
-    db: store.db, log: pino({ level: 'silent' }), clock: { now: () => Date.now() }, joinSecret: SECRET, tls,
+    db: store.db, log: pino({ level: 'silent' }), clock: { now: () => Date.now() }, tls,
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, Date.now()),
     heartbeatIntervalMs: 60_000, onNodeChange: () => {}, onObserved: () => {},
   });
   const port = await hub.listen('127.0.0.1', 0);
@@ -75,7 +78,7 @@ beforeAll(async () => {
     agent = connectToController({
       controller: address,
       credentials: () => pinnedCredentials(address, tls.fingerprint),
-      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: SECRET, agentVersion: 'test' }),
+      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: joinSecret, agentVersion: 'test' }),
       metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),
       onRegistered: (r) => { registrations++; resolve(r.nodeId); },
       onDesired: (d) => desired.push(d),

@@ -17,6 +17,7 @@ import { registerAuth } from './commands/auth.ts';
 import { registerBill } from './commands/bill.ts';
 import { registerExtend } from './commands/extend.ts';
 import { registerAdmin } from './commands/admin.ts';
+import { registerToken } from './commands/token.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
 
@@ -46,6 +47,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerBill(program, deps);
   registerExtend(program, deps);
   registerAdmin(program, deps);
+  registerToken(program, deps);
   registerDevHook(program);
   registerControllerHook(program);
   return program;

@@ -39,6 +39,8 @@ export interface ControllerConfig {
   metricsSampleMs: number;
   /** SIGTERM: in-flight work, streams and the store get this long in all. */
   shutdownTimeoutMs: number;
+  /** Lifetime of the bootstrap token a start writes to DATA_DIR/join-token (and the CLI's default). */
+  joinTokenTtlMs: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
@@ -61,4 +63,5 @@ export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   disruption: DEFAULT_DISRUPTION_POLICY,
   metricsSampleMs: 10_000,
   shutdownTimeoutMs: 8_000,
+  joinTokenTtlMs: 24 * 3_600_000,
 };

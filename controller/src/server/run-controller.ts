@@ -98,7 +98,8 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
  * (metricsSampleMs), BERTH_PULL_FAILURE_TIMEOUT (pullFailureTimeout), BERTH_UNHEALTHY_THRESHOLD
  * (unhealthyThreshold), BERTH_EVICTION_RATE and BERTH_DISRUPTED_EVICTION_RATE (node evacuations
  * per second), BERTH_SHUTDOWN_TIMEOUT (shutdownTimeout), BERTH_PUBLIC_PORTS (publicPorts: the
- * cluster's public port range, e.g. 30000-32767), BERTH_NODE_PORTS (nodePorts: each node's range).
+ * cluster's public port range, e.g. 30000-32767), BERTH_NODE_PORTS (nodePorts: each node's range),
+ * BERTH_JOIN_TOKEN_TTL (joinTokenTtl: the bootstrap token written to DATA_DIR/join-token).
  * A bad value is an error naming it.
  */
 export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}) {
@@ -131,6 +132,7 @@ export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, u
     metricsSampleMs: number('BERTH_METRICS_SAMPLE_MS', 'metricsSampleMs', DEFAULT_CONFIG.metricsSampleMs, (n) => Number.isInteger(n) && n >= 100, 'a whole number of milliseconds of at least 100'),
     pullFailureTimeoutMs: duration('BERTH_PULL_FAILURE_TIMEOUT', 'pullFailureTimeout', DEFAULT_CONFIG.pullFailureTimeoutMs),
     shutdownTimeoutMs: duration('BERTH_SHUTDOWN_TIMEOUT', 'shutdownTimeout', DEFAULT_CONFIG.shutdownTimeoutMs),
+    joinTokenTtlMs: duration('BERTH_JOIN_TOKEN_TTL', 'joinTokenTtl', DEFAULT_CONFIG.joinTokenTtlMs),
     disruption: {
       unhealthyThreshold: number('BERTH_UNHEALTHY_THRESHOLD', 'unhealthyThreshold', DEFAULT_CONFIG.disruption.unhealthyThreshold, (n) => n > 0 && n <= 1, 'a fraction in (0, 1]'),
       normalRate: number('BERTH_EVICTION_RATE', 'evictionRate', DEFAULT_CONFIG.disruption.normalRate, (n) => n > 0, 'a positive number of nodes per second'),

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
-import { AgentHub, HeartbeatFlusher, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
+import { AgentHub, HeartbeatFlusher, loadOrCreateAgentTls } from '../agents/index.ts';
+import { checkBootstrapToken, ensureJoinTokenFile } from '../bootstrap/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
   DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
@@ -42,7 +43,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
-  const { token: joinToken, secret: joinSecret } = await loadJoinToken(config.dataDir, tls.fingerprint, process.env.BERTH_JOIN_TOKEN);
+  const joinToken = await ensureJoinTokenFile({ db: store.db, dataDir: config.dataDir, fingerprint: tls.fingerprint, ttlMs: config.joinTokenTtlMs, now: clock.now(), log, fromEnv: process.env.BERTH_JOIN_TOKEN });
   const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
@@ -58,7 +59,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
   const hub = new AgentHub({
-    db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
+    db: store.db, log, clock, tls,
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()), heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false }),
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
@@ -136,7 +138,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring };
+  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring, agentCertFingerprint: tls.fingerprint };
   let ready = false;
   const app = buildServer(ctx, log, () => ready);
   loopMonitor.start();

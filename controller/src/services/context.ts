@@ -23,6 +23,8 @@ export interface ServiceContext {
   settle(): Promise<void>;
   /** Change bus, logs and agent observations (absent in bare API tests). */
   monitoring?: Monitoring;
+  /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
+  agentCertFingerprint?: string;
 }
 
 export interface Reconcile {

@@ -10,3 +10,4 @@ export * from './quotas.ts';
 export * from './billing.ts';
 export * from './extend.ts';
 export * from './node-ops.ts';
+export * from './bootstrap-tokens.ts';
