@@ -38,7 +38,7 @@ export async function listBootstrapTokens(db: Db, now: number): Promise<Bootstra
 /** Revokes at once; revoking twice keeps the first time. */
 export async function revokeBootstrapToken(db: Db, id: string, now: number): Promise<void> {
   const row = await db.bootstrapToken.findUnique({ where: { id } });
-  if (!row) throw new BerthError('NotFound', `bootstrap token "${id}" not found`, 'id');
+  if (!row) throw new BerthError('NotFound', `bootstrap token "${id}" not found`);
   if (!row.revokedAt) await db.bootstrapToken.update({ where: { id }, data: { revokedAt: new Date(now) } });
 }
 
