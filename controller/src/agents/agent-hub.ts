@@ -8,6 +8,10 @@ import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { registerProblem } from './validate-register.ts';
+import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
+import { LogThrottle } from './log-throttle.ts';
+
+const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
 
 /** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
 export interface LiveNode {
@@ -24,6 +28,8 @@ interface Session {
   lastSent?: string;
   /** undefined until the agent's first report on this stream: observation unknown. */
   containers?: Map<string, ContainerStatus>;
+  /** Which reservations this node may report on (see report-ownership.ts). */
+  ownership: Ownership;
 }
 
 export interface AgentHubOptions {
@@ -63,6 +69,7 @@ export class AgentHub {
   private server?: grpc.Server;
   private versionSeq = 0;
   private readonly log: Logger;
+  private readonly foreignReports = new LogThrottle(FOREIGN_REPORT_LOG_INTERVAL_MS);
 
   constructor(private readonly opts: AgentHubOptions) {
     this.log = opts.log.child({ component: 'agent-hub' });
@@ -122,6 +129,7 @@ export class AgentHub {
     this.versionSeq = Math.max(this.versionSeq + 1, this.opts.clock.now());
     session.call.write({ desired: { version: this.versionSeq, containers } });
     session.lastSent = digest;
+    session.ownership = afterPush(session.ownership, containers.map((c) => c.reservationId), session.containers?.keys() ?? []);
     this.log.debug({ node: session.nodeName, containers: containers.length, version: this.versionSeq }, 'desired state pushed');
   }
 
@@ -164,11 +172,33 @@ export class AgentHub {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
     } else if (msg.report) {
       const before = session.containers;
-      session.containers = new Map(msg.report.containers.map((c) => [c.reservationId, c]));
+      const accepted = await this.ownReports(session, msg.report.containers);
+      if (this.sessions.get(session.nodeId) !== session) return undefined;
+      session.containers = new Map(accepted.map((c) => [c.reservationId, c]));
       const changed = before ? changedReservations(before, session.containers) : [...session.containers.keys()];
       if (!before || changed.length > 0) this.opts.onObserved(session.nodeId, changed, !before);
     }
     return undefined;
+  }
+
+  /**
+   * The entries of a report about reservations placed on this node; the rest (another node's, or
+   * made up) are dropped and logged, at most once a minute per node.
+   */
+  private async ownReports(session: Session, containers: readonly ContainerStatus[]): Promise<ContainerStatus[]> {
+    const split = splitReport(containers, session.ownership);
+    if (split.unknown.length > 0) {
+      const rows = await this.opts.db.reservation.findMany({ where: { id: { in: split.unknown }, nodeId: session.nodeId }, select: { id: true } });
+      const mine = new Set(rows.map((r) => r.id));
+      learn(session.ownership, split.unknown, mine);
+      for (const c of containers) if (mine.has(c.reservationId)) split.accepted.push(c);
+      split.rejected.push(...split.unknown.filter((id) => !mine.has(id)));
+    }
+    if (split.rejected.length > 0) {
+      const said = this.foreignReports.take(session.nodeId, this.opts.clock.now());
+      if (said) this.log.warn({ node: session.nodeName, ignored: split.rejected.length, reservations: split.rejected.slice(0, 5).map((id) => id.slice(0, 64)), heldBack: said.held }, 'report about reservations not on this node ignored');
+    }
+    return split.accepted;
   }
 
   /** Memory only: the store gets heartbeats at a coarse interval (see HeartbeatFlusher). */
@@ -207,7 +237,7 @@ export class AgentHub {
       previous.call.end(); // a reconnect replaces the old stream
       this.opts.onSessionEnd?.(node.id);
     }
-    const session: Session = { nodeId: node.id, nodeName: node.name, call };
+    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() } };
     this.sessions.set(node.id, session);
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
