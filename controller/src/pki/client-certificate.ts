@@ -1,0 +1,66 @@
+// A TLS client certificate for a key the CA never sees: the caller sends its public key (SPKI PEM
+// or DER) or a CSR. The subject is only the common name the *caller of this function* decides
+// (a node's name): whatever name a CSR asks for is ignored, so a node cannot choose another's.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { BerthError } from '../errors/index.ts';
+import { signLeaf } from './sign-leaf.ts';
+import { x509 } from './x509.ts';
+import type { CertificateAuthority } from './certificate-authority.ts';
+
+export interface ClientCertificateRequest {
+  /** The identity the certificate proves, e.g. the node name. */
+  commonName: string;
+  /** SPKI as PEM (`PUBLIC KEY`) or DER; or give csrPem instead. */
+  publicKey?: string | Buffer;
+  /** A PKCS#10 request (`CERTIFICATE REQUEST`); its signature proves the caller holds the key. */
+  csrPem?: string;
+  ttlMs: number;
+  now?: number;
+}
+
+const COMMON_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:-]{0,62}[A-Za-z0-9])?$/;
+
+export async function issueClientCertificate(ca: CertificateAuthority, req: ClientCertificateRequest): Promise<{ certPem: string; caPem: string }> {
+  if (!COMMON_NAME.test(req.commonName)) throw new BerthError('Invalid', `commonName: "${req.commonName}" must be 1-64 letters, digits, '.', '_', ':' or '-'`, 'commonName');
+  if ((req.publicKey === undefined) === (req.csrPem === undefined)) throw new BerthError('Invalid', 'publicKey, csrPem: give exactly one of them', 'publicKey');
+  const spki = req.csrPem !== undefined ? await spkiOfCsr(req.csrPem) : spkiOfKey(req.publicKey!);
+  const certPem = await signLeaf(ca, {
+    subject: [{ CN: [req.commonName] }],
+    publicKey: new x509.PublicKey(new Uint8Array(spki)),
+    extendedKeyUsage: x509.ExtendedKeyUsage.clientAuth,
+    ttlMs: req.ttlMs,
+    now: req.now,
+  });
+  return { certPem, caPem: ca.certPem };
+}
+
+async function spkiOfCsr(csrPem: string): Promise<Buffer> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
+  } catch {
+    throw new BerthError('Invalid', 'csrPem: not a PEM certificate request', 'csrPem');
+  }
+  if (!(await csr.verify().catch(() => false))) throw new BerthError('Invalid', 'csrPem: the request is not signed by its own key', 'csrPem');
+  return spkiOfKey(Buffer.from(csr.publicKey.rawData));
+}
+
+function spkiOfKey(key: string | Buffer): Buffer {
+  let k: KeyObject;
+  try {
+    k = typeof key === 'string' ? createPublicKey(key) : createPublicKey({ key, format: 'der', type: 'spki' });
+  } catch {
+    throw new BerthError('Invalid', 'publicKey: not a PEM or DER public key (SPKI)', 'publicKey');
+  }
+  checkKeyStrength(k);
+  return k.export({ format: 'der', type: 'spki' });
+}
+
+/** EC on P-256/P-384, Ed25519, or RSA of at least 2048 bits; anything weaker is refused. */
+function checkKeyStrength(k: KeyObject): void {
+  const d = k.asymmetricKeyDetails ?? {};
+  const ok = (k.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1'].includes(d.namedCurve ?? ''))
+    || k.asymmetricKeyType === 'ed25519'
+    || (k.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048);
+  if (!ok) throw new BerthError('Invalid', `publicKey: must be EC P-256/P-384, Ed25519 or RSA of at least 2048 bits, got ${k.asymmetricKeyType} ${d.namedCurve ?? d.modulusLength ?? ''}`.trim(), 'publicKey');
+}
