@@ -7,11 +7,16 @@ import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentM
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
+import { BerthError } from '../errors/index.ts';
 import { registerProblem } from './validate-register.ts';
 import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
 import { LogThrottle } from './log-throttle.ts';
+import { streamServerCredentials } from './stream-credentials.ts';
+import { admitAgent, peerIdentity, peerIp, type NodeIdentities } from '../node-identity/index.ts';
 
 const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
+// Signing is cheap but not free: one renewal per stream per minute is plenty.
+const RENEW_MIN_INTERVAL_MS = 60_000;
 
 /** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
 export interface LiveNode {
@@ -30,6 +35,9 @@ interface Session {
   containers?: Map<string, ContainerStatus>;
   /** Which reservations this node may report on (see report-ownership.ts). */
   ownership: Ownership;
+  /** The public key of the node certificate the stream was opened with (renewals are for it). */
+  spkiDer: Buffer;
+  lastRenewAt?: number;
 }
 
 export interface AgentHubOptions {
@@ -43,6 +51,10 @@ export interface AgentHubOptions {
   checkJoinToken: (secret: string) => Promise<{ ok: true; id: string } | { ok: false; refusal: 'invalid' | 'expired' | 'revoked'; id?: string }>;
   /** Certificate and key the stream is served with (see agent-tls.ts); there is no plaintext mode. */
   tls: { cert: string; key: string };
+  /** Issues, renews and revokes node certificates (Berth's CA); client certificates must chain to it. */
+  identities: NodeIdentities;
+  /** Agents reach the controller through NAT: the address they register need not be their source. */
+  agentsBehindNat: boolean;
   heartbeatIntervalMs: number;
   /** A node registered, disconnected, or its engine's health changed: reconcile the node. */
   onNodeChange: (nodeId: string) => void;
@@ -133,6 +145,14 @@ export class AgentHub {
     this.log.debug({ node: session.nodeName, containers: containers.length, version: this.versionSeq }, 'desired state pushed');
   }
 
+  /** Ends the node's stream at once with this reason (its identity was revoked). */
+  disconnect(nodeId: string, details: string): void {
+    const session = this.sessions.get(nodeId);
+    if (!session) return;
+    this.log.warn({ node: session.nodeName, details }, 'agent stream closed');
+    session.call.emit('error', { code: grpc.status.UNAUTHENTICATED, details });
+  }
+
   /** Asks the node's agent for logs (or to cancel a follow); false when the node is not connected. */
   requestLogs(nodeId: string, request: LogsRequest): boolean {
     const session = this.sessions.get(nodeId);
@@ -170,6 +190,8 @@ export class AgentHub {
       this.beat(session.nodeId, msg.heartbeat);
     } else if (msg.logChunk) {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
+    } else if (msg.renew) {
+      await this.renew(session);
     } else if (msg.report) {
       const before = session.containers;
       const accepted = await this.ownReports(session, msg.report.containers);
@@ -213,31 +235,53 @@ export class AgentHub {
     this.opts.onHeartbeat?.(nodeId);
   }
 
+  private refuse(call: ControllerStream, code: grpc.status, details: string, fields: Record<string, unknown>, reason: string): undefined {
+    this.log.warn({ ...fields, peer: call.getPeer() }, `agent refused: ${reason}`);
+    call.emit('error', { code, details });
+    return undefined;
+  }
+
+  /** Opens a session for a node certificate; answers a bootstrap token with a certificate and ends. */
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
     const r = msg.register;
-    const check = r ? await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '') : undefined;
-    if (!r || !check?.ok) {
-      const refusal = check && !check.ok ? check.refusal : 'invalid';
-      this.log.warn({ node: r?.nodeName, peer: call.getPeer(), refusal, tokenId: check && !check.ok ? check.id : undefined }, `agent refused: ${refusal} join token`);
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: refusal === 'invalid' ? 'invalid join token' : `join token ${refusal}` });
-      return undefined;
-    }
     const problem = registerProblem(r);
-    if (problem) {
-      this.log.warn({ node: r.nodeName, problem }, 'agent refused: invalid registration');
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: problem });
-      return undefined;
+    if (!r || problem) return this.refuse(call, grpc.status.INVALID_ARGUMENT, problem ?? 'first message must be register', { node: r?.nodeName, problem }, 'invalid registration');
+    const peer = peerIdentity(call);
+    const token = peer ? ({ ok: false, refusal: 'invalid' } as const) : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
+    const now = this.opts.clock.now();
+    const existing = await this.opts.db.node.findUnique({ where: { name: r.nodeName }, select: { identityKeyHash: true, identityExpiresAt: true } });
+    const decision = admitAgent({ nodeName: r.nodeName, address: r.address, peerIp: peerIp(call.getPeer()), agentsBehindNat: this.opts.agentsBehindNat, peer, token, publicKeyGiven: !!r.publicKey, node: existing, now });
+    if (decision.kind === 'refuse') return this.refuse(call, grpc.status[decision.status], decision.details, { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined }, decision.reason);
+    if (decision.kind === 'issue') return this.issueIdentity(call, r);
+    return this.openSession(call, r, peer!.spkiDer);
+  }
+
+  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>): Promise<undefined> {
+    const memoryMiB = Math.floor(r.memoryBytes / 1048576);
+    let identity;
+    try {
+      identity = await this.opts.identities.claim({ nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB }, this.opts.clock.now());
+    } catch (err) {
+      if (!(err instanceof BerthError) || err.code !== 'Invalid') throw err;
+      return this.refuse(call, grpc.status.INVALID_ARGUMENT, err.message, { node: r.nodeName }, 'invalid public key');
     }
+    if (!identity) return this.refuse(call, grpc.status.PERMISSION_DENIED, `node name "${r.nodeName}" belongs to another node identity`, { node: r.nodeName }, 'name held by another identity');
+    call.write({ identity });
+    call.end(); // the agent comes back with its certificate
+    return undefined;
+  }
+
+  private async openSession(call: ControllerStream, r: NonNullable<AgentMessage['register']>, spkiDer: Buffer): Promise<Session> {
     const now = new Date(this.opts.clock.now());
     const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now };
-    const node = await this.opts.db.node.upsert({ where: { name: r.nodeName }, create: { name: r.nodeName, ...data }, update: data });
+    const node = await this.opts.db.node.update({ where: { name: r.nodeName }, data });
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
     if (previous) {
       previous.call.end(); // a reconnect replaces the old stream
       this.opts.onSessionEnd?.(node.id);
     }
-    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() } };
+    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() }, spkiDer };
     this.sessions.set(node.id, session);
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
@@ -247,9 +291,16 @@ export class AgentHub {
     return session;
   }
 
+  private async renew(session: Session): Promise<void> {
+    const now = this.opts.clock.now();
+    if (session.lastRenewAt !== undefined && now - session.lastRenewAt < RENEW_MIN_INTERVAL_MS) return;
+    session.lastRenewAt = now;
+    const identity = await this.opts.identities.renew(session.nodeId, session.nodeName, session.spkiDer, now);
+    if (identity && this.sessions.get(session.nodeId) === session) session.call.write({ identity });
+  }
+
   private credentials(): grpc.ServerCredentials {
-    const { tls } = this.opts;
-    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+    return streamServerCredentials(this.opts.tls, this.opts.identities.caPem);
   }
 }
 

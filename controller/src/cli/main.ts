@@ -86,8 +86,9 @@ function registerControllerHook(program: Command): void {
     .option('--storage-user <user>', 'ssh user on the storage node (env BERTH_STORAGE_USER, default root)')
     .option('--storage-path <dir>', 'base directory on the storage node (env BERTH_STORAGE_PATH)')
     .option('--storage-key <file>', 'ssh private key for the storage node, handed to agents (env BERTH_STORAGE_KEY)')
+    .option('--agents-behind-nat', 'accept agents whose registered address is not the address they connect from (env BERTH_AGENTS_BEHIND_NAT=true)')
     .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
-    .action(async (opts: Record<string, string | number | undefined>) => {
+    .action(async (opts: Record<string, string | number | boolean | undefined>) => {
       const { runController } = await import('../server/run-controller.ts');
       await runController(opts);
     });

@@ -41,6 +41,10 @@ export interface ControllerConfig {
   shutdownTimeoutMs: number;
   /** Lifetime of the bootstrap token a start writes to DATA_DIR/join-token (and the CLI's default). */
   joinTokenTtlMs: number;
+  /** Lifetime of a node's client certificate; agents renew at two thirds of it. */
+  nodeCertTtlMs: number;
+  /** Agents reach the controller through NAT: their registered address need not be their source. */
+  agentsBehindNat: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
@@ -64,4 +68,6 @@ export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   metricsSampleMs: 10_000,
   shutdownTimeoutMs: 8_000,
   joinTokenTtlMs: 24 * 3_600_000,
+  nodeCertTtlMs: 30 * 86_400_000,
+  agentsBehindNat: false,
 };

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
 import { AgentHub, HeartbeatFlusher, loadOrCreateAgentTls } from '../agents/index.ts';
 import { checkBootstrapToken, ensureJoinTokenFile } from '../bootstrap/index.ts';
+import { loadOrCreateCa } from '../pki/index.ts';
+import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
   DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
@@ -44,6 +46,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
   const joinToken = await ensureJoinTokenFile({ db: store.db, dataDir: config.dataDir, fingerprint: tls.fingerprint, ttlMs: config.joinTokenTtlMs, now: clock.now(), log, fromEnv: process.env.BERTH_JOIN_TOKEN });
+  // Node identities: client certificates from Berth's CA (DATA_DIR/pki).
+  const identities = new NodeIdentities(store.db, await loadOrCreateCa(config.dataDir, log), config.nodeCertTtlMs, log.child({ component: 'node-identity' }));
   const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
   const storageNode = config.storage ? await loadStorageNode(config.storage) : undefined;
@@ -60,7 +64,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let logs: LogBroker | undefined;
   const hub = new AgentHub({
     db: store.db, log, clock, tls,
-    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()), heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()),
+    identities, agentsBehindNat: config.agentsBehindNat, heartbeatIntervalMs: config.heartbeatIntervalMs, storage: storageNode,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false }),
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
@@ -138,7 +143,15 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring, agentCertFingerprint: tls.fingerprint };
+  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, settle, monitoring, agentCertFingerprint: tls.fingerprint,
+    agents: {
+      revokeNode: async (name) => {
+        const id = await identities.revoke(name, clock.now());
+        hub.disconnect(id, `node identity of "${name}" was revoked`);
+        return id;
+      },
+    },
+  };
   let ready = false;
   const app = buildServer(ctx, log, () => ready);
   loopMonitor.start();

@@ -25,6 +25,8 @@ export interface ServiceContext {
   monitoring?: Monitoring;
   /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
   agentCertFingerprint?: string;
+  /** The agent side of the controller (absent in bare API tests). */
+  agents?: { revokeNode(name: string): Promise<string> };
 }
 
 export interface Reconcile {
