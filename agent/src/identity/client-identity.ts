@@ -5,6 +5,8 @@ export interface ClientIdentity {
   certPem: string;
   notBeforeMs: number;
   notAfterMs: number;
+  /** When this node received it: CAs backdate notBefore for clock skew, so its life counts from here. */
+  receivedAtMs: number;
 }
 
 export interface IdentityStore {
@@ -21,6 +23,7 @@ export interface IdentityStore {
 const RENEW_AT = 2 / 3;
 
 /** How long until the certificate should be renewed (0: now). */
-export function renewalDelayMs(id: Pick<ClientIdentity, 'notBeforeMs' | 'notAfterMs'>, now: number): number {
-  return Math.max(0, Math.floor(id.notBeforeMs + (id.notAfterMs - id.notBeforeMs) * RENEW_AT - now));
+export function renewalDelayMs(id: Pick<ClientIdentity, 'notBeforeMs' | 'notAfterMs' | 'receivedAtMs'>, now: number): number {
+  const from = Math.min(Math.max(id.notBeforeMs, id.receivedAtMs), id.notAfterMs);
+  return Math.max(0, Math.floor(from + (id.notAfterMs - from) * RENEW_AT - now));
 }

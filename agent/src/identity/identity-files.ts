@@ -1,12 +1,12 @@
 // The node identity kept in the agent's state directory: identity/node.key (0600, never leaves
 // the node) and identity/node.crt. The key is made once; certificates come and go with it.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientIdentity, IdentityStore } from './client-identity.ts';
 
 /** A certificate for `keyPem` that is valid at `now`, as a ClientIdentity; else undefined. */
-export function identityOf(keyPem: string, certPem: string, now: number): ClientIdentity | undefined {
+export function identityOf(keyPem: string, certPem: string, now: number, receivedAtMs = now): ClientIdentity | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -16,7 +16,7 @@ export function identityOf(keyPem: string, certPem: string, now: number): Client
   const notBeforeMs = Date.parse(cert.validFrom);
   const notAfterMs = Date.parse(cert.validTo);
   if (!cert.checkPrivateKey(createPrivateKey(keyPem)) || notAfterMs <= now) return undefined;
-  return { keyPem, certPem, notBeforeMs, notAfterMs };
+  return { keyPem, certPem, notBeforeMs, notAfterMs, receivedAtMs };
 }
 
 export function newKeyPem(): string {
@@ -36,7 +36,9 @@ export class FileIdentityStore implements IdentityStore {
 
   async current(): Promise<ClientIdentity | undefined> {
     const [key, cert] = await Promise.all([read(this.keyFile), read(this.certFile)]);
-    return key && cert ? identityOf(key, cert, this.now()) : undefined;
+    if (!key || !cert) return undefined;
+    // The file was written when the certificate arrived.
+    return identityOf(key, cert, this.now(), (await stat(this.certFile)).mtimeMs);
   }
 
   async publicKey(): Promise<string> {

@@ -15,8 +15,8 @@ import { streamServerCredentials } from './stream-credentials.ts';
 import { admitAgent, peerIdentity, peerIp, type NodeIdentities } from '../node-identity/index.ts';
 
 const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
-// Signing is cheap but not free: one renewal per stream per minute is plenty.
-const RENEW_MIN_INTERVAL_MS = 60_000;
+// Signing is cheap but not free: a stream gets at most one renewal per 10 s.
+const RENEW_MIN_INTERVAL_MS = 10_000;
 
 /** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
 export interface LiveNode {
