@@ -71,6 +71,7 @@ describe('bootstrap tokens', () => {
       [['token', 'create', '--description', 'two\nlines'], 2, /^error: description: must be one line of text/],
       [['token', 'revoke', 'zzzzzz'], 4, /^error: bootstrap token "zzzzzz" not found$/],
       [['token', 'revoke', 'NOT-AN-ID'], 2, /^error: id: a bootstrap token id is 6 characters of a-z 0-9/],
+      [['node', 'revoke', 'no-such-node'], 4, /^error: node "no-such-node" not found$/],
     ] as const) {
       const r = await berth([...args]);
       expect([r.code, r.stdout], args.join(' ')).toEqual([code, '']);
@@ -80,11 +81,11 @@ describe('bootstrap tokens', () => {
     expect((await berth(['token', 'list'])).stdout).toBe(before);
   });
 
-  it('a customer can neither list nor create bootstrap tokens', async () => {
+  it('a customer can neither list, create nor revoke bootstrap tokens, nor revoke a node', async () => {
     const password = 'pass-word-123';
     const signup = await fetch(`${controller.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: uniqueName('cust').replace('-', '_'), email: 'c@example.com', password }) });
     const { token } = (await signup.json()) as { token: string };
-    for (const [method, url] of [['GET', 'bootstrap-tokens'], ['POST', 'bootstrap-tokens']] as const) {
+    for (const [method, url] of [['GET', 'bootstrap-tokens'], ['POST', 'bootstrap-tokens'], ['DELETE', 'bootstrap-tokens/abcdef'], ['POST', 'nodes/any/revoke']] as const) {
       const res = await fetch(`${controller.url}/api/v1/${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
       expect(res.status, `${method} ${url}`).toBe(403);
     }
