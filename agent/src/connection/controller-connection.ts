@@ -105,6 +105,10 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
   let reconnect: NodeJS.Timeout | undefined;
   let renewal: NodeJS.Timeout | undefined;
   let usingIdentity = false;
+  // A certificate being written: the next connect must wait for it, or it would join again.
+  let saving: Promise<void> = Promise.resolve();
+  // The stream that brought the first certificate ends by design: that is not a loss.
+  let joinedOn: AgentStream | undefined;
 
   const stopRenewal = (): void => {
     if (renewal) clearTimeout(renewal);
@@ -127,7 +131,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       const id = await opts.identity!.save(pem);
       log?.info({ expiresAt: new Date(id.notAfterMs).toISOString() }, 'node certificate received');
       // A first certificate: the controller ends this stream and we come back with it at once.
-      if (!registered) attempt = 0;
+      if (!registered) joinedOn = s;
       else scheduleRenewal(s, id);
     } catch (err) {
       log?.error({ err: err instanceof Error ? err.message : String(err) }, 'node certificate unusable');
@@ -169,7 +173,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     } else if (msg.logs) {
       opts.onLogs?.(msg.logs);
     } else if (msg.identity && opts.identity) {
-      void onIdentity(s, msg.identity.certificatePem);
+      saving = onIdentity(s, msg.identity.certificatePem);
     }
   };
 
@@ -180,9 +184,19 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     stopHeartbeat();
     stopRenewal();
     if (closed) return;
-    const delay = backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
-    log?.warn({ controller: opts.controller, why, delayMs: delay }, 'controller stream lost, reconnecting');
-    reconnect = setTimeout(() => void open(), delay);
+    // Decided once a certificate in flight is written: whether this end was the join's.
+    void saving.then(() => {
+      if (closed) return;
+      if (joinedOn === s && why === 'stream ended') {
+        joinedOn = undefined;
+        log?.info({ controller: opts.controller }, 'joined: connecting with the node certificate');
+        reconnect = setTimeout(() => void open(), 0);
+        return;
+      }
+      const delay = backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
+      log?.warn({ controller: opts.controller, why, delayMs: delay }, 'controller stream lost, reconnecting');
+      reconnect = setTimeout(() => void open(), delay);
+    });
   };
 
   const open = async (): Promise<void> => {
@@ -192,6 +206,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     let c: grpc.Client;
     let identity: ClientIdentity | undefined;
     try {
+      await saving;
       identity = await opts.identity?.current();
       c = await makeClient(identity);
     } catch (err) {
