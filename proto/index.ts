@@ -39,10 +39,19 @@ export interface Register {
   address: string;
   cores: number;
   memoryBytes: number;
+  /** Empty when the agent connects with its node certificate. */
   joinToken: string;
   agentVersion: string;
   /** "ssh-ed25519 BASE64" the agent generated for the storage node; empty or absent: none. */
   storagePublicKey?: string;
+  /** SPKI PEM, sent with a bootstrap token to ask for a node identity. */
+  publicKey?: string;
+}
+/** The node's client certificate from Berth's CA. */
+export interface NodeIdentity {
+  certificatePem: string;
+  caPem: string;
+  expiresAtMs: number;
 }
 export interface PortBinding {
   name: string;
@@ -125,7 +134,9 @@ export interface AgentMessage {
   heartbeat?: Heartbeat;
   report?: ContainerReport;
   logChunk?: LogChunk;
-  msg?: 'register' | 'heartbeat' | 'report' | 'logChunk';
+  /** Asks for a new certificate for the same key (mutual TLS streams only). */
+  renew?: Record<string, never>;
+  msg?: 'register' | 'heartbeat' | 'report' | 'logChunk' | 'renew';
 }
 export interface ContainerSpec {
   reservationId: string;
@@ -160,7 +171,8 @@ export interface ControllerMessage {
   registered?: Registered;
   desired?: DesiredState;
   logs?: LogsRequest;
-  msg?: 'registered' | 'desired' | 'logs';
+  identity?: NodeIdentity;
+  msg?: 'registered' | 'desired' | 'logs' | 'identity';
 }
 
 export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ControllerMessage>;

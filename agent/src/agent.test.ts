@@ -6,6 +6,7 @@ import type { ContainerSpec, ContainerStatus } from '@berth/proto';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { SystemHostStats, type HostStats } from './metrics/index.ts';
 import { TestController } from './testing/test-controller.ts';
+import { MemoryIdentityStore } from './identity/index.ts';
 import { HTTPD_IMAGE, ensureEngineAndImages, freePort, httpBody, removeNodeContainers, uniqueName, waitFor } from './testing/engine.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -50,6 +51,7 @@ async function launch(controller: TestController, nodeName: string, resyncInterv
     joinToken: 'join-secret',
     // The in-process test controller serves plaintext; TLS is covered across processes in test/e2e.
     credentials: grpc.credentials.createInsecure(),
+    identity: new MemoryIdentityStore(),
     nodeName,
     address: '127.0.0.1',
     dockerHost: 'unix:///var/run/docker.sock',
@@ -161,7 +163,7 @@ describe('agent against a real controller stream and Docker engine', () => {
     // Registration gets a real reading; every later read never settles.
     const hanging: HostStats = { read: () => (reads++ === 0 ? system.read() : new Promise(() => {})) };
     agents.push(await startAgent({
-      controller: controller.address, joinToken: 'join-secret', credentials: grpc.credentials.createInsecure(),
+      controller: controller.address, joinToken: 'join-secret', credentials: grpc.credentials.createInsecure(), identity: new MemoryIdentityStore(),
       nodeName, address: '127.0.0.1', dockerHost: 'unix:///var/run/docker.sock', log, hostStats: hanging,
     }));
 

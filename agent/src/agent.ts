@@ -12,6 +12,7 @@ import { HostStorage } from './storage/index.ts';
 import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
 import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 import { containerGuards } from './container-guards.ts';
+import { FileIdentityStore, type IdentityStore } from './identity/index.ts';
 import type { EgressPolicy } from './network/index.ts';
 import type { Protection } from './protections.ts';
 
@@ -38,6 +39,8 @@ export interface StartAgentOptions {
   log?: pino.Logger;
   /** Default: TLS trusting only the certificate the join token names; tests may pass insecure. */
   credentials?: grpc.ChannelCredentials;
+  /** Where the node's key and certificate live (default: files in STATE_DIR/identity). */
+  identity?: IdentityStore;
   /** Re-observe and re-converge this often even without events (default 5000). */
   resyncIntervalMs?: number;
   backoff?: BackoffPolicy;
@@ -94,6 +97,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const usage = docker ? new ContainerUsageSampler(docker, () => runtime.listManaged(), opts.usageIntervalMs, log) : undefined;
   // Storage needs the engine's volumes; a fake runtime in unit tests runs ephemeral only.
   const stateDir = opts.stateDir ?? path.join('/var/lib/berth-agent', opts.nodeName);
+  // The node's key and certificate (see identity/); tests may hold them in memory instead.
+  const identity = opts.identity ?? new FileIdentityStore(path.join(stateDir, 'identity'));
   const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir, log }) : undefined;
   const guards = docker
     ? containerGuards({ ...opts, docker, runtime, stateDir, storageHost: () => storage?.storageHost(), trigger: () => void loop.trigger(), log })
@@ -143,7 +148,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   };
   connection = connectToController({
     controller: opts.controller,
-    credentials: () => opts.credentials ?? pinnedCredentials(opts.controller, token!.fingerprint),
+    credentials: (id) => opts.credentials ?? pinnedCredentials(opts.controller, token!.fingerprint, undefined, id),
+    identity,
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),
     engine: () => engine.status(),

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type pino from 'pino';
 import { parseJoinToken, type ContainerReport, type ContainerSpec, type ContainerStatus, type DesiredState, type NodeMetrics, type Register } from '@berth/proto';
 import { connectToController, pinnedCredentials, type ControllerConnection } from '../../agent/src/connection/index.ts';
+import { MemoryIdentityStore } from '../../agent/src/identity/index.ts';
 
 export const HOLLOW_AGENT_VERSION = 'hollow';
 
@@ -116,7 +117,9 @@ class HollowNode {
     const { opts, fingerprint } = this.fleet;
     this.connection = connectToController({
       controller: opts.controller,
-      credentials: () => pinnedCredentials(opts.controller, fingerprint),
+      credentials: (id) => pinnedCredentials(opts.controller, fingerprint, undefined, id),
+      // Each hollow node joins like a real one: a certificate for its own key, then mutual TLS.
+      identity: new MemoryIdentityStore(),
       register: () => this.register(),
       // The agent's connection beats on a timer started at registration. Holding each beat back
       // by this node's phase (less than one interval) spreads the fleet over the interval.

@@ -512,7 +512,8 @@ export class ScaleRun {
     this.log(`starting controller (${o.store}, nat ${this.result.nat}, node grace ${o.nodeGrace}, log level ${o.controllerLogLevel})`);
     this.controller = await startController({
       dataDir: this.dataDir, databaseUrl, nat: this.result.nat, chainPrefix: this.chainPrefix,
-      env: { BERTH_NODE_GRACE: o.nodeGrace, BERTH_LOG_LEVEL: o.controllerLogLevel },
+      // Hollow nodes claim addresses of their own but all connect from loopback.
+      env: { BERTH_NODE_GRACE: o.nodeGrace, BERTH_LOG_LEVEL: o.controllerLogLevel, BERTH_AGENTS_BEHIND_NAT: 'true' },
     });
     this.mark('controllerReady');
     // Before any node: a controller overwhelmed by the registrations still gets its applies

@@ -17,6 +17,7 @@ import {
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { withTimeout } from './with-timeout.ts';
+import { renewalDelayMs, type ClientIdentity, type IdentityStore } from '../identity/index.ts';
 
 export interface Registered {
   nodeId: string;
@@ -32,7 +33,12 @@ export interface ConnectOptions {
    * How to trust the controller, asked again until it answers (the controller may be down when
    * the agent starts). A failure is logged and retried with backoff.
    */
-  credentials: () => Promise<grpc.ChannelCredentials> | grpc.ChannelCredentials;
+  credentials: (identity?: ClientIdentity) => Promise<grpc.ChannelCredentials> | grpc.ChannelCredentials;
+  /**
+   * The node identity. Without a valid certificate the agent registers with its join token and
+   * public key, receives a certificate and reconnects with it; with one it sends no token.
+   */
+  identity?: IdentityStore;
   /** Built fresh on every (re)connect so capacity reflects the host at that time. */
   register: () => Promise<Register> | Register;
   metrics: () => Promise<NodeMetrics>;
@@ -67,14 +73,22 @@ const REGISTER_TIMEOUT_MS = 10_000;
 // it its metrics, never the beat itself.
 const METRICS_TIMEOUT_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
+// A renewal the controller did not answer is asked again this much later.
+const RENEW_RETRY_MS = 60_000;
 
 /** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
 export function connectToController(opts: ConnectOptions): ControllerConnection {
   const log = opts.log?.child({ component: 'connection' });
   const Service = loadAgentService();
   let client: grpc.Client | undefined;
-  const makeClient = async (): Promise<grpc.Client> =>
-    (client ??= new Service(opts.controller, await opts.credentials(), {
+  let clientCert: string | undefined;
+  // One channel per certificate: a new certificate takes effect on the next (re)connect.
+  const makeClient = async (identity?: ClientIdentity): Promise<grpc.Client> => {
+    if (client && clientCert === identity?.certPem) return client;
+    client?.close();
+    client = undefined;
+    clientCert = identity?.certPem;
+    return (client = new Service(opts.controller, await opts.credentials(identity), {
       // Detects a controller that vanished without closing the TCP connection.
       'grpc.keepalive_time_ms': 15_000,
       'grpc.keepalive_timeout_ms': 10_000,
@@ -82,12 +96,47 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       // A node's whole desired set is one message, sized for this limit (not gRPC's 4 MiB).
       'grpc.max_receive_message_length': STREAM_MAX_MESSAGE_BYTES,
     }));
+  };
   let stream: AgentStream | undefined;
   let registered = false;
   let closed = false;
   let attempt = 0;
   let heartbeat: NodeJS.Timeout | undefined;
   let reconnect: NodeJS.Timeout | undefined;
+  let renewal: NodeJS.Timeout | undefined;
+  let usingIdentity = false;
+  // A certificate being written: the next connect must wait for it, or it would join again.
+  let saving: Promise<void> = Promise.resolve();
+  // The stream that brought the first certificate ends by design: that is not a loss.
+  let joinedOn: AgentStream | undefined;
+
+  const stopRenewal = (): void => {
+    if (renewal) clearTimeout(renewal);
+    renewal = undefined;
+  };
+
+  const scheduleRenewal = (s: AgentStream, id: ClientIdentity): void => {
+    stopRenewal();
+    const ask = (): void => {
+      if (stream !== s || !registered) return;
+      log?.info({ expiresAt: new Date(id.notAfterMs).toISOString() }, 'asking for a new node certificate');
+      s.write({ renew: {} } satisfies AgentMessage);
+      renewal = setTimeout(ask, RENEW_RETRY_MS);
+    };
+    renewal = setTimeout(ask, Math.min(renewalDelayMs(id, Date.now()), 2 ** 31 - 1));
+  };
+
+  const onIdentity = async (s: AgentStream, pem: string): Promise<void> => {
+    try {
+      const id = await opts.identity!.save(pem);
+      log?.info({ expiresAt: new Date(id.notAfterMs).toISOString() }, 'node certificate received');
+      // A first certificate: the controller ends this stream and we come back with it at once.
+      if (!registered) joinedOn = s;
+      else scheduleRenewal(s, id);
+    } catch (err) {
+      log?.error({ err: err instanceof Error ? err.message : String(err) }, 'node certificate unusable');
+    }
+  };
 
   const stopHeartbeat = (): void => {
     if (heartbeat) clearInterval(heartbeat);
@@ -114,6 +163,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     if (msg.registered) {
       registered = true;
       attempt = 0;
+      if (usingIdentity) void opts.identity?.current().then((id) => { if (id) scheduleRenewal(s, id); });
       const r = msg.registered;
       log?.info({ nodeId: r.nodeId, controller: opts.controller }, 'registered with controller');
       startHeartbeat(s, r.heartbeatIntervalMs > 0 ? r.heartbeatIntervalMs : (opts.defaultHeartbeatIntervalMs ?? 5_000));
@@ -122,6 +172,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       opts.onDesired(msg.desired);
     } else if (msg.logs) {
       opts.onLogs?.(msg.logs);
+    } else if (msg.identity && opts.identity) {
+      saving = onIdentity(s, msg.identity.certificatePem);
     }
   };
 
@@ -130,10 +182,21 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     stream = undefined;
     registered = false;
     stopHeartbeat();
+    stopRenewal();
     if (closed) return;
-    const delay = backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
-    log?.warn({ controller: opts.controller, why, delayMs: delay }, 'controller stream lost, reconnecting');
-    reconnect = setTimeout(() => void open(), delay);
+    // Decided once a certificate in flight is written: whether this end was the join's.
+    void saving.then(() => {
+      if (closed) return;
+      if (joinedOn === s && why === 'stream ended') {
+        joinedOn = undefined;
+        log?.info({ controller: opts.controller }, 'joined: connecting with the node certificate');
+        reconnect = setTimeout(() => void open(), 0);
+        return;
+      }
+      const delay = backoffDelay(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
+      log?.warn({ controller: opts.controller, why, delayMs: delay }, 'controller stream lost, reconnecting');
+      reconnect = setTimeout(() => void open(), delay);
+    });
   };
 
   const open = async (): Promise<void> => {
@@ -141,8 +204,11 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     if (closed) return;
     let hello: Register;
     let c: grpc.Client;
+    let identity: ClientIdentity | undefined;
     try {
-      c = await makeClient();
+      await saving;
+      identity = await opts.identity?.current();
+      c = await makeClient(identity);
     } catch (err) {
       log?.error({ controller: opts.controller, err: err instanceof Error ? err.message : String(err) }, 'cannot establish trust in the controller');
       return scheduleRetry();
@@ -154,13 +220,25 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       return scheduleRetry();
     }
     if (closed) return;
+    if (opts.identity) {
+      try {
+        // The certificate says who we are: the token is not sent again once we have one.
+        hello = identity ? { ...hello, joinToken: '' } : { ...hello, publicKey: await opts.identity.publicKey() };
+      } catch (err) {
+        log?.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot read or make the node key');
+        return scheduleRetry();
+      }
+    }
+    usingIdentity = !!identity;
     const s = (c as unknown as { Connect(): AgentStream }).Connect();
     stream = s;
     s.on('data', (msg: ControllerMessage) => onMessage(s, msg));
     s.on('error', (err: grpc.ServiceError) => {
       // A wrong join token will not fix itself, but the operator may fix the controller side:
       // say so loudly and keep retrying with backoff.
-      if (err.code === grpc.status.UNAUTHENTICATED) log?.error({ controller: opts.controller, why: err.details || err.message }, 'controller refused this agent: check the join token');
+      const why = err.details || err.message;
+      if (err.code === grpc.status.UNAUTHENTICATED) log?.error({ controller: opts.controller, why }, usingIdentity ? 'controller refused this agent: its node identity is not accepted' : 'controller refused this agent: check the join token');
+      else if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.INVALID_ARGUMENT) log?.error({ controller: opts.controller, why }, 'controller refused this agent');
       lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
     });
     s.on('end', () => lost(s, 'stream ended'));
@@ -190,6 +268,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       closed = true;
       if (reconnect) clearTimeout(reconnect);
       stopHeartbeat();
+      stopRenewal();
       const s = stream;
       stream = undefined;
       registered = false;

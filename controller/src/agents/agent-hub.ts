@@ -1,14 +1,23 @@
 // The controller's side of the agent stream. It keeps one session per connected node, records
 // heartbeats and reported container states, and pushes each node's full desired container set.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
 import { recordEvent } from '../events/index.ts';
+import { BerthError } from '../errors/index.ts';
 import { registerProblem } from './validate-register.ts';
 import { normalizeStorageKey } from '../storage/storage-account.ts';
+import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
+import { LogThrottle } from './log-throttle.ts';
+import { streamServerCredentials } from './stream-credentials.ts';
+import { admitAgent, peerIdentity, peerIp, type NodeIdentities } from '../node-identity/index.ts';
+
+const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
+// Signing is cheap but not free: a stream gets at most one renewal per 10 s.
+const RENEW_MIN_INTERVAL_MS = 10_000;
 
 /** What the latest heartbeat of a node said; kept in memory, stored only now and then. */
 export interface LiveNode {
@@ -25,16 +34,28 @@ interface Session {
   lastSent?: string;
   /** undefined until the agent's first report on this stream: observation unknown. */
   containers?: Map<string, ContainerStatus>;
+  /** Which reservations this node may report on (see report-ownership.ts). */
+  ownership: Ownership;
+  /** The public key of the node certificate the stream was opened with (renewals are for it). */
+  spkiDer: Buffer;
+  lastRenewAt?: number;
 }
 
 export interface AgentHubOptions {
   db: Db;
   log: Logger;
   clock: Clock;
-  /** The secret part of the join token; agents send the whole token. */
-  joinSecret: string;
+  /**
+   * Checks the secret part of a join token (agents send the whole token): a bootstrap token that
+   * exists, matches, and is neither expired nor revoked.
+   */
+  checkJoinToken: (secret: string) => Promise<{ ok: true; id: string } | { ok: false; refusal: 'invalid' | 'expired' | 'revoked'; id?: string }>;
   /** Certificate and key the stream is served with (see agent-tls.ts); there is no plaintext mode. */
   tls: { cert: string; key: string };
+  /** Issues, renews and revokes node certificates (Berth's CA); client certificates must chain to it. */
+  identities: NodeIdentities;
+  /** Agents reach the controller through NAT: the address they register need not be their source. */
+  agentsBehindNat: boolean;
   heartbeatIntervalMs: number;
   /** A node registered, disconnected, or its engine's health changed: reconcile the node. */
   onNodeChange: (nodeId: string) => void;
@@ -61,6 +82,7 @@ export class AgentHub {
   private server?: grpc.Server;
   private versionSeq = 0;
   private readonly log: Logger;
+  private readonly foreignReports = new LogThrottle(FOREIGN_REPORT_LOG_INTERVAL_MS);
 
   constructor(private readonly opts: AgentHubOptions) {
     this.log = opts.log.child({ component: 'agent-hub' });
@@ -120,7 +142,16 @@ export class AgentHub {
     this.versionSeq = Math.max(this.versionSeq + 1, this.opts.clock.now());
     session.call.write({ desired: { version: this.versionSeq, containers } });
     session.lastSent = digest;
+    session.ownership = afterPush(session.ownership, containers.map((c) => c.reservationId), session.containers?.keys() ?? []);
     this.log.debug({ node: session.nodeName, containers: containers.length, version: this.versionSeq }, 'desired state pushed');
+  }
+
+  /** Ends the node's stream at once with this reason (its identity was revoked). */
+  disconnect(nodeId: string, details: string): void {
+    const session = this.sessions.get(nodeId);
+    if (!session) return;
+    this.log.warn({ node: session.nodeName, details }, 'agent stream closed');
+    session.call.emit('error', { code: grpc.status.UNAUTHENTICATED, details });
   }
 
   /** Asks the node's agent for logs (or to cancel a follow); false when the node is not connected. */
@@ -160,13 +191,37 @@ export class AgentHub {
       this.beat(session.nodeId, msg.heartbeat);
     } else if (msg.logChunk) {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
+    } else if (msg.renew) {
+      await this.renew(session);
     } else if (msg.report) {
       const before = session.containers;
-      session.containers = new Map(msg.report.containers.map((c) => [c.reservationId, c]));
+      const accepted = await this.ownReports(session, msg.report.containers);
+      if (this.sessions.get(session.nodeId) !== session) return undefined;
+      session.containers = new Map(accepted.map((c) => [c.reservationId, c]));
       const changed = before ? changedReservations(before, session.containers) : [...session.containers.keys()];
       if (!before || changed.length > 0) this.opts.onObserved(session.nodeId, changed, !before);
     }
     return undefined;
+  }
+
+  /**
+   * The entries of a report about reservations placed on this node; the rest (another node's, or
+   * made up) are dropped and logged, at most once a minute per node.
+   */
+  private async ownReports(session: Session, containers: readonly ContainerStatus[]): Promise<ContainerStatus[]> {
+    const split = splitReport(containers, session.ownership);
+    if (split.unknown.length > 0) {
+      const rows = await this.opts.db.reservation.findMany({ where: { id: { in: split.unknown }, nodeId: session.nodeId }, select: { id: true } });
+      const mine = new Set(rows.map((r) => r.id));
+      learn(session.ownership, split.unknown, mine);
+      for (const c of containers) if (mine.has(c.reservationId)) split.accepted.push(c);
+      split.rejected.push(...split.unknown.filter((id) => !mine.has(id)));
+    }
+    if (split.rejected.length > 0) {
+      const said = this.foreignReports.take(session.nodeId, this.opts.clock.now());
+      if (said) this.log.warn({ node: session.nodeName, ignored: split.rejected.length, reservations: split.rejected.slice(0, 5).map((id) => id.slice(0, 64)), heldBack: said.held }, 'report about reservations not on this node ignored');
+    }
+    return split.accepted;
   }
 
   /** Memory only: the store gets heartbeats at a coarse interval (see HeartbeatFlusher). */
@@ -181,31 +236,55 @@ export class AgentHub {
     this.opts.onHeartbeat?.(nodeId);
   }
 
+  private refuse(call: ControllerStream, code: grpc.status, details: string, fields: Record<string, unknown>, reason: string): undefined {
+    this.log.warn({ ...fields, peer: call.getPeer() }, `agent refused: ${reason}`);
+    call.emit('error', { code, details });
+    return undefined;
+  }
+
+  /** Opens a session for a node certificate; answers a bootstrap token with a certificate and ends. */
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
     const r = msg.register;
-    if (!r || !this.tokenMatches(r.joinToken)) {
-      this.log.warn({ node: r?.nodeName, peer: call.getPeer() }, 'agent refused: invalid join token');
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'invalid join token' });
-      return undefined;
-    }
     const problem = registerProblem(r);
-    if (problem) {
-      this.log.warn({ node: r.nodeName, problem }, 'agent refused: invalid registration');
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: problem });
-      return undefined;
+    if (!r || problem) return this.refuse(call, grpc.status.INVALID_ARGUMENT, problem ?? 'first message must be register', { node: r?.nodeName, problem }, 'invalid registration');
+    const peer = peerIdentity(call);
+    const token = peer ? ({ ok: false, refusal: 'invalid' } as const) : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
+    const now = this.opts.clock.now();
+    const existing = await this.opts.db.node.findUnique({ where: { name: r.nodeName }, select: { identityKeyHash: true, identityExpiresAt: true } });
+    const decision = admitAgent({ nodeName: r.nodeName, address: r.address, peerIp: peerIp(call.getPeer()), agentsBehindNat: this.opts.agentsBehindNat, peer, token, publicKeyGiven: !!r.publicKey, node: existing, now });
+    if (decision.kind === 'refuse') return this.refuse(call, grpc.status[decision.status], decision.details, { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined }, decision.reason);
+    if (decision.kind === 'issue') return this.issueIdentity(call, r);
+    return this.openSession(call, r, peer!.spkiDer);
+  }
+
+  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>): Promise<undefined> {
+    const memoryMiB = Math.floor(r.memoryBytes / 1048576);
+    let identity;
+    try {
+      identity = await this.opts.identities.claim({ nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB }, this.opts.clock.now());
+    } catch (err) {
+      if (!(err instanceof BerthError) || err.code !== 'Invalid') throw err;
+      return this.refuse(call, grpc.status.INVALID_ARGUMENT, err.message, { node: r.nodeName }, 'invalid public key');
     }
+    if (!identity) return this.refuse(call, grpc.status.PERMISSION_DENIED, `node name "${r.nodeName}" belongs to another node identity`, { node: r.nodeName }, 'name held by another identity');
+    call.write({ identity });
+    call.end(); // the agent comes back with its certificate
+    return undefined;
+  }
+
+  private async openSession(call: ControllerStream, r: NonNullable<AgentMessage['register']>, spkiDer: Buffer): Promise<Session> {
     const now = new Date(this.opts.clock.now());
     const storageKey = r.storagePublicKey ? normalizeStorageKey(r.storagePublicKey) : undefined;
     // A node that sent no key keeps the one it had; a new key is installed by the storage reconciler.
     const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now, ...(storageKey ? { storagePublicKey: storageKey } : {}) };
-    const node = await this.opts.db.node.upsert({ where: { name: r.nodeName }, create: { name: r.nodeName, ...data }, update: data });
+    const node = await this.opts.db.node.update({ where: { name: r.nodeName }, data });
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
     if (previous) {
       previous.call.end(); // a reconnect replaces the old stream
       this.opts.onSessionEnd?.(node.id);
     }
-    const session: Session = { nodeId: node.id, nodeName: node.name, call };
+    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() }, spkiDer };
     this.sessions.set(node.id, session);
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage(node.name) } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
@@ -215,17 +294,16 @@ export class AgentHub {
     return session;
   }
 
-  private credentials(): grpc.ServerCredentials {
-    const { tls } = this.opts;
-    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+  private async renew(session: Session): Promise<void> {
+    const now = this.opts.clock.now();
+    if (session.lastRenewAt !== undefined && now - session.lastRenewAt < RENEW_MIN_INTERVAL_MS) return;
+    session.lastRenewAt = now;
+    const identity = await this.opts.identities.renew(session.nodeId, session.nodeName, session.spkiDer, now);
+    if (identity && this.sessions.get(session.nodeId) === session) session.call.write({ identity });
   }
 
-  /** Compares only the secret: the fingerprint was the agent's to check. */
-  private tokenMatches(given: string): boolean {
-    const secret = parseJoinToken(given ?? '')?.secret ?? given ?? '';
-    const a = createHash('sha256').update(secret).digest();
-    const b = createHash('sha256').update(this.opts.joinSecret).digest();
-    return timingSafeEqual(a, b);
+  private credentials(): grpc.ServerCredentials {
+    return streamServerCredentials(this.opts.tls, this.opts.identities.caPem);
   }
 }
 

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToController, pinnedCredentials, type ControllerConnection } from '@berth/agent';
+import { connectToController, MemoryIdentityStore, pinnedCredentials, type ControllerConnection } from '@berth/agent';
+import { loadOrCreateCa } from '../pki/index.ts';
+import { NodeIdentities } from '../node-identity/index.ts';
 import { loadAgentService, STREAM_MAX_MESSAGE_BYTES, type ContainerSpec, type DesiredState } from '@berth/proto';
 import { MAX_RESERVATIONS_PER_NODE } from '../capacity/index.ts';
 import { ENV_MAX_ENTRIES, ENV_MAX_TOTAL_BYTES, ENV_NAME_MAX_CHARS, validateManifest, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
@@ -17,9 +19,9 @@ import { openStore, type Store } from '../store/index.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { AgentHub } from './agent-hub.ts';
 import { loadOrCreateAgentTls } from './agent-tls.ts';
+import { checkBootstrapToken, createBootstrapToken } from '../bootstrap/index.ts';
 
 const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
-const SECRET = 'size-test-secret';
 
 /** ENV_MAX_ENTRIES names of ENV_NAME_MAX_CHARS characters, the values filling ENV_MAX_TOTAL_BYTES. */
 function maximalEnv(tag: string): Record<string, string> {
@@ -60,13 +62,17 @@ let agent: ControllerConnection | undefined;
 const desired: DesiredState[] = [];
 let registrations = 0;
 let nodeId: Promise<string>;
+let joinSecret: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-size-'));
   store = await openStore({ dataDir: dir });
   const tls = await loadOrCreateAgentTls(dir, []);
+  joinSecret = (await createBootstrapToken(store.db, { ttlMs: 60_000, now: Date.now() })).secret;
   hub = new AgentHub({
-    db: store.db, log: pino({ level: 'silent' }), clock: { now: () => Date.now() }, joinSecret: SECRET, tls,
+    db: store.db, log: pino({ level: process.env.T_LOG ?? 'silent' }), clock: { now: () => Date.now() }, tls,
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, Date.now()),
+    identities: new NodeIdentities(store.db, await loadOrCreateCa(dir), 3_600_000, pino({ level: 'silent' })), agentsBehindNat: false,
     heartbeatIntervalMs: 60_000, onNodeChange: () => {}, onObserved: () => {},
   });
   const port = await hub.listen('127.0.0.1', 0);
@@ -74,11 +80,13 @@ beforeAll(async () => {
   nodeId = new Promise((resolve) => {
     agent = connectToController({
       controller: address,
-      credentials: () => pinnedCredentials(address, tls.fingerprint),
-      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: SECRET, agentVersion: 'test' }),
+      credentials: (id) => pinnedCredentials(address, tls.fingerprint, undefined, id),
+      identity: new MemoryIdentityStore(),
+      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: joinSecret, agentVersion: 'test' }),
       metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),
       onRegistered: (r) => { registrations++; resolve(r.nodeId); },
       onDesired: (d) => desired.push(d),
+      log: process.env.T_LOG ? pino({ level: 'debug' }) : undefined,
     });
   });
 });

@@ -1,4 +1,3 @@
 export * from './agent-hub.ts';
 export * from './agent-tls.ts';
-export * from './join-token-file.ts';
 export * from './heartbeat-flusher.ts';

@@ -12,5 +12,7 @@ export function registerProblem(r: Register | undefined): string | undefined {
   if (!Number.isInteger(r.cores) || r.cores < 1) return `cores must be a positive integer, got ${r.cores}`;
   if (!(r.memoryBytes >= 16 * 1024 * 1024)) return `memory must be at least 16Mi, got ${r.memoryBytes} bytes`;
   if (r.storagePublicKey && !normalizeStorageKey(r.storagePublicKey)) return 'storage public key must be one ssh-ed25519 public key';
+  // A PEM public key is a few hundred bytes; anything near this is not one.
+  if ((r.publicKey ?? '').length > 16 * 1024) return 'public key must be at most 16 KiB of PEM';
   return undefined;
 }

@@ -1,4 +1,4 @@
-// Node administration routes: cordon, uncordon, drain (admin only; the services check).
+// Node administration routes: cordon, uncordon, drain, revoke (admin only; the services check).
 import type { FastifyInstance } from 'fastify';
 import * as svc from '../services/index.ts';
 
@@ -7,4 +7,5 @@ export function registerNodeOpsRoutes(api: FastifyInstance, ctx: svc.ServiceCont
   api.post<P>('/nodes/:name/cordon', async (req) => svc.cordonNode(ctx, req.user, req.params.name));
   api.post<P>('/nodes/:name/uncordon', async (req) => svc.uncordonNode(ctx, req.user, req.params.name));
   api.post<P>('/nodes/:name/drain', async (req) => svc.drainNode(ctx, req.user, req.params.name));
+  api.post<P>('/nodes/:name/revoke', async (req) => svc.revokeNodeIdentity(ctx, req.user, req.params.name));
 }

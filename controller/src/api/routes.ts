@@ -5,6 +5,7 @@ import { validateManifest } from '../manifests/index.ts';
 import { authenticate } from '../auth/index.ts';
 import * as svc from '../services/index.ts';
 import { registerNodeOpsRoutes } from './routes-nodes.ts';
+import { registerTokenRoutes } from './routes-tokens.ts';
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
 import { registerWebRoutes } from '../web/index.ts';
@@ -63,6 +64,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
     registerMonitoringRoutes(api, ctx);
     api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
     registerNodeOpsRoutes(api, ctx);
+    registerTokenRoutes(api, ctx);
 
     api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
       const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);

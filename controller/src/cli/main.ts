@@ -18,6 +18,7 @@ import { registerBill } from './commands/bill.ts';
 import { registerExtend } from './commands/extend.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerToken } from './commands/token.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
 
@@ -49,6 +50,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerExtend(program, deps);
   registerAdmin(program, deps);
   registerConfig(program, deps);
+  registerToken(program, deps);
   registerDevHook(program);
   registerControllerHook(program);
   return program;
@@ -90,8 +92,9 @@ function registerControllerHook(program: Command): void {
     .option('--storage-port <n>', 'ssh port of the storage node (env BERTH_STORAGE_PORT, default 22)')
     .option('--storage-user <user>', 'admin account on the storage node, runs only its helper (env BERTH_STORAGE_USER, default berth-admin)')
     .option('--storage-key <file>', "private key of that admin account; it never leaves the controller (env BERTH_STORAGE_KEY)")
+    .option('--agents-behind-nat', 'accept agents whose registered address is not the address they connect from (env BERTH_AGENTS_BEHIND_NAT=true)')
     .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
-    .action(async (opts: Record<string, string | number | undefined>) => {
+    .action(async (opts: Record<string, string | number | boolean | undefined>) => {
       const { runController } = await import('../server/run-controller.ts');
       await runController(opts);
     });

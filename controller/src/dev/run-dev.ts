@@ -54,6 +54,8 @@ export async function startDev(opts: DevOptions = {}) {
     joinToken: controller.joinToken,
     nodeName: opts.nodeName ?? 'local',
     address: '127.0.0.1',
+    // Its node key and mounts stay with the dev instance (and need no root).
+    stateDir: path.join(dataDir, 'agent'),
     dockerHost: opts.dockerHost ?? process.env.DOCKER_HOST,
     log: log.child({ component: 'agent' }),
   });

@@ -48,6 +48,12 @@ export interface ControllerConfig {
    * 600 MB). Bounds the controller's memory at some GC time.
    */
   heapGrowthPercent: number;
+  /** Lifetime of the bootstrap token a start writes to DATA_DIR/join-token (and the CLI's default). */
+  joinTokenTtlMs: number;
+  /** Lifetime of a node's client certificate; agents renew at two thirds of it. */
+  nodeCertTtlMs: number;
+  /** Agents reach the controller through NAT: their registered address need not be their source. */
+  agentsBehindNat: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
@@ -72,4 +78,7 @@ export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
   metricsSampleMs: 10_000,
   shutdownTimeoutMs: 8_000,
   heapGrowthPercent: 100,
+  joinTokenTtlMs: 24 * 3_600_000,
+  nodeCertTtlMs: 30 * 86_400_000,
+  agentsBehindNat: false,
 };

@@ -34,6 +34,7 @@ export interface ControllerFlags extends StorageFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsSan?: string;
+  agentsBehindNat?: boolean | string;
   config?: string;
 }
 
@@ -52,6 +53,7 @@ const ENV: Record<keyof Omit<ControllerFlags, 'config' | keyof StorageFlags>, st
   tlsCert: 'BERTH_TLS_CERT',
   tlsKey: 'BERTH_TLS_KEY',
   tlsSan: 'BERTH_TLS_SAN',
+  agentsBehindNat: 'BERTH_AGENTS_BEHIND_NAT',
 };
 
 const STRATEGIES: readonly Strategy[] = ['min-ram-ratio', 'binpack', 'spread'];
@@ -89,8 +91,11 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
   const nodeGraceMs = duration('nodeGrace', DEFAULT_CONFIG.nodeGraceMs);
   // Several heartbeats fit in one grace period, so one lost beat does not mark a node NotReady.
   const heartbeatIntervalMs = duration('heartbeatInterval', Math.min(DEFAULT_CONFIG.heartbeatIntervalMs, Math.max(250, Math.floor(nodeGraceMs / 4))));
+  const nat4Agents = String(pick('agentsBehindNat') ?? 'false');
+  if (!['true', 'false'].includes(nat4Agents)) throw new BerthError('Invalid', `agents-behind-nat: must be true or false, got "${nat4Agents}"`, 'agentsBehindNat');
   return {
     ...resolveTuning(env, fromFile),
+    agentsBehindNat: nat4Agents === 'true',
     dataDir: path.resolve(String(pick('dataDir') ?? '/var/lib/berth')),
     httpHost: host,
     httpPort: port('port', 7070),
@@ -116,6 +121,8 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
  * per second), BERTH_SHUTDOWN_TIMEOUT (shutdownTimeout), BERTH_PUBLIC_PORTS (publicPorts: the
  * cluster's public port range, e.g. 30000-32767), BERTH_NODE_PORTS (nodePorts: each node's range),
  * BERTH_HEAP_GROWTH (heapGrowth: percent the JS heap may grow past its live size between full GCs).
+ * BERTH_JOIN_TOKEN_TTL (joinTokenTtl: the bootstrap token written to DATA_DIR/join-token),
+ * BERTH_NODE_CERT_TTL (nodeCertTtl: node client certificates; agents renew at two thirds).
  * A bad value is an error naming it.
  */
 export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}) {
@@ -149,6 +156,8 @@ export function resolveTuning(env: NodeJS.ProcessEnv, fromFile: Record<string, u
     pullFailureTimeoutMs: duration('BERTH_PULL_FAILURE_TIMEOUT', 'pullFailureTimeout', DEFAULT_CONFIG.pullFailureTimeoutMs),
     shutdownTimeoutMs: duration('BERTH_SHUTDOWN_TIMEOUT', 'shutdownTimeout', DEFAULT_CONFIG.shutdownTimeoutMs),
     heapGrowthPercent: number('BERTH_HEAP_GROWTH', 'heapGrowth', DEFAULT_CONFIG.heapGrowthPercent, (n) => Number.isInteger(n) && n >= 0 && n <= 300, 'a whole percentage from 0 (V8 decides) to 300'),
+    joinTokenTtlMs: duration('BERTH_JOIN_TOKEN_TTL', 'joinTokenTtl', DEFAULT_CONFIG.joinTokenTtlMs),
+    nodeCertTtlMs: duration('BERTH_NODE_CERT_TTL', 'nodeCertTtl', DEFAULT_CONFIG.nodeCertTtlMs),
     disruption: {
       unhealthyThreshold: number('BERTH_UNHEALTHY_THRESHOLD', 'unhealthyThreshold', DEFAULT_CONFIG.disruption.unhealthyThreshold, (n) => n > 0 && n <= 1, 'a fraction in (0, 1]'),
       normalRate: number('BERTH_EVICTION_RATE', 'evictionRate', DEFAULT_CONFIG.disruption.normalRate, (n) => n > 0, 'a positive number of nodes per second'),

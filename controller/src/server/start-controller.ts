@@ -3,7 +3,10 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
-import { AgentHub, HeartbeatFlusher, loadJoinToken, loadOrCreateAgentTls } from '../agents/index.ts';
+import { AgentHub, HeartbeatFlusher, loadOrCreateAgentTls } from '../agents/index.ts';
+import { checkBootstrapToken, ensureJoinTokenFile } from '../bootstrap/index.ts';
+import { loadOrCreateCa } from '../pki/index.ts';
+import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
   DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
@@ -50,7 +53,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
-  const { token: joinToken, secret: joinSecret } = await loadJoinToken(config.dataDir, tls.fingerprint, process.env.BERTH_JOIN_TOKEN);
+  const joinToken = await ensureJoinTokenFile({ db: store.db, dataDir: config.dataDir, fingerprint: tls.fingerprint, ttlMs: config.joinTokenTtlMs, now: clock.now(), log, fromEnv: process.env.BERTH_JOIN_TOKEN });
+  // Node identities: client certificates from Berth's CA (DATA_DIR/pki).
+  const identities = new NodeIdentities(store.db, await loadOrCreateCa(config.dataDir, log), config.nodeCertTtlMs, log.child({ component: 'node-identity' }));
   const apiTls = await loadApiTls(config.apiTls, { dataDir: config.dataDir, host: config.httpHost, publicAddress: config.publicAddress, log });
   const natBackend = await createNatBackend({ mode: config.natMode, log, chainPrefix: config.natChainPrefix });
 
@@ -68,7 +73,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
   const hub = new AgentHub({
-    db: store.db, log, clock, joinSecret, tls, heartbeatIntervalMs: config.heartbeatIntervalMs,
+    db: store.db, log, clock, tls,
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()),
+    identities, agentsBehindNat: config.agentsBehindNat, heartbeatIntervalMs: config.heartbeatIntervalMs,
     storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
@@ -152,7 +159,15 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()), settle, monitoring };
+  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()), settle, monitoring, agentCertFingerprint: tls.fingerprint,
+    agents: {
+      revokeNode: async (name) => {
+        const id = await identities.revoke(name, clock.now());
+        hub.disconnect(id, `node identity of "${name}" was revoked`);
+        return id;
+      },
+    },
+  };
   let ready = false;
   const app = buildServer(ctx, log, () => ready, apiTls);
   loopMonitor.start();

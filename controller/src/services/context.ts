@@ -26,6 +26,10 @@ export interface ServiceContext {
   settle(): Promise<void>;
   /** Change bus, logs and agent observations (absent in bare API tests). */
   monitoring?: Monitoring;
+  /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
+  agentCertFingerprint?: string;
+  /** The agent side of the controller (absent in bare API tests). */
+  agents?: { revokeNode(name: string): Promise<string> };
 }
 
 export interface Reconcile {

@@ -11,3 +11,4 @@ export * from './billing.ts';
 export * from './extend.ts';
 export * from './node-ops.ts';
 export * from './image-cache.ts';
+export * from './bootstrap-tokens.ts';

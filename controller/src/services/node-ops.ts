@@ -51,3 +51,17 @@ export async function drainNode(ctx: ServiceContext, user: User, name: string): 
   };
   return { node: await getNode(ctx, name), drain: shown };
 }
+
+/**
+ * Revokes the node's identity: its stream closes at once and its certificate is refused from now
+ * on. The name can be joined again only with a bootstrap token (and a new key).
+ */
+export async function revokeNodeIdentity(ctx: ServiceContext, user: User, name: string) {
+  requireAdmin(user, 'node identities');
+  if (!ctx.agents) throw new BerthError('Unavailable', 'the agent endpoint is not serving');
+  const id = await ctx.agents.revokeNode(name);
+  await recordEvent(ctx.db, { kind: 'Node', objectId: id, objectName: name, reason: 'IdentityRevoked', message: `node identity revoked by ${user.username}`, type: 'Warning' });
+  ctx.log.warn({ node: name, by: user.username }, 'node identity revoked');
+  ctx.reconcile.node(id);
+  return getNode(ctx, name);
+}

@@ -1,4 +1,4 @@
-// `berth cordon|uncordon|drain NODE`: node administration (admin token required).
+// `berth cordon|uncordon|drain NODE`, `berth node revoke NODE`: node administration (admin token required).
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
 import { clientFor } from './context.ts';
@@ -28,5 +28,15 @@ export function registerNodeOps(program: Command, deps: CliDeps): void {
       for (const r of drain.rescheduled) deps.stdout(`reservation/${r.reservation} moved to node ${r.node}\n`);
       for (const r of drain.remaining) deps.stdout(`reservation/${r.reservation} stays: ${r.reason}\n`);
       deps.stdout(`node/${name} drained\n`);
+    });
+  program
+    .command('node')
+    .description('node identities')
+    .command('revoke')
+    .description('revoke a node\'s identity: its stream closes now and its certificate is never accepted again')
+    .argument('<node>', 'node name')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      await clientFor(cmd, deps).request('POST', `api/v1/nodes/${encodeURIComponent(name)}/revoke`);
+      deps.stdout(`node/${name} identity revoked\n`);
     });
 }

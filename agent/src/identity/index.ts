@@ -1,0 +1,3 @@
+export * from './client-identity.ts';
+export * from './identity-files.ts';
+export * from './memory-identity.ts';
