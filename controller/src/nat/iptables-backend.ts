@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { BerthError } from '../errors/index.ts';
 import type { Logger } from 'pino';
 import { isLoopback, type NatEndpoint } from './endpoint.ts';
@@ -15,6 +16,7 @@ import {
   type JumpRule,
 } from './render-rules.ts';
 import { runCommand } from './run-command.ts';
+import { parseProcRoutes, routeDevice } from './route-table.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 export interface IptablesNatOptions {
@@ -122,8 +124,8 @@ export class IptablesNat implements NatBackend {
     const remote = new Set(
       endpoints.filter((e) => isLoopback(e.publicAddress) && !isLoopback(e.nodeAddress)).map((e) => e.nodeAddress),
     );
-    // Once per node address and process, all new addresses in one process: a lookup per node
-    // was a process per node (1,000 at scale, each forking this whole controller).
+    // Once per node address and process, from the route table: a lookup per node was a process
+    // per node (1,000 at scale, each forking this whole controller).
     const fresh = [...remote].filter((a) => !this.localnetChecked.has(a));
     if (fresh.length === 0) return;
     const devices = await routeDevices(fresh);
@@ -147,16 +149,25 @@ async function countJump(jump: JumpRule): Promise<number> {
   return out.split('\n').filter((line) => line === wanted).length;
 }
 
-/** The device each address is routed through, from one `ip -batch` run. */
+/** The device each address is routed through: the main table, else one `ip -batch` run for the rest. */
 async function routeDevices(addresses: string[]): Promise<string[]> {
-  const out = await runCommand('ip', ['-j', '-4', '-batch', '-'], addresses.map((a) => `route get ${a}\n`).join(''));
-  const lines = out.split('\n').filter((l) => l.trim());
+  const routes = parseProcRoutes(await readFile('/proc/net/route', 'utf8').catch(() => ''));
+  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const devices = addresses.map((a) => routeDevice(a, routes, local));
+  const unplaced = addresses.filter((_, i) => devices[i] === undefined);
+  const asked = unplaced.length ? await askIpRoute(unplaced) : [];
   return addresses.map((address, i) => {
-    const dev = (JSON.parse(lines[i] ?? '[]') as Array<{ dev?: string }>)[0]?.dev;
+    const dev = devices[i] ?? asked[unplaced.indexOf(address)];
     // The name becomes part of a /proc path.
     if (!dev || dev.includes('/') || dev === '.' || dev === '..') throw new BerthError('Internal', `no usable route to node ${address}`);
     return dev;
   });
+}
+
+async function askIpRoute(addresses: string[]): Promise<Array<string | undefined>> {
+  const out = await runCommand('ip', ['-j', '-4', '-batch', '-'], addresses.map((a) => `route get ${a}\n`).join(''));
+  const lines = out.split('\n').filter((l) => l.trim());
+  return addresses.map((_, i) => (JSON.parse(lines[i] ?? '[]') as Array<{ dev?: string }>)[0]?.dev);
 }
 
 /** Sets a boolean sysctl to 1; true when it changed. */
