@@ -1,0 +1,138 @@
+// Who may call what: tokens, admin-only routes, quotas, nodes, bootstrap tokens, health and
+// metrics, in-process through fastify's inject() (see testing/api-harness.ts).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
+
+let h: ApiHarness;
+beforeEach(async () => { h = await startApiHarness(); });
+afterEach(async () => { await h.close(); });
+
+function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
+  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+describe('authentication and roles', () => {
+  it('answers 401 without a token and with an unknown one', async () => {
+    for (const token of [undefined, 'berth_not-a-real-token']) {
+      const res = await call('GET', '/api/v1/reservations', token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('Unauthenticated');
+    }
+  });
+
+  it('signs a customer up (201; 400 naming a missing email) and logs them in with a token that works', async () => {
+    const account = { username: 'carol', email: 'carol@example.com', password: 'correct horse battery' };
+    const noEmail = await call('POST', '/api/v1/auth/signup', undefined, { ...account, email: undefined });
+    expect([noEmail.statusCode, noEmail.json().error.field]).toEqual([400, 'email']);
+    const signup = await call('POST', '/api/v1/auth/signup', undefined, account);
+    expect(signup.statusCode).toBe(201);
+    expect((await call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: 'wrong password!' })).statusCode).toBe(401);
+    const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: 'correct horse battery' });
+    expect(login.statusCode).toBe(200);
+    const whoami = await call('GET', '/api/v1/auth/whoami', login.json().token);
+    expect(whoami.json()).toMatchObject({ username: 'carol', role: 'customer' });
+  });
+
+  it('answers 403 to a customer on every admin route', async () => {
+    await h.addNode('cn1');
+    const alice = await h.customer('alice');
+    const adminOnly: Array<[Parameters<typeof call>[0], string, unknown?]> = [
+      ['GET', '/api/v1/users'], ['GET', '/api/v1/users/alice'], ['PUT', '/api/v1/users/alice/quota', { maxCores: 8 }],
+      ['POST', '/api/v1/nodes/cn1/cordon'], ['POST', '/api/v1/nodes/cn1/uncordon'], ['POST', '/api/v1/nodes/cn1/drain'],
+      ['POST', '/api/v1/nodes/cn1/revoke'], ['GET', '/api/v1/nodes/cn1/metrics'], ['GET', '/api/v1/containers'],
+      ['POST', '/api/v1/bootstrap-tokens', {}], ['GET', '/api/v1/bootstrap-tokens'], ['DELETE', '/api/v1/bootstrap-tokens/abcdef'],
+    ];
+    for (const [method, url, body] of adminOnly) {
+      const res = await call(method, url, alice, body);
+      expect({ url, status: res.statusCode, code: res.json().error?.code }).toEqual({ url, status: 403, code: 'Forbidden' });
+    }
+    expect(h.hub.revoked).toEqual([]);
+  });
+});
+
+describe('quotas', () => {
+  it('lets an admin set a customer quota that the user then reads back', async () => {
+    const alice = await h.customer('alice');
+    const put = await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxCores: 3, maxDuration: '12h' });
+    expect(put.statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/auth/whoami', alice)).json().quota).toMatchObject({ maxCores: 3, maxDuration: '12h' });
+  });
+
+  it('rejects a bad quota with 400 naming the field, and 404 for an unknown user', async () => {
+    await h.customer('alice');
+    const bad = await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxCores: -1 });
+    expect([bad.statusCode, bad.json().error.field]).toEqual([400, 'maxCores']);
+    expect((await call('PUT', '/api/v1/users/nobody/quota', h.adminToken, { maxCores: 1 })).statusCode).toBe(404);
+  });
+});
+
+describe('nodes', () => {
+  it('shows admins the whole node and customers a reduced view without its address', async () => {
+    await h.addNode('cn1');
+    const admin = (await call('GET', '/api/v1/nodes/cn1', h.adminToken)).json();
+    expect(JSON.stringify(admin)).toContain('10.0.0.11');
+    const customer = await call('GET', '/api/v1/nodes', await h.customer('alice'));
+    expect(customer.statusCode).toBe(200);
+    expect(customer.json().items[0]).toMatchObject({ metadata: { name: 'cn1' }, spec: { cores: 4 }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(JSON.stringify(customer.json())).not.toContain('10.0.0.11');
+  });
+
+  it('cordons and uncordons a node for an admin, 404 for an unknown node', async () => {
+    await h.addNode('cn1');
+    expect((await call('POST', '/api/v1/nodes/cn1/cordon', h.adminToken)).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/nodes/cn1', h.adminToken)).json().spec.unschedulable).toBe(true);
+    expect((await call('POST', '/api/v1/nodes/cn1/uncordon', h.adminToken)).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/nodes/cn1', h.adminToken)).json().spec.unschedulable).toBe(false);
+    expect((await call('POST', '/api/v1/nodes/ghost/cordon', h.adminToken)).statusCode).toBe(404);
+  });
+
+  it('revokes a node identity through the agent hub', async () => {
+    await h.addNode('cn1');
+    expect((await call('POST', '/api/v1/nodes/cn1/revoke', h.adminToken)).statusCode).toBe(200);
+    expect(h.hub.revoked).toEqual(['cn1']);
+  });
+});
+
+describe('bootstrap tokens', () => {
+  it('creates (201, with the secret once), lists (without it) and revokes a token', async () => {
+    const created = await call('POST', '/api/v1/bootstrap-tokens', h.adminToken, { ttl: '1h', description: 'rack 2' });
+    expect(created.statusCode).toBe(201);
+    const { id, token } = created.json();
+    expect(token).toContain(id);
+    const list = (await call('GET', '/api/v1/bootstrap-tokens', h.adminToken)).json();
+    expect(list.kind).toBe('BootstrapTokenList');
+    expect(list.items.map((t: { id: string }) => t.id)).toContain(id);
+    expect(JSON.stringify(list)).not.toContain(token);
+    expect((await call('DELETE', `/api/v1/bootstrap-tokens/${id}`, h.adminToken)).statusCode).toBe(200);
+  });
+
+  it('rejects a bad ttl with 400 naming ttl, and a malformed id naming id', async () => {
+    const bad = await call('POST', '/api/v1/bootstrap-tokens', h.adminToken, { ttl: 'forever' });
+    expect([bad.statusCode, bad.json().error.field]).toEqual([400, 'ttl']);
+    const badId = await call('DELETE', '/api/v1/bootstrap-tokens/NOT-AN-ID', h.adminToken);
+    expect([badId.statusCode, badId.json().error.field]).toEqual([400, 'id']);
+  });
+});
+
+describe('health and metrics', () => {
+  it('answers /healthz and /readyz without a token', async () => {
+    expect((await call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await call('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+  });
+
+  it('serves anonymous /metrics, 401 for an invalid token, and no tenant names to a customer', async () => {
+    await h.addNode('cn1');
+    const anonymous = await call('GET', '/metrics');
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.headers['content-type']).toContain('text/plain');
+    expect((await call('GET', '/metrics', 'berth_not-a-real-token')).statusCode).toBe(401);
+    const customer = await call('GET', '/metrics', await h.customer('alice'));
+    expect(customer.statusCode).toBe(200);
+    expect(customer.body).not.toContain('alice');
+  });
+
+  it('answers 404 with the error body for an unknown route', async () => {
+    const res = await call('GET', '/api/v1/nowhere', h.adminToken);
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'NotFound']);
+  });
+});

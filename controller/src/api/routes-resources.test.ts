@@ -1,0 +1,128 @@
+// Images, reservations and events through the REST routes, in-process (see testing/api-harness.ts).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
+
+let h: ApiHarness;
+beforeEach(async () => { h = await startApiHarness(); });
+afterEach(async () => { await h.close(); });
+
+const NGINX = {
+  apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'nginx' },
+  spec: { ref: 'nginx:1.27', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '256Mi', maxCores: 2, maxMemory: '1Gi' } },
+};
+const reservation = (name: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec: { image: 'nginx', duration: '2h', profile: 'ephemeral', ...spec },
+});
+
+function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
+  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+describe('POST /api/v1/apply', () => {
+  it('creates an Image (201), answers 200 unchanged for the same manifest and 200 configured for a change', async () => {
+    const created = await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ action: 'created', object: { kind: 'Image', metadata: { name: 'nginx' } } });
+    const again = await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    expect([again.statusCode, again.json().action]).toEqual([200, 'unchanged']);
+    const changed = await call('POST', '/api/v1/apply', h.adminToken, { ...NGINX, spec: { ...NGINX.spec, ref: 'nginx:1.28' } });
+    expect([changed.statusCode, changed.json().action]).toEqual([200, 'configured']);
+  });
+
+  it('refuses an Image from a customer with 403', async () => {
+    const res = await call('POST', '/api/v1/apply', await h.customer('alice'), NGINX);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('Forbidden');
+  });
+
+  it('rejects a bad manifest with 400 naming the field, and stores nothing', async () => {
+    const res = await call('POST', '/api/v1/apply', h.adminToken, { ...NGINX, spec: { ...NGINX.spec, resources: { ...NGINX.spec.resources, memory: 'lots' } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'Invalid', field: 'spec.resources.memory' });
+    expect(res.json().error.message).toContain('spec.resources.memory');
+    expect(await h.store.db.image.count()).toBe(0);
+  });
+
+  it('admits a Reservation onto a node (201, Scheduled there) and answers 200 unchanged on a re-apply', async () => {
+    await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    await h.addNode('cn1');
+    const alice = await h.customer('alice');
+    const res = await call('POST', '/api/v1/apply', alice, reservation('web'));
+    expect(res.statusCode).toBe(201);
+    expect(res.json().object).toMatchObject({ kind: 'Reservation', metadata: { name: 'web' }, status: { phase: 'Scheduled' } });
+    const again = await call('POST', '/api/v1/apply', alice, reservation('web'));
+    expect([again.statusCode, again.json().action]).toEqual([200, 'unchanged']);
+  });
+
+  it('refuses a Reservation no node can hold with 409 NoResources, and stores nothing', async () => {
+    await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    await h.addNode('small', { cores: 1, memoryMiB: 128 });
+    const res = await call('POST', '/api/v1/apply', await h.customer('alice'), reservation('web'));
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('NoResources');
+    expect(await h.store.db.reservation.count()).toBe(0);
+  });
+
+  it('rejects a Reservation with an unknown profile with 400 naming spec.profile', async () => {
+    await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    const res = await call('POST', '/api/v1/apply', await h.customer('alice'), reservation('web', { profile: 'floppy' }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe('spec.profile');
+  });
+});
+
+describe('reading and deleting', () => {
+  beforeEach(async () => {
+    await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    await h.addNode('cn1');
+  });
+
+  it('lists and gets images for any user, 404 for a missing one', async () => {
+    const alice = await h.customer('alice');
+    const list = await call('GET', '/api/v1/images', alice);
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toMatchObject({ kind: 'ImageList', items: [{ metadata: { name: 'nginx' } }] });
+    expect((await call('GET', '/api/v1/images/nginx', alice)).json().spec.ref).toBe('nginx:1.27');
+    const missing = await call('GET', '/api/v1/images/nope', alice);
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'NotFound']);
+  });
+
+  it('shows a customer only their own reservations; another tenant gets 404 for it', async () => {
+    const alice = await h.customer('alice');
+    const bob = await h.customer('bob');
+    await call('POST', '/api/v1/apply', alice, reservation('web'));
+    expect((await call('GET', '/api/v1/reservations', alice)).json().items.map((r: { metadata: { name: string } }) => r.metadata.name)).toEqual(['web']);
+    expect((await call('GET', '/api/v1/reservations', bob)).json().items).toEqual([]);
+    expect((await call('GET', '/api/v1/reservations/web', alice)).json().spec.image).toBe('nginx');
+    expect((await call('GET', '/api/v1/reservations/web', bob)).statusCode).toBe(404);
+    expect((await call('DELETE', '/api/v1/reservations/web', bob)).statusCode).toBe(404);
+  });
+
+  it('deletes a reservation (200, Deleted, its ports freed) and then answers 404 for it', async () => {
+    const alice = await h.customer('alice');
+    await call('POST', '/api/v1/apply', alice, reservation('web'));
+    const del = await call('DELETE', '/api/v1/reservations/web', alice);
+    expect(del.statusCode).toBe(200);
+    expect(del.json().status.phase).toBe('Deleted');
+    expect(await h.store.db.portAllocation.count()).toBe(0);
+    expect((await call('GET', '/api/v1/reservations', alice)).json().items).toEqual([]);
+  });
+
+  it('deletes an image for admins only (403 for a customer), then 404', async () => {
+    expect((await call('DELETE', '/api/v1/images/nginx', await h.customer('alice'))).statusCode).toBe(403);
+    expect((await call('DELETE', '/api/v1/images/nginx', h.adminToken)).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/images/nginx', h.adminToken)).statusCode).toBe(404);
+  });
+
+  it('lists events of the caller’s own objects, and rejects a bad limit naming it', async () => {
+    const alice = await h.customer('alice');
+    await call('POST', '/api/v1/apply', alice, reservation('web'));
+    const events = await call('GET', '/api/v1/events?kind=Reservation&name=web', alice);
+    expect(events.statusCode).toBe(200);
+    expect(events.json().kind).toBe('EventList');
+    expect(events.json().items.length).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/events?kind=Reservation&name=web', await h.customer('bob'))).json().items).toEqual([]);
+    const bad = await call('GET', '/api/v1/events?limit=0', alice);
+    expect([bad.statusCode, bad.json().error.field]).toEqual([400, 'limit']);
+  });
+});

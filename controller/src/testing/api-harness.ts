@@ -1,0 +1,109 @@
+// The REST API in-process for unit tests: the real routes, services, admission and reservation
+// reconciler on a SQLite store in a temp dir, with fakes only at the narrow ports the controller
+// has towards the outside (the agent hub, the NAT backend, the clock). Requests go through
+// fastify's inject(), so nothing listens, nothing needs root and nothing reaches Docker.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerStatus } from '@berth/proto';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildServer } from '../api/index.ts';
+import { bootstrapAdmin, issueToken } from '../auth/index.ts';
+import { AdmissionGuard } from '../capacity/index.ts';
+import { EventRecorder } from '../events/index.ts';
+import { ChangeBus, LogBroker, type Monitoring } from '../monitoring/index.ts';
+import type { NatEndpoint } from '../nat/index.ts';
+import { NatTable } from '../nat/index.ts';
+import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
+import { DEFAULT_CONFIG, type ControllerConfig } from '../server/config.ts';
+import { Mutex } from '../server/mutex.ts';
+import { ImageCache, type ServiceContext } from '../services/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(private t: number) {}
+  now(): number { return this.t; }
+  advance(ms: number): void { this.t += ms; }
+}
+
+/** What the agent hub would report and was asked to do, kept in memory. */
+export class FakeAgentHub {
+  /** Per node: the containers its agent last reported (absent: not connected). */
+  readonly observed = new Map<string, Map<string, ContainerStatus>>();
+  readonly pushed: string[] = [];
+  readonly revoked: string[] = [];
+}
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  store: Store;
+  clock: ManualClock;
+  hub: FakeAgentHub;
+  /** The endpoints the NAT backend was last told to serve. */
+  nat: () => NatEndpoint[];
+  reconciler: ReservationReconciler;
+  adminToken: string;
+  /** A customer with a fresh token. */
+  customer(username: string): Promise<string>;
+  /** A registered, Ready node, as an agent's registration and first heartbeat leave it. */
+  addNode(name: string, size?: { cores?: number; memoryMiB?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const START = Date.parse('2030-01-01T00:00:00Z');
+
+export async function startApiHarness(overrides: Partial<ControllerConfig> = {}): Promise<ApiHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
+  const log = pino({ level: 'silent' });
+  const clock = new ManualClock(START);
+  const config: ControllerConfig = { ...DEFAULT_CONFIG, ...overrides, dataDir: dir };
+  const store = await openStore({ dataDir: dir, log });
+  const hub = new FakeAgentHub();
+  let natEndpoints: NatEndpoint[] = [];
+  const nat = new NatTable({ sync: async (endpoints) => { natEndpoints = endpoints; } }, 0);
+  const events = new EventRecorder(store.db, log);
+  const guard = new AdmissionGuard(store.db, new Mutex(), log, config.portRanges, DEFAULT_PREPARE_LEAD_MS, false);
+  const reconciler = new ReservationReconciler({
+    db: store.db, log, clock, guard, nat, events, publicAddress: config.publicAddress,
+    observed: (id) => hub.observed.get(id), pushNode: (id) => hub.pushed.push(id),
+  });
+  const monitoring: Monitoring = {
+    bus: new ChangeBus(), logs: new LogBroker({ requestLogs: () => false }),
+    observed: (id) => hub.observed.get(id), connectedNodeIds: () => [...hub.observed.keys()], live: () => undefined,
+  };
+  // Reconciles run when the test says (reconciler.reconcile); a delete waits for its own, as in production.
+  const reconcile = {
+    reservation: () => undefined, reservationAt: () => undefined, node: () => undefined, allNodes: () => undefined,
+    reservationNow: async (id: string) => { await reconciler.reconcile(id); },
+    push: (id: string) => { hub.pushed.push(id); },
+  };
+  const ctx: ServiceContext = {
+    db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()),
+    settle: () => events.flush(), monitoring, agentCertFingerprint: 'ab'.repeat(32),
+    agents: { revokeNode: async (name) => { hub.revoked.push(name); return (await store.db.node.findUniqueOrThrow({ where: { name } })).id; } },
+  };
+  const app = buildServer(ctx, log, () => true);
+  await app.ready();
+  const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
+  return {
+    app, store, clock, hub, reconciler, adminToken, nat: () => natEndpoints,
+    async customer(username) {
+      const user = await store.db.user.create({ data: { username } });
+      return issueToken(store.db, user.id, 'test', undefined, clock.now());
+    },
+    async addNode(name, size = {}) {
+      const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(clock.now()).toISOString() }] };
+      const node = await store.db.node.create({ data: { name, address: '10.0.0.11', cores: size.cores ?? 4, memoryMiB: size.memoryMiB ?? 8192, status: ready, lastHeartbeat: new Date(clock.now()) } });
+      guard.capacity.upsertNode({ id: node.id, name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: false, ready: true });
+      return node.id;
+    },
+    async close() {
+      await app.close();
+      await events.flush();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
