@@ -2,8 +2,10 @@
 // writes proto/generated/ (git-ignored, like the Prisma clients) with proto-loader-gen-types from
 // caas/v1/agent.proto, using the run-time load options. proto/index.ts re-exports the result.
 //
-// Generated, not committed, so a .proto change cannot leave hand-kept types behind; the
-// generated-types test fails when proto/generated/ was not regenerated after such a change.
+// Git-ignored rather than committed, as the Prisma clients the same postinstall writes: the
+// .proto stays the one source in the repository, and branches that change it cannot conflict in
+// generated files. controller/src/agents/proto-types.test.ts fails when a local proto/generated/
+// is older than the .proto (or the load options).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
