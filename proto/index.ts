@@ -1,195 +1,73 @@
-// TypeScript view of proto/caas/v1/agent.proto, as loaded by @grpc/proto-loader with the options
-// below (camelCase fields, int64 as JS numbers, oneof name set in `msg`).
+// The contract between controller and agent: proto/caas/v1/agent.proto, loaded by
+// @grpc/proto-loader with LOAD_OPTIONS. Its TypeScript types are generated from the .proto into
+// proto/generated/ (proto/generate-types.ts); this module names them for the call sites.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { AgentMessage, AgentMessage__Output } from './generated/caas/v1/AgentMessage.ts';
+import type { ContainerReport__Output } from './generated/caas/v1/ContainerReport.ts';
+import type { ContainerSpec__Output } from './generated/caas/v1/ContainerSpec.ts';
+import type { ContainerStatus__Output } from './generated/caas/v1/ContainerStatus.ts';
+import type { ControllerMessage, ControllerMessage__Output } from './generated/caas/v1/ControllerMessage.ts';
+import type { DesiredState__Output } from './generated/caas/v1/DesiredState.ts';
+import type { LogsRequest__Output } from './generated/caas/v1/LogsRequest.ts';
+import type { NodeMetrics__Output } from './generated/caas/v1/NodeMetrics.ts';
+import type { Register__Output } from './generated/caas/v1/Register.ts';
+import { LOAD_OPTIONS } from './load-options.ts';
 
 export const PROTO_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'caas/v1/agent.proto');
+export { LOAD_OPTIONS };
 
-export interface NodeMetrics {
-  memoryTotalBytes: number;
-  memoryFreeBytes: number;
-  load1: number;
-  load5: number;
-  load15: number;
-  uptimeSeconds: number;
-  /** Whole-host CPU busy since the previous reading, 0-100 (absent from older agents). */
-  cpuPercent?: number;
-}
+// A message by its own name is the generated `__Output` type: the shape a stream decodes with
+// LOAD_OPTIONS (every field present with its default, int64 as number, an absent sub-message
+// null, the oneof's case in `msg`).
+export type { AgentMessage__Output as AgentMessage } from './generated/caas/v1/AgentMessage.ts';
+export type { ContainerSecurity__Output as ContainerSecurity } from './generated/caas/v1/ContainerSecurity.ts';
+export type { ControllerMessage__Output as ControllerMessage } from './generated/caas/v1/ControllerMessage.ts';
+export type { EngineStatus__Output as EngineStatus } from './generated/caas/v1/EngineStatus.ts';
+export type { Heartbeat__Output as Heartbeat } from './generated/caas/v1/Heartbeat.ts';
+export type { LogChunk__Output as LogChunk } from './generated/caas/v1/LogChunk.ts';
+export type { MountStatus__Output as MountStatus } from './generated/caas/v1/MountStatus.ts';
+export type { NodeIdentity__Output as NodeIdentity } from './generated/caas/v1/NodeIdentity.ts';
+export type { PortBinding__Output as PortBinding } from './generated/caas/v1/PortBinding.ts';
+export type { Registered__Output as Registered } from './generated/caas/v1/Registered.ts';
+export type { StorageNode__Output as StorageNode } from './generated/caas/v1/StorageNode.ts';
+
+/** What is written on a stream: proto-loader's permissive input types, which a decoded shape satisfies. */
+export type { AgentMessage as AgentMessageIn, ControllerMessage as ControllerMessageIn };
+
 /**
- * The node's container engine as the agent last checked it (Heartbeat.engine). The controller
- * reads it from every heartbeat: `msg.heartbeat.engine`.
+ * T with fields K optional. The messages below are also built in process (by the side that sends
+ * them, and by tests), where these fields are left out on purpose: added to the contract later,
+ * so older peers omit them, or (ContainerStatus's usage) unknown, which the agent's own metrics
+ * tell apart from 0. A peer decodes a left-out field as its default, as it did before the field
+ * existed.
  */
-export interface EngineStatus {
-  available: boolean;
-  /** Why it is unavailable (engine error or ping timeout); empty while available. */
-  message: string;
-  /** Epoch ms of the first failed check of the current outage; 0 while available. */
-  unavailableSinceMs: number;
-}
-export interface Heartbeat {
-  /** null/absent when the agent could not read its host in time; the beat still counts. */
-  metrics?: NodeMetrics | null;
-  /** null/absent from agents older than the engine check: treat as available. */
-  engine?: EngineStatus | null;
-}
-export interface Register {
-  nodeName: string;
-  address: string;
-  cores: number;
-  memoryBytes: number;
-  /** Empty when the agent connects with its node certificate. */
-  joinToken: string;
-  agentVersion: string;
-  /** "ssh-ed25519 BASE64" the agent generated for the storage node; empty or absent: none. */
-  storagePublicKey?: string;
-  /** SPKI PEM, sent with a bootstrap token to ask for a node identity. */
-  publicKey?: string;
-}
-/** The node's client certificate from Berth's CA. */
-export interface NodeIdentity {
-  certificatePem: string;
-  caPem: string;
-  expiresAtMs: number;
-}
-export interface PortBinding {
-  name: string;
-  containerPort: number;
-  hostPort: number;
-  hostIp: string;
-}
-export interface ContainerStatus {
-  reservationId: string;
-  generation: number;
-  containerId: string;
-  state: string;
-  health: string;
-  restartCount: number;
-  message: string;
-  startedAtMs: number;
-  ports: PortBinding[];
-  /** Engine stats: share of one core (100 = one full core); absent when unknown. */
-  cpuPercent?: number;
-  /** Engine stats: memory in use (page cache excluded); absent when unknown. */
-  memoryBytes?: number;
-  /** The reservation's storage (local volume / remote mount); absent from older agents. */
-  mounts?: MountStatus[];
-  /** The confinement the engine applied; absent from older agents. */
-  security?: ContainerSecurity | null;
-}
-export interface ContainerSecurity {
-  network: string;
-  pidsLimit: number;
-  noNewPrivileges: boolean;
-  /** Every capability the container keeps; all others are dropped. */
-  capabilities: string[];
-  memorySwapBytes: number;
-  logMaxSize: string;
-  logMaxFiles: number;
-  ephemeralStorageLimitBytes: number;
-  /** Writable layer + local volume at the last measurement; 0 = not measured yet. */
-  ephemeralStorageUsedBytes: number;
-}
-export interface MountStatus {
-  profile: string;
-  source: string;
-  target: string;
-  /** ready | failed */
-  state: string;
-  message: string;
-}
-/** The storage node of the remote profile and this node's own account there, handed to agents in Registered. */
-export interface StorageNode {
-  host: string;
-  port: number;
-  user: string;
-  basePath: string;
-}
-export interface Registered {
-  nodeId: string;
-  heartbeatIntervalMs: number;
-  /** null/absent when the controller has no storage node configured. */
-  storage?: StorageNode | null;
-}
-export interface LogsRequest {
-  requestId: string;
-  reservationId: string;
-  follow: boolean;
-  tail: number;
-  cancel?: boolean;
-}
-export interface LogChunk {
-  requestId: string;
-  data: Buffer | Uint8Array;
-  eof: boolean;
-  error: string;
-}
-export interface ContainerReport {
-  appliedVersion: number;
-  containers: ContainerStatus[];
-}
-export interface AgentMessage {
-  register?: Register;
-  heartbeat?: Heartbeat;
-  report?: ContainerReport;
-  logChunk?: LogChunk;
-  /** Asks for a new certificate for the same key (mutual TLS streams only). */
-  renew?: Record<string, never>;
-  msg?: 'register' | 'heartbeat' | 'report' | 'logChunk' | 'renew';
-}
-export interface ContainerSpec {
-  reservationId: string;
-  generation: number;
-  name: string;
-  image: string;
-  /** Cores as a double (milliCpus / 1000), for agents that predate milliCpus. */
-  cpus: number;
-  /** CPU limit in whole millicores; 0 or absent from older controllers (then cpus applies). */
-  milliCpus?: number;
-  memoryBytes: number;
-  ports: PortBinding[];
-  env: Record<string, string>;
-  profile: string;
-  dataPath: string;
-  /** Epoch ms the container may start at; 0 or absent = now. */
-  startAtMs?: number;
-  /** Owner of the reservation; a tenant's containers share a network on the node, no one else's. */
-  tenant?: string;
-  /** 0 or absent = the agent's default. */
-  pidsLimit?: number;
-  /** Remote profile: the storage node granted this node the reservation's directory. */
-  storageGranted?: boolean;
-  /** Writable layer + local volume limit; 0 or absent = the agent's default. */
-  ephemeralStorageBytes?: number;
-}
-export interface DesiredState {
-  version: number;
-  containers: ContainerSpec[];
-}
-export interface ControllerMessage {
-  registered?: Registered;
-  desired?: DesiredState;
-  logs?: LogsRequest;
-  identity?: NodeIdentity;
-  msg?: 'registered' | 'desired' | 'logs' | 'identity';
-}
+type Omissible<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
-export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ControllerMessage>;
-export type ControllerStream = grpc.ServerDuplexStream<AgentMessage, ControllerMessage>;
+export type NodeMetrics = Omissible<NodeMetrics__Output, 'cpuPercent'>;
+export type Register = Omissible<Register__Output, 'storagePublicKey' | 'publicKey'>;
+export type LogsRequest = Omissible<LogsRequest__Output, 'cancel'>;
+export type ContainerStatus = Omissible<ContainerStatus__Output, 'cpuPercent' | 'memoryBytes' | 'mounts' | 'security'>;
+export type ContainerSpec = Omissible<
+  ContainerSpec__Output,
+  'milliCpus' | 'startAtMs' | 'tenant' | 'pidsLimit' | 'storageGranted' | 'ephemeralStorageBytes'
+>;
+export type ContainerReport = Omit<ContainerReport__Output, 'containers'> & { containers: ContainerStatus[] };
+export type DesiredState = Omit<DesiredState__Output, 'containers'> & { containers: ContainerSpec[] };
+
+// A stream writes the input type and reads the decoded one, as proto-loader's generated
+// AgentService client and handlers do.
+export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ControllerMessage__Output>;
+export type ControllerStream = grpc.ServerDuplexStream<AgentMessage__Output, ControllerMessage>;
 
 let cached: grpc.GrpcObject | undefined;
 
 /** Loads the contract once; returns the AgentService constructor and service definition. */
 export function loadAgentService(): grpc.ServiceClientConstructor {
   if (!cached) {
-    const def = protoLoader.loadSync(PROTO_PATH, {
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
+    const def = protoLoader.loadSync(PROTO_PATH, LOAD_OPTIONS);
     cached = grpc.loadPackageDefinition(def);
   }
   const caas = cached.caas as grpc.GrpcObject;

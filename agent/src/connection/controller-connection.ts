@@ -3,7 +3,7 @@ import type pino from 'pino';
 import {
   loadAgentService,
   STREAM_MAX_MESSAGE_BYTES,
-  type AgentMessage,
+  type AgentMessageIn,
   type AgentStream,
   type ContainerReport,
   type ControllerMessage,
@@ -13,18 +13,11 @@ import {
   type LogsRequest,
   type NodeMetrics,
   type Register,
-  type StorageNode,
+  type Registered,
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { withTimeout } from './with-timeout.ts';
 import { renewalDelayMs, type ClientIdentity, type IdentityStore } from '../identity/index.ts';
-
-export interface Registered {
-  nodeId: string;
-  heartbeatIntervalMs: number;
-  /** The remote profile's storage node (with its key); absent when the controller has none. */
-  storage?: StorageNode | null;
-}
 
 export interface ConnectOptions {
   /** host:port of the controller's gRPC endpoint. */
@@ -120,7 +113,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     const ask = (): void => {
       if (stream !== s || !registered) return;
       log?.info({ expiresAt: new Date(id.notAfterMs).toISOString() }, 'asking for a new node certificate');
-      s.write({ renew: {} } satisfies AgentMessage);
+      s.write({ renew: {} } satisfies AgentMessageIn);
       renewal = setTimeout(ask, RENEW_RETRY_MS);
     };
     renewal = setTimeout(ask, Math.min(renewalDelayMs(id, Date.now()), 2 ** 31 - 1));
@@ -150,7 +143,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     } catch (err) {
       log?.warn({ err: String(err) }, 'metrics unavailable; heartbeat sent without them');
     }
-    if (stream === s && registered) s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null } } satisfies AgentMessage);
+    if (stream === s && registered) s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null } } satisfies AgentMessageIn);
   };
 
   const startHeartbeat = (s: AgentStream, intervalMs: number): void => {
@@ -242,7 +235,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
     });
     s.on('end', () => lost(s, 'stream ended'));
-    s.write({ register: hello } satisfies AgentMessage);
+    s.write({ register: hello } satisfies AgentMessageIn);
   };
 
   const scheduleRetry = (): void => {
@@ -255,13 +248,13 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
   return {
     sendReport(report) {
       if (!stream || !registered) return false;
-      stream.write({ report } satisfies AgentMessage);
+      stream.write({ report } satisfies AgentMessageIn);
       return true;
     },
     isRegistered: () => registered,
     sendLogChunk(logChunk) {
       if (!stream || !registered) return false;
-      stream.write({ logChunk } satisfies AgentMessage);
+      stream.write({ logChunk } satisfies AgentMessageIn);
       return true;
     },
     async close(graceMs = CLOSE_GRACE_MS) {

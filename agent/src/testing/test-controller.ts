@@ -4,7 +4,7 @@ import {
   loadAgentService,
   type AgentMessage,
   type ContainerReport,
-  type ControllerMessage,
+  type ControllerMessageIn,
   type ControllerStream,
   type DesiredState,
   type Heartbeat,
@@ -53,7 +53,7 @@ export class TestController {
 
   setDesired(desired: DesiredState): void {
     this.desired = desired;
-    for (const s of this.streams) s.write({ desired } satisfies ControllerMessage);
+    for (const s of this.streams) s.write({ desired } satisfies ControllerMessageIn);
   }
 
   /** Reports sent on the stream of the n-th registration (1-based). */

@@ -244,7 +244,7 @@ export class AgentHub {
 
   /** Opens a session for a node certificate; answers a bootstrap token with a certificate and ends. */
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
-    const r = msg.register;
+    const r = msg.register ?? undefined;
     const problem = registerProblem(r);
     if (!r || problem) return this.refuse(call, grpc.status.INVALID_ARGUMENT, problem ?? 'first message must be register', { node: r?.nodeName, problem }, 'invalid registration');
     const peer = peerIdentity(call);
