@@ -29,7 +29,8 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
     : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
   await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
   ctx.images.forget(row.name);
-  ctx.reconcile.allNodes();
+  // No node is resent anything: reservations run the image they were admitted with
+  // (Reservation.imageSpec), so the edit reaches only reservations admitted from now on.
   return { action: existing ? 'configured' : 'created', object: renderImage(row) };
 }
 
