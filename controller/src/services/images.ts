@@ -3,7 +3,7 @@ import { BerthError } from '../errors/index.ts';
 import { parseMemoryMiB, parseMilliCores, type Manifest } from '../manifests/index.ts';
 import { renderImage } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { isTerminal } from '../reconcile/index.ts';
+import { isTerminal, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ServiceContext, ApplyResult } from './context.ts';
 import { requireAdmin, sameJson } from './context.ts';
 
@@ -37,11 +37,17 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
 export async function getImage(ctx: ServiceContext, name: string) {
   const row = await ctx.db.image.findUnique({ where: { name } });
   if (!row) throw new BerthError('NotFound', `image "${name}" not found`);
-  return renderImage(row);
+  // Reservations keep the image they were admitted with: say how many still run an older one.
+  const live = { imageName: name, phase: { notIn: [...TERMINAL_PHASES] } };
+  const [all, older] = await Promise.all([
+    ctx.db.reservation.count({ where: live }),
+    ctx.db.reservation.count({ where: { ...live, imageGeneration: { lt: row.generation } } }),
+  ]);
+  return renderImage(row, { live: all, olderGeneration: older });
 }
 
 export async function listImages(ctx: ServiceContext) {
-  return (await ctx.db.image.findMany({ orderBy: { name: 'asc' } })).map(renderImage);
+  return (await ctx.db.image.findMany({ orderBy: { name: 'asc' } })).map((row) => renderImage(row));
 }
 
 export async function deleteImage(ctx: ServiceContext, user: User, name: string) {

@@ -1,7 +1,7 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
-import { renderReservation, type ReservationRow } from '../resources/index.ts';
+import { admittedImageStatus, renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
 import { admittedImage, nextDue, setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ApplyResult, ServiceContext } from './context.ts';
@@ -198,7 +198,11 @@ async function findByName(ctx: ServiceContext, user: User, name: string): Promis
 }
 
 export async function getReservation(ctx: ServiceContext, user: User, name: string) {
-  return renderReservationRow(ctx, await findByName(ctx, user, name));
+  const row = await findByName(ctx, user, name);
+  const object = await renderReservationRow(ctx, row);
+  // Only here, not in lists and watches: an image's env alone may be 32 KiB.
+  const image = admittedImageStatus(row);
+  return image ? { ...object, status: { ...object.status, image } } : object;
 }
 
 export async function listReservations(ctx: ServiceContext, user: User) {
