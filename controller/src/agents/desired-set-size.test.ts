@@ -50,9 +50,9 @@ function maximalSet(count: number): ContainerSpec[] {
       spec: { image: 'i'.repeat(63), duration: '30d', profile: 'remote', cores: '255999m', memory: '1024Gi', env: maximalEnv('RES') },
     }).spec as ReservationSpecInput;
     const ports = image.ports.map((p, k) => ({ id: randomUUID(), reservationId: 'x', name: p.name, containerPort: p.port, nodeId: 'n', nodePort: 20000 + k, natPort: 30000 + i * 16 + k, createdAt: new Date() }));
-    return { id: randomUUID(), ownerId: 'tenant', name, generation: 2_000_000_000, milliCores: 255_999, memoryMiB: 1024 * 1024, startAt: new Date(), spec, ports };
+    return { id: randomUUID(), ownerId: 'tenant', name, generation: 2_000_000_000, milliCores: 255_999, memoryMiB: 1024 * 1024, startAt: new Date(), spec, ports, image };
   });
-  return desiredContainers(reservations, new Map([['i'.repeat(63), image]]), 'fd00:1234:5678:9abc:def0:1234:5678:9abc');
+  return desiredContainers(reservations, 'fd00:1234:5678:9abc:def0:1234:5678:9abc');
 }
 
 let dir: string;

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Mutex } from '../server/mutex.ts';
 import type { LockHooks } from '../server/advisory-mutex.ts';
-import type { ImageSpecInput } from '../manifests/index.ts';
+import { admittedPortCount } from '../reconcile/admitted-image.ts';
 import { isNodeReady } from '../reconcile/node-reconciler.ts';
 import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';
 import { PortPool, type PortRanges } from '../ports/index.ts';
@@ -85,19 +85,17 @@ export class AdmissionGuard {
   /** Rebuilds the index and the port pool from the store. */
   private async reload(seq: number): Promise<void> {
     const started = Date.now();
-    const [nodes, placed, images] = await Promise.all([
+    const [nodes, placed] = await Promise.all([
       this.db.node.findMany(),
       this.db.reservation.findMany({
         where: { phase: { notIn: [...TERMINAL_PHASES] }, nodeId: { not: null } },
-        select: { id: true, nodeId: true, imageName: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true },
+        select: { id: true, nodeId: true, imageSpec: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true },
       }),
-      this.db.image.findMany({ select: { name: true, spec: true } }),
     ]);
     for (const n of nodes) this.capacity.upsertNode({ id: n.id, name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: isNodeReady(n.status) });
-    const portsOf = new Map(images.map((i) => [i.name, ((i.spec as ImageSpecInput).ports ?? []).length]));
     for (const id of this.capacity.reservationIds()) this.capacity.release(id);
     for (const r of placed) {
-      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts: portsOf.get(r.imageName) ?? 0 });
+      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts: admittedPortCount(r) });
     }
     await this.ports.load();
     this.seq = seq;

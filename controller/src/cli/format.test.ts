@@ -166,6 +166,15 @@ describe('formatDescribe', () => {
     expect(text).not.toContain('conditions:');
   });
 
+  it('shows the image ref a reservation runs and says later image edits do not apply to it', () => {
+    const admitted = { name: 'nginx', generation: 1, spec: { ref: 'registry:5000/nginx:1.24', env: { MODE: 'old' } } };
+    const text = formatDescribe({ ...reservation, status: { ...(reservation.status as object), image: admitted } }, events, now);
+    expect(text).toContain('Image:\n  registry:5000/nginx:1.24 (image nginx generation 1, as admitted; later edits of the image apply only to new reservations)\n');
+    expect(text).toContain('  env:\n    MODE: old\n');
+    expect(text.indexOf('Image:')).toBeGreaterThan(text.indexOf('Status:'));
+    expect(text.slice(text.indexOf('Status:'), text.indexOf('Image:'))).not.toContain('nginx:1.24');
+  });
+
   it('says <none> for empty parts and why events are missing', () => {
     const text = formatDescribe({ ...image, status: undefined }, { error: 'server answered HTTP 404' }, now);
     expect(text).toContain('Status: <none>\n');

@@ -154,6 +154,7 @@ export function formatDescribe(object: ApiObject, events: DescribeEvents, now: D
     section('Status', yamlBlock(statusForDescribe(obj(object.status)))),
   ];
   const status = obj(object.status);
+  if (status.image && typeof status.image === 'object') sections.push(section('Image', admittedImageBlock(obj(status.image))));
   if (Array.isArray(status.endpoints)) sections.push(section('Endpoints', endpointTable(status)));
   sections.push(section('Conditions', conditionTable(status, now)));
   sections.push(section('Events', eventTable(events, now)));
@@ -188,9 +189,17 @@ function yamlBlock(value: unknown): string {
 
 // Conditions and endpoints get tables of their own; cost reads better as money.
 function statusForDescribe(status: Obj): Obj {
-  const { conditions: _c, endpoints: _e, ...rest } = status;
+  const { conditions: _c, endpoints: _e, image: _i, ...rest } = status;
   if (rest.cost !== undefined) rest.cost = formatCost(rest.cost);
   return rest;
+}
+
+// A reservation runs the image it was admitted with; the user must not expect an Image edit to reach it.
+function admittedImageBlock(image: Obj): string {
+  const spec = obj(image.spec);
+  const generation = image.generation === undefined ? '' : ` generation ${cell(image.generation)}`;
+  const line = `  ${cell(spec.ref)} (image ${cell(image.name)}${generation}, as admitted; later edits of the image apply only to new reservations)\n`;
+  return line + yamlBlock(spec);
 }
 
 function endpointTable(status: Obj): string {

@@ -18,6 +18,8 @@ export interface ActiveReservation {
   memoryMiB: number;
   startAt: Date;
   spec: ReservationSpecInput;
+  /** The image as admitted (see admitted-image.ts): a later Image edit does not reach it. */
+  image: ImageSpecInput | null;
   ports: PortAllocation[];
   /** Placement and the storage grant of a remote reservation (absent: not granted). */
   nodeId?: string | null;
@@ -28,11 +30,11 @@ export function containerName(r: { name: string; id: string }): string {
   return `berth-${r.name}-${r.id.slice(0, 8)}`;
 }
 
-export function desiredContainers(reservations: ActiveReservation[], images: Map<string, ImageSpecInput>, nodeAddress: string): ContainerSpec[] {
+export function desiredContainers(reservations: ActiveReservation[], nodeAddress: string): ContainerSpec[] {
   const specs: ContainerSpec[] = [];
   for (const r of reservations) {
-    const image = images.get(r.spec.image);
-    if (!image) continue; // the image was deleted: nothing can run, the reconciler reports it
+    const image = r.image;
+    if (!image) continue; // only an old row whose image was gone before snapshots: nothing to run
     specs.push({
       reservationId: r.id,
       generation: r.generation,

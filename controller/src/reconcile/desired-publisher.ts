@@ -2,7 +2,8 @@
 // its reservations changed what should run there). Reads only that node's reservations.
 import type { ContainerSpec } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
+import type { ReservationSpecInput } from '../manifests/index.ts';
+import { admittedImage } from './admitted-image.ts';
 import { desiredContainers } from './desired-containers.ts';
 
 export interface DesiredPublisherDeps {
@@ -29,11 +30,9 @@ export class DesiredPublisher {
       }),
     ]);
     if (!node) return;
-    const names = [...new Set(rows.map((r) => (r.spec as ReservationSpecInput).image))];
-    const images = names.length === 0 ? [] : await db.image.findMany({ where: { name: { in: names } } });
-    const imageSpecs = new Map(images.map((i) => [i.name, i.spec as ImageSpecInput]));
-    const mine = rows.map((r) => ({ ...r, spec: r.spec as ReservationSpecInput }));
-    const containers = desiredContainers(mine, imageSpecs, node.address);
+    // Each reservation carries the image it was admitted with: the Image rows are not read.
+    const mine = rows.map((r) => ({ ...r, spec: r.spec as ReservationSpecInput, image: admittedImage(r) }));
+    const containers = desiredContainers(mine, node.address);
     if (containers.some((c) => c.profile === 'remote' && !c.storageGranted)) this.deps.onUngranted?.();
     this.deps.push(nodeId, containers);
   }

@@ -5,12 +5,12 @@
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
-import type { ImageSpecInput } from '../manifests/index.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { NatEndpoint, NatTable } from '../nat/index.ts';
 import { BerthError } from '../errors/index.ts';
 import { PUBLISHED_PHASE, type StoredReservationStatus } from '../resources/index.ts';
+import { admittedImage } from './admitted-image.ts';
 import { setCondition } from './conditions.ts';
 import type { ReconcileResult } from './work-queue.ts';
 import { isTerminal, nextDue, planReservation, pullFailureDue, type Phase, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
@@ -132,8 +132,7 @@ export class ReservationReconciler {
 
   /** Ports for the reservation; running out is recorded on it alone, then retried with backoff. */
   private async allocate(row: Row, nodeId: string, stored: StoredReservationStatus, now: number): Promise<void> {
-    const image = await this.deps.db.image.findUnique({ where: { name: row.imageName }, select: { spec: true } });
-    const ports = (image?.spec as ImageSpecInput | undefined)?.ports ?? [];
+    const ports = admittedImage(row)?.ports ?? []; // the image it was admitted with, as its container
     try {
       row.ports = await this.deps.guard.ports.allocate(row.id, nodeId, ports);
     } catch (err) {

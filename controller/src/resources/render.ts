@@ -3,7 +3,7 @@ import type { Event, Image, Node, PortAllocation, Reservation, User } from '../s
 import { costCents, billedHours, DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import { coresOf, formatMemoryMiB, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
 import type { Condition } from '../reconcile/conditions.ts';
-import type { ApiObject, Endpoint, ImageObject, NodeStatus, ReservationObject, StoredReservationStatus } from './types.ts';
+import type { AdmittedImageStatus, ApiObject, Endpoint, ImageObject, ImageUsage, NodeStatus, ReservationObject, StoredReservationStatus } from './types.ts';
 
 const API_VERSION = 'berth/v1' as const;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
@@ -12,8 +12,15 @@ function meta(row: { id: string; name: string; labels: unknown; createdAt: Date 
   return { name: row.name, uid: row.id, labels: (row.labels ?? {}) as Record<string, string>, generation, creationTimestamp: row.createdAt.toISOString() };
 }
 
-export function renderImage(row: Image): ImageObject {
-  return { apiVersion: API_VERSION, kind: 'Image', metadata: meta(row, row.generation), spec: row.spec as ImageSpecInput, status: { observedGeneration: row.generation } };
+export function renderImage(row: Image, usage?: ImageUsage): ImageObject {
+  const status = { observedGeneration: row.generation, ...(usage ? { reservations: usage } : {}) };
+  return { apiVersion: API_VERSION, kind: 'Image', metadata: meta(row, row.generation), spec: row.spec as ImageSpecInput, status };
+}
+
+/** The image a reservation runs, as it was admitted (undefined on an old row whose image was gone). */
+export function admittedImageStatus(row: Pick<Reservation, 'imageName' | 'imageSpec' | 'imageGeneration'>): AdmittedImageStatus | undefined {
+  if (!row.imageSpec) return undefined;
+  return { name: row.imageName, ...(row.imageGeneration !== null ? { generation: row.imageGeneration } : {}), spec: row.imageSpec as ImageSpecInput };
 }
 
 export type ReservationRow = Reservation & { node?: Node | null; ports?: PortAllocation[]; owner?: User | null };

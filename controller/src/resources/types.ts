@@ -30,6 +30,21 @@ export interface ReservationStatus {
   endedAt?: string;
   message?: string;
   cost: { cents: number; currency: 'USD'; hours: number };
+  /** One reservation's GET only: the image it runs, as admitted; later Image edits do not reach it. */
+  image?: AdmittedImageStatus;
+}
+
+export interface AdmittedImageStatus {
+  name: string;
+  /** The Image's generation it was admitted with (absent on rows admitted before it was kept). */
+  generation?: number;
+  spec: ImageSpecInput;
+}
+
+/** One Image's GET only: how many live reservations run it, and how many an older generation of it. */
+export interface ImageUsage {
+  live: number;
+  olderGeneration: number;
 }
 
 /** What the reservation row keeps in its `status` JSON column; the rest is derived. */
@@ -55,5 +70,5 @@ export interface ApiObject<Spec, Status> {
   status: Status;
 }
 
-export type ImageObject = ApiObject<ImageSpecInput, { observedGeneration: number }>;
+export type ImageObject = ApiObject<ImageSpecInput, { observedGeneration: number; reservations?: ImageUsage }>;
 export type ReservationObject = ApiObject<ReservationSpecInput, ReservationStatus>;

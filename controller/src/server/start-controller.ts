@@ -156,7 +156,6 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     reservationNow: (id: string) => q.reservations.reconcileNow(id),
     node: (id: string) => q.nodes.add(id),
     push: (id: string) => q.push.add(id),
-    allNodes: () => hub.connectedNodeIds().forEach((id) => q.push.add(id)),
   };
 
   const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()), settle, monitoring, agentCertFingerprint: tls.fingerprint,

@@ -41,8 +41,6 @@ export interface Reconcile {
   node(id: string): void;
   /** Sends the node its desired set again (its reservations moved). */
   push(nodeId: string): void;
-  /** Every connected node's desired set again (an image changed). */
-  allNodes(): void;
 }
 
 export interface ApplyResult {

@@ -2,7 +2,8 @@
 // scheduler's 409 otherwise) and within the owner's quotas; billing follows the new end.
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
-import { formatDurationMs, parseDurationMs, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
+import { formatDurationMs, parseDurationMs, type ReservationSpecInput } from '../manifests/index.ts';
+import { admittedPortCount } from '../reconcile/index.ts';
 import { recordEvent } from '../events/index.ts';
 import type { ServiceContext } from './context.ts';
 import { admit } from './admission.ts';
@@ -32,7 +33,7 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
     await enforceQuota(ctx, existing.owner, { startAt, endAt, milliCores: existing.milliCores }, existing.id);
     // Only the extra window is new, but admitting the whole window on the same node is equivalent
     // (the reservation does not compete with itself) and reuses the scheduler's own 409.
-    const publicPorts = await imagePortCount(ctx, existing.imageName);
+    const publicPorts = admittedPortCount(existing);
     admit(ctx.admission, { start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
     const spec = { ...(existing.spec as ReservationSpecInput), duration: formatDurationMs(endAt - startAt) };
     const updated = await ctx.db.reservation.update({ where: { id: existing.id }, data: { endAt: new Date(endAt), spec }, include });
@@ -42,9 +43,4 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
   });
   ctx.reconcile.reservation(row.id);
   return renderReservationRow(ctx, row);
-}
-
-async function imagePortCount(ctx: ServiceContext, imageName: string): Promise<number> {
-  const image = await ctx.db.image.findUnique({ where: { name: imageName }, select: { spec: true } });
-  return ((image?.spec as ImageSpecInput | undefined)?.ports ?? []).length;
 }

@@ -3,7 +3,7 @@ import { BerthError } from '../errors/index.ts';
 import { parseMemoryMiB, parseMilliCores, type Manifest } from '../manifests/index.ts';
 import { renderImage } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { isTerminal } from '../reconcile/index.ts';
+import { isTerminal, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ServiceContext, ApplyResult } from './context.ts';
 import { requireAdmin, sameJson } from './context.ts';
 
@@ -29,18 +29,25 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
     : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
   await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
   ctx.images.forget(row.name);
-  ctx.reconcile.allNodes();
+  // No node is resent anything: reservations run the image they were admitted with
+  // (Reservation.imageSpec), so the edit reaches only reservations admitted from now on.
   return { action: existing ? 'configured' : 'created', object: renderImage(row) };
 }
 
 export async function getImage(ctx: ServiceContext, name: string) {
   const row = await ctx.db.image.findUnique({ where: { name } });
   if (!row) throw new BerthError('NotFound', `image "${name}" not found`);
-  return renderImage(row);
+  // Reservations keep the image they were admitted with: say how many still run an older one.
+  const live = { imageName: name, phase: { notIn: [...TERMINAL_PHASES] } };
+  const [all, older] = await Promise.all([
+    ctx.db.reservation.count({ where: live }),
+    ctx.db.reservation.count({ where: { ...live, imageGeneration: { lt: row.generation } } }),
+  ]);
+  return renderImage(row, { live: all, olderGeneration: older });
 }
 
 export async function listImages(ctx: ServiceContext) {
-  return (await ctx.db.image.findMany({ orderBy: { name: 'asc' } })).map(renderImage);
+  return (await ctx.db.image.findMany({ orderBy: { name: 'asc' } })).map((row) => renderImage(row));
 }
 
 export async function deleteImage(ctx: ServiceContext, user: User, name: string) {

@@ -1,9 +1,9 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
-import { renderReservation, type ReservationRow } from '../resources/index.ts';
+import { admittedImageStatus, renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { nextDue, setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
+import { admittedImage, nextDue, setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
 import type { ApplyResult, ServiceContext } from './context.ts';
 import { sameJson } from './context.ts';
 import { admit } from './admission.ts';
@@ -19,17 +19,36 @@ const NOT_STARTED = ['Pending', 'Scheduled'];
 interface Resolved {
   /** The image's price now, fixed on the reservation while it has not started. */
   rateCentsPerCoreHour: number;
+  /** The image's generation now, kept with its spec as the snapshot the container is built from. */
+  imageGeneration: number;
   startAt: number;
   endAt: number;
   milliCores: number;
   memoryMiB: number;
 }
 
+interface ImageVersion {
+  spec: ImageSpecInput;
+  generation: number;
+}
+
+/** The image as it is now, for an admission. */
+async function currentImage(ctx: ServiceContext, name: string): Promise<ImageVersion> {
+  const image = await ctx.images.get(name);
+  if (!image) throw new BerthError('Invalid', `spec.image: image "${name}" not found`, 'spec.image');
+  return { spec: image.spec as ImageSpecInput, generation: image.generation };
+}
+
+/** The image a started reservation runs: the one it was admitted with, whatever the Image says now. */
+async function runningImage(ctx: ServiceContext, row: ReservationRow): Promise<ImageVersion> {
+  const spec = admittedImage(row);
+  return spec ? { spec, generation: row.imageGeneration ?? 0 } : currentImage(ctx, row.imageName);
+}
+
 /** Semantic checks against the image and the clock; the manifest shape is already valid. */
-async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStart?: number): Promise<{ r: Resolved; image: ImageSpecInput }> {
-  const image = await ctx.images.get(spec.image);
-  if (!image) throw new BerthError('Invalid', `spec.image: image "${spec.image}" not found`, 'spec.image');
-  const imageSpec = image.spec as ImageSpecInput;
+async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStart?: number, admitted?: ImageVersion): Promise<{ r: Resolved; image: ImageSpecInput }> {
+  const image = admitted ?? (await currentImage(ctx, spec.image));
+  const imageSpec = image.spec;
   checkStorage(ctx, spec, imageSpec);
   const milliCores = resolveMilliCores(spec, imageSpec);
   const res = imageSpec.resources;
@@ -47,7 +66,7 @@ async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStar
     throw new BerthError('Invalid', `spec.duration: must be at most ${formatDurationMs(ctx.config.maxDurationMs)}`, 'spec.duration');
   }
   const rateCentsPerCoreHour = imageSpec.pricePerCoreHour ?? DEFAULT_RATE_CENTS_PER_CORE_HOUR;
-  return { r: { rateCentsPerCoreHour, startAt, endAt: startAt + duration, milliCores, memoryMiB }, image: imageSpec };
+  return { r: { rateCentsPerCoreHour, imageGeneration: image.generation, startAt, endAt: startAt + duration, milliCores, memoryMiB }, image: imageSpec };
 }
 
 /** The granted CPU in millicores: the spec's own request or the image's default, up to its maximum. */
@@ -116,6 +135,7 @@ async function create(ctx: ServiceContext, user: User, m: ReservationManifest, {
     data: {
       name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
       imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+      imageSpec: image, imageGeneration: r.imageGeneration,
       startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
     },
   });
@@ -136,7 +156,9 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
       }
     }
   }
-  const { r, image } = await resolve(ctx, m.spec, started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined);
+  // Once started, sizes and ports stay those of the image it runs, whatever the Image says now.
+  const keepStart = started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined;
+  const { r, image } = await resolve(ctx, m.spec, keepStart, started ? await runningImage(ctx, existing) : undefined);
   await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
   const publicPorts = image.ports.length;
   const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
@@ -145,8 +167,9 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     data: {
       spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB,
       startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id,
-      // The price is the one in force when it was admitted (or last changed before it ran).
-      ...(started ? {} : { rateCentsPerCoreHour: r.rateCentsPerCoreHour }),
+      // The price and the image are those in force when it was admitted, or last changed before
+      // it ran: a change before the start re-admits it against the image as it is now.
+      ...(started ? {} : { rateCentsPerCoreHour: r.rateCentsPerCoreHour, imageSpec: image, imageGeneration: r.imageGeneration }),
       // Only a change to what runs bumps the generation (and so recreates the container).
       generation: started ? existing.generation : existing.generation + 1,
     },
@@ -175,7 +198,11 @@ async function findByName(ctx: ServiceContext, user: User, name: string): Promis
 }
 
 export async function getReservation(ctx: ServiceContext, user: User, name: string) {
-  return renderReservationRow(ctx, await findByName(ctx, user, name));
+  const row = await findByName(ctx, user, name);
+  const object = await renderReservationRow(ctx, row);
+  // Only here, not in lists and watches: an image's env alone may be 32 KiB.
+  const image = admittedImageStatus(row);
+  return image ? { ...object, status: { ...object.status, image } } : object;
 }
 
 export async function listReservations(ctx: ServiceContext, user: User) {

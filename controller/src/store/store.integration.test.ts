@@ -310,6 +310,26 @@ describe.each([
     expect(rows.find((r) => r.name === 'lost-half')).toMatchObject({ spec: { image: 'half', cores: 0.5 }, memoryMiB: 64 });
   });
 
+  it('fills the image snapshot of existing reservations from their image as it is, and leaves the rest of each row alone', async () => {
+    const where = await target.fresh();
+    const imageSpec = { ref: 'x:2', ports: [{ name: 'http', port: 80 }], env: { A: '1' }, resources: { cores: 1, memory: '64Mi' } };
+    const row = (id: string, image: string) =>
+      `INSERT INTO "Reservation" ("id", "name", "ownerId", "activeName", "spec", "imageName", "milliCores", "memoryMiB", "rateCentsPerCoreHour", "startAt", "endAt", "updatedAt") ` +
+      `VALUES ('${id}', '${id}', 'u1', '${id}', '${JSON.stringify({ image })}', '${image}', 500, 64, 70, '2030-01-01T00:00:00.000Z', '2030-01-01T01:00:00.000Z', '2030-01-01T00:00:00.000Z')`;
+    await withOldSchema(provider, where, '_image_snapshot', [
+      `INSERT INTO "User" ("id", "username") VALUES ('u1', 'old-customer')`,
+      `INSERT INTO "Image" ("id", "name", "spec", "generation", "updatedAt") VALUES ('i1', 'web', '${JSON.stringify(imageSpec)}', 3, '2030-01-01T00:00:00.000Z')`,
+      row('running', 'web'),
+      row('orphan', 'deleted'), // an ended reservation whose image is gone: nothing to carry
+    ]);
+    const store = await open(where);
+    const rows = await store.db.reservation.findMany({ select: { name: true, imageSpec: true, imageGeneration: true, milliCores: true, rateCentsPerCoreHour: true }, orderBy: { name: 'asc' } });
+    expect(rows).toEqual([
+      { name: 'orphan', imageSpec: null, imageGeneration: null, milliCores: 500, rateCentsPerCoreHour: 70 },
+      { name: 'running', imageSpec, imageGeneration: 3, milliCores: 500, rateCentsPerCoreHour: 70 },
+    ]);
+  });
+
   it('opens one fresh database from two stores at once, applying each migration once', async () => {
     const where = await target.fresh();
     const [a, b] = await Promise.all([open(where), open(where)]);
