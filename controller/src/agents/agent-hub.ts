@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../server/clock.ts';
-import { recordEvent } from '../events/index.ts';
+import type { EventRecorder } from '../events/index.ts';
 import { BerthError } from '../errors/index.ts';
 import { registerProblem } from './validate-register.ts';
 import { normalizeStorageKey } from '../storage/storage-account.ts';
@@ -57,6 +57,8 @@ export interface AgentHubOptions {
   /** Agents reach the controller through NAT: the address they register need not be their source. */
   agentsBehindNat: boolean;
   heartbeatIntervalMs: number;
+  /** Batched event writes (a fleet registering at once is a thousand events). */
+  events: Pick<EventRecorder, 'record'>;
   /** A node registered, disconnected, or its engine's health changed: reconcile the node. */
   onNodeChange: (nodeId: string) => void;
   /**
@@ -288,7 +290,7 @@ export class AgentHub {
     this.sessions.set(node.id, session);
     call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage(node.name) } : {}) } });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
-    await recordEvent(this.opts.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
+    this.opts.events.record({ kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
     this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });
     this.opts.onNodeChange(node.id);
     return session;

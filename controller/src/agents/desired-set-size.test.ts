@@ -73,7 +73,7 @@ beforeAll(async () => {
     db: store.db, log: pino({ level: process.env.T_LOG ?? 'silent' }), clock: { now: () => Date.now() }, tls,
     checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, Date.now()),
     identities: new NodeIdentities(store.db, await loadOrCreateCa(dir), 3_600_000, pino({ level: 'silent' })), agentsBehindNat: false,
-    heartbeatIntervalMs: 60_000, onNodeChange: () => {}, onObserved: () => {},
+    heartbeatIntervalMs: 60_000, events: { record: () => {} }, onNodeChange: () => {}, onObserved: () => {},
   });
   const port = await hub.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;

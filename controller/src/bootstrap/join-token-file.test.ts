@@ -54,4 +54,17 @@ describe('the join-token file', () => {
     expect(await checkBootstrapToken(store.db, given, T0)).toMatchObject({ ok: true, id: 'abc123' });
     await expect(ensure(T0, 'a-bare-secret-of-old')).rejects.toThrow(/BERTH_JOIN_TOKEN: must be <id>\.<secret>/);
   });
+
+  it('records when its token was last used, to the minute, without a write per joining node', async () => {
+    const secret = secretOf(await ensure(T0));
+    const id = secret.split('.')[0];
+    const lastUsed = async () => (await store.db.bootstrapToken.findUniqueOrThrow({ where: { id } })).lastUsedAt?.getTime();
+    expect(await lastUsed()).toBeUndefined();
+    expect((await checkBootstrapToken(store.db, secret, T0 + 1_000)).ok).toBe(true);
+    expect(await lastUsed()).toBe(T0 + 1_000);
+    expect((await checkBootstrapToken(store.db, secret, T0 + 30_000)).ok).toBe(true);
+    expect(await lastUsed()).toBe(T0 + 1_000);
+    expect((await checkBootstrapToken(store.db, secret, T0 + 61_000)).ok).toBe(true);
+    expect(await lastUsed()).toBe(T0 + 61_000);
+  });
 });

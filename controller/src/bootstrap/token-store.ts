@@ -42,6 +42,8 @@ export async function revokeBootstrapToken(db: Db, id: string, now: number): Pro
   if (!row.revokedAt) await db.bootstrapToken.update({ where: { id }, data: { revokedAt: new Date(now) } });
 }
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export type TokenCheck = { ok: true; id: string } | { ok: false; refusal: TokenRefusal; id?: string };
 
 /** Checks `<id>.<secret>` (the secret part of a join token) and records its use. */
@@ -51,6 +53,10 @@ export async function checkBootstrapToken(db: Db, text: string, now: number): Pr
   const row = await db.bootstrapToken.findUnique({ where: { id: parsed.id } });
   const refusal = judgeToken(row, parsed.secret, now);
   if (refusal) return { ok: false, refusal, ...(refusal === 'invalid' ? {} : { id: parsed.id }) };
-  await db.bootstrapToken.update({ where: { id: parsed.id }, data: { lastUsedAt: new Date(now) } });
+  // A minute is precise enough for `berth token list`, and a fleet joining with one token costs
+  // one write a minute instead of one per node.
+  if (!row!.lastUsedAt || now - row!.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+    await db.bootstrapToken.update({ where: { id: parsed.id }, data: { lastUsedAt: new Date(now) } });
+  }
   return { ok: true, id: parsed.id };
 }

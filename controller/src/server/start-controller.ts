@@ -75,7 +75,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const hub = new AgentHub({
     db: store.db, log, clock, tls,
     checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()),
-    identities, agentsBehindNat: config.agentsBehindNat, heartbeatIntervalMs: config.heartbeatIntervalMs,
+    identities, agentsBehindNat: config.agentsBehindNat, heartbeatIntervalMs: config.heartbeatIntervalMs, events,
     storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
