@@ -58,8 +58,10 @@ export function renderSettingsMarkdown(): string {
       const s = SETTINGS[key] as Setting<unknown>;
       if (s.group !== group || s.hidden) continue;
       const kind = s.kind as Kind<unknown>;
-      const flag = kind.switch ? flagOf(key) : `${flagOf(key)} ${kind.arg.toUpperCase()}`;
-      lines.push(`| \`${flag}\` | \`${s.env}\` | \`${key}\` | ${defaultText(key) ?? ''} | ${s.help.replace(/\|/g, '\\|')} |`);
+      const arg = kind.arg.includes('|') ? kind.arg : kind.arg.toUpperCase();
+      const flag = kind.switch ? flagOf(key) : `${flagOf(key)} ${arg}`;
+      const cells = [`\`${flag}\``, `\`${s.env}\``, `\`${key}\``, defaultText(key) ?? '', s.help];
+      lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
     }
   }
   lines.push(README_END);
