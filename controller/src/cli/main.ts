@@ -3,7 +3,7 @@
 // so long-running commands such as `dev` keep the process alive).
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { exitCodeFor } from '../errors/index.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDelete } from './commands/delete.ts';
@@ -21,6 +21,8 @@ import { registerConfig } from './commands/config.ts';
 import { registerToken } from './commands/token.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
+import { addSettingOptions } from '../settings/options.ts';
+import { CONTROLLER_PROFILE, DEV_PROFILE } from '../settings/resolve.ts';
 
 const USAGE_EXIT = exitCodeFor('Invalid');
 
@@ -59,51 +61,23 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
 // ---- HOOK for the lead: `berth dev` lives in ../dev/run-dev.ts, loaded only when used so the
 // everyday client never pulls in the server's dependencies. ----
 function registerDevHook(program: Command): void {
-  program
+  const dev = program
     .command('dev')
-    .description('run a single-machine Berth (controller, agent, API, dashboard) for trying it out')
-    .option('--data-dir <dir>', 'where the dev instance keeps its state')
-    .option('--port <n>', 'API and dashboard port', parsePort)
-    .action(async (opts: { dataDir?: string; port?: number }) => {
-      const { runDev } = await import('../dev/run-dev.ts');
-      await runDev(opts);
-    });
+    .description('run a single-machine Berth (controller, agent, API, dashboard) for trying it out: loopback, plain HTTP, SQLite');
+  addSettingOptions(dev, DEV_PROFILE).action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { runDev } = await import('../dev/run-dev.ts');
+    await runDev(opts);
+  });
 }
 
 function registerControllerHook(program: Command): void {
-  program
+  const controller = program
     .command('controller')
-    .description('run the management node: API, scheduler, NAT and the agent endpoint')
-    .option('--data-dir <dir>', 'state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
-    .option('--port <n>', 'API port (env BERTH_PORT, default 7070)', parsePort)
-    .option('--grpc-port <n>', 'agent endpoint port (env BERTH_GRPC_PORT, default 7071)', parsePort)
-    .option('--host <addr>', 'address to listen on (env BERTH_HOST, default 0.0.0.0)')
-    .option('--public-address <addr>', 'public address customers connect to (env BERTH_PUBLIC_ADDRESS)')
-    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
-    .option('--nat <mode>', 'auto | iptables | userspace (env BERTH_NAT)')
-    .option('--scheduler <strategy>', 'min-ram-ratio | binpack | spread (env BERTH_SCHEDULER)')
-    .option('--node-grace <duration>', 'NotReady after this long without a heartbeat (env BERTH_NODE_GRACE, default 20s)')
-    .option('--heartbeat-interval <duration>', 'agent heartbeat interval (env BERTH_HEARTBEAT_INTERVAL)')
-    .option('--tls <mode>', 'auto (HTTPS, certificate from the Berth CA or --tls-cert) | off (plain HTTP, loopback --host only) (env BERTH_TLS)')
-    .option('--tls-cert <file>', 'API certificate chain (PEM) instead of one from the Berth CA (env BERTH_TLS_CERT)')
-    .option('--tls-key <file>', 'private key of --tls-cert (env BERTH_TLS_KEY)')
-    .option('--tls-san <names>', 'extra host names/addresses for the Berth-CA certificate, comma-separated (env BERTH_TLS_SAN)')
-    .option('--storage-host <host>', 'storage node of the remote profile, reached over ssh/sftp (env BERTH_STORAGE_HOST)')
-    .option('--storage-port <n>', 'ssh port of the storage node (env BERTH_STORAGE_PORT, default 22)')
-    .option('--storage-user <user>', 'admin account on the storage node, runs only its helper (env BERTH_STORAGE_USER, default berth-admin)')
-    .option('--storage-key <file>', "private key of that admin account; it never leaves the controller (env BERTH_STORAGE_KEY)")
-    .option('--agents-behind-nat', 'accept agents whose registered address is not the address they connect from (env BERTH_AGENTS_BEHIND_NAT=true)')
-    .option('--config <file>', 'YAML file with the same settings (env BERTH_CONTROLLER_CONFIG)')
-    .action(async (opts: Record<string, string | number | boolean | undefined>) => {
-      const { runController } = await import('../server/run-controller.ts');
-      await runController(opts);
-    });
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
-  return port;
+    .description('run the management node: API, scheduler, NAT and the agent endpoint');
+  addSettingOptions(controller, CONTROLLER_PROFILE).action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { runController } = await import('../server/run-controller.ts');
+    await runController(opts);
+  });
 }
 
 /** Runs one invocation (`args` without node and script) and returns the exit code. */

@@ -2,26 +2,29 @@
 // controller on SQLite, an agent for the local Docker engine, the API. Safe to re-run on the same
 // data directory; Ctrl-C stops it and keeps the data (and the running containers, which the next
 // start adopts).
-import os from 'node:os';
 import path from 'node:path';
 import { startAgent } from '@berth/agent';
 import { startController, createLogger } from '../server/index.ts';
-import { resolveAccountsConfig } from '../server/accounts-config.ts';
-import { exitWithin, resolveTuning } from '../server/run-controller.ts';
+import { exitWithin } from '../server/run-controller.ts';
+import { DEV_PROFILE, resolveSettings } from '../settings/resolve.ts';
+import { resolveControllerConfig } from '../settings/controller-config.ts';
+import type { SettingKey } from '../settings/table.ts';
 import { reuseOrIssueAdminToken } from '../auth/index.ts';
 import { readClientConfig, writeDevClientConfig } from '../cli/config.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 
-export interface DevOptions {
-  dataDir?: string;
-  port?: number;
-  publicAddress?: string;
+/**
+ * Settings by key as in ../settings/table.ts (flags of `berth dev`; the environment and a
+ * --config file fill the rest, under DEV_PROFILE), and what only an embedding sets.
+ */
+export type DevOptions = Partial<Record<SettingKey, string | number | boolean>> & {
+  config?: string;
   dockerHost?: string;
   nodeName?: string;
-}
+};
 
-export function defaultDataDir(): string {
-  return process.env.BERTH_DATA_DIR ?? path.join(os.homedir(), '.berth');
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolveSettings({ env }, DEV_PROFILE, ['dataDir']).dataDir;
 }
 
 function previousToken(configPath: string): string | undefined {
@@ -33,33 +36,25 @@ function previousToken(configPath: string): string | undefined {
 }
 
 export async function startDev(opts: DevOptions = {}) {
-  const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
-  const log = createLogger({ name: 'berth-dev' });
-  const controller = await startController({
-    dataDir,
-    httpPort: opts.port ?? 7070,
-    // Plain HTTP, which the controller allows on loopback only: nothing leaves this machine.
-    httpHost: '127.0.0.1',
-    apiTls: { mode: 'off' },
-    grpcPort: 0, // the agent is in-process; any free port will do
-    publicAddress: opts.publicAddress ?? '127.0.0.1',
-    accounts: resolveAccountsConfig(process.env),
-    ...resolveTuning(process.env),
-    log,
-  });
+  const { dockerHost, nodeName, ...flags } = opts;
+  // Loopback, plain HTTP, SQLite in ~/.berth: DEV_PROFILE; every other setting as for `berth controller`.
+  const { logLevel, ...settings } = resolveControllerConfig({ flags, env: process.env }, DEV_PROFILE);
+  const dataDir = settings.dataDir;
+  const log = createLogger({ name: 'berth-dev', level: logLevel });
+  const controller = await startController({ ...settings, log });
   const token = await reuseOrIssueAdminToken(controller.store.db, previousToken(path.join(dataDir, 'berth.config')));
   const written = writeDevClientConfig(dataDir, { server: controller.url, token, user: 'admin' });
   const agent = await startAgent({
     controller: controller.grpcAddress,
     joinToken: controller.joinToken,
-    nodeName: opts.nodeName ?? 'local',
+    nodeName: nodeName ?? 'local',
     address: '127.0.0.1',
     // Its node key and mounts stay with the dev instance (and need no root).
     stateDir: path.join(dataDir, 'agent'),
-    dockerHost: opts.dockerHost ?? process.env.DOCKER_HOST,
+    dockerHost: dockerHost ?? process.env.DOCKER_HOST,
     log: log.child({ component: 'agent' }),
   });
-  await waitForNode(controller.store.db, opts.nodeName ?? 'local', () => controller.settle());
+  await waitForNode(controller.store.db, nodeName ?? 'local', () => controller.settle());
   return {
     controller,
     agent,

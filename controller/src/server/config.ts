@@ -1,11 +1,10 @@
 import type { PortRanges } from '../ports/index.ts';
-import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
-import { DEFAULT_ACCOUNTS_CONFIG, type AccountsConfig } from './accounts-config.ts';
+import type { AccountsConfig } from './accounts-config.ts';
 import type { StorageSettings } from '../storage/storage-settings.ts';
-import { DEFAULT_DISRUPTION_POLICY, type DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
-import { DEFAULT_PULL_FAILURE_TIMEOUT_MS } from '../reconcile/reservation-plan.ts';
+import type { DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
 import type { ApiTlsSettings } from './api-tls-settings.ts';
+import { resolveControllerConfig } from '../settings/controller-config.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
 export interface ControllerConfig {
@@ -56,29 +55,19 @@ export interface ControllerConfig {
   agentsBehindNat: boolean;
 }
 
-export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = {
-  httpHost: '127.0.0.1',
-  httpPort: 7070,
-  apiTls: { mode: 'ca', extraNames: [] },
-  grpcHost: '127.0.0.1',
-  grpcPort: 7071,
-  publicAddress: '127.0.0.1',
-  natMode: 'auto',
-  natChainPrefix: 'BERTH',
-  strategy: 'min-ram-ratio',
-  portRanges: DEFAULT_PORT_RANGES,
-  startToleranceMs: 60_000,
-  maxDurationMs: 30 * 86_400_000,
-  heartbeatIntervalMs: 5_000,
-  nodeGraceMs: 20_000,
-  bodyLimitBytes: 1024 * 1024,
-  accounts: DEFAULT_ACCOUNTS_CONFIG,
-  pullFailureTimeoutMs: DEFAULT_PULL_FAILURE_TIMEOUT_MS,
-  disruption: DEFAULT_DISRUPTION_POLICY,
-  metricsSampleMs: 10_000,
-  shutdownTimeoutMs: 8_000,
-  heapGrowthPercent: 100,
-  joinTokenTtlMs: 24 * 3_600_000,
-  nodeCertTtlMs: 30 * 86_400_000,
-  agentsBehindNat: false,
-};
+/**
+ * startController's defaults: the settings table's (../settings/table.ts), except that an
+ * embedded controller (tests, `berth dev`) listens on loopback; `berth controller` takes the
+ * table's 0.0.0.0 through its settings.
+ */
+export const DEFAULT_CONFIG: Omit<ControllerConfig, 'dataDir'> = (() => {
+  const { dataDir: _dataDir, logLevel: _logLevel, ...fromTable } = resolveControllerConfig({});
+  return {
+    ...fromTable,
+    httpHost: '127.0.0.1',
+    grpcHost: '127.0.0.1',
+    startToleranceMs: 60_000,
+    maxDurationMs: 30 * 86_400_000,
+    bodyLimitBytes: 1024 * 1024,
+  };
+})();

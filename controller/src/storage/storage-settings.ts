@@ -5,6 +5,8 @@ import { access, constants } from 'node:fs/promises';
 import type { StorageNode } from '@berth/proto';
 import { BerthError } from '../errors/index.ts';
 import { storageAccount } from './storage-account.ts';
+import { SETTINGS, type Settings } from '../settings/table.ts';
+import { CONTROLLER_PROFILE, resolveSettings } from '../settings/resolve.ts';
 
 export interface StorageSettings {
   host: string;
@@ -15,37 +17,32 @@ export interface StorageSettings {
   keyFile: string;
 }
 
-export const STORAGE_ENV = {
-  host: 'BERTH_STORAGE_HOST',
-  port: 'BERTH_STORAGE_PORT',
-  user: 'BERTH_STORAGE_USER',
-  key: 'BERTH_STORAGE_KEY',
-} as const;
-
-export const DEFAULT_STORAGE_ADMIN = 'berth-admin';
+export const DEFAULT_STORAGE_ADMIN = SETTINGS.storageUser.default;
 
 export type StorageFlags = Partial<Record<'storageHost' | 'storagePort' | 'storageUser' | 'storageKey', string | number>>;
 
+type StorageKeys = 'storageHost' | 'storagePort' | 'storageUser' | 'storageKey' | 'storagePath';
+
 /** undefined when no storage host is set; throws BerthError on a half or bad configuration. */
-export function resolveStorageSettings(flags: StorageFlags, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}): StorageSettings | undefined {
-  const pick = (flag: keyof StorageFlags, envName: string) => {
-    const v = flags[flag] ?? env[envName] ?? fromFile[flag];
-    return v === undefined || String(v).trim() === '' ? undefined : String(v).trim();
-  };
-  const host = pick('storageHost', STORAGE_ENV.host);
+export function storageSettingsFrom(s: Pick<Settings, StorageKeys>): StorageSettings | undefined {
+  const host = s.storageHost?.trim();
   if (!host) return undefined;
-  if (env.BERTH_STORAGE_PATH !== undefined || fromFile.storagePath !== undefined) {
+  if (s.storagePath !== undefined) {
     throw new BerthError('Invalid', 'storage-path: the base directory is now set on the storage node (scripts/storage-node/setup-storage-node.sh BASE_DIR ...); remove BERTH_STORAGE_PATH / storagePath', 'storagePath');
   }
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new BerthError('Invalid', `storage-host: expected a host name or address, got "${host}"`, 'storageHost');
-  const port = Number(pick('storagePort', STORAGE_ENV.port) ?? 22);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BerthError('Invalid', 'storage-port: must be a port number', 'storagePort');
-  const user = pick('storageUser', STORAGE_ENV.user) ?? DEFAULT_STORAGE_ADMIN;
+  const user = s.storageUser.trim();
   if (!/^[a-z_][a-z0-9_.-]*$/i.test(user)) throw new BerthError('Invalid', `storage-user: bad user name "${user}"`, 'storageUser');
   if (user === 'root') throw new BerthError('Invalid', 'storage-user: must not be root; use the admin account scripts/storage-node/setup-storage-node.sh creates (berth-admin)', 'storageUser');
-  const keyFile = pick('storageKey', STORAGE_ENV.key);
+  const keyFile = s.storageKey?.trim();
   if (!keyFile) throw new BerthError('Invalid', 'storage-key: the admin private key file is required with --storage-host', 'storageKey');
-  return { host, port, user, keyFile };
+  if (s.storagePort < 1) throw new BerthError('Invalid', 'storage-port: must be a port number', 'storagePort');
+  return { host, port: s.storagePort, user, keyFile };
+}
+
+/** The storage settings alone, from flags, environment and config file (see settings/). */
+export function resolveStorageSettings(flags: StorageFlags, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}): StorageSettings | undefined {
+  return storageSettingsFrom(resolveSettings({ flags, env, file: fromFile }, CONTROLLER_PROFILE, ['storageHost', 'storagePort', 'storageUser', 'storageKey', 'storagePath']));
 }
 
 /** Fails the controller's start on a key file it cannot read; the key itself stays on disk. */

@@ -7,6 +7,8 @@ import { BerthError } from '../../errors/index.ts';
 import type { CliDeps } from '../deps.ts';
 import { renderTable } from '../table.ts';
 import { clientFor } from './context.ts';
+import { settingOption } from '../../settings/options.ts';
+import { CONTROLLER_PROFILE, resolveSettings } from '../../settings/resolve.ts';
 
 interface CreateUserFlags {
   admin?: boolean;
@@ -42,9 +44,14 @@ export function assertDataDirOwner(dataDir: string, uid = process.getuid?.()): v
 
 /** The data dir; checked for its owner when this command will write there. */
 function dataDirOf(flags: { dataDir?: string }, deps: CliDeps, writes: boolean): string {
-  const dataDir = path.resolve(flags.dataDir ?? deps.env.BERTH_DATA_DIR ?? '/var/lib/berth');
+  const { dataDir } = storeSettings(flags, deps);
   if (writes) assertDataDirOwner(dataDir);
   return dataDir;
+}
+
+/** The controller's data dir and database URL: flag > env > default, as the controller takes them. */
+function storeSettings(flags: { dataDir?: string; databaseUrl?: string }, deps: CliDeps) {
+  return resolveSettings({ flags: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env: deps.env, file: {} }, CONTROLLER_PROFILE, ['dataDir', 'databaseUrl']);
 }
 
 const isPostgres = (url: string | undefined) => /^postgres(ql)?:\/\//.test(url ?? '');
@@ -53,9 +60,9 @@ async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): 
   // Loaded only here: the everyday client never pulls in the store.
   const { openStore } = await import('../../store/index.ts');
   const { createUserOnManagementNode, issueToken } = await import('../../auth/index.ts');
-  const dataDir = dataDirOf(flags, deps, !isPostgres(flags.databaseUrl ?? deps.env.DATABASE_URL)); // SQLite lives there
+  const dataDir = dataDirOf(flags, deps, !isPostgres(storeSettings(flags, deps).databaseUrl)); // SQLite lives there
   const password = flags.passwordStdin ? (await deps.readStdin()).replace(/\r?\n$/, '') : undefined;
-  const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
+  const store = await openStore({ url: storeSettings(flags, deps).databaseUrl, dataDir });
   try {
     const user = await createUserOnManagementNode(store.db, { username: name, email: flags.email, password, admin: !!flags.admin });
     deps.stdout(`user/${user.username} created (${user.role})\n`);
@@ -86,7 +93,7 @@ async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void
   const dataDir = dataDirOf(flags, deps, true); // berth.config
   const file = path.join(dataDir, 'berth.config');
   const existing = readClientConfig(file);
-  const store = await openStore({ url: flags.databaseUrl ?? deps.env.DATABASE_URL, dataDir });
+  const store = await openStore({ url: storeSettings(flags, deps).databaseUrl, dataDir });
   try {
     const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
     writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin', ca: existing?.ca });
@@ -117,15 +124,15 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .option('--admin', 'give the user the admin role')
     .option('--email <address>', 'email address')
     .option('--password-stdin', 'read a password from stdin (else a token is printed once)')
-    .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
-    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    .addOption(settingOption('dataDir'))
+    .addOption(settingOption('databaseUrl'))
     .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
 
   admin.command('rotate-token')
     .description('replace the bootstrap admin token in DATA_DIR/berth.config and revoke the old one (on the management node)')
     .option('--ttl <duration>', 'lifetime of the new token (env BERTH_ADMIN_TOKEN_TTL, default 30d)')
-    .option('--data-dir <dir>', 'controller state directory (env BERTH_DATA_DIR, default /var/lib/berth)')
-    .option('--database-url <url>', 'postgresql://... (env DATABASE_URL; default SQLite in the data dir)')
+    .addOption(settingOption('dataDir'))
+    .addOption(settingOption('databaseUrl'))
     // --server (global) names the address written into the config; default: the one already there.
     .action((_flags: RotateTokenFlags, cmd: Command) => rotateToken(cmd.optsWithGlobals<RotateTokenFlags>(), deps));
 

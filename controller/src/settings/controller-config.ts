@@ -1,0 +1,48 @@
+// Resolved settings (flat, as in table.ts) into the controller's configuration (nested, as
+// startController takes it), with the checks that span several settings (TLS, the storage node).
+import type { ControllerConfig } from '../server/config.ts';
+import { resolveApiTls } from '../server/api-tls-settings.ts';
+import { storageSettingsFrom } from '../storage/storage-settings.ts';
+import { accountsFrom } from '../server/accounts-config.ts';
+import { resolveSettings, CONTROLLER_PROFILE, type Profile, type Sources } from './resolve.ts';
+import type { Settings } from './table.ts';
+
+export type ResolvedControllerConfig = Omit<ControllerConfig, 'startToleranceMs' | 'maxDurationMs' | 'bodyLimitBytes'> & { logLevel: string };
+
+export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
+  const apiTls = resolveApiTls({ tls: s.tls, tlsCert: s.tlsCert, tlsKey: s.tlsKey, tlsSan: s.tlsSan }, s.host);
+  // Several heartbeats fit in one grace period, so one lost beat does not mark a node NotReady.
+  const heartbeatIntervalMs = s.heartbeatInterval ?? Math.min(5_000, Math.max(250, Math.floor(s.nodeGrace / 4)));
+  return {
+    dataDir: s.dataDir,
+    databaseUrl: s.databaseUrl,
+    httpHost: s.host,
+    httpPort: s.port,
+    apiTls,
+    grpcHost: s.host,
+    grpcPort: s.grpcPort,
+    publicAddress: s.publicAddress,
+    natMode: s.nat,
+    natChainPrefix: s.natChainPrefix,
+    strategy: s.scheduler,
+    portRanges: { nat: s.publicPorts, node: s.nodePorts },
+    heartbeatIntervalMs,
+    nodeGraceMs: s.nodeGrace,
+    storage: storageSettingsFrom(s),
+    accounts: accountsFrom(s),
+    pullFailureTimeoutMs: s.pullFailureTimeout,
+    disruption: { unhealthyThreshold: s.unhealthyThreshold, normalRate: s.evictionRate, disruptedRate: s.disruptedEvictionRate },
+    metricsSampleMs: s.metricsSampleMs,
+    shutdownTimeoutMs: s.shutdownTimeout,
+    heapGrowthPercent: s.heapGrowth,
+    joinTokenTtlMs: s.joinTokenTtl,
+    nodeCertTtlMs: s.nodeCertTtl,
+    agentsBehindNat: s.agentsBehindNat,
+    logLevel: s.logLevel,
+  };
+}
+
+/** Sources → the controller's configuration, under a profile (`berth controller` or `berth dev`). */
+export function resolveControllerConfig(src: Sources, profile: Profile = CONTROLLER_PROFILE): ResolvedControllerConfig {
+  return controllerConfigFrom(resolveSettings(src, profile));
+}
