@@ -5,8 +5,8 @@
 // admission sequence (another controller wrote) reloads it first.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Mutex } from '../server/mutex.ts';
-import type { LockHooks } from '../server/advisory-mutex.ts';
+import type { Mutex } from '../lib/mutex.ts';
+import type { LockHooks } from '../lib/advisory-mutex.ts';
 import { admittedPortCount } from '../reconcile/admitted-image.ts';
 import { isNodeReady } from '../reconcile/node-reconciler.ts';
 import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';

@@ -3,7 +3,7 @@
 // admin token only, since an anonymous scraper must not learn who runs what.
 import client from 'prom-client';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { isNodeReady } from '../reconcile/node-reconciler.ts';
 import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';

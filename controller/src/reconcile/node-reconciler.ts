@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { EngineStatus } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ReconcileResult } from './work-queue.ts';
 import { setCondition, type Condition, type ConditionInput } from './conditions.ts';

@@ -4,7 +4,7 @@
 // trusts nothing from the event that woke it, and costs the same however large the cluster is.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { NatEndpoint, NatTable } from '../nat/index.ts';

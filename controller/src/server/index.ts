@@ -1,5 +1,5 @@
-export * from './clock.ts';
+export * from '../lib/clock.ts';
 export * from './config.ts';
 export * from './logger.ts';
-export * from './mutex.ts';
+export * from '../lib/mutex.ts';
 export * from './start-controller.ts';

@@ -16,13 +16,13 @@ import { EventRecorder } from '../events/index.ts';
 import { PUBLISHED_PHASE } from '../resources/index.ts';
 import { buildServer } from '../api/index.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { Mutex } from './mutex.ts';
+import { Mutex } from '../lib/mutex.ts';
 import { loadApiTls } from './api-tls.ts';
 import { assertApiTlsAllowed } from './api-tls-settings.ts';
-import { AdvisoryMutex } from './advisory-mutex.ts';
+import { AdvisoryMutex } from '../lib/advisory-mutex.ts';
 import { AccessReconciler, checkStorageKey, SshStorageAdmin, StorageJanitor, storageNodeFor } from '../storage/index.ts';
 import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
 

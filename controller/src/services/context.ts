@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isDeepStrictEqual } from 'node:util';
 import type { PrismaClient as Db, User } from '../store/generated/postgresql/client.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ImageCache } from './image-cache.ts';

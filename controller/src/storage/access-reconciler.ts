@@ -3,7 +3,7 @@
 // exactly what is left (the helper's requests are idempotent if a step ran but was not recorded).
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { planStorageAccess, type AccessAction, type ReservationAccess } from './plan-access.ts';
 import type { StorageAdmin } from './storage-helper.ts';

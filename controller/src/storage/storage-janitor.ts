@@ -2,7 +2,7 @@
 // containers are gone, and records it in the reservation's status so it happens exactly once.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { planRemoteReleases, type NodeView } from './plan-release.ts';
 import type { StorageAdmin } from './storage-helper.ts';

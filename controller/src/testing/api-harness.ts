@@ -17,7 +17,7 @@ import type { NatEndpoint } from '../nat/index.ts';
 import { NatTable } from '../nat/index.ts';
 import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../server/config.ts';
-import { Mutex } from '../server/mutex.ts';
+import { Mutex } from '../lib/mutex.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 
