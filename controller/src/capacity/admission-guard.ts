@@ -7,9 +7,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Mutex } from '../lib/mutex.ts';
 import type { LockHooks } from '../lib/advisory-mutex.ts';
-import { admittedPortCount } from '../reconcile/admitted-image.ts';
-import { isNodeReady } from '../reconcile/node-reconciler.ts';
-import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';
+import { admittedPortCount, isNodeReady, TERMINAL_PHASES } from '../domain/index.ts';
 import { PortPool, type PortRanges } from '../ports/index.ts';
 import { CapacityIndex, type Commitment } from './capacity-index.ts';
 

@@ -4,11 +4,10 @@
 import client from 'prom-client';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../lib/clock.ts';
-import { isNodeReady } from '../reconcile/node-reconciler.ts';
+import { isNodeReady, PHASES } from '../domain/index.ts';
 import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';
 
-const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
 
 type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
 

@@ -3,7 +3,7 @@
 import type { ContainerSpec } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { ReservationSpecInput } from '../manifests/index.ts';
-import { admittedImage } from './admitted-image.ts';
+import { admittedImage } from '../domain/admitted-image.ts';
 import { desiredContainers } from './desired-containers.ts';
 
 export interface DesiredPublisherDeps {

@@ -9,11 +9,12 @@ import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { NatEndpoint, NatTable } from '../nat/index.ts';
 import { BerthError } from '../errors/index.ts';
-import { PUBLISHED_PHASE, type StoredReservationStatus } from '../resources/index.ts';
-import { admittedImage } from './admitted-image.ts';
-import { setCondition } from './conditions.ts';
+import type { StoredReservationStatus } from '../resources/index.ts';
+import { isTerminal, PUBLISHED_PHASE, type Phase } from '../domain/phases.ts';
+import { admittedImage } from '../domain/admitted-image.ts';
+import { setCondition } from '../domain/conditions.ts';
 import type { ReconcileResult } from './work-queue.ts';
-import { isTerminal, nextDue, planReservation, pullFailureDue, type Phase, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
+import { nextDue, planReservation, pullFailureDue, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
 
 export interface ReservationReconcilerDeps {
   db: Db;

@@ -9,11 +9,11 @@ import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
-  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
+  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, WorkQueue,
 } from '../reconcile/index.ts';
 import { AdmissionGuard } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
-import { PUBLISHED_PHASE } from '../resources/index.ts';
+import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';

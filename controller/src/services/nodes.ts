@@ -1,5 +1,6 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
+import { readyCondition } from '../domain/index.ts';
 import { renderNode, type NodeUsage } from '../resources/index.ts';
 import type { ServiceContext } from './context.ts';
 import { withLiveHeartbeat } from '../monitoring/live-heartbeat.ts';
@@ -14,7 +15,7 @@ type NodeObject = ReturnType<typeof renderNode>;
 export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
   if (user.role === 'admin') return node;
   const { name, uid, creationTimestamp } = node.metadata;
-  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  const ready = readyCondition(node.status);
   const spec = node.spec as { cores: number; memory: string; unschedulable: boolean };
   return {
     apiVersion: node.apiVersion,

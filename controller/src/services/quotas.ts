@@ -4,7 +4,7 @@ import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { formatDurationMs, parseDurationMs } from '../manifests/index.ts';
 import { checkQuota, effectiveQuota, type Quota } from '../quotas/index.ts';
-import { TERMINAL_PHASES } from '../reconcile/index.ts';
+import { TERMINAL_PHASES } from '../domain/index.ts';
 import type { ServiceContext } from './context.ts';
 
 function adminOnly(user: User, what: string): void {
