@@ -11,7 +11,7 @@ import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
   DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, WorkQueue,
 } from '../reconcile/index.ts';
-import { AdmissionGuard } from '../capacity/index.ts';
+import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
@@ -79,7 +79,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
-      guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false });
+      guard.capacity.upsertNode(nodeShapeOf(n, guard.capacity.node(n.id)?.ready ?? false));
       storageLoop?.kick(); // its storage key may be new
     },
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
