@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ContainerStatus } from '@berth/proto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildServer } from '../api/index.ts';
+import { buildServer } from './index.ts';
 import { bootstrapAdmin, issueToken } from '../auth/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
