@@ -24,11 +24,11 @@ export interface ServiceContext {
   images: ImageCache;
   /** Waits until every queued reconcile has run (tests, dev start-up, drain). */
   settle(): Promise<void>;
-  /** Change bus, logs and agent observations (absent in bare API tests). */
+  /** Change bus, logs and agent observations (optional: a context built without them still serves the API). */
   monitoring?: Monitoring;
   /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
   agentCertFingerprint?: string;
-  /** The agent side of the controller (absent in bare API tests). */
+  /** The agent side of the controller (optional: a context built without it cannot revoke nodes). */
   agents?: { revokeNode(name: string): Promise<string> };
 }
 
