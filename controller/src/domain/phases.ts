@@ -8,6 +8,8 @@ export type Phase = (typeof PHASES)[number];
 
 /** Admitted but the window has not opened: the container was never started. */
 export const NOT_STARTED_PHASES = ['Pending', 'Scheduled'] as const;
+/** The window opened and has not ended: the container is (being) started and counts as in use. */
+export const STARTED_PHASES = ['Starting', 'Running'] as const;
 /** Placed on a node and not ended: the node holds (or is about to hold) its container. */
 export const PLACED_PHASES = ['Scheduled', 'Starting', 'Running'] as const;
 
@@ -22,6 +24,10 @@ export const PUBLISHED_PHASE = 'Running';
 
 export function isTerminal(phase: string): boolean {
   return (TERMINAL_PHASES as readonly string[]).includes(phase);
+}
+
+export function isStarted(phase: string): boolean {
+  return (STARTED_PHASES as readonly string[]).includes(phase);
 }
 
 export function hasStarted(phase: string): boolean {
