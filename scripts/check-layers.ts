@@ -28,6 +28,14 @@ const cycles = findCycles(edges);
 if (process.argv.includes('--graph')) {
   for (const [from, tos] of [...graph].sort()) console.log(`${from}: ${[...tos.keys()].sort().join(' ')}`);
 }
+// server/ is the composition root: only the entry points import it.
+const ROOT_IMPORTERS = new Set(['cli', 'dev']);
+for (const [from, tos] of graph) {
+  if (tos.has('server') && !ROOT_IMPORTERS.has(from) && !(`${from} -> server` in ALLOWED_EDGES)) {
+    console.error(`check-layers: ${from}/ imports the composition root server/: ${tos.get('server')!.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
 for (const edge of Object.keys(ALLOWED_EDGES)) {
   const [from, to] = edge.split(' -> ') as [string, string];
   if (!graph.get(from)?.has(to)) {
