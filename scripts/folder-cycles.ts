@@ -6,14 +6,20 @@ import path from 'node:path';
 
 export type FolderGraph = Map<string, Map<string, string[]>>; // from -> to -> example "file -> spec"
 
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+// Statements start a line; a dynamic import may sit anywhere. Whole comment lines are blanked
+// first (not /* ... */ spans: a string such as '/ui/*' would open one).
+const PATTERNS = [
+  /^[ \t]*(?:import|export)\b[^;'"`]*?\bfrom\s*['"]([^'"]+)['"]/gm, // import ... from, export ... from
+  /^[ \t]*import\s*['"]([^'"]+)['"]/gm, // import './side-effect.ts'
+  /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, // import('./lazy.ts')
+];
 
-/** The import specifiers a TypeScript source names (static, re-export, side-effect and dynamic). */
+/** The import specifiers a TypeScript source names (static, re-export, side-effect and dynamic), in order. */
 export function importSpecifiers(source: string): string[] {
-  const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const out: string[] = [];
-  for (const m of text.matchAll(SPECIFIER)) out.push((m[1] ?? m[2] ?? m[3])!);
-  return out;
+  const text = source.replace(/^[ \t]*(?:\/\/|\/\*|\*).*$/gm, '');
+  const found: [number, string][] = [];
+  for (const re of PATTERNS) for (const m of text.matchAll(re)) found.push([m.index!, m[1]!]);
+  return found.sort((a, b) => a[0] - b[0]).map(([, spec]) => spec);
 }
 
 function walk(dir: string, out: string[] = []): string[] {
