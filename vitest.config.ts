@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['controller/src/**/*.test.ts', 'agent/src/**/*.test.ts'],
+          include: ['controller/src/**/*.test.ts', 'agent/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: [INTEGRATION, '**/node_modules/**'],
           // Unit files share nothing, so they may use every core; a different maxWorkers needs
           // its own group order, which also keeps them from running beside the integration files.

@@ -82,6 +82,9 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   // The repository's bins run dist/ only while no source it was built from is newer than it.
   // Skips packages (a new install is not a source change) and esbuild's virtual <define:...> inputs.
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('<'));
+  // Test code (*.test.ts, fakes in *.testkit.ts, test/) never ships: a release that bundles it is a bug.
+  const testCode = inputs.filter((f) => /\.(test|testkit)\.ts$/.test(f) || path.relative(ROOT, path.resolve(f)).startsWith('test/'));
+  if (testCode.length) throw new Error(`the build bundles test code: ${testCode.join(', ')}`);
   const assets = ['proto/caas/v1/agent.proto', 'controller/src/web/static/index.html', 'controller/src/web/static/app.css'];
   const sources = [...new Set([...inputs.map((f) => path.relative(ROOT, path.resolve(f))), ...assets])].sort();
   writeFileSync(path.join(DIST, 'build-info.json'), `${JSON.stringify({ ...info, sources }, null, 1)}\n`);

@@ -5,9 +5,9 @@ import pino from 'pino';
 import type { ContainerSpec, ContainerStatus } from '@berth/proto';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { SystemHostStats, type HostStats } from './metrics/index.ts';
-import { TestController } from './testing/test-controller.ts';
+import { TestController } from './connection/test-controller.testkit.ts';
 import { MemoryIdentityStore } from './identity/index.ts';
-import { HTTPD_IMAGE, ensureEngineAndImages, freePort, httpBody, removeNodeContainers, uniqueName, waitFor } from './testing/engine.ts';
+import { HTTPD_IMAGE, ensureEngineAndImages, freePort, httpBody, removeNodeContainers, uniqueName, waitFor } from './runtime/engine.testkit.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const log = pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' });

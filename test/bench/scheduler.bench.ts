@@ -1,7 +1,9 @@
 // Scheduler throughput, pure and in one process: 1,000 nodes with 50,000 reservations already
 // placed across 30 days, then as many placements as fit in the time budget, each decision added
-// to the index as admission would. Uses ClusterIndex (one column-oriented index for all nodes). Run: npm run bench:scheduler
-import { ClusterIndex, schedule, type NodeCandidate, type Placement, type Strategy } from '../../controller/src/scheduler/index.ts';
+// to the index as admission would. Uses admission's CapacityIndex (per-node placement indexes).
+// Run: npm run bench:scheduler
+import { CapacityIndex } from '../../controller/src/capacity/index.ts';
+import { schedule, type NodeCandidate, type Placement, type Strategy } from '../../controller/src/scheduler/index.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 1000);
 const PLACED = Number(process.env.BENCH_PLACED ?? 50_000);
@@ -27,14 +29,26 @@ function request(): Placement {
   return { start, end: Math.min(start + hours * H, T0 + DAYS * 24 * H), milliCores: pick([500, 1000, 1000, 2000, 4000]), memoryMiB: pick([512, 1024, 2048, 4096]) };
 }
 
-function buildCluster(): ClusterIndex {
-  const nodes: NodeCandidate[] = Array.from({ length: NODES }, (_, i) => ({
-    id: `n${i}`, name: `node-${String(i).padStart(4, '0')}`, milliCores: 1000 * pick([16, 32, 64]), memoryMiB: pick([65_536, 131_072, 262_144]),
-    ready: random() > 0.01, cordoned: random() < 0.01, placements: [],
-  }));
-  const cluster = new ClusterIndex(nodes);
-  for (let placed = 0; placed < PLACED; placed++) cluster.add(nodes[Math.floor(random() * nodes.length)], request());
-  return cluster;
+// `plain` mirrors the index as bare candidates (placements in arrays) for the baseline below.
+const plain: NodeCandidate[] = [];
+const plainById = new Map<string, NodeCandidate>();
+let ids = 0;
+function commit(index: CapacityIndex, node: NodeCandidate, p: Placement): void {
+  index.commit(`r${ids++}`, { nodeId: node.id, ...p, publicPorts: 0 });
+  plainById.get(node.id)!.placements.push(p);
+}
+
+function buildCluster(): CapacityIndex {
+  const index = new CapacityIndex(Number.MAX_SAFE_INTEGER, 0);
+  for (let i = 0; i < NODES; i++) {
+    const node = { id: `n${i}`, name: `node-${String(i).padStart(4, '0')}`, cores: pick([16, 32, 64]), memoryMiB: pick([65_536, 131_072, 262_144]), ready: random() > 0.01, cordoned: random() < 0.01 };
+    index.upsertNode(node);
+    const candidate = { id: node.id, name: node.name, milliCores: node.cores * 1000, memoryMiB: node.memoryMiB, ready: node.ready, cordoned: node.cordoned, placements: [] };
+    plain.push(candidate);
+    plainById.set(node.id, candidate);
+  }
+  for (let placed = 0; placed < PLACED; placed++) commit(index, plain[Math.floor(random() * plain.length)], request());
+  return index;
 }
 
 const t0 = performance.now();
@@ -44,9 +58,9 @@ const requests = Array.from({ length: PLACEMENTS }, request);
 let admitted = 0;
 const start = performance.now();
 for (const r of requests) {
-  const d = cluster.schedule(r, STRATEGY);
+  const d = cluster.decide(r, STRATEGY);
   if (d.ok) {
-    cluster.add(d.node, r);
+    commit(cluster, d.node, r);
     admitted++;
   }
 }
@@ -57,7 +71,7 @@ const rate = Math.round(PLACEMENTS / seconds);
 // on the same cluster, for fewer requests since it is slower. Decisions are identical.
 const BASELINE = Number(process.env.BENCH_BASELINE_PLACEMENTS ?? 300);
 const baselineStart = performance.now();
-for (const r of requests.slice(0, BASELINE)) schedule(cluster.nodes, r, STRATEGY);
+for (const r of requests.slice(0, BASELINE)) schedule(plain, r, STRATEGY);
 const baselineRate = Math.round(BASELINE / ((performance.now() - baselineStart) / 1000));
 console.log(`indexed: ${rate} placements/s; plain schedule(): ${baselineRate} placements/s; speed-up ${(rate / baselineRate).toFixed(1)}x; target 2000/s`);
 console.log(JSON.stringify({ nodes: NODES, alreadyPlaced: PLACED, days: DAYS, strategy: STRATEGY, placements: PLACEMENTS, admitted, seconds: Number(seconds.toFixed(2)), placementsPerSecond: rate, buildMs: Math.round(built), baselinePlacementsPerSecond: baselineRate, target: 2000, ok: rate >= 2000 }));

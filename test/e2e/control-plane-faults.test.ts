@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { IptablesNat } from '../../controller/src/nat/index.ts';
-import { removeNodeContainers } from './../support/host.ts';
+import { removeNodeContainers } from '../support/host.ts';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { isReady, waitForNodeReady } from '../support/single-host.ts';

@@ -12,7 +12,7 @@ import {
   removeNodeContainers,
   uniqueName,
   waitFor,
-} from '../testing/engine.ts';
+} from './engine.testkit.ts';
 import { DockerRuntime } from './docker-runtime.ts';
 import { CONTAINER_CAPABILITIES } from './hardening.ts';
 

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { BerthError } from '../errors/index.ts';
 import { registerProblem } from './validate-register.ts';

@@ -1,7 +1,7 @@
 // Who may call what: tokens, admin-only routes, quotas, nodes, bootstrap tokens, health and
-// metrics, in-process through fastify's inject() (see testing/api-harness.ts).
+// metrics, in-process through fastify's inject() (see api/api-harness.testkit.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
+import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
 beforeEach(async () => { h = await startApiHarness(); });

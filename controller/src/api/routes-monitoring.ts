@@ -2,6 +2,7 @@
 // container view, node metric history, and Prometheus /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BerthError } from '../errors/index.ts';
+import { isStarted } from '../domain/index.ts';
 import * as svc from '../services/index.ts';
 import { authenticate } from '../auth/index.ts';
 import { controllerRegistries, type ControllerRegistries, diffSnapshots, listContainers, nodeHistory, RANGES, type Monitoring, type Topic } from '../monitoring/index.ts';
@@ -108,7 +109,7 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
     const mon = monitoringOf(ctx);
     const obj = await svc.getReservation(ctx, req.user, req.params.name);
     const row = await ctx.db.reservation.findUnique({ where: { id: obj.metadata.uid }, select: { id: true, nodeId: true, phase: true } });
-    if (!row?.nodeId || !['Starting', 'Running'].includes(row.phase)) {
+    if (!row?.nodeId || !isStarted(row.phase)) {
       throw new BerthError('Conflict', `reservation "${req.params.name}" has no container (phase ${row?.phase ?? 'unknown'})`);
     }
     reply.hijack();

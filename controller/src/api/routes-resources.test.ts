@@ -1,6 +1,6 @@
-// Images, reservations and events through the REST routes, in-process (see testing/api-harness.ts).
+// Images, reservations and events through the REST routes, in-process (see api/api-harness.testkit.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
+import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
 beforeEach(async () => { h = await startApiHarness(); });

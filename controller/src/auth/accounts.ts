@@ -1,7 +1,7 @@
 // Accounts: signup, login, logout and the management-node-only user creation.
 import { z } from 'zod';
 import type { PrismaClient as Db, User } from '../store/generated/postgresql/client.ts';
-import { BerthError } from '../errors/index.ts';
+import { BerthError, parseOrInvalid } from '../errors/index.ts';
 import { isUniqueViolation } from '../store/unique-violation.ts';
 import { assertPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import { hashToken, issueToken } from './tokens.ts';
@@ -52,12 +52,7 @@ export function publicUser(u: User): PublicUser {
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue.path.join('.') || undefined;
-  // Never echo the received value: it may be a password.
-  throw new BerthError('Invalid', `${field ?? 'body'}: ${issue.message}`, field);
+  return parseOrInvalid(schema, body ?? {}, { subject: 'body' }); // never echoes the value: it may be a password
 }
 
 async function createUser(db: Db, input: { username: string; email?: string; password?: string; role: 'customer' | 'admin' }): Promise<User> {

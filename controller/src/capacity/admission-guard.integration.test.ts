@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdvisoryMutex } from '../server/advisory-mutex.ts';
+import { AdvisoryMutex } from '../lib/advisory-mutex.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import { AdmissionGuard } from './admission-guard.ts';

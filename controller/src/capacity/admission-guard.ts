@@ -5,13 +5,11 @@
 // admission sequence (another controller wrote) reloads it first.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Mutex } from '../server/mutex.ts';
-import type { LockHooks } from '../server/advisory-mutex.ts';
-import { admittedPortCount } from '../reconcile/admitted-image.ts';
-import { isNodeReady } from '../reconcile/node-reconciler.ts';
-import { TERMINAL_PHASES } from '../reconcile/reservation-plan.ts';
+import type { Mutex } from '../lib/mutex.ts';
+import type { LockHooks } from '../lib/advisory-mutex.ts';
+import { admittedPortCount, TERMINAL_PHASES } from '../domain/index.ts';
 import { PortPool, type PortRanges } from '../ports/index.ts';
-import { CapacityIndex, type Commitment } from './capacity-index.ts';
+import { CapacityIndex, nodeShapeOf, type Commitment } from './capacity-index.ts';
 
 const STATE_ID = 1;
 
@@ -92,7 +90,7 @@ export class AdmissionGuard {
         select: { id: true, nodeId: true, imageSpec: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true },
       }),
     ]);
-    for (const n of nodes) this.capacity.upsertNode({ id: n.id, name: n.name, cores: n.cores, memoryMiB: n.memoryMiB, cordoned: n.cordoned, ready: isNodeReady(n.status) });
+    for (const n of nodes) this.capacity.upsertNode(nodeShapeOf(n));
     for (const id of this.capacity.reservationIds()) this.capacity.release(id);
     for (const r of placed) {
       this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts: admittedPortCount(r) });

@@ -3,6 +3,7 @@
 // start and changed only inside the admission critical section, in the same section as the
 // store write it mirrors, so a decision never reads a stale picture written by this controller.
 // Pure: no I/O; capacity-store.ts loads it.
+import { isNodeReady } from '../domain/node-ready.ts';
 import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate, type Placement, type PlacementRequest, type Rejection, type Strategy } from '../scheduler/index.ts';
 
 /**
@@ -21,6 +22,16 @@ export interface NodeShape {
   memoryMiB: number;
   cordoned: boolean;
   ready: boolean;
+}
+
+type NodeRow = Omit<NodeShape, 'ready'> & { status?: unknown };
+
+/**
+ * The one way a node row (or a registering agent's node) becomes admission's view of it; `ready`
+ * defaults to the Ready condition in the row's status.
+ */
+export function nodeShapeOf(row: NodeRow, ready: boolean = isNodeReady(row.status)): NodeShape {
+  return { id: row.id, name: row.name, cores: row.cores, memoryMiB: row.memoryMiB, cordoned: row.cordoned, ready };
 }
 
 export interface Commitment {

@@ -2,6 +2,7 @@
 // Pure: objects in, text out; the clock is a parameter.
 import { stringify } from 'yaml';
 import { formatMemoryMiB } from '../manifests/quantity.ts'; // not index.ts: keeps zod out of plain reads
+import { isNodeReady } from '../domain/node-ready.ts';
 import type { KindInfo } from './kinds.ts';
 import { age, cell, renderTable, shortTime } from './table.ts';
 import type { ApiList, ApiObject, EventObject } from './types.ts';
@@ -27,8 +28,7 @@ export function formatCost(cost: unknown): string {
 }
 
 function nodeStatus(node: Obj): string {
-  const ready = arr(obj(node.status).conditions).find((c) => c.type === 'Ready');
-  const status = ready?.status === 'True' ? 'Ready' : 'NotReady';
+  const status = isNodeReady(node.status) ? 'Ready' : 'NotReady';
   return obj(node.spec).unschedulable === true ? `${status},SchedulingDisabled` : status;
 }
 

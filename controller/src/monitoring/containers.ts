@@ -2,6 +2,7 @@
 // what the node last reported (state, health, restarts, usage).
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Monitoring } from './monitoring.ts';
+import { PLACED_PHASES } from '../domain/index.ts';
 
 export interface ContainerView {
   reservation: string;
@@ -22,7 +23,7 @@ export interface ContainerView {
 
 export async function listContainers(db: Db, mon: Pick<Monitoring, 'observed'>): Promise<ContainerView[]> {
   const rows = await db.reservation.findMany({
-    where: { phase: { in: ['Scheduled', 'Starting', 'Running'] }, nodeId: { not: null } },
+    where: { phase: { in: [...PLACED_PHASES] }, nodeId: { not: null } },
     include: { node: true, owner: true },
     orderBy: [{ startAt: 'asc' }, { name: 'asc' }],
   });

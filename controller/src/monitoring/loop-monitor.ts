@@ -4,7 +4,7 @@
 // heartbeat age from the end of the last stall, as they do from the controller's start.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 
 const TICK_MS = 250;
 /** A gap this much longer than the tick counts as a stall of the controller. */

@@ -2,7 +2,7 @@
 // bucket on a timer, and compacts old buckets (fold into hours, drop expired) now and then.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { withLiveHeartbeat, type LiveBeat } from './live-heartbeat.ts';
 import { DEFAULT_RETENTION, foldSample, HOUR, MINUTE, planRetention, type Bucket, type RetentionPolicy, type Sample } from './metrics-history.ts';
 

@@ -3,12 +3,11 @@
 // admin token only, since an anonymous scraper must not learn who runs what.
 import client from 'prom-client';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
-import { isNodeReady } from '../reconcile/node-reconciler.ts';
+import type { Clock } from '../lib/clock.ts';
+import { isNodeReady, PHASES, STARTED_PHASES } from '../domain/index.ts';
 import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';
 
-const PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Expired', 'Deleted', 'Failed'];
 
 type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
 
@@ -128,7 +127,7 @@ function tenantRegistry(db: Db, mon: Pick<Monitoring, 'observed'>): client.Regis
       name, help, labelNames: ['node', 'reservation'], registers: [registry],
       async collect() {
         this.reset();
-        const rows = await db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] } }, include: { node: true } });
+        const rows = await db.reservation.findMany({ where: { phase: { in: [...STARTED_PHASES] } }, include: { node: true } });
         for (const r of rows) {
           const c = r.nodeId ? mon.observed(r.nodeId)?.get(r.id) : undefined;
           const v = c ? pick(c) : undefined;

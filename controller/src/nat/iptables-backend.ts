@@ -17,7 +17,7 @@ import {
 } from './render-rules.ts';
 import { runCommand } from './run-command.ts';
 import { parseProcRoutes, routeDevice } from './route-table.ts';
-import { SerialQueue } from './serial-queue.ts';
+import { Mutex } from '../lib/mutex.ts';
 
 export interface IptablesNatOptions {
   log: Logger;
@@ -33,7 +33,7 @@ export class IptablesNat implements NatBackend {
   private readonly chains: ChainNames;
   private readonly jumps: JumpRule[];
   private readonly log: Logger;
-  private readonly queue = new SerialQueue();
+  private readonly queue = new Mutex();
   // What the kernel holds after this process's last successful apply; unset at start, so a
   // restarted controller always rebuilds its rules on its first sync.
   private lastApplied: string | undefined;

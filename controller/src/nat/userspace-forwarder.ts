@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { BerthError } from '../errors/index.ts';
 import { validateEndpoints, type NatEndpoint } from './endpoint.ts';
 import type { NatBackend } from './nat-backend.ts';
-import { SerialQueue } from './serial-queue.ts';
+import { Mutex } from '../lib/mutex.ts';
 
 export interface UserspaceNatOptions {
   log: Logger;
@@ -21,7 +21,7 @@ interface Listener {
 export class UserspaceNat implements NatBackend {
   readonly kind = 'userspace' as const;
   private readonly log: Logger;
-  private readonly queue = new SerialQueue();
+  private readonly queue = new Mutex();
   private readonly listeners = new Map<string, Listener>();
 
   constructor(opts: UserspaceNatOptions) {

@@ -1,5 +1,6 @@
 // Quota decisions (pure): what a customer may hold, given what they already hold.
 import { coresOf, formatDurationMs } from '../manifests/index.ts';
+import { sweepPeak } from '../scheduler/window-stats.ts';
 import type { Quota } from './types.ts';
 import { QUOTA_KEYS } from './types.ts';
 
@@ -32,15 +33,8 @@ export function effectiveQuota(defaults: Quota, override: unknown): Quota {
 
 /** Highest sum of millicores committed at any instant of [start, end) by the given intervals. */
 export function peakMilliCores(intervals: Interval[], start: number, end: number): number {
-  const inside = intervals.filter((i) => i.start < end && i.end > start);
-  // The peak of a step function is reached at some interval start (or the window start).
-  const instants = [start, ...inside.map((i) => i.start).filter((t) => t > start)];
-  let peak = 0;
-  for (const t of instants) {
-    const sum = inside.filter((i) => i.start <= t && i.end > t).reduce((s, i) => s + i.milliCores, 0);
-    peak = Math.max(peak, sum);
-  }
-  return peak;
+  const inside = intervals.filter((i) => i.start < end && i.end > start).map((i) => ({ ...i, memoryMiB: 0 }));
+  return sweepPeak(inside, { start, end }).milliCores; // the scheduler's peak, over cores only
 }
 
 /** The first quota the request breaks, or undefined. `held` excludes the request itself. */

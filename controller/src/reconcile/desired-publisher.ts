@@ -3,7 +3,8 @@
 import type { ContainerSpec } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { ReservationSpecInput } from '../manifests/index.ts';
-import { admittedImage } from './admitted-image.ts';
+import { admittedImage } from '../domain/admitted-image.ts';
+import { STARTED_PHASES } from '../domain/phases.ts';
 import { desiredContainers } from './desired-containers.ts';
 
 export interface DesiredPublisherDeps {
@@ -25,7 +26,7 @@ export class DesiredPublisher {
       db.node.findUnique({ where: { id: nodeId }, select: { address: true } }),
       // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
       db.reservation.findMany({
-        where: { nodeId, OR: [{ phase: { in: ['Starting', 'Running'] } }, { phase: 'Scheduled', ports: { some: {} } }] },
+        where: { nodeId, OR: [{ phase: { in: [...STARTED_PHASES] } }, { phase: 'Scheduled', ports: { some: {} } }] },
         include: { ports: true },
       }),
     ]);

@@ -8,9 +8,9 @@ import type { Strategy } from '../scheduler/index.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { StoredReservationStatus } from '../resources/index.ts';
-import { setCondition } from './conditions.ts';
+import { setCondition } from '../domain/conditions.ts';
 import { planEvacuation, type EvacuationAction, type Placer } from './plan-node-loss.ts';
-import { TERMINAL_PHASES } from './reservation-plan.ts';
+import { TERMINAL_PHASES } from '../domain/phases.ts';
 
 export interface EvacuateDeps {
   db: Db;

@@ -1,6 +1,4 @@
-export * from './conditions.ts';
 export * from './reservation-plan.ts';
-export * from './admitted-image.ts';
 export * from './desired-containers.ts';
 export * from './desired-publisher.ts';
 export * from './work-queue.ts';

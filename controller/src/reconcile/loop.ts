@@ -1,7 +1,7 @@
 // Drives a reconcile pass: on a kick (coalesced), and at the next due time the pass reports.
 // There is no fixed polling interval; a pass returns when it next needs to run by itself.
 import type { Logger } from 'pino';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -5,10 +5,11 @@
 import type { Logger } from 'pino';
 import type { EngineStatus } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ReconcileResult } from './work-queue.ts';
-import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
+import { setCondition, type Condition, type ConditionInput } from '../domain/conditions.ts';
+import { isNodeReady } from '../domain/node-ready.ts';
 import { shouldEvacuate } from './plan-node-loss.ts';
 import type { EvictionLimiter } from './eviction-limiter.ts';
 
@@ -31,11 +32,6 @@ export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, 
       : { type: 'Ready', status: 'True', reason: 'AgentReconnecting', message: 'agent stream dropped; within the heartbeat grace period' };
   }
   return { type: 'Ready', status: 'False', reason: 'HeartbeatMissed', message: `no heartbeat for more than ${Math.round(graceMs / 1000)}s` };
-}
-
-export function isNodeReady(status: unknown): boolean {
-  const conditions = ((status ?? {}) as { conditions?: Condition[] }).conditions ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 /** Pure: since when the node has been unusable, for the evacuation grace (undefined: usable). */

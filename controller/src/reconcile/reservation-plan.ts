@@ -1,14 +1,8 @@
 // Pure lifecycle decisions for one reservation: what should happen now, given what is stored and
 // what the node's agent last reported. Converged input plans nothing.
 import type { ContainerStatus } from '@berth/proto';
-import { setCondition, type Condition, type ConditionInput } from './conditions.ts';
-
-export const TERMINAL_PHASES = ['Expired', 'Deleted', 'Failed'] as const;
-export type Phase = 'Pending' | 'Scheduled' | 'Starting' | 'Running' | (typeof TERMINAL_PHASES)[number];
-
-export function isTerminal(phase: string): boolean {
-  return (TERMINAL_PHASES as readonly string[]).includes(phase);
-}
+import { setCondition, type Condition, type ConditionInput } from '../domain/conditions.ts';
+import { isTerminal, type Phase, type TerminalPhase } from '../domain/phases.ts';
 
 export interface ReservationState {
   id: string;
@@ -35,7 +29,7 @@ export type ReservationAction =
   | { type: 'prepare' } // allocate ports: the node creates the container, starts it at startAt
   | { type: 'start' } // the window opened (ports allocated if not yet): phase Starting
   | { type: 'update'; phase: Phase; conditions: Condition[]; startedAt?: number; event?: { reason: string; message: string; warning?: boolean } }
-  | { type: 'end'; phase: 'Expired' | 'Deleted' | 'Failed'; at: number; reason: string; message: string };
+  | { type: 'end'; phase: TerminalPhase; at: number; reason: string; message: string };
 
 /**
  * How long an image pull may keep failing before the reservation is Failed and its capacity

@@ -2,7 +2,7 @@
 // and admission (through the API), the node's reports and the NAT backend faked at their ports.
 import type { ContainerStatus } from '@berth/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { START, startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
+import { START, startApiHarness, type ApiHarness } from '../api/api-harness.testkit.ts';
 import { DEFAULT_PREPARE_LEAD_MS } from './reservation-plan.ts';
 
 const HOUR = 3_600_000;

@@ -4,16 +4,17 @@
 // trusts nothing from the event that woke it, and costs the same however large the cluster is.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { NatEndpoint, NatTable } from '../nat/index.ts';
 import { BerthError } from '../errors/index.ts';
-import { PUBLISHED_PHASE, type StoredReservationStatus } from '../resources/index.ts';
-import { admittedImage } from './admitted-image.ts';
-import { setCondition } from './conditions.ts';
+import type { StoredReservationStatus } from '../resources/index.ts';
+import { isTerminal, PUBLISHED_PHASE, type Phase } from '../domain/phases.ts';
+import { admittedImage } from '../domain/admitted-image.ts';
+import { setCondition } from '../domain/conditions.ts';
 import type { ReconcileResult } from './work-queue.ts';
-import { isTerminal, nextDue, planReservation, pullFailureDue, type Phase, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
+import { nextDue, planReservation, pullFailureDue, type PlanOptions, type ReservationAction, type ReservationState } from './reservation-plan.ts';
 
 export interface ReservationReconcilerDeps {
   db: Db;

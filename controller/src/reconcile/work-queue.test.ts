@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { systemClock } from '../server/clock.ts';
+import { systemClock } from '../lib/clock.ts';
 import { backoffMs, TerminalError, WorkQueue } from './work-queue.ts';
 
 const log = pino({ level: 'silent' });

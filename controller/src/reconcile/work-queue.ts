@@ -4,7 +4,7 @@
 // key; a TerminalError is recorded by the handler and not retried. Workers yield to the event
 // loop between keys so that a long backlog cannot starve heartbeats and /healthz.
 import type { Logger } from 'pino';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 
 /** Thrown by a handler for a failure that retrying cannot fix (already recorded on the object). */
 export class TerminalError extends Error {}

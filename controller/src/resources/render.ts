@@ -2,7 +2,8 @@
 import type { Event, Image, Node, PortAllocation, Reservation, User } from '../store/generated/postgresql/client.ts';
 import { costCents, billedHours, DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import { coresOf, formatMemoryMiB, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
-import type { Condition } from '../reconcile/conditions.ts';
+import type { Condition } from '../domain/conditions.ts';
+import { PUBLISHED_PHASE } from '../domain/phases.ts';
 import type { AdmittedImageStatus, ApiObject, Endpoint, ImageObject, ImageUsage, NodeStatus, ReservationObject, StoredReservationStatus } from './types.ts';
 
 const API_VERSION = 'berth/v1' as const;
@@ -24,15 +25,6 @@ export function admittedImageStatus(row: Pick<Reservation, 'imageName' | 'imageS
 }
 
 export type ReservationRow = Reservation & { node?: Node | null; ports?: PortAllocation[]; owner?: User | null };
-
-/**
- * Endpoints are published (listed in status and given NAT rules) only while the reservation is
- * Running. Before that the ports are reserved but nothing answers: a client that connected early
- * would reach the engine's port proxy mid-start, which holds the connection and delays the
- * container by ~0.6 s (measured; see test/bench/apply-to-connect.bench.ts). So an address that
- * is shown accepts connections, and one that is not yet shown refuses them at once.
- */
-export const PUBLISHED_PHASE = 'Running';
 
 export function endpointsOf(ports: PortAllocation[], publicAddress: string, phase: string): Endpoint[] {
   if (phase !== PUBLISHED_PHASE) return [];

@@ -1,4 +1,4 @@
-import type { Condition } from '../reconcile/conditions.ts';
+import type { Condition } from '../domain/conditions.ts';
 import type { ImageSpecInput, ReservationSpecInput } from '../manifests/index.ts';
 
 export interface ObjectMeta {

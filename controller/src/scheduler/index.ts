@@ -4,4 +4,3 @@ export * from './ranking.ts';
 export * from './schedule.ts';
 export * from './window-stats.ts';
 export * from './placement-index.ts';
-export * from './cluster-index.ts';

@@ -36,23 +36,3 @@ describe('PlacementIndex', () => {
     }
   });
 });
-
-describe('ClusterIndex', () => {
-  it('decides exactly as schedule() does, including per-node rejection reasons', async () => {
-    const { ClusterIndex } = await import('./cluster-index.ts');
-    const mk = (): NodeCandidate[] => [0, 1, 2, 3].map((n) => ({ id: `${n}`, name: `n${n}`, milliCores: 4000, memoryMiB: 2048, ready: n !== 3, cordoned: false, placements: [] }));
-    const plain = mk();
-    const cluster = new ClusterIndex(mk());
-    for (let k = 0; k < 80; k++) {
-      const req = { start: (k % 20) * H, end: ((k % 20) + 1 + (k % 4)) * H, milliCores: 1000 * (1 + (k % 2)), memoryMiB: 256 * (1 + (k % 3)) };
-      const a = schedule(plain, req, k % 2 ? 'binpack' : 'min-ram-ratio');
-      const b = cluster.schedule(req, k % 2 ? 'binpack' : 'min-ram-ratio');
-      expect(b.ok && b.node.name).toBe(a.ok && a.node.name);
-      expect(b.rejections).toEqual(a.rejections);
-      if (a.ok && b.ok) {
-        a.node.placements.push(req);
-        cluster.add(b.node, req);
-      }
-    }
-  });
-});

@@ -90,7 +90,10 @@ export class PlacementIndex {
   }
 }
 
-/** Builds a candidate's index from its placements (admission and the bench use it). */
+/**
+ * Builds an index of the given placements at once. Admission's CapacityIndex adds placements one
+ * by one instead; this is for checking indexed decisions against plain ones.
+ */
 export function indexPlacements(placements: Placement[], bucketMs = DEFAULT_BUCKET_MS): PlacementIndex {
   const index = new PlacementIndex(bucketMs);
   for (const p of placements) index.add(p);

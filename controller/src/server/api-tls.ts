@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { BerthError } from '../errors/index.ts';
 import { issueServerCertificate, loadOrCreateCa } from '../pki/index.ts';
 import { serverCertificateNames } from './api-tls-names.ts';
-import type { ApiTlsSettings } from './api-tls-settings.ts';
+import type { ApiTlsSettings } from '../settings/api-tls-settings.ts';
 
 export interface ApiTls {
   /** The certificate chain, leaf first. */

@@ -9,20 +9,20 @@ import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
-  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, TERMINAL_PHASES, WorkQueue,
+  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, WorkQueue,
 } from '../reconcile/index.ts';
-import { AdmissionGuard } from '../capacity/index.ts';
+import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
-import { PUBLISHED_PHASE } from '../resources/index.ts';
+import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
-import { systemClock, type Clock } from './clock.ts';
-import { DEFAULT_CONFIG, type ControllerConfig } from './config.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { createLogger } from './logger.ts';
-import { Mutex } from './mutex.ts';
+import { Mutex } from '../lib/mutex.ts';
 import { loadApiTls } from './api-tls.ts';
-import { assertApiTlsAllowed } from './api-tls-settings.ts';
-import { AdvisoryMutex } from './advisory-mutex.ts';
+import { assertApiTlsAllowed } from '../settings/api-tls-settings.ts';
+import { AdvisoryMutex } from '../lib/advisory-mutex.ts';
 import { AccessReconciler, checkStorageKey, SshStorageAdmin, StorageJanitor, storageNodeFor } from '../storage/index.ts';
 import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
 
@@ -79,7 +79,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
-      guard.capacity.upsertNode({ ...n, ready: guard.capacity.node(n.id)?.ready ?? false });
+      guard.capacity.upsertNode(nodeShapeOf(n, guard.capacity.node(n.id)?.ready ?? false));
       storageLoop?.kick(); // its storage key may be new
     },
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },

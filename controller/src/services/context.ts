@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { isDeepStrictEqual } from 'node:util';
 import type { PrismaClient as Db, User } from '../store/generated/postgresql/client.ts';
-import type { Clock } from '../server/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ImageCache } from './image-cache.ts';
-import type { ControllerConfig } from '../server/config.ts';
+import type { ControllerConfig } from '../settings/config.ts';
 import { BerthError } from '../errors/index.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
 
@@ -24,11 +24,11 @@ export interface ServiceContext {
   images: ImageCache;
   /** Waits until every queued reconcile has run (tests, dev start-up, drain). */
   settle(): Promise<void>;
-  /** Change bus, logs and agent observations (absent in bare API tests). */
+  /** Change bus, logs and agent observations (optional: a context built without them still serves the API). */
   monitoring?: Monitoring;
   /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
   agentCertFingerprint?: string;
-  /** The agent side of the controller (absent in bare API tests). */
+  /** The agent side of the controller (optional: a context built without it cannot revoke nodes). */
   agents?: { revokeNode(name: string): Promise<string> };
 }
 

@@ -3,7 +3,7 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { formatDurationMs, parseDurationMs, type ReservationSpecInput } from '../manifests/index.ts';
-import { admittedPortCount } from '../reconcile/index.ts';
+import { admittedPortCount } from '../domain/index.ts';
 import { recordEvent } from '../events/index.ts';
 import type { ServiceContext } from './context.ts';
 import { admit } from './admission.ts';

@@ -3,7 +3,7 @@ import { BerthError } from '../errors/index.ts';
 import { parseMemoryMiB, parseMilliCores, type Manifest } from '../manifests/index.ts';
 import { renderImage } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { isTerminal, TERMINAL_PHASES } from '../reconcile/index.ts';
+import { isTerminal, TERMINAL_PHASES } from '../domain/index.ts';
 import type { ServiceContext, ApplyResult } from './context.ts';
 import { requireAdmin, sameJson } from './context.ts';
 

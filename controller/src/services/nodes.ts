@@ -1,5 +1,6 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
+import { readyCondition, STARTED_PHASES } from '../domain/index.ts';
 import { renderNode, type NodeUsage } from '../resources/index.ts';
 import type { ServiceContext } from './context.ts';
 import { withLiveHeartbeat } from '../monitoring/live-heartbeat.ts';
@@ -14,7 +15,7 @@ type NodeObject = ReturnType<typeof renderNode>;
 export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
   if (user.role === 'admin') return node;
   const { name, uid, creationTimestamp } = node.metadata;
-  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  const ready = readyCondition(node.status);
   const spec = node.spec as { cores: number; memory: string; unschedulable: boolean };
   return {
     apiVersion: node.apiVersion,
@@ -31,7 +32,7 @@ export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
 
 /** Cores and memory of the reservations running on each node right now. */
 async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<string, NodeUsage>> {
-  const active = await ctx.db.reservation.findMany({ where: { phase: { in: ['Starting', 'Running'] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, milliCores: true, memoryMiB: true } });
+  const active = await ctx.db.reservation.findMany({ where: { phase: { in: [...STARTED_PHASES] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, milliCores: true, memoryMiB: true } });
   const usage = new Map<string, NodeUsage>();
   for (const r of active) {
     if (!r.nodeId) continue;

@@ -1,10 +1,10 @@
 // Quotas against the database: the owner's live reservations, their override, the defaults.
 import { z } from 'zod';
 import type { User } from '../store/generated/postgresql/client.ts';
-import { BerthError } from '../errors/index.ts';
+import { BerthError, parseOrInvalid } from '../errors/index.ts';
 import { formatDurationMs, parseDurationMs } from '../manifests/index.ts';
 import { checkQuota, effectiveQuota, type Quota } from '../quotas/index.ts';
-import { TERMINAL_PHASES } from '../reconcile/index.ts';
+import { TERMINAL_PHASES } from '../domain/index.ts';
 import type { ServiceContext } from './context.ts';
 
 function adminOnly(user: User, what: string): void {
@@ -51,11 +51,7 @@ const quotaBody = z.strictObject({
 });
 
 function parseQuotaBody(body: unknown) {
-  const result = quotaBody.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue.path.join('.') || undefined;
-  throw new BerthError('Invalid', `${field ?? 'body'}: ${issue.message}`, field);
+  return parseOrInvalid(quotaBody, body ?? {}, { subject: 'body' });
 }
 
 async function findUser(ctx: ServiceContext, username: string): Promise<User> {

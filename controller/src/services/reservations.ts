@@ -3,7 +3,8 @@ import { BerthError } from '../errors/index.ts';
 import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
 import { admittedImageStatus, renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
-import { admittedImage, nextDue, setCondition, TERMINAL_PHASES } from '../reconcile/index.ts';
+import { nextDue } from '../reconcile/index.ts';
+import { admittedImage, hasStarted, setCondition, TERMINAL_PHASES } from '../domain/index.ts';
 import type { ApplyResult, ServiceContext } from './context.ts';
 import { sameJson } from './context.ts';
 import { admit } from './admission.ts';
@@ -14,7 +15,6 @@ import { isUniqueViolation } from '../store/index.ts';
 
 type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
 const include = { node: true, ports: true, owner: true } as const;
-const NOT_STARTED = ['Pending', 'Scheduled'];
 
 interface Resolved {
   /** The image's price now, fixed on the reservation while it has not started. */
@@ -147,7 +147,7 @@ async function create(ctx: ServiceContext, user: User, m: ReservationManifest, {
 
 async function update(ctx: ServiceContext, existing: ReservationRow, m: ReservationManifest) {
   if (sameJson(existing.spec, m.spec) && sameJson(existing.labels, m.metadata.labels)) return { action: 'unchanged' as const, row: existing };
-  const started = !NOT_STARTED.includes(existing.phase);
+  const started = hasStarted(existing.phase);
   const old = existing.spec as ReservationSpecInput;
   if (started) {
     for (const field of ['image', 'start', 'profile', 'cores', 'memory', 'env'] as const) {

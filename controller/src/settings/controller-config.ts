@@ -1,9 +1,9 @@
 // Resolved settings (flat, as in table.ts) into the controller's configuration (nested, as
 // startController takes it), with the checks that span several settings (TLS, the storage node).
-import type { ControllerConfig } from '../server/config.ts';
-import { resolveApiTls } from '../server/api-tls-settings.ts';
-import { storageSettingsFrom } from '../storage/storage-settings.ts';
-import { accountsFrom } from '../server/accounts-config.ts';
+import type { ControllerConfig } from './config.ts';
+import { resolveApiTls } from './api-tls-settings.ts';
+import { storageSettingsFrom } from './storage-settings.ts';
+import { accountsFrom } from './accounts-config.ts';
 import { resolveSettings, CONTROLLER_PROFILE, type Profile, type Sources } from './resolve.ts';
 import type { Settings } from './table.ts';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.ts';
-import { DEFAULT_CONFIG } from '../server/config.ts';
+import { DEFAULT_CONFIG } from './config.ts';
 import { DEFAULT_DISRUPTION_POLICY } from '../reconcile/eviction-limiter.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import {

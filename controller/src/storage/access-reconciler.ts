@@ -3,12 +3,12 @@
 // exactly what is left (the helper's requests are idempotent if a step ran but was not recorded).
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import { TERMINAL_PHASES } from '../domain/index.ts';
+import type { Clock } from '../lib/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { planStorageAccess, type AccessAction, type ReservationAccess } from './plan-access.ts';
 import type { StorageAdmin } from './storage-helper.ts';
 
-const TERMINAL = ['Expired', 'Deleted', 'Failed'];
 const RETRY_MS = 10_000;
 
 export interface AccessReconcilerDeps {
@@ -49,7 +49,7 @@ export class AccessReconciler {
     const { db } = this.deps;
     const pending = await db.reservation.findMany({
       where: {
-        phase: { notIn: TERMINAL },
+        phase: { notIn: [...TERMINAL_PHASES] },
         OR: [
           { nodeId: { not: null }, storageGrantNodeId: null },
           { nodeId: null, storageGrantNodeId: { not: null } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRemoteReleases, type NodeView } from './plan-release.ts';
-import { resolveStorageSettings } from './storage-settings.ts';
+import { resolveStorageSettings } from '../settings/storage-settings.ts';
 
 function view(reports: Record<string, string[] | undefined>): NodeView {
   return {

@@ -2,12 +2,12 @@
 // containers are gone, and records it in the reservation's status so it happens exactly once.
 import type { Logger } from 'pino';
 import type { PrismaClient as Db } from '../store/index.ts';
-import type { Clock } from '../server/clock.ts';
+import { TERMINAL_PHASES } from '../domain/index.ts';
+import type { Clock } from '../lib/clock.ts';
 import { recordEvent } from '../events/index.ts';
 import { planRemoteReleases, type NodeView } from './plan-release.ts';
 import type { StorageAdmin } from './storage-helper.ts';
 
-const TERMINAL = ['Expired', 'Deleted', 'Failed'];
 const RETRY_MS = 10_000;
 
 export interface StorageJanitorDeps {
@@ -28,7 +28,7 @@ export class StorageJanitor {
   /** One pass; returns when to retry if something is still waiting or failed. */
   async pass(): Promise<number | undefined> {
     const { db, clock } = this.deps;
-    const rows = await db.reservation.findMany({ where: { phase: { in: TERMINAL } }, select: { id: true, name: true, spec: true, status: true, nodeId: true } });
+    const rows = await db.reservation.findMany({ where: { phase: { in: [...TERMINAL_PHASES] } }, select: { id: true, name: true, spec: true, status: true, nodeId: true } });
     const ended = rows.map((r) => {
       const status = (r.status ?? {}) as { storageReleasedAt?: string };
       return { id: r.id, profile: String((r.spec as { profile?: string })?.profile ?? ''), nodeId: r.nodeId, storageReleasedAt: status.storageReleasedAt };

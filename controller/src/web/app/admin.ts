@@ -1,9 +1,10 @@
 // Admin pages: nodes (live, with cordon/drain and CPU/memory charts), containers, reconciliation.
+import { isNodeReady } from '../../domain/node-ready.ts';
 import { api, watch } from './api.ts';
 import { chart, type Point } from './chart.ts';
 import { ago, duration, flash, h, mib, mount, pill, table } from './dom.ts';
 
-const ready = (n: any) => n.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+const ready = (n: any) => isNodeReady(n.status);
 
 export function nodesView(main: HTMLElement): () => void {
   const nodes = new Map<string, any>();

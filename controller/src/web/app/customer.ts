@@ -1,5 +1,6 @@
 // Customer pages: sign up / log in, catalog + reservation form, my reservations (live), my bills.
 import { api, RequestError, token, watch } from './api.ts';
+import { isTerminal } from '../../domain/phases.ts';
 import { ago, duration, flash, h, money, mount, pill, table } from './dom.ts';
 
 export type Go = (hash: string) => void;
@@ -121,7 +122,7 @@ export function reservationsView(main: HTMLElement, admin: boolean): () => void 
     const list = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     if (!list.length) return mount(body, h('p', {}, 'No reservations yet.'));
     mount(body, table(['Name', 'Image', 'Phase', 'Endpoint', 'Time left', 'Cost so far', 'Actions'], list.map((r) => {
-      const live = !['Expired', 'Deleted', 'Failed'].includes(r.status.phase);
+      const live = !isTerminal(r.status.phase);
       const ep = r.status.endpoints?.[0]?.address as string | undefined;
       return [
         h('span', {}, r.metadata.name, admin && r.metadata.owner ? h('span', { class: 'hint' }, ` (${r.metadata.owner})`) : null),

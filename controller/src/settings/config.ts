@@ -1,10 +1,10 @@
 import type { PortRanges } from '../ports/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
 import type { AccountsConfig } from './accounts-config.ts';
-import type { StorageSettings } from '../storage/storage-settings.ts';
+import type { StorageSettings } from './storage-settings.ts';
 import type { DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
 import type { ApiTlsSettings } from './api-tls-settings.ts';
-import { resolveControllerConfig } from '../settings/controller-config.ts';
+import { resolveControllerConfig } from './controller-config.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
 export interface ControllerConfig {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createNatBackend } from './nat-backend.ts';
+import { createNatBackend } from './create-nat-backend.ts';
 import { runCommand } from './run-command.ts';
 
 const log = pino({ level: 'silent' });

@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import type { ContainerStatus } from '@berth/proto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildServer } from '../api/index.ts';
+import { buildServer } from './index.ts';
 import { bootstrapAdmin, issueToken } from '../auth/index.ts';
-import { AdmissionGuard } from '../capacity/index.ts';
+import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { ChangeBus, LogBroker, type Monitoring } from '../monitoring/index.ts';
 import type { NatEndpoint } from '../nat/index.ts';
 import { NatTable } from '../nat/index.ts';
 import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
-import { DEFAULT_CONFIG, type ControllerConfig } from '../server/config.ts';
-import { Mutex } from '../server/mutex.ts';
+import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
+import { Mutex } from '../lib/mutex.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 
@@ -96,7 +96,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {})
     async addNode(name, size = {}) {
       const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(clock.now()).toISOString() }] };
       const node = await store.db.node.create({ data: { name, address: '10.0.0.11', cores: size.cores ?? 4, memoryMiB: size.memoryMiB ?? 8192, status: ready, lastHeartbeat: new Date(clock.now()) } });
-      guard.capacity.upsertNode({ id: node.id, name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: false, ready: true });
+      guard.capacity.upsertNode(nodeShapeOf(node));
       return node.id;
     },
     async close() {

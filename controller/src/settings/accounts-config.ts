@@ -4,8 +4,8 @@
 import { DEFAULT_SOURCE_LIMIT, DEFAULT_USER_LIMIT, type LimitPolicy } from '../auth/login-limiter.ts';
 import type { Quota } from '../quotas/index.ts';
 import { DEFAULT_SIGNUP_LIMIT, type SignupPolicy } from '../auth/signup-limiter.ts';
-import type { Settings } from '../settings/table.ts';
-import { CONTROLLER_PROFILE, resolveSettings } from '../settings/resolve.ts';
+import type { Settings } from './table.ts';
+import { CONTROLLER_PROFILE, resolveSettings } from './resolve.ts';
 
 export interface AccountsConfig {
   /** Lifetime of tokens issued by signup and login. */
