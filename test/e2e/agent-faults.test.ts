@@ -183,6 +183,8 @@ describe('a node whose engine dies under a running reservation', () => {
 
   afterAll(async () => {
     await own?.stop();
+    // The agent keeps converging its last desired set: it would recreate a removed container.
+    await survivor?.stop();
     if (survivor) await removeNodeContainers(survivor.nodeName);
     if (own) await removeDir(own.dataDir);
   });
