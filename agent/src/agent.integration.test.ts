@@ -19,7 +19,7 @@ beforeAll(ensureEngineAndImages);
 
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.stop()));
-  controllers.splice(0).forEach((c) => c.stop());
+  for (const c of controllers.splice(0)) void c.stop();
   await Promise.all(nodes.splice(0).map(removeNodeContainers));
 });
 

@@ -22,7 +22,7 @@ async function install(argv: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'install') return install(process.argv.slice(3));
-  let options;
+  let options: ReturnType<typeof parseCliOptions>;
   try {
     options = parseCliOptions(process.argv.slice(2), process.env);
   } catch (err) {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = pino({ name: 'berth-agent', redact: ['joinToken', '*.joinToken', 'register.joinToken'] });
-  let agent;
+  let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({ ...options, log });
   } catch (err) {

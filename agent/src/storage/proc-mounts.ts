@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ObservedMount } from './storage-types.ts';
 
 /** /proc/mounts escapes space, tab, newline and backslash as octal. */
-function unescape(field: string): string {
+function unescapeOctal(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
@@ -16,7 +16,7 @@ export function parseMounts(table: string, root: string): ObservedMount[] {
   for (const line of table.split('\n')) {
     const [, rawPoint, fsType] = line.split(' ');
     if (!rawPoint || !fsType) continue;
-    const mountPoint = unescape(rawPoint);
+    const mountPoint = unescapeOctal(rawPoint);
     if (path.dirname(mountPoint) !== base) continue;
     mounts.push({ reservationId: path.basename(mountPoint), mountPoint, fsType });
   }

@@ -261,7 +261,7 @@ export class AgentHub {
 
   private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>): Promise<undefined> {
     const memoryMiB = Math.floor(r.memoryBytes / 1048576);
-    let identity;
+    let identity: Awaited<ReturnType<NodeIdentities['claim']>>;
     try {
       identity = await this.opts.identities.claim({ nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB }, this.opts.clock.now());
     } catch (err) {

@@ -163,7 +163,7 @@ export class CapacityIndex {
       return full.length === 0 ? decision : { ...decision, rejections: [...full, ...decision.rejections] };
     } finally {
       if (excluded) {
-        this.nodes.get(excluded.nodeId)?.index!.add(excluded.placement);
+        (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.add(excluded.placement);
         this.slots.get(excluded.nodeId)?.add(excluded.slot);
       }
     }

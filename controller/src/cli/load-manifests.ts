@@ -39,7 +39,7 @@ export async function loadManifests(inputs: string[], stdin?: StdinSource): Prom
 
 /** An explicit file is read whatever its name; a directory contributes its manifest files, sorted. */
 function filesOf(input: string): string[] {
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(input);
   } catch {

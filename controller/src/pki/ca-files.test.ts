@@ -11,7 +11,9 @@ const dataDir = () => {
   dirs.push(d);
   return d;
 };
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const mode = (f: string) => statSync(f).mode & 0o777;
 
 describe('the CA kept in DATA_DIR/pki', () => {

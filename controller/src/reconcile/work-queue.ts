@@ -78,7 +78,10 @@ export class WorkQueue {
   /** Reconcile the key after a delay; an earlier pending time wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = this.opts.clock.now() + delayMs;
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;

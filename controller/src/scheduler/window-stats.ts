@@ -11,7 +11,10 @@ export interface WindowStats {
 }
 
 export function forEachOverlapping(node: NodeCandidate, w: Window, fn: (p: Placement) => void): void {
-  if (node.index) return node.index.forEachOverlapping(w, fn);
+  if (node.index) {
+    node.index.forEachOverlapping(w, fn);
+    return;
+  }
   for (const p of node.placements) if (p.start < w.end && w.start < p.end) fn(p);
 }
 

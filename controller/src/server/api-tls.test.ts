@@ -8,7 +8,9 @@ import { loadApiTls } from './api-tls.ts';
 
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(path.join(tmpdir(), 'berth-api-tls-')); dirs.push(d); return d; };
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const where = (dataDir: string) => ({ dataDir, host: '127.0.0.1', publicAddress: '127.0.0.1', log: pino({ level: 'silent' }) });
 
 async function operatorFiles(dir: string) {

@@ -85,7 +85,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
     onObserved: (id, reservations, all) => {
       for (const r of reservations) queues?.reservations.add(r);
-      if (all) void reservationsOn(store.db, id).then((ids) => ids.forEach((r) => queues?.reservations.add(r)));
+      if (all) void reservationsOn(store.db, id).then((ids) => {
+        for (const r of ids) queues?.reservations.add(r);
+      });
       storageLoop?.kick();
     },
     // A heartbeat from a node not Ready (as admission last saw it) may make it Ready.

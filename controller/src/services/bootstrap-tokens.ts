@@ -28,7 +28,7 @@ function readCreateInput(body: unknown, defaultTtlMs: number): { ttlMs: number; 
   }
   const description = input.description ?? '';
   // One line of printable text: it is shown in a table and in logs.
-  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION || /[\u0000-\u001f\u007f]/.test(description)) {
+  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION || hasControlCharacter(description)) {
     throw new BerthError('Invalid', `description: must be one line of text of at most ${MAX_DESCRIPTION} characters`, 'description');
   }
   return { ttlMs, description };
@@ -57,4 +57,13 @@ export async function revokeJoinToken(ctx: ServiceContext, user: User, id: strin
   await revokeBootstrapToken(ctx.db, id, now);
   ctx.log.info({ tokenId: id, by: user.username }, 'bootstrap token revoked');
   return (await listBootstrapTokens(ctx.db, now)).find((t) => t.id === id)!;
+}
+
+/** A description is one line of text: no control characters (newlines, escapes, DEL). */
+function hasControlCharacter(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

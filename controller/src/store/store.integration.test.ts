@@ -28,7 +28,9 @@ function sqliteTarget(): Target {
       dirs.push(mkdtempSync(join(tmpdir(), 'berth-store-')));
       return { dataDir: dirs[dirs.length - 1] };
     },
-    cleanup: async () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })),
+    cleanup: async () => {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
   };
 }
 
