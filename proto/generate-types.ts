@@ -61,7 +61,11 @@ export function generateFresh(): Map<string, string> {
 
 /** Every file under dir, by relative path. */
 export function readTree(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).sort().map((rel) => [rel, readFileSync(path.join(dir, rel), 'utf8')]));
+  return new Map(
+    listFiles(dir)
+      .sort()
+      .map((rel) => [rel, readFileSync(path.join(dir, rel), 'utf8')]),
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -50,10 +50,7 @@ export type NodeMetrics = Omissible<NodeMetrics__Output, 'cpuPercent'>;
 export type Register = Omissible<Register__Output, 'storagePublicKey' | 'publicKey'>;
 export type LogsRequest = Omissible<LogsRequest__Output, 'cancel'>;
 export type ContainerStatus = Omissible<ContainerStatus__Output, 'cpuPercent' | 'memoryBytes' | 'mounts' | 'security'>;
-export type ContainerSpec = Omissible<
-  ContainerSpec__Output,
-  'milliCpus' | 'startAtMs' | 'tenant' | 'pidsLimit' | 'storageGranted' | 'ephemeralStorageBytes'
->;
+export type ContainerSpec = Omissible<ContainerSpec__Output, 'milliCpus' | 'startAtMs' | 'tenant' | 'pidsLimit' | 'storageGranted' | 'ephemeralStorageBytes'>;
 export type ContainerReport = Omit<ContainerReport__Output, 'containers'> & { containers: ContainerStatus[] };
 export type DesiredState = Omit<DesiredState__Output, 'containers'> & { containers: ContainerSpec[] };
 

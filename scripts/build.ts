@@ -18,8 +18,10 @@ import { bundleDashboard } from '../controller/src/web/serve-web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXTERNAL = [
-  'better-sqlite3', 'bcrypt', // native addons
-  '@prisma/client', '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
+  'better-sqlite3',
+  'bcrypt', // native addons
+  '@prisma/client',
+  '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
   'esbuild', // only the source run bundles the dashboard on request; a build serves static/app.js
   'dockerode', // ssh2 beneath it has optional native parts
 ];

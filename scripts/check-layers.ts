@@ -22,7 +22,11 @@ const ALLOWED_EDGES: Record<string, string> = {
 
 const graph = folderGraph(SRC);
 const edges = new Map<string, string[]>();
-for (const [from, tos] of graph) edges.set(from, [...tos.keys()].filter((to) => !(`${from} -> ${to}` in ALLOWED_EDGES)));
+for (const [from, tos] of graph)
+  edges.set(
+    from,
+    [...tos.keys()].filter((to) => !(`${from} -> ${to}` in ALLOWED_EDGES)),
+  );
 const cycles = findCycles(edges);
 if (process.argv.includes('--graph')) {
   for (const [from, tos] of [...graph].sort()) console.log(`${from}: ${[...tos.keys()].sort().join(' ')}`);
@@ -43,7 +47,9 @@ for (const edge of Object.keys(ALLOWED_EDGES)) {
   }
 }
 if (cycles.length === 0) {
-  console.log(`check-layers: no folder import cycle in controller/src (${graph.size} folders; allowed edges: ${Object.keys(ALLOWED_EDGES).join(', ') || 'none'})`);
+  console.log(
+    `check-layers: no folder import cycle in controller/src (${graph.size} folders; allowed edges: ${Object.keys(ALLOWED_EDGES).join(', ') || 'none'})`,
+  );
 } else {
   for (const { members, path: cycle } of cycles) {
     console.error(`check-layers: folder import cycle among ${members.join(', ')}`);

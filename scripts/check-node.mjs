@@ -22,6 +22,8 @@ function satisfies(alternative) {
 }
 
 if (!range.split('||').some(satisfies)) {
-  process.stderr.write(`error: Node.js ${process.version} is too old for Berth, which needs ${range}: install Node.js 22 LTS (https://nodejs.org/en/download, or your distribution's nodejs where it is recent enough, e.g. Debian 13) and run this again\n`);
+  process.stderr.write(
+    `error: Node.js ${process.version} is too old for Berth, which needs ${range}: install Node.js 22 LTS (https://nodejs.org/en/download, or your distribution's nodejs where it is recent enough, e.g. Debian 13) and run this again\n`,
+  );
   process.exit(1);
 }

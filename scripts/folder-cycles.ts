@@ -97,9 +97,7 @@ export function findCycles(edges: Map<string, Iterable<string>>): { members: str
     }
   };
   for (const n of [...nodes].sort()) if (!idx.has(n)) strong(n);
-  return sccs
-    .map((members) => ({ members, path: cycleThrough(members, succ) }))
-    .sort((a, b) => a.members[0]!.localeCompare(b.members[0]!));
+  return sccs.map((members) => ({ members, path: cycleThrough(members, succ) })).sort((a, b) => a.members[0]!.localeCompare(b.members[0]!));
 }
 
 /** A shortest cycle from the first member back to itself, staying inside the component. */

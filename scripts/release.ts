@@ -31,11 +31,15 @@ interface PackageJson {
 // Installed files a run never reads: source maps, type declarations, better-sqlite3's C sources and
 // compiler leftovers (only build/Release/better_sqlite3.node is loaded), and Prisma's query
 // compilers for databases Berth does not use. They are over half the size of the tarball.
-const UNSHIPPED = new RegExp([
-  String.raw`\.map$`, String.raw`\.d\.[cm]?ts$`,
-  String.raw`/better-sqlite3/(deps|src)$`, String.raw`/better-sqlite3/build/(?!Release$|Release/better_sqlite3\.node$)`,
-  String.raw`/@prisma/client/runtime/query_compiler_\w+_bg\.(mysql|sqlserver|cockroachdb)\.`,
-].join('|'));
+const UNSHIPPED = new RegExp(
+  [
+    String.raw`\.map$`,
+    String.raw`\.d\.[cm]?ts$`,
+    String.raw`/better-sqlite3/(deps|src)$`,
+    String.raw`/better-sqlite3/build/(?!Release$|Release/better_sqlite3\.node$)`,
+    String.raw`/@prisma/client/runtime/query_compiler_\w+_bg\.(mysql|sqlserver|cockroachdb)\.`,
+  ].join('|'),
+);
 
 const readPackage = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
 

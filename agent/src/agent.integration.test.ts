@@ -117,7 +117,10 @@ describe('agent against a real controller stream and Docker engine', () => {
     await launch(controller, nodeName);
     // Only a report on the new agent's own stream counts: the old one may still have been in flight.
     const after = await waitFor('report from the new agent', () =>
-      controller.reportsFrom(2).at(-1)?.containers.find((c) => c.reservationId === spec.reservationId && c.state === 'running'),
+      controller
+        .reportsFrom(2)
+        .at(-1)
+        ?.containers.find((c) => c.reservationId === spec.reservationId && c.state === 'running'),
     );
     expect(controller.registrations).toHaveLength(2);
     expect(after.containerId).toBe(before.containerId);
@@ -162,10 +165,19 @@ describe('agent against a real controller stream and Docker engine', () => {
     let reads = 0;
     // Registration gets a real reading; every later read never settles.
     const hanging: HostStats = { read: () => (reads++ === 0 ? system.read() : new Promise(() => {})) };
-    agents.push(await startAgent({
-      controller: controller.address, joinToken: 'join-secret', credentials: grpc.credentials.createInsecure(), identity: new MemoryIdentityStore(),
-      nodeName, address: '127.0.0.1', dockerHost: 'unix:///var/run/docker.sock', log, hostStats: hanging,
-    }));
+    agents.push(
+      await startAgent({
+        controller: controller.address,
+        joinToken: 'join-secret',
+        credentials: grpc.credentials.createInsecure(),
+        identity: new MemoryIdentityStore(),
+        nodeName,
+        address: '127.0.0.1',
+        dockerHost: 'unix:///var/run/docker.sock',
+        log,
+        hostStats: hanging,
+      }),
+    );
 
     const beats = await waitFor('three heartbeats', () => (controller.beats.length >= 3 ? controller.beats : undefined));
     expect(reads).toBeGreaterThan(1);

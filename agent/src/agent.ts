@@ -85,7 +85,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const token = parseJoinToken(opts.joinToken);
   if (!opts.credentials && !token) throw new Error(`join token: ${JOIN_TOKEN_FORMAT}`);
   const without = new Set(opts.measureWithout ?? []);
-  if (without.size) log.warn({ without: [...without] }, 'protections left out for a measurement: this node must not run customers\' containers');
+  if (without.size) log.warn({ without: [...without] }, "protections left out for a measurement: this node must not run customers' containers");
   const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log, harden: !without.has('hardening') });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
@@ -118,7 +118,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     intervalMs: opts.engineCheckIntervalMs,
     log,
     // What failed while the engine was away is retried now, not at the next resync.
-    onTransition: (h) => { if (h.available) void loop.trigger(); },
+    onTransition: (h) => {
+      if (h.available) void loop.trigger();
+    },
   });
   // Evictions are read back before the first pass, so none of them is started again.
   await guards?.start();
@@ -161,17 +163,30 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'storage node settings unusable'))
         .then(() => loop.trigger());
     },
-    onDesired: (desired) => { if (!stopping) void loop.setDesired(desired); },
+    onDesired: (desired) => {
+      if (!stopping) void loop.setDesired(desired);
+    },
     onLogs: (req) => {
       if (req.cancel) return logStreams.get(req.requestId)?.();
       if (stopping) return;
       const send = (data: Buffer, eof: boolean, error = '') => connection?.sendLogChunk({ requestId: req.requestId, data, eof, error });
       const container = loop.lastReport?.containers.find((c) => c.reservationId === req.reservationId && c.containerId);
       if (!docker || !container) return void send(Buffer.alloc(0), true, 'no container for this reservation on the node');
-      logStreams.set(req.requestId, streamContainerLogs(docker, container.containerId, { follow: req.follow, tail: req.tail }, {
-        data: (d) => void send(d, false),
-        end: (error) => { logStreams.delete(req.requestId); send(Buffer.alloc(0), true, error); },
-      }));
+      logStreams.set(
+        req.requestId,
+        streamContainerLogs(
+          docker,
+          container.containerId,
+          { follow: req.follow, tail: req.tail },
+          {
+            data: (d) => void send(d, false),
+            end: (error) => {
+              logStreams.delete(req.requestId);
+              send(Buffer.alloc(0), true, error);
+            },
+          },
+        ),
+      );
     },
     log,
     backoff: opts.backoff,
@@ -183,12 +198,16 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   engine.start();
   let metrics: MetricsServer | undefined;
   if (opts.metricsPort !== undefined) {
-    metrics = await startMetricsServer({
-      nodeName: opts.nodeName,
-      host: () => hostStats.read(),
-      report: () => (loop.lastReport && usage ? withUsage(loop.lastReport, usage.current()) : loop.lastReport),
-      connected: () => connection?.isRegistered() ?? false,
-    }, opts.metricsHost ?? '127.0.0.1', opts.metricsPort);
+    metrics = await startMetricsServer(
+      {
+        nodeName: opts.nodeName,
+        host: () => hostStats.read(),
+        report: () => (loop.lastReport && usage ? withUsage(loop.lastReport, usage.current()) : loop.lastReport),
+        connected: () => connection?.isRegistered() ?? false,
+      },
+      opts.metricsHost ?? '127.0.0.1',
+      opts.metricsPort,
+    );
     log.info({ port: metrics.port }, 'metrics listener started');
   }
   log.info({ controller: opts.controller, address: opts.address, version: AGENT_VERSION }, 'agent started');
@@ -203,7 +222,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       stopEvents();
       for (const cancel of [...logStreams.values()]) cancel(); // each sends its final chunk while the stream is open
       // A converge pass or stats round in flight may hang on a dead engine: wait for it only so long.
-      await settleWithin(Promise.all([loop.stop(), usage?.stop(), metrics?.close(), guards?.stop()]), Math.min(STOP_WORK_MS, left()), 'engine work in flight', log);
+      await settleWithin(
+        Promise.all([loop.stop(), usage?.stop(), metrics?.close(), guards?.stop()]),
+        Math.min(STOP_WORK_MS, left()),
+        'engine work in flight',
+        log,
+      );
       await settleWithin(connection!.close(Math.min(STOP_CLOSE_GRACE_MS, left())), left(), 'closing the controller stream', log);
       log.info({ ms: Date.now() - started }, 'agent stopped');
     },

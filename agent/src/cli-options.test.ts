@@ -75,8 +75,17 @@ describe('parseCliOptions with a config file', () => {
     const dir = mkdtempSync(`${tmpdir()}/berth-agent-cfg-`);
     try {
       const file = `${dir}/agent.yaml`;
-      writeFileSync(file, `controller: ctl.example:7071\njoinToken: ${token('file')}\nnode-name: file-node\naddress: 10.0.0.12\ndocker-host: unix:///run/d.sock\n`);
-      expect(parseCliOptions(['--config', file], {})).toEqual({ controller: 'ctl.example:7071', joinToken: token('file'), nodeName: 'file-node', address: '10.0.0.12', dockerHost: 'unix:///run/d.sock' });
+      writeFileSync(
+        file,
+        `controller: ctl.example:7071\njoinToken: ${token('file')}\nnode-name: file-node\naddress: 10.0.0.12\ndocker-host: unix:///run/d.sock\n`,
+      );
+      expect(parseCliOptions(['--config', file], {})).toEqual({
+        controller: 'ctl.example:7071',
+        joinToken: token('file'),
+        nodeName: 'file-node',
+        address: '10.0.0.12',
+        dockerHost: 'unix:///run/d.sock',
+      });
       const viaEnv = parseCliOptions(['--node-name', 'flag-node'], { BERTH_AGENT_CONFIG: file, BERTH_JOIN_TOKEN: token('env') });
       expect(viaEnv).toMatchObject({ nodeName: 'flag-node', joinToken: token('env'), controller: 'ctl.example:7071' });
     } finally {
@@ -91,13 +100,17 @@ describe('parseCliOptions with a config file', () => {
   it('reads the container guards: protected networks as canonical CIDRs, egress policy, disk check interval in seconds', () => {
     const env = { BERTH_PROTECTED_NETWORKS: '10.0.0.0/24, 192.0.2.7', BERTH_CONTAINER_EGRESS: 'deny' };
     expect(parseCliOptions([...full, '--storage-check-interval', '2'], env)).toMatchObject({
-      protectedNetworks: ['10.0.0.0/24', '192.0.2.7/32'], containerEgress: 'deny', storageCheckIntervalMs: 2000,
+      protectedNetworks: ['10.0.0.0/24', '192.0.2.7/32'],
+      containerEgress: 'deny',
+      storageCheckIntervalMs: 2000,
     });
     expect(parseCliOptions(full, {})).not.toHaveProperty('containerEgress');
   });
 
   it('refuses a bad protected network, egress policy or interval with a one-line reason', () => {
-    expect(() => parseCliOptions([...full, '--protected-networks', '10.0.0.0/24,nope'], {})).toThrow(/^bad --protected-networks: "nope" is not an IPv4 address or CIDR/);
+    expect(() => parseCliOptions([...full, '--protected-networks', '10.0.0.0/24,nope'], {})).toThrow(
+      /^bad --protected-networks: "nope" is not an IPv4 address or CIDR/,
+    );
     expect(() => parseCliOptions([...full, '--container-egress', 'maybe'], {})).toThrow(/^bad --container-egress "maybe": expected allow or deny$/);
     expect(() => parseCliOptions([...full, '--storage-check-interval', '0'], {})).toThrow(/^bad --storage-check-interval "0"/);
   });
@@ -105,6 +118,8 @@ describe('parseCliOptions with a config file', () => {
   it('leaves protections out only when a measurement names them, and refuses an unknown one', () => {
     expect(parseCliOptions(full, {})).not.toHaveProperty('measureWithout');
     expect(parseCliOptions(full, { BERTH_MEASURE_WITHOUT: 'network, rules,network' })).toMatchObject({ measureWithout: ['network', 'rules'] });
-    expect(() => parseCliOptions([...full, '--measure-without', 'firewall'], {})).toThrow(/^bad --measure-without: "firewall" is not one of network, rules, hardening$/);
+    expect(() => parseCliOptions([...full, '--measure-without', 'firewall'], {})).toThrow(
+      /^bad --measure-without: "firewall" is not one of network, rules, hardening$/,
+    );
   });
 });

@@ -11,8 +11,21 @@ import { JOIN_TOKEN_FORMAT, parseJoinToken } from '@berth/proto';
 /** What the command line can set: the settings of startAgent that are plain values. */
 export type CliOptions = Pick<
   StartAgentOptions,
-  | 'controller' | 'joinToken' | 'nodeName' | 'address' | 'dockerHost' | 'stateDir' | 'capacityCores' | 'capacityMemoryMiB' | 'metricsPort' | 'metricsHost'
-  | 'engineCheckIntervalMs' | 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout'
+  | 'controller'
+  | 'joinToken'
+  | 'nodeName'
+  | 'address'
+  | 'dockerHost'
+  | 'stateDir'
+  | 'capacityCores'
+  | 'capacityMemoryMiB'
+  | 'metricsPort'
+  | 'metricsHost'
+  | 'engineCheckIntervalMs'
+  | 'protectedNetworks'
+  | 'containerEgress'
+  | 'storageCheckIntervalMs'
+  | 'measureWithout'
 >;
 
 export const USAGE =
@@ -20,10 +33,20 @@ export const USAGE =
 
 /** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
 const FILE_KEYS: Record<string, string> = {
-  controller: 'controller', 'join-token': 'joinToken', 'node-name': 'nodeName', address: 'address', 'docker-host': 'dockerHost',
-  'state-dir': 'stateDir', 'metrics-port': 'metricsPort', 'metrics-host': 'metricsHost',
-  'capacity-cores': 'capacityCores', 'capacity-memory-mib': 'capacityMemoryMiB', 'engine-check-interval-ms': 'engineCheckIntervalMs',
-  'protected-networks': 'protectedNetworks', 'container-egress': 'containerEgress', 'storage-check-interval': 'storageCheckInterval',
+  controller: 'controller',
+  'join-token': 'joinToken',
+  'node-name': 'nodeName',
+  address: 'address',
+  'docker-host': 'dockerHost',
+  'state-dir': 'stateDir',
+  'metrics-port': 'metricsPort',
+  'metrics-host': 'metricsHost',
+  'capacity-cores': 'capacityCores',
+  'capacity-memory-mib': 'capacityMemoryMiB',
+  'engine-check-interval-ms': 'engineCheckIntervalMs',
+  'protected-networks': 'protectedNetworks',
+  'container-egress': 'containerEgress',
+  'storage-check-interval': 'storageCheckInterval',
   'measure-without': 'measureWithout',
 };
 
@@ -111,7 +134,8 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   let metricsPort: number | undefined;
   if (metricsPortText !== undefined) {
     metricsPort = Number(metricsPortText);
-    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new Error(`bad --metrics-port ${JSON.stringify(metricsPortText)}: expected a port number`);
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+      throw new Error(`bad --metrics-port ${JSON.stringify(metricsPortText)}: expected a port number`);
   }
   const metricsHost = pick('metrics-host', 'BERTH_METRICS_HOST');
   if (metricsHost !== undefined && isIP(metricsHost) === 0) throw new Error(`bad --metrics-host ${JSON.stringify(metricsHost)}: expected an IP address`);
@@ -127,7 +151,20 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   const engineCheckIntervalMs = positive('engine-check-interval-ms', 'BERTH_ENGINE_CHECK_INTERVAL_MS');
   const stateDir = pick('state-dir', 'BERTH_STATE_DIR');
   const guards = containerGuardOptions(pick);
-  return { controller, joinToken, nodeName, address, dockerHost, ...(stateDir ? { stateDir } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}), ...(metricsHost ? { metricsHost } : {}), ...(capacityCores ? { capacityCores } : {}), ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}), ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}), ...guards };
+  return {
+    controller,
+    joinToken,
+    nodeName,
+    address,
+    dockerHost,
+    ...(stateDir ? { stateDir } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    ...(metricsHost ? { metricsHost } : {}),
+    ...(capacityCores ? { capacityCores } : {}),
+    ...(capacityMemoryMiB ? { capacityMemoryMiB } : {}),
+    ...(engineCheckIntervalMs ? { engineCheckIntervalMs } : {}),
+    ...guards,
+  };
 }
 
 type GuardOptions = Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout'>;
@@ -138,7 +175,11 @@ function containerGuardOptions(pick: (flag: string, envName: string) => string |
   const networks = pick('protected-networks', 'BERTH_PROTECTED_NETWORKS');
   if (networks !== undefined) {
     try {
-      out.protectedNetworks = networks.split(',').map((n) => n.trim()).filter(Boolean).map(canonicalCidr);
+      out.protectedNetworks = networks
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)
+        .map(canonicalCidr);
     } catch (err) {
       throw new Error(`bad --protected-networks: ${(err as Error).message}`);
     }
@@ -151,7 +192,8 @@ function containerGuardOptions(pick: (flag: string, envName: string) => string |
   const interval = pick('storage-check-interval', 'BERTH_STORAGE_CHECK_INTERVAL');
   if (interval !== undefined) {
     const seconds = Number(interval);
-    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw new Error(`bad --storage-check-interval ${JSON.stringify(interval)}: expected seconds, 1 to 3600`);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600)
+      throw new Error(`bad --storage-check-interval ${JSON.stringify(interval)}: expected seconds, 1 to 3600`);
     out.storageCheckIntervalMs = Math.round(seconds * 1000);
   }
   const without = pick('measure-without', 'BERTH_MEASURE_WITHOUT');

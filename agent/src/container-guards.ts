@@ -41,11 +41,25 @@ export interface ContainerGuards {
 
 export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
   const evictions = new EvictionStore(path.join(o.stateDir, 'evictions.json'));
-  const isolation = o.measureWithout?.includes('rules') ? undefined : new NodeIsolation({
-    controller: o.controller, address: o.address, protectedNetworks: o.protectedNetworks, egress: o.containerEgress, storageHost: o.storageHost, log: o.log,
-    stateFile: path.join(o.stateDir, 'isolation.json'),
+  const isolation = o.measureWithout?.includes('rules')
+    ? undefined
+    : new NodeIsolation({
+        controller: o.controller,
+        address: o.address,
+        protectedNetworks: o.protectedNetworks,
+        egress: o.containerEgress,
+        storageHost: o.storageHost,
+        log: o.log,
+        stateFile: path.join(o.stateDir, 'isolation.json'),
+      });
+  const ephemeral = new EphemeralStorageMonitor({
+    docker: o.docker,
+    runtime: o.runtime,
+    evictions,
+    intervalMs: o.storageCheckIntervalMs,
+    onEvicted: o.trigger,
+    log: o.log,
   });
-  const ephemeral = new EphemeralStorageMonitor({ docker: o.docker, runtime: o.runtime, evictions, intervalMs: o.storageCheckIntervalMs, onEvicted: o.trigger, log: o.log });
   let verifier: NodeJS.Timeout | undefined;
   return {
     isolation,

@@ -11,7 +11,14 @@ export type Protection = (typeof PROTECTIONS)[number];
 
 /** `network,rules` -> ['network', 'rules']; throws on an unknown name. */
 export function parseProtections(text: string): Protection[] {
-  const names = [...new Set(text.split(',').map((n) => n.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const n of names) {
     if (!(PROTECTIONS as readonly string[]).includes(n)) throw new Error(`${JSON.stringify(n)} is not one of ${PROTECTIONS.join(', ')}`);
   }

@@ -55,7 +55,12 @@ async function firstAnswer(address: string): Promise<number> {
   const probe = () => {
     inFlight++;
     httpGetRaw(address, PROBE_TIMEOUT_MS)
-      .then((body) => { if (body.includes(ANSWER)) answeredAt ??= performance.now(); }, () => undefined)
+      .then(
+        (body) => {
+          if (body.includes(ANSWER)) answeredAt ??= performance.now();
+        },
+        () => undefined,
+      )
       .finally(() => inFlight--);
   };
   while (answeredAt === undefined) {
@@ -69,7 +74,11 @@ async function firstAnswer(address: string): Promise<number> {
 /** Opens a reservations watch; `endpoint` resolves with NAME's first endpoint once it shows one. */
 async function watchForEndpoint(api: ApiClient, name: string): Promise<{ endpoint: Promise<string>; close: () => void }> {
   const abort = new AbortController();
-  const res = await fetch(`${api.url}/api/v1/reservations?watch=1`, { headers: { authorization: `Bearer ${api.token}` }, signal: abort.signal, ...trustOptions(api.ca) } as RequestInit);
+  const res = await fetch(`${api.url}/api/v1/reservations?watch=1`, {
+    headers: { authorization: `Bearer ${api.token}` },
+    signal: abort.signal,
+    ...trustOptions(api.ca),
+  } as RequestInit);
   if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const endpoint = (async () => {
@@ -134,7 +143,11 @@ class BerthRig {
   private seq = 0;
 
   /** index: rigs share the engine and 127.0.0.1, so each gets port ranges of its own. */
-  constructor(readonly without: readonly Protection[], private readonly index: number, readonly newCustomer = false) {}
+  constructor(
+    readonly without: readonly Protection[],
+    private readonly index: number,
+    readonly newCustomer = false,
+  ) {}
 
   get label(): string {
     if (this.newCustomer) return 'isolated, new customer';
@@ -188,7 +201,11 @@ class BerthRig {
     const uid = (await api.get('reservations', name)).body.metadata.uid as string;
     const deleted = await api.delete('reservations', name);
     if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
-    await waitFor(async () => (await containersOfNode(this.node)).length === 0, { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 25, what: `${name} container removal` });
+    await waitFor(async () => (await containersOfNode(this.node)).length === 0, {
+      timeoutMs: STEP_TIMEOUT_MS,
+      intervalMs: 25,
+      what: `${name} container removal`,
+    });
     // The engine's address pools are shared with whatever else runs here: one network at a time.
     if (this.newCustomer) await removeNodeContainers(this.node);
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
@@ -197,7 +214,11 @@ class BerthRig {
 
   private async signup(username: string): Promise<ApiClient> {
     const { url, ca } = this.controller!;
-    const res = await new ApiClient(url, '', ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+    const res = await new ApiClient(url, '', ca).request('POST', '/api/v1/auth/signup', {
+      username,
+      email: `${username}@example.com`,
+      password: `Pw-${Buffer.from(username).toString('hex')}`,
+    });
     if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
     return new ApiClient(url, res.body.token as string, ca);
   }
@@ -225,7 +246,9 @@ async function killProcessesWithArg(arg: string): Promise<void> {
 /** First time each step of this reservation's start shows up in the controller and agent logs. */
 function logMarks(ctlChunks: string[], agentChunks: string[], name: string, uid: string): Record<string, number> {
   const marks: Record<string, number> = {};
-  const first = (key: string, t: number) => { if (marks[key] === undefined) marks[key] = t; };
+  const first = (key: string, t: number) => {
+    if (marks[key] === undefined) marks[key] = t;
+  };
   for (const e of jsonLines(ctlChunks)) {
     if (e.msg === 'reservation starting' && e.reservation === name) first('ctlStarting', e.time);
     // Pushes before "starting" carry other reservations' sets; the first after it carries ours.
@@ -299,12 +322,21 @@ function breakdown(label: string, samples: BerthSample[]): string {
       lines.push(`  ${text.padEnd(42)}   (not in logs)`);
       continue;
     }
-    row(text, `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`, have.map((s) => s.marks[key] - s.marks.applySent));
+    row(
+      text,
+      `+${median(have.map((s) => s.marks[key] - s.marks[prev])).toFixed(0)}`,
+      have.map((s) => s.marks[key] - s.marks.applySent),
+    );
     prev = key;
   }
   for (const [key, text] of SIDE) {
     const have = samples.filter((s) => s.marks[key] !== undefined);
-    if (have.length > 0) row(text, '', have.map((s) => s.marks[key] - s.marks.applySent));
+    if (have.length > 0)
+      row(
+        text,
+        '',
+        have.map((s) => s.marks[key] - s.marks.applySent),
+      );
   }
   return lines.join('\n');
 }
@@ -334,8 +366,16 @@ function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthR
     return `  ${what.padEnd(34)} ${d.toFixed(0).padStart(4)} ms = ${pct(d / base).padStart(8)}   (engine start step ${paired(a, b, startStep).toFixed(0).padStart(4)} ms)`;
   };
   const lines = ['Isolation on apply → first answer (same rounds):'];
-  for (const [rig, xs] of samples) lines.push(`  ${summary(rig.label, xs.map((s) => s.total))}`);
-  lines.push(`  isolation costs ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'}); paired medians:`);
+  for (const [rig, xs] of samples)
+    lines.push(
+      `  ${summary(
+        rig.label,
+        xs.map((s) => s.total),
+      )}`,
+    );
+  lines.push(
+    `  isolation costs ${pct(cost)} of ${base.toFixed(0)} ms (budget ${pct(ISOLATION_BUDGET)}: ${cost <= ISOLATION_BUDGET ? 'met' : 'NOT met'}); paired medians:`,
+  );
   lines.push(costLine('all protections', on, off));
   for (const [rig, xs] of samples) if (rig.without.length === 1 && !rig.newCustomer) lines.push(costLine(rig.without[0], on, xs));
   for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container, more", xs, on));
@@ -385,7 +425,13 @@ function printReport({ raw, samples }: Rounds, isolated: BerthRig, unprotected: 
   console.log(breakdown(unprotected.label, samples.get(unprotected)!));
   const iso = isolationReport(samples, isolated, unprotected);
   console.log(iso.lines.join('\n'));
-  const figures = { raw_ms: Math.round(rawMs), berth_ms: Math.round(berthMs), ratio: Number(ratio.toFixed(3)), unprotected_ms: Math.round(median(total(unprotected))), isolation_cost: Number(iso.cost.toFixed(3)) };
+  const figures = {
+    raw_ms: Math.round(rawMs),
+    berth_ms: Math.round(berthMs),
+    ratio: Number(ratio.toFixed(3)),
+    unprotected_ms: Math.round(median(total(unprotected))),
+    isolation_cost: Number(iso.cost.toFixed(3)),
+  };
   console.log(`BENCH ${JSON.stringify(figures)}`);
 }
 

@@ -59,10 +59,13 @@ async function idleRss(v: Variant): Promise<{ controller: number; agent: number 
     controller = await startController({ nat: 'userspace', env: variantEnv(v) });
     const nodeName = uniqueName(`bench-${v}`);
     agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName, env: variantEnv(v) });
-    await waitFor(async () => {
-      const res = await controller!.api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/api/v1/nodes/${nodeName}`);
-      return res.body?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    }, { timeoutMs: 60_000, what: `node ${nodeName} Ready` });
+    await waitFor(
+      async () => {
+        const res = await controller!.api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/api/v1/nodes/${nodeName}`);
+        return res.body?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      },
+      { timeoutMs: 60_000, what: `node ${nodeName} Ready` },
+    );
     await new Promise((r) => setTimeout(r, IDLE_MS)); // idle is the thing measured: no condition to await
     return { controller: await rssMiB(controller.child.pid!), agent: await rssMiB(agent.child.pid!) };
   } finally {
@@ -75,7 +78,9 @@ const fmt = (n: number, unit: string) => `${n.toFixed(unit === 'ms' ? 0 : 1)} ${
 function row(what: string, before: number, after: number, target: number, unit: string, floor?: number): void {
   const verdict = after <= target ? 'ok' : 'MISSED';
   const extra = floor === undefined ? '' : `   (node -e '' alone: ${fmt(floor, unit)})`;
-  console.log(`${what.padEnd(28)} before ${fmt(before, unit).padStart(9)}   after ${fmt(after, unit).padStart(9)}   target <= ${target} ${unit}: ${verdict}${extra}`);
+  console.log(
+    `${what.padEnd(28)} before ${fmt(before, unit).padStart(9)}   after ${fmt(after, unit).padStart(9)}   target <= ${target} ${unit}: ${verdict}${extra}`,
+  );
 }
 
 const info = await buildDist();

@@ -38,7 +38,12 @@ const variants: Variant[] = [
 
 async function startOnce(v: Variant): Promise<{ create: number; start: number }> {
   const t0 = performance.now();
-  const c = await docker.createContainer({ Image: IMAGE, Labels: { 'berth.bench': tag }, HostConfig: { Memory: 64 * 1048576, PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, ...v.host }, ExposedPorts: { '80/tcp': {} } });
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Labels: { 'berth.bench': tag },
+    HostConfig: { Memory: 64 * 1048576, PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, ...v.host },
+    ExposedPorts: { '80/tcp': {} },
+  });
   const t1 = performance.now();
   await c.start();
   const t2 = performance.now();
@@ -54,7 +59,12 @@ async function createNetworks(): Promise<void> {
   for (const [key, options] of Object.entries(NETWORKS)) {
     const name = networkName(key);
     const t0 = performance.now();
-    await docker.createNetwork({ Name: name, Driver: 'bridge', Options: { 'com.docker.network.bridge.name': name, ...options }, Labels: { 'berth.bench': tag } });
+    await docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      Options: { 'com.docker.network.bridge.name': name, ...options },
+      Labels: { 'berth.bench': tag },
+    });
     console.log(`network create (${key}): ${(performance.now() - t0).toFixed(0)} ms`);
   }
 }
@@ -71,12 +81,18 @@ async function measureStarts(): Promise<void> {
   }
   console.log(`create, start: ${RUNS} runs each (alternating), median / p90 ms:`);
   for (const [name, x] of samples) {
-    console.log(`  ${name.padEnd(28)} create ${median(x.create).toFixed(0).padStart(4)} / ${p90(x.create).toFixed(0).padStart(4)}   start ${median(x.start).toFixed(0).padStart(4)} / ${p90(x.start).toFixed(0).padStart(4)}`);
+    console.log(
+      `  ${name.padEnd(28)} create ${median(x.create).toFixed(0).padStart(4)} / ${p90(x.create).toFixed(0).padStart(4)}   start ${median(x.start).toFixed(0).padStart(4)} / ${p90(x.start).toFixed(0).padStart(4)}`,
+    );
   }
 }
 
 async function measureDiskCheck(): Promise<void> {
-  const c = await docker.createContainer({ Image: IMAGE, Labels: { 'berth.bench': tag }, HostConfig: { Memory: 64 * 1048576, ...hardenedHostConfig(spec, networkName('tenant')) } });
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Labels: { 'berth.bench': tag },
+    HostConfig: { Memory: 64 * 1048576, ...hardenedHostConfig(spec, networkName('tenant')) },
+  });
   await c.start();
   const timed = async (fn: () => Promise<unknown>) => {
     const xs: number[] = [];
@@ -98,8 +114,16 @@ async function main(): Promise<void> {
     await measureStarts();
     await measureDiskCheck();
   } finally {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`berth.bench=${tag}`] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const key of Object.keys(NETWORKS)) await docker.getNetwork(networkName(key)).remove().catch(() => undefined);
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`berth.bench=${tag}`] } }))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const key of Object.keys(NETWORKS))
+      await docker
+        .getNetwork(networkName(key))
+        .remove()
+        .catch(() => undefined);
   }
 }
 

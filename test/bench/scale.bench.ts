@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { formatScaleReport, ScaleRun, scaleOptions, summaryLine, type Store } from '../support/scale-driver.ts';
 
 function usage(message: string): never {
-  process.stderr.write(`bench:scale: ${message}\nusage: npm run bench:scale -- --nodes N --reservations M [--store sqlite|postgresql] [--inflight 16] [--grace 20s] [--loss 0.1] [--start-now 0.1] [--cores 16] [--memory-gib 64] [--seed 42] [--json FILE]\n`);
+  process.stderr.write(
+    `bench:scale: ${message}\nusage: npm run bench:scale -- --nodes N --reservations M [--store sqlite|postgresql] [--inflight 16] [--grace 20s] [--loss 0.1] [--start-now 0.1] [--cores 16] [--memory-gib 64] [--seed 42] [--json FILE]\n`,
+  );
   process.exit(2);
 }
 

@@ -26,7 +26,12 @@ const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
 function request(): Placement {
   const start = T0 + Math.floor(random() * DAYS * 24) * H;
   const hours = pick([1, 2, 4, 8, 24]);
-  return { start, end: Math.min(start + hours * H, T0 + DAYS * 24 * H), milliCores: pick([500, 1000, 1000, 2000, 4000]), memoryMiB: pick([512, 1024, 2048, 4096]) };
+  return {
+    start,
+    end: Math.min(start + hours * H, T0 + DAYS * 24 * H),
+    milliCores: pick([500, 1000, 1000, 2000, 4000]),
+    memoryMiB: pick([512, 1024, 2048, 4096]),
+  };
 }
 
 // `plain` mirrors the index as bare candidates (placements in arrays) for the baseline below.
@@ -41,9 +46,24 @@ function commit(index: CapacityIndex, node: NodeCandidate, p: Placement): void {
 function buildCluster(): CapacityIndex {
   const index = new CapacityIndex(Number.MAX_SAFE_INTEGER, 0);
   for (let i = 0; i < NODES; i++) {
-    const node = { id: `n${i}`, name: `node-${String(i).padStart(4, '0')}`, cores: pick([16, 32, 64]), memoryMiB: pick([65_536, 131_072, 262_144]), ready: random() > 0.01, cordoned: random() < 0.01 };
+    const node = {
+      id: `n${i}`,
+      name: `node-${String(i).padStart(4, '0')}`,
+      cores: pick([16, 32, 64]),
+      memoryMiB: pick([65_536, 131_072, 262_144]),
+      ready: random() > 0.01,
+      cordoned: random() < 0.01,
+    };
     index.upsertNode(node);
-    const candidate = { id: node.id, name: node.name, milliCores: node.cores * 1000, memoryMiB: node.memoryMiB, ready: node.ready, cordoned: node.cordoned, placements: [] };
+    const candidate = {
+      id: node.id,
+      name: node.name,
+      milliCores: node.cores * 1000,
+      memoryMiB: node.memoryMiB,
+      ready: node.ready,
+      cordoned: node.cordoned,
+      placements: [],
+    };
     plain.push(candidate);
     plainById.set(node.id, candidate);
   }
@@ -74,4 +94,19 @@ const baselineStart = performance.now();
 for (const r of requests.slice(0, BASELINE)) schedule(plain, r, STRATEGY);
 const baselineRate = Math.round(BASELINE / ((performance.now() - baselineStart) / 1000));
 console.log(`indexed: ${rate} placements/s; plain schedule(): ${baselineRate} placements/s; speed-up ${(rate / baselineRate).toFixed(1)}x; target 2000/s`);
-console.log(JSON.stringify({ nodes: NODES, alreadyPlaced: PLACED, days: DAYS, strategy: STRATEGY, placements: PLACEMENTS, admitted, seconds: Number(seconds.toFixed(2)), placementsPerSecond: rate, buildMs: Math.round(built), baselinePlacementsPerSecond: baselineRate, target: 2000, ok: rate >= 2000 }));
+console.log(
+  JSON.stringify({
+    nodes: NODES,
+    alreadyPlaced: PLACED,
+    days: DAYS,
+    strategy: STRATEGY,
+    placements: PLACEMENTS,
+    admitted,
+    seconds: Number(seconds.toFixed(2)),
+    placementsPerSecond: rate,
+    buildMs: Math.round(built),
+    baselinePlacementsPerSecond: baselineRate,
+    target: 2000,
+    ok: rate >= 2000,
+  }),
+);

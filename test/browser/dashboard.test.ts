@@ -34,12 +34,24 @@ beforeAll(async () => {
   expect((await controller.api.apply(webImage())).status).toBe(201);
   profileDir = await mkdtemp(path.join(os.tmpdir(), 'berth-chromium-'));
   const leaf = (await fetchServerChain(controller.url)).chain[0]!;
-  const spki = createHash('sha256').update(createPublicKey(leaf).export({ type: 'spki', format: 'der' })).digest('base64');
+  const spki = createHash('sha256')
+    .update(createPublicKey(leaf).export({ type: 'spki', format: 'der' }))
+    .digest('base64');
   // A fresh profile directory per run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: [`--ignore-certificate-errors-spki-list=${spki}`, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      `--ignore-certificate-errors-spki-list=${spki}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -108,7 +120,10 @@ describe('dashboard', () => {
     await page.addInitScript((t) => localStorage.setItem('berth.token', t), controller.api.token);
     await page.goto(`${controller.url}/#/admin/nodes`);
     const row = page.locator('tr', { hasText: node });
-    await row.waitFor().catch(async (err) => { await shot(page, 'admin-nodes-failure'); throw err; });
+    await row.waitFor().catch(async (err) => {
+      await shot(page, 'admin-nodes-failure');
+      throw err;
+    });
     await row.getByText('Ready', { exact: true }).waitFor();
     // The chart fills in as the controller records samples (every 500 ms in this test, into
     // 1-minute points): until a second minute begins, the one point is drawn as a dot.

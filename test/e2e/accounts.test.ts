@@ -47,7 +47,11 @@ describe('signup throttling', () => {
       const up = (username: string) => client.request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: pw(username) });
       expect((await up('first')).status).toBe(201);
       expect((await up('second')).status).toBe(201);
-      const third = await own.fetch(`${own.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'third', email: 'third@example.com', password: pw('third') }) });
+      const third = await own.fetch(`${own.url}/api/v1/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'third', email: 'third@example.com', password: pw('third') }),
+      });
       expect(third.status).toBe(429);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = await third.json();
@@ -88,7 +92,10 @@ describe('throttling under concurrent requests', () => {
     expect(made.code).toBe(0);
     const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => post('/api/v1/auth/login', { username: 'dora', password: `Wrong-guess-${i}` })));
     expect(tally(guesses.map((r) => r.status))).toEqual({ 401: 5, 429: 35 });
-    expect(guesses.find((r) => r.status === 429)?.body.error).toMatchObject({ code: 'TooManyRequests', message: expect.stringMatching(/^too many failed logins: try again in \d+ s$/) });
+    expect(guesses.find((r) => r.status === 429)?.body.error).toMatchObject({
+      code: 'TooManyRequests',
+      message: expect.stringMatching(/^too many failed logins: try again in \d+ s$/),
+    });
     // dora is locked out now, even with her password.
     expect((await post('/api/v1/auth/login', { username: 'dora', password: pw('dora') })).status).toBe(429);
 
@@ -98,13 +105,23 @@ describe('throttling under concurrent requests', () => {
   });
 
   it('creates at most 10 accounts from 30 concurrent signups from one address', async () => {
-    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => post('/api/v1/auth/signup', { username: `burst${i}`, email: `burst${i}@example.com`, password: pw(`burst${i}`) })));
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => post('/api/v1/auth/signup', { username: `burst${i}`, email: `burst${i}@example.com`, password: pw(`burst${i}`) })),
+    );
     expect(tally(burst.map((r) => r.status))).toEqual({ 201: 10, 429: 20 });
     const users = (await own.api.request('GET', '/api/v1/users')).body.items as Array<{ username: string }>;
     expect(users.filter((u) => u.username.startsWith('burst'))).toHaveLength(10);
     // The winners are exactly the accounts that exist.
-    const won = burst.filter((r) => r.status === 201).map((r) => r.body.user.username).sort();
-    expect(users.map((u) => u.username).filter((n) => n.startsWith('burst')).sort()).toEqual(won);
+    const won = burst
+      .filter((r) => r.status === 201)
+      .map((r) => r.body.user.username)
+      .sort();
+    expect(
+      users
+        .map((u) => u.username)
+        .filter((n) => n.startsWith('burst'))
+        .sort(),
+    ).toEqual(won);
   });
 });
 
@@ -130,7 +147,12 @@ describe('accounts', () => {
   it('refuses weak passwords, bad usernames and any attempt to sign up as admin', async () => {
     expect((await signup('weak', 'short')).body.error).toMatchObject({ code: 'Invalid', field: 'password' });
     expect((await signup('Bad Name')).body.error).toMatchObject({ code: 'Invalid', field: 'username' });
-    const admin = await anon().request('POST', '/api/v1/auth/signup', { username: 'mallory', email: 'm@example.com', password: 'pw-Secret-123', role: 'admin' });
+    const admin = await anon().request('POST', '/api/v1/auth/signup', {
+      username: 'mallory',
+      email: 'm@example.com',
+      password: 'pw-Secret-123',
+      role: 'admin',
+    });
     expect(admin.status).toBe(400);
     expect((await login('mallory', 'pw-Secret-123')).status).toBe(401);
   });
@@ -235,7 +257,8 @@ describe('the berth CLI', () => {
     await ctl?.stop();
     if (ctl) await removeDir(ctl.dataDir);
   });
-  const cli = (args: string[], stdin?: string) => runCli(args, { env: { BERTH_CONFIG: path.join(cliDir, 'config'), BERTH_SERVER: ctl.url, BERTH_CERTIFICATE_AUTHORITY: ctl.caFile }, stdin });
+  const cli = (args: string[], stdin?: string) =>
+    runCli(args, { env: { BERTH_CONFIG: path.join(cliDir, 'config'), BERTH_SERVER: ctl.url, BERTH_CERTIFICATE_AUTHORITY: ctl.caFile }, stdin });
   const login = (username: string, password: string) => new ApiClient(ctl.url, '', ctl.ca).request('POST', '/api/v1/auth/login', { username, password });
 
   it('signs up, saves the token with mode 0600, and whoami/logout use it', async () => {
@@ -263,7 +286,9 @@ describe('the berth CLI', () => {
   });
 
   it('creates an admin only on the management node, through the store', async () => {
-    const created = await runCli(['admin', 'create-user', 'boss', '--admin', '--email', 'boss@example.com', '--password-stdin', '--data-dir', ctl.dataDir], { stdin: `${pw('boss')}\n` });
+    const created = await runCli(['admin', 'create-user', 'boss', '--admin', '--email', 'boss@example.com', '--password-stdin', '--data-dir', ctl.dataDir], {
+      stdin: `${pw('boss')}\n`,
+    });
     expect(created.stderr).toBe('');
     expect(created.stdout).toContain('user/boss created (admin)');
     const res = await login('boss', pw('boss'));

@@ -17,17 +17,22 @@ type NodeBody = { status?: { lastHeartbeat?: string; conditions?: Condition[] } 
 const readyOf = (node: NodeBody | undefined) => node?.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function nodeWhen(controller: ControllerProcess, name: string, what: string, ok: (n: NodeBody) => boolean, timeoutMs = 30_000): Promise<NodeBody> {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('nodes', name);
-    return ok(body) ? (body as NodeBody) : undefined;
-  }, { timeoutMs, what: `node ${name}: ${what}` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('nodes', name);
+      return ok(body) ? (body as NodeBody) : undefined;
+    },
+    { timeoutMs, what: `node ${name}: ${what}` },
+  );
 }
 
 /** SIGTERM, then the time until the process is gone; SIGKILL (and a time past the limit) if it hangs on. */
 async function timeToExit(agent: AgentProcess): Promise<{ ms: number; code: number | null }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const overdue = new Promise<'overdue'>((resolve) => { timer = setTimeout(() => resolve('overdue'), EXIT_LIMIT_MS + 5_000); });
+  const overdue = new Promise<'overdue'>((resolve) => {
+    timer = setTimeout(() => resolve('overdue'), EXIT_LIMIT_MS + 5_000);
+  });
   const result = await Promise.race([agent.stop('SIGTERM'), overdue]);
   clearTimeout(timer);
   const ms = Math.round(performance.now() - started);
@@ -42,7 +47,9 @@ async function timeToExit(agent: AgentProcess): Promise<{ ms: number; code: numb
 /** An agent on a dedicated engine, Ready on the controller, checking its engine every 500 ms. */
 async function agentOnOwnEngine(controller: ControllerProcess, engine: DedicatedEngine, prefix: string): Promise<AgentProcess> {
   const agent = startAgent({
-    controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: uniqueName(prefix),
+    controller: controller.grpcAddress,
+    joinToken: controller.joinToken,
+    nodeName: uniqueName(prefix),
     env: { DOCKER_HOST: engine.dockerHost, BERTH_ENGINE_CHECK_INTERVAL_MS: '500' },
   });
   await waitForNodeReady(controller, agent.nodeName, agent);
@@ -149,7 +156,10 @@ describe('an agent whose controller is unreachable', () => {
     await own.stop('SIGKILL');
     const agent = startAgent({ controller: own.grpcAddress, joinToken: own.joinToken, nodeName: uniqueName('fault-noctl') });
     agents.push(agent);
-    await waitFor(() => agent.log.includes('cannot establish trust in the controller'), { timeoutMs: 20_000, what: 'the agent failing to reach the controller' });
+    await waitFor(() => agent.log.includes('cannot establish trust in the controller'), {
+      timeoutMs: 20_000,
+      what: 'the agent failing to reach the controller',
+    });
     const { ms, code } = await timeToExit(agent);
     expect(ms).toBeLessThanOrEqual(EXIT_LIMIT_MS);
     expect(code).toBe(0);
@@ -201,10 +211,13 @@ describe('a node whose engine dies under a running reservation', () => {
     await engines.at(-1)!.signal('SIGKILL');
     const killed = Date.now();
     await nodeWhen(own, doomed.nodeName, 'EngineUnavailable', (n) => readyOf(n)?.reason === 'EngineUnavailable');
-    const moved = await waitFor(async () => {
-      const { body } = await own.api.get('reservations', 'evac-1');
-      return body?.status?.node === survivor.nodeName && body.status.phase === 'Running' ? body : undefined;
-    }, { what: 'evac-1 Running on the surviving node', timeoutMs: 30_000 });
+    const moved = await waitFor(
+      async () => {
+        const { body } = await own.api.get('reservations', 'evac-1');
+        return body?.status?.node === survivor.nodeName && body.status.phase === 'Running' ? body : undefined;
+      },
+      { what: 'evac-1 Running on the surviving node', timeoutMs: 30_000 },
+    );
     // Grace (4 s) after the engine was seen down, plus detection and the new start.
     expect(Date.now() - killed).toBeLessThan(4_000 + 15_000);
     expect(moved.status.conditions.find((c: Condition) => c.type === 'Scheduled').message).toMatch(/is NotReady: rescheduled to node/);

@@ -50,7 +50,9 @@ describe('agent stream security', () => {
       const outcome = await new Promise<string>((resolve) => {
         stream.on('data', () => resolve('answered'));
         stream.on('error', (err: grpc.ServiceError) => resolve(grpc.status[err.code]));
-        stream.write({ register: { nodeName: 'plain', address: '127.0.0.1', cores: 1, memoryBytes: 1 << 30, joinToken: controller.joinToken, agentVersion: 'x' } });
+        stream.write({
+          register: { nodeName: 'plain', address: '127.0.0.1', cores: 1, memoryBytes: 1 << 30, joinToken: controller.joinToken, agentVersion: 'x' },
+        });
       });
       expect(outcome).toBe('UNAVAILABLE');
     } finally {
@@ -63,7 +65,10 @@ describe('agent stream security', () => {
     const node = uniqueName('pin');
     const agent = startAgent({ controller: controller.grpcAddress, joinToken: formatJoinToken({ fingerprint: 'f'.repeat(64), secret }), nodeName: node });
     try {
-      await waitFor(() => (agent.log.match(/does not match the join token/g) ?? []).length >= 2, { timeoutMs: 15_000, what: 'agent refuses the certificate twice' });
+      await waitFor(() => (agent.log.match(/does not match the join token/g) ?? []).length >= 2, {
+        timeoutMs: 15_000,
+        what: 'agent refuses the certificate twice',
+      });
       expect(agent.child.exitCode).toBeNull();
       expect((await controller.api.get('nodes', node)).status).toBe(404);
     } finally {

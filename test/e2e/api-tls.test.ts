@@ -21,7 +21,11 @@ const PASSWORD = 'Tls-login-2026';
 beforeAll(async () => {
   controller = await startController({ nat: 'userspace' });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-api-tls-'));
-  const signup = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username: 'tess', email: 'tess@example.com', password: PASSWORD });
+  const signup = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
+    username: 'tess',
+    email: 'tess@example.com',
+    password: PASSWORD,
+  });
   expect(signup.status).toBe(201);
 });
 
@@ -66,18 +70,30 @@ describe('the API over HTTPS', () => {
   it('is refused by the CLI when its config holds another CA: one clear line, exit 9, nothing sent', async () => {
     const other = (await createCertificateAuthority()).certPem;
     const file = path.join(tmp, 'wrong-ca');
-    await writeFile(file, stringify({ server: controller.url, token: controller.api.token, 'certificate-authority-data': Buffer.from(other).toString('base64') }), { mode: 0o600 });
-    for (const args of [['get', 'nodes'], ['get', 'reservations', '-w']]) {
+    await writeFile(
+      file,
+      stringify({ server: controller.url, token: controller.api.token, 'certificate-authority-data': Buffer.from(other).toString('base64') }),
+      { mode: 0o600 },
+    );
+    for (const args of [
+      ['get', 'nodes'],
+      ['get', 'reservations', '-w'],
+    ]) {
       const r = await runCli(args, { env: { BERTH_CONFIG: file } });
       expect(r.code).toBe(9);
       expect(r.stdout).toBe('');
-      expect(oneErrorLine(r)).toBe(`error: refusing to talk to ${controller.url}: self-signed certificate in certificate chain; the CA in your config (or --certificate-authority) is not the one that signed it: get the right one from your admin (\`berth config ca\` on the management node) or run \`berth login --server URL\` to check and trust it`);
+      expect(oneErrorLine(r)).toBe(
+        `error: refusing to talk to ${controller.url}: self-signed certificate in certificate chain; the CA in your config (or --certificate-authority) is not the one that signed it: get the right one from your admin (\`berth config ca\` on the management node) or run \`berth login --server URL\` to check and trust it`,
+      );
     }
   });
 
   it('logs in with --certificate-authority FILE and keeps that CA in the new config for later commands', async () => {
     const env = fresh('login-with-ca');
-    const r = await runCli(['login', '--server', controller.url, '--certificate-authority', controller.caFile, '--username', 'tess', '--password-stdin'], { env, stdin: `${PASSWORD}\n` });
+    const r = await runCli(['login', '--server', controller.url, '--certificate-authority', controller.caFile, '--username', 'tess', '--password-stdin'], {
+      env,
+      stdin: `${PASSWORD}\n`,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const saved = parseYaml(await readFile(env.BERTH_CONFIG, 'utf8')) as Record<string, string>;
@@ -124,14 +140,27 @@ describe('the API over HTTPS', () => {
 describe('plain HTTP', () => {
   const controllerRun = async (args: string[]) => {
     const dataDir = path.join(tmp, `plain-${args.join('-').replace(/[^a-z0-9]+/g, '')}`);
-    const r = await runCli(['controller', '--data-dir', dataDir, '--port', String(await freePort()), '--grpc-port', String(await freePort()), '--nat', 'userspace', ...args]);
+    const r = await runCli([
+      'controller',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(await freePort()),
+      '--grpc-port',
+      String(await freePort()),
+      '--nat',
+      'userspace',
+      ...args,
+    ]);
     return { r, dataDir };
   };
 
   it('is refused for a production controller bound to a non-loopback address, before anything is written', async () => {
     const { r, dataDir } = await controllerRun(['--host', '0.0.0.0', '--tls', 'off']);
     expect(r.code).toBe(2);
-    expect(oneErrorLine(r)).toMatch(/^error: tls: plain HTTP \("off"\) is only allowed on a loopback --host \(127\.0\.0\.1, ::1 or localhost\), not "0\.0\.0\.0"/);
+    expect(oneErrorLine(r)).toMatch(
+      /^error: tls: plain HTTP \("off"\) is only allowed on a loopback --host \(127\.0\.0\.1, ::1 or localhost\), not "0\.0\.0\.0"/,
+    );
     expect(existsSync(dataDir)).toBe(false);
   });
 
@@ -142,7 +171,9 @@ describe('plain HTTP', () => {
   });
 
   it('is refused by the CLI for a server that is not on this machine', async () => {
-    const r = await runCli(['get', 'nodes'], { env: { BERTH_CONFIG: undefined, HOME: path.join(tmp, 'home'), BERTH_SERVER: 'http://192.0.2.1:7070', BERTH_TOKEN: 'berth_x' } });
+    const r = await runCli(['get', 'nodes'], {
+      env: { BERTH_CONFIG: undefined, HOME: path.join(tmp, 'home'), BERTH_SERVER: 'http://192.0.2.1:7070', BERTH_TOKEN: 'berth_x' },
+    });
     expect(r.code).toBe(2);
     expect(oneErrorLine(r)).toContain('server: http://192.0.2.1:7070/ is plain HTTP; Berth serves its API over HTTPS, use https://');
   });
@@ -154,14 +185,21 @@ describe('plain HTTP', () => {
  */
 const PTY_RELAY = 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)';
 function terminal(args: string[], env: Record<string, string>) {
-  const child = spawn('python3', ['-c', PTY_RELAY, process.execPath, BERTH_BIN, ...args], { env: { ...process.env, BERTH_SERVER: '', BERTH_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('python3', ['-c', PTY_RELAY, process.execPath, BERTH_BIN, ...args], {
+    env: { ...process.env, BERTH_SERVER: '', BERTH_TOKEN: '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const session = {
     output: '',
     type: (text: string) => void child.stdin.write(text),
     waitFor: (pattern: RegExp) => waitFor(() => pattern.test(session.output), { timeoutMs: 20_000, what: `${pattern} in: ${session.output}` }),
     exit: new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))),
   };
-  child.stdout.on('data', (d) => { session.output += String(d); });
-  child.stderr.on('data', (d) => { session.output += String(d); });
+  child.stdout.on('data', (d) => {
+    session.output += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    session.output += String(d);
+  });
   return session;
 }

@@ -42,7 +42,7 @@ async function loosen(dataDir: string): Promise<void> {
   }
 }
 
-describe('the controller\'s files at rest', () => {
+describe("the controller's files at rest", () => {
   it('are private after a first start and after a start on a data dir left readable', async () => {
     const dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-at-rest-')), 'data');
     dirs.push(path.dirname(dataDir));
@@ -71,7 +71,7 @@ describe('the controller\'s files at rest', () => {
 
 describe('berth admin on a data dir of another user', () => {
   it('refuses to run as root there, naming the owner, and writes nothing', async () => {
-    if (process.getuid?.() !== 0) throw new Error('this test runs as root, like the management node\'s administrator');
+    if (process.getuid?.() !== 0) throw new Error("this test runs as root, like the management node's administrator");
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-owned-'));
     dirs.push(dataDir);
     await chown(dataDir, 65534, 65534);

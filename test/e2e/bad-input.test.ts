@@ -24,7 +24,9 @@ type Plural = 'reservations' | 'images';
 async function stored(plural: Plural) {
   const { status, body } = await controller.api.list(plural);
   expect(status).toBe(200);
-  return body.items.map((o: { metadata: { name: string; uid: string; generation: number } }) => `${o.metadata.name}/${o.metadata.uid}/${o.metadata.generation}`);
+  return body.items.map(
+    (o: { metadata: { name: string; uid: string; generation: number } }) => `${o.metadata.name}/${o.metadata.uid}/${o.metadata.generation}`,
+  );
 }
 
 interface Refusal {
@@ -83,7 +85,11 @@ describe('malformed bodies', () => {
 
 describe('manifest shape', () => {
   it('refuses an unknown kind with 400 Invalid naming kind', async () => {
-    const error = await expectRefusedAndNothingStored(apply({ ...reservation('pod-kind'), kind: 'Pod' }), { status: 400, code: 'Invalid', field: 'kind' }, 'pod-kind');
+    const error = await expectRefusedAndNothingStored(
+      apply({ ...reservation('pod-kind'), kind: 'Pod' }),
+      { status: 400, code: 'Invalid', field: 'kind' },
+      'pod-kind',
+    );
     expect(error.message).toContain('Reservation');
   });
 
@@ -92,11 +98,19 @@ describe('manifest shape', () => {
   });
 
   it('refuses an unknown spec field with 400 Invalid naming spec.<field>', async () => {
-    await expectRefusedAndNothingStored(apply(reservation('extra-spec', { replicas: 3 })), { status: 400, code: 'Invalid', field: 'spec.replicas' }, 'extra-spec');
+    await expectRefusedAndNothingStored(
+      apply(reservation('extra-spec', { replicas: 3 })),
+      { status: 400, code: 'Invalid', field: 'spec.replicas' },
+      'extra-spec',
+    );
   });
 
   it('refuses a reservation of an image that does not exist with 400 Invalid naming spec.image', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('no-image', { image: 'no-such-image' })), { status: 400, code: 'Invalid', field: 'spec.image' }, 'no-image');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('no-image', { image: 'no-such-image' })),
+      { status: 400, code: 'Invalid', field: 'spec.image' },
+      'no-image',
+    );
     expect(error.message).toContain('no-such-image');
   });
 
@@ -115,20 +129,32 @@ describe('manifest shape', () => {
 
 describe('storage profile', () => {
   it('refuses a local profile for an image without a data path with 400 Invalid naming spec.profile', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('no-data-path', { profile: 'local' })), { status: 400, code: 'Invalid', field: 'spec.profile' }, 'no-data-path');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('no-data-path', { profile: 'local' })),
+      { status: 400, code: 'Invalid', field: 'spec.profile' },
+      'no-data-path',
+    );
     expect(error.message).toContain('dataPath');
   });
 
   it('refuses a remote profile when the controller has no storage node with 400 Invalid naming spec.profile', async () => {
     expect((await controller.api.apply(webImage('with-data', { dataPath: '/data' }))).status).toBe(201);
-    const error = await expectRefusedAndNothingStored(apply(reservation('no-storage-node', { image: 'with-data', profile: 'remote' })), { status: 400, code: 'Invalid', field: 'spec.profile' }, 'no-storage-node');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('no-storage-node', { image: 'with-data', profile: 'remote' })),
+      { status: 400, code: 'Invalid', field: 'spec.profile' },
+      'no-storage-node',
+    );
     expect(error.message).toContain('storage node');
   });
 });
 
 describe('window', () => {
   it('refuses a start beyond the tolerance in the past with 400 Invalid naming spec.start', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('past', { start: isoAgo(10 * 60_000) })), { status: 400, code: 'Invalid', field: 'spec.start' }, 'past');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('past', { start: isoAgo(10 * 60_000) })),
+      { status: 400, code: 'Invalid', field: 'spec.start' },
+      'past',
+    );
     expect(error.message).toContain('past');
   });
 
@@ -144,28 +170,48 @@ describe('window', () => {
 
   for (const duration of ['0s', '0h']) {
     it(`refuses a zero duration ("${duration}") with 400 Invalid naming spec.duration`, async () => {
-      await expectRefusedAndNothingStored(apply(reservation(`zero-${duration}`, { duration })), { status: 400, code: 'Invalid', field: 'spec.duration' }, `zero-${duration}`);
+      await expectRefusedAndNothingStored(
+        apply(reservation(`zero-${duration}`, { duration })),
+        { status: 400, code: 'Invalid', field: 'spec.duration' },
+        `zero-${duration}`,
+      );
     });
   }
 
   it('refuses a negative duration ("-1h") with 400 Invalid naming spec.duration', async () => {
-    await expectRefusedAndNothingStored(apply(reservation('negative', { duration: '-1h' })), { status: 400, code: 'Invalid', field: 'spec.duration' }, 'negative');
+    await expectRefusedAndNothingStored(
+      apply(reservation('negative', { duration: '-1h' })),
+      { status: 400, code: 'Invalid', field: 'spec.duration' },
+      'negative',
+    );
   });
 
   it('refuses a duration over the 30-day maximum ("31d") with 400 Invalid naming spec.duration and the limit', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('too-long', { duration: '31d' })), { status: 400, code: 'Invalid', field: 'spec.duration' }, 'too-long');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('too-long', { duration: '31d' })),
+      { status: 400, code: 'Invalid', field: 'spec.duration' },
+      'too-long',
+    );
     expect(error.message).toContain('30d');
   });
 });
 
 describe('resources', () => {
   it('refuses cores above the image maximum with 400 Invalid naming spec.cores and the maximum', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('many-cores', { cores: 3 })), { status: 400, code: 'Invalid', field: 'spec.cores' }, 'many-cores');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('many-cores', { cores: 3 })),
+      { status: 400, code: 'Invalid', field: 'spec.cores' },
+      'many-cores',
+    );
     expect(error.message).toContain('maximum of 2');
   });
 
   it('refuses memory above the image maximum with 400 Invalid naming spec.memory and the maximum', async () => {
-    const error = await expectRefusedAndNothingStored(apply(reservation('much-memory', { memory: '512Mi' })), { status: 400, code: 'Invalid', field: 'spec.memory' }, 'much-memory');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('much-memory', { memory: '512Mi' })),
+      { status: 400, code: 'Invalid', field: 'spec.memory' },
+      'much-memory',
+    );
     expect(error.message).toContain('256Mi');
   });
 
@@ -193,8 +239,18 @@ describe('cores that cannot be honoured exactly', () => {
   }
 
   it('refuses an Image whose cores or maxCores is finer than a millicore, naming spec.resources.*', async () => {
-    await expectRefusedAndNothingStored(apply(webImage('milli-img', { resources: { cores: '1.5m', memory: '64Mi' } })), { status: 400, code: 'Invalid', field: 'spec.resources.cores' }, 'milli-img', 'images');
-    await expectRefusedAndNothingStored(apply(webImage('milli-max', { resources: { cores: 1, memory: '64Mi', maxCores: 0.0001 } })), { status: 400, code: 'Invalid', field: 'spec.resources.maxCores' }, 'milli-max', 'images');
+    await expectRefusedAndNothingStored(
+      apply(webImage('milli-img', { resources: { cores: '1.5m', memory: '64Mi' } })),
+      { status: 400, code: 'Invalid', field: 'spec.resources.cores' },
+      'milli-img',
+      'images',
+    );
+    await expectRefusedAndNothingStored(
+      apply(webImage('milli-max', { resources: { cores: 1, memory: '64Mi', maxCores: 0.0001 } })),
+      { status: 400, code: 'Invalid', field: 'spec.resources.maxCores' },
+      'milli-max',
+      'images',
+    );
   });
 });
 
@@ -215,7 +271,11 @@ describe('manifest limits', () => {
 
   it('refuses an env name over 128 characters with 400 Invalid naming it', async () => {
     const long = `N${'a'.repeat(128)}`;
-    const error = await expectRefusedAndNothingStored(apply(reservation('long-env-name', { env: { [long]: 'x' } })), { status: 400, code: 'Invalid', field: `spec.env.${long}` }, 'long-env-name');
+    const error = await expectRefusedAndNothingStored(
+      apply(reservation('long-env-name', { env: { [long]: 'x' } })),
+      { status: 400, code: 'Invalid', field: `spec.env.${long}` },
+      'long-env-name',
+    );
     expect(error.message).toContain('at most 128 characters');
   });
 
@@ -230,7 +290,11 @@ describe('manifest limits', () => {
 describe('authentication', () => {
   it('refuses an apply without a token with 401 Unauthenticated', async () => {
     const send = async () => {
-      const res = await controller.fetch(`${controller.url}/api/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reservation('no-token')) });
+      const res = await controller.fetch(`${controller.url}/api/v1/apply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(reservation('no-token')),
+      });
       return { status: res.status, body: await res.json() };
     };
     await expectRefusedAndNothingStored(send, { status: 401, code: 'Unauthenticated', message: /token/ }, 'no-token');
@@ -238,6 +302,10 @@ describe('authentication', () => {
 
   it('refuses an apply with an unknown token with 401 Unauthenticated', async () => {
     const stranger = new ApiClient(controller.url, 'berth_not-a-token-this-controller-issued', controller.ca);
-    await expectRefusedAndNothingStored(() => stranger.apply(reservation('bad-token')), { status: 401, code: 'Unauthenticated', message: /invalid or expired token/ }, 'bad-token');
+    await expectRefusedAndNothingStored(
+      () => stranger.apply(reservation('bad-token')),
+      { status: 401, code: 'Unauthenticated', message: /invalid or expired token/ },
+      'bad-token',
+    );
   });
 });

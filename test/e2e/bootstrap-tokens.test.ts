@@ -83,10 +83,23 @@ describe('bootstrap tokens', () => {
 
   it('a customer can neither list, create nor revoke bootstrap tokens, nor revoke a node', async () => {
     const password = 'pass-word-123';
-    const signup = await controller.fetch(`${controller.url}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: uniqueName('cust').replace('-', '_'), email: 'c@example.com', password }) });
+    const signup = await controller.fetch(`${controller.url}/api/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: uniqueName('cust').replace('-', '_'), email: 'c@example.com', password }),
+    });
     const { token } = (await signup.json()) as { token: string };
-    for (const [method, url] of [['GET', 'bootstrap-tokens'], ['POST', 'bootstrap-tokens'], ['DELETE', 'bootstrap-tokens/abcdef'], ['POST', 'nodes/any/revoke']] as const) {
-      const res = await controller.fetch(`${controller.url}/api/v1/${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    for (const [method, url] of [
+      ['GET', 'bootstrap-tokens'],
+      ['POST', 'bootstrap-tokens'],
+      ['DELETE', 'bootstrap-tokens/abcdef'],
+      ['POST', 'nodes/any/revoke'],
+    ] as const) {
+      const res = await controller.fetch(`${controller.url}/api/v1/${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
       expect(res.status, `${method} ${url}`).toBe(403);
     }
   });

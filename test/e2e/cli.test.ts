@@ -149,8 +149,13 @@ describe('berth get, describe and delete', () => {
     expect(printed.kind).toBe('ReservationList');
     expect(Array.isArray(printed.items)).toBe(true);
     const { body: fromApi } = await controller.api.list('reservations');
-    expect(printed.items.map((r: { metadata: { uid: string } }) => r.metadata.uid)).toEqual(fromApi.items.map((r: { metadata: { uid: string } }) => r.metadata.uid));
-    expect(printed.items.find((r: { metadata: { name: string } }) => r.metadata.name === 'cli-read')).toMatchObject({ spec: { image: IMAGE }, status: { phase: 'Running' } });
+    expect(printed.items.map((r: { metadata: { uid: string } }) => r.metadata.uid)).toEqual(
+      fromApi.items.map((r: { metadata: { uid: string } }) => r.metadata.uid),
+    );
+    expect(printed.items.find((r: { metadata: { name: string } }) => r.metadata.name === 'cli-read')).toMatchObject({
+      spec: { image: IMAGE },
+      status: { phase: 'Running' },
+    });
   });
 
   it('prints YAML that parses to the same object with -o yaml', async () => {
@@ -158,7 +163,13 @@ describe('berth get, describe and delete', () => {
     expect(result.code).toBe(0);
     const printed = parseYaml(result.stdout);
     const { body: fromApi } = await controller.api.get('reservations', 'cli-read');
-    expect(printed).toMatchObject({ apiVersion: 'berth/v1', kind: 'Reservation', metadata: fromApi.metadata, spec: fromApi.spec, status: { phase: 'Running' } });
+    expect(printed).toMatchObject({
+      apiVersion: 'berth/v1',
+      kind: 'Reservation',
+      metadata: fromApi.metadata,
+      spec: fromApi.spec,
+      status: { phase: 'Running' },
+    });
   });
 
   it('describes a reservation with its conditions and events', async () => {
@@ -194,14 +205,22 @@ describe('berth get, describe and delete', () => {
 describe('berth configuration', () => {
   it('works with BERTH_SERVER and BERTH_TOKEN and no config file', async () => {
     const { token } = parseYaml(await readFile(configFile, 'utf8')) as { token: string };
-    const result = await berthWithEnv(['get', 'reservation', 'cli-read', '-o', 'json'], { BERTH_SERVER: controller.url, BERTH_TOKEN: token, BERTH_CERTIFICATE_AUTHORITY: controller.caFile });
+    const result = await berthWithEnv(['get', 'reservation', 'cli-read', '-o', 'json'], {
+      BERTH_SERVER: controller.url,
+      BERTH_TOKEN: token,
+      BERTH_CERTIFICATE_AUTHORITY: controller.caFile,
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).metadata.name).toBe('cli-read');
   });
 
   it('sends the BERTH_TOKEN it is given: a wrong one exits 3 as unauthenticated', async () => {
-    const result = await berthWithEnv(['get', 'reservations'], { BERTH_SERVER: controller.url, BERTH_TOKEN: 'berth_wrong', BERTH_CERTIFICATE_AUTHORITY: controller.caFile });
+    const result = await berthWithEnv(['get', 'reservations'], {
+      BERTH_SERVER: controller.url,
+      BERTH_TOKEN: 'berth_wrong',
+      BERTH_CERTIFICATE_AUTHORITY: controller.caFile,
+    });
     expect(result.code).toBe(3);
     expect(expectOneErrorLine(result)).toContain('invalid or expired token');
   });

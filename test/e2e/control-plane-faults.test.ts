@@ -31,9 +31,16 @@ describe('a control plane that keeps working when parts fail', () => {
   beforeAll(async () => {
     // Two public ports in the whole cluster, one node port on each node (node ports are not
     // admitted, so a shortage shows at start); a pull that keeps failing gives up after 6 s.
-    controller = await startController({ env: { ...GRACE, BERTH_PUBLIC_PORTS: '31500-31501', BERTH_NODE_PORTS: '32500-32500', BERTH_PULL_FAILURE_TIMEOUT: '6s' } });
+    controller = await startController({
+      env: { ...GRACE, BERTH_PUBLIC_PORTS: '31500-31501', BERTH_NODE_PORTS: '32500-32500', BERTH_PULL_FAILURE_TIMEOUT: '6s' },
+    });
     node = uniqueName('cpf');
-    agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node, env: { BERTH_CAPACITY_CORES: '16', BERTH_CAPACITY_MEMORY_MIB: '4096' } });
+    agent = startAgent({
+      controller: controller.grpcAddress,
+      joinToken: controller.joinToken,
+      nodeName: node,
+      env: { BERTH_CAPACITY_CORES: '16', BERTH_CAPACITY_MEMORY_MIB: '4096' },
+    });
     await waitForNodeReady(controller, node, agent);
     expect((await controller.api.apply(webImage('web'))).status).toBe(201);
     expect((await controller.api.apply(webImage('quiet', { ports: [] }))).status).toBe(201);
@@ -72,17 +79,29 @@ describe('a control plane that keeps working when parts fail', () => {
     expect((await controller.api.apply(reservation('pull-bad', { image: 'broken' }))).status).toBe(201);
     const applied = Date.now();
     expect((await controller.api.apply(reservation('pull-good', { image: 'quiet' }))).status).toBe(201);
-    await waitFor(async () => (await controller.api.get('reservations', 'pull-good')).body?.status?.phase === 'Running', { what: 'pull-good Running', timeoutMs: 15_000 });
+    await waitFor(async () => (await controller.api.get('reservations', 'pull-good')).body?.status?.phase === 'Running', {
+      what: 'pull-good Running',
+      timeoutMs: 15_000,
+    });
     expect(Date.now() - applied).toBeLessThan(10_000);
-    await waitFor(async () => (await readyReason(controller, 'pull-bad')) === 'ImagePullFailed' || undefined, { what: 'pull-bad ImagePullFailed', timeoutMs: 15_000 });
+    await waitFor(async () => (await readyReason(controller, 'pull-bad')) === 'ImagePullFailed' || undefined, {
+      what: 'pull-bad ImagePullFailed',
+      timeoutMs: 15_000,
+    });
     // The listing says so too, not just Starting.
     const listed = (await controller.api.list('reservations')).body.items.find((r: { metadata: { name: string } }) => r.metadata.name === 'pull-bad');
     expect(listed.status.conditions.find((c: { type: string }) => c.type === 'Ready').reason).toBe('ImagePullFailed');
-    const failed = await waitFor(async () => {
-      const { body } = await controller.api.get('reservations', 'pull-bad');
-      return body?.status?.phase === 'Failed' ? body : undefined;
-    }, { what: 'pull-bad Failed after the pull timeout', timeoutMs: 30_000 });
-    expect(failed.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ reason: 'ImagePullFailed', message: expect.stringMatching(/kept failing.*capacity released/) });
+    const failed = await waitFor(
+      async () => {
+        const { body } = await controller.api.get('reservations', 'pull-bad');
+        return body?.status?.phase === 'Failed' ? body : undefined;
+      },
+      { what: 'pull-bad Failed after the pull timeout', timeoutMs: 30_000 },
+    );
+    expect(failed.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({
+      reason: 'ImagePullFailed',
+      message: expect.stringMatching(/kept failing.*capacity released/),
+    });
     const nodeView = (await controller.api.get('nodes', node)).body;
     expect(nodeView.status.usage.reservations).toBe(1); // pull-good only
     expect((await controller.api.delete('reservations', 'pull-good')).status).toBe(200);
@@ -94,18 +113,27 @@ describe('a control plane that keeps working when parts fail', () => {
     expect((await controller.api.apply(reservation('holder'))).status).toBe(201);
     await waitFor(async () => (await controller.api.get('reservations', 'holder')).body?.status?.phase === 'Running', { what: 'holder Running' });
     expect((await controller.api.apply(reservation('late', { start: new Date(Date.now() + 35_000).toISOString(), duration: '10m' }))).status).toBe(201);
-    await waitFor(async () => (await readyReason(controller, 'late')) === 'PortsUnavailable' || undefined, { what: 'late PortsUnavailable', timeoutMs: 20_000 });
+    await waitFor(async () => (await readyReason(controller, 'late')) === 'PortsUnavailable' || undefined, {
+      what: 'late PortsUnavailable',
+      timeoutMs: 20_000,
+    });
     const other = Date.now();
     expect((await controller.api.apply(reservation('other', { image: 'quiet' }))).status).toBe(201);
-    await waitFor(async () => (await controller.api.get('reservations', 'other')).body?.status?.phase === 'Running', { what: 'other Running while late is stuck', timeoutMs: 15_000 });
+    await waitFor(async () => (await controller.api.get('reservations', 'other')).body?.status?.phase === 'Running', {
+      what: 'other Running while late is stuck',
+      timeoutMs: 15_000,
+    });
     expect(Date.now() - other).toBeLessThan(10_000);
     expect((await events(controller, 'PortsUnavailable')).some((e) => e.involvedObject.name === 'late')).toBe(true);
     // Freeing the ports lets the retries succeed.
     expect((await controller.api.delete('reservations', 'holder')).status).toBe(200);
-    await waitFor(async () => {
-      const { body } = await controller.api.get('reservations', 'late');
-      return body?.status?.phase === 'Running' && body.status.endpoints.length === 1 ? body : undefined;
-    }, { what: 'late Running with its port', timeoutMs: 60_000 });
+    await waitFor(
+      async () => {
+        const { body } = await controller.api.get('reservations', 'late');
+        return body?.status?.phase === 'Running' && body.status.endpoints.length === 1 ? body : undefined;
+      },
+      { what: 'late Running with its port', timeoutMs: 60_000 },
+    );
     for (const name of ['late', 'other']) expect((await controller.api.delete('reservations', name)).status).toBe(200);
   });
 
@@ -118,14 +146,20 @@ describe('a control plane that keeps working when parts fail', () => {
     controller.child.kill('SIGCONT');
     const resumed = Date.now();
     // The controller noticed its own stall and has heard the node again since.
-    await waitFor(async () => {
-      const text = await (await controller.fetch(`${controller.url}/metrics`)).text();
-      return /berth_controller_stalls_total [1-9]/.test(text) || undefined;
-    }, { what: 'the controller to count its stall' });
-    await waitFor(async () => {
-      const { body } = await controller.api.get('nodes', node);
-      return Date.parse(body?.status?.lastHeartbeat ?? '') > resumed ? body : undefined;
-    }, { what: 'a heartbeat heard after the stall' });
+    await waitFor(
+      async () => {
+        const text = await (await controller.fetch(`${controller.url}/metrics`)).text();
+        return /berth_controller_stalls_total [1-9]/.test(text) || undefined;
+      },
+      { what: 'the controller to count its stall' },
+    );
+    await waitFor(
+      async () => {
+        const { body } = await controller.api.get('nodes', node);
+        return Date.parse(body?.status?.lastHeartbeat ?? '') > resumed ? body : undefined;
+      },
+      { what: 'a heartbeat heard after the stall' },
+    );
     expect((await events(controller, 'NodeNotReady')).length).toBe(notReadyBefore);
     expect(isReady((await controller.api.get('nodes', node)).body)).toBe(true);
     const steady = (await controller.api.get('reservations', 'steady')).body;

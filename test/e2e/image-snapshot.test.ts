@@ -24,10 +24,13 @@ async function reserve(name: string) {
 }
 
 async function runningAndReady(name: string) {
-  return waitFor(async () => {
-    const { body } = await host.controller.api.get('reservations', name);
-    return body?.status?.phase === 'Running' && isReady(body) ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} Running and Ready` });
+  return waitFor(
+    async () => {
+      const { body } = await host.controller.api.get('reservations', name);
+      return body?.status?.phase === 'Running' && isReady(body) ? body : undefined;
+    },
+    { timeoutMs: 30_000, what: `${name} Running and Ready` },
+  );
 }
 
 /** The container of a reservation as the engine has it: id, image ref and env. */
@@ -82,7 +85,9 @@ describe('image edits and running reservations', () => {
     expect(body.status.image).toMatchObject({ name: 'web', generation: 1, spec: { ref: TEST_IMAGE_REF, env: { MODE: 'admitted' } } });
     const text = await runCli(['describe', 'reservation', 'before'], { env: host.controller.cliEnv(host.controller.api.token) });
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`Image:\n  ${TEST_IMAGE_REF} (image web generation 1, as admitted; later edits of the image apply only to new reservations)\n`);
+    expect(text.stdout).toContain(
+      `Image:\n  ${TEST_IMAGE_REF} (image web generation 1, as admitted; later edits of the image apply only to new reservations)\n`,
+    );
 
     const image = await host.controller.api.get('images', 'web');
     expect(image.body.status).toEqual({ observedGeneration: 2, reservations: { live: 3, olderGeneration: 1 } });

@@ -39,8 +39,11 @@ let node1: ComputeNode;
 let node2: ComputeNode;
 
 const agentEnv = (node: ComputeNode, other: ComputeNode) => ({
-  DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/state`, ...CAPACITY,
-  BERTH_METRICS_PORT: String(METRICS_PORT), BERTH_METRICS_HOST: '0.0.0.0',
+  DOCKER_HOST: node.dockerHost,
+  BERTH_STATE_DIR: `${node.dir}/state`,
+  ...CAPACITY,
+  BERTH_METRICS_PORT: String(METRICS_PORT),
+  BERTH_METRICS_HOST: '0.0.0.0',
   // The operator's list: the other compute node. The controller, this node and the storage node
   // are protected without being listed.
   BERTH_PROTECTED_NETWORKS: `${other.address}/32`,
@@ -50,28 +53,44 @@ const agentEnv = (node: ComputeNode, other: ComputeNode) => ({
 function launchAgent(node: ComputeNode): AgentProcess {
   const other = topo.nodes.find((n) => n !== node)!;
   const agent = startAgent({
-    controller: `${topo.mgmtAddress}:${controller.opts.grpcPort}`, joinToken: controller.joinToken, nodeName: node.name, address: node.address,
-    netns: node.netns, env: agentEnv(node, other),
+    controller: `${topo.mgmtAddress}:${controller.opts.grpcPort}`,
+    joinToken: controller.joinToken,
+    nodeName: node.name,
+    address: node.address,
+    netns: node.netns,
+    env: agentEnv(node, other),
   });
   agents.set(node.name, agent);
   return agent;
 }
 
 function image(name: string, extra: Record<string, unknown> = {}, ref = topo.imageRef) {
-  return { apiVersion: 'berth/v1', kind: 'Image', metadata: { name }, spec: { ref, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '64Mi', maxCores: 1, maxMemory: '64Mi' }, ...extra } };
+  return {
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name },
+    spec: { ref, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '64Mi', maxCores: 1, maxMemory: '64Mi' }, ...extra },
+  };
 }
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
+    username,
+    email: `${username}@example.com`,
+    password: `Pw-${Buffer.from(username).toString('hex')}`,
+  });
   expect(res.status).toBe(201);
   return new ApiClient(controller.url, res.body.token, controller.ca);
 }
 
 async function runningOn(client: ApiClient, name: string): Promise<any> {
-  return waitFor(async () => {
-    const { body } = await client.get('reservations', name);
-    return body?.status?.phase === 'Running' && body.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
-  }, { timeoutMs: 60_000, what: `${name} Running and Ready` });
+  return waitFor(
+    async () => {
+      const { body } = await client.get('reservations', name);
+      return body?.status?.phase === 'Running' && body.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
+    },
+    { timeoutMs: 60_000, what: `${name} Running and Ready` },
+  );
 }
 
 async function docker(node: ComputeNode, args: string[], timeout = 30_000): Promise<string> {
@@ -159,20 +178,31 @@ beforeAll(async () => {
   const keyFile = path.join(topo.dir, 'storage-key');
   await writeFile(keyFile, 'not a real key: no remote reservation is made here\n', { mode: 0o600 });
   controller = await startController({
-    publicAddress: topo.publicAddress, chainPrefix,
+    publicAddress: topo.publicAddress,
+    chainPrefix,
     extraArgs: ['--host', '0.0.0.0', '--heartbeat-interval', '1s', '--node-grace', '10s'],
     env: { BERTH_STORAGE_HOST: storageAddress, BERTH_STORAGE_PORT: String(STORAGE_PORT), BERTH_STORAGE_USER: 'berth-admin', BERTH_STORAGE_KEY: keyFile },
   });
   for (const node of topo.nodes) launchAgent(node);
   for (const node of topo.nodes) await waitForNodeReady(controller, node.name, agents.get(node.name));
-  for (const img of [image('web'), image('sleeper', {}, `${topo.registry}/${SLEEPER}`), image('bomb', { pidsLimit: 64 }), image('disk', { ephemeralStorage: '16Mi' })]) {
+  for (const img of [
+    image('web'),
+    image('sleeper', {}, `${topo.registry}/${SLEEPER}`),
+    image('bomb', { pidsLimit: 64 }),
+    image('disk', { ephemeralStorage: '16Mi' }),
+  ]) {
     expect((await controller.api.apply(img)).status).toBe(201);
   }
   alice = await customer('alice');
   bob = await customer('bob');
   // Everything of the first tests on node 1: node 2 takes no new work meanwhile.
   expect((await controller.api.request('POST', `/api/v1/nodes/${node2.name}/cordon`)).status).toBe(200);
-  for (const [client, name] of [[alice, 'a1'], [alice, 'a2'], [bob, 'b1']] as const) expect((await client.apply(reservation(name))).status).toBe(201);
+  for (const [client, name] of [
+    [alice, 'a1'],
+    [alice, 'a2'],
+    [bob, 'b1'],
+  ] as const)
+    expect((await client.apply(reservation(name))).status).toBe(201);
   expect((await controller.api.request('POST', `/api/v1/nodes/${node2.name}/uncordon`)).status).toBe(200);
   // And one service on node 2, for the node-to-node check.
   expect((await controller.api.request('POST', `/api/v1/nodes/${node1.name}/cordon`)).status).toBe(200);
@@ -190,7 +220,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('a network per tenant', () => {
-  it('keeps customers apart on one node (TCP and ICMP) while a customer\'s own containers talk and the outside client still reaches the published endpoint', async () => {
+  it("keeps customers apart on one node (TCP and ICMP) while a customer's own containers talk and the outside client still reaches the published endpoint", async () => {
     const [a1, a2, b1] = await Promise.all([runningOn(alice, 'a1'), runningOn(alice, 'a2'), runningOn(bob, 'b1')]);
     for (const r of [a1, a2, b1]) expect(r.status.node).toBe(node1.name);
     const [c1, c2, cb] = await Promise.all([a1, a2, b1].map((r) => containerOf(node1, r.metadata.uid)));
@@ -203,7 +233,9 @@ describe('a network per tenant', () => {
     expect(await containerGet(node1, cb, ipOf(i1), 80)).toBe('');
     expect(await pingFrom(node1, c1, ipOf(i2))).toBe(true);
     expect(await pingFrom(node1, c1, ipOf(ib))).toBe(false);
-    expect(await docker(node1, ['exec', c1, 'ping', '-c', '1', '-W', '2', ipOf(i2)]).catch((e: { stderr?: string }) => e.stderr ?? '')).toMatch(/permission denied/i);
+    expect(await docker(node1, ['exec', c1, 'ping', '-c', '1', '-W', '2', ipOf(i2)]).catch((e: { stderr?: string }) => e.stderr ?? '')).toMatch(
+      /permission denied/i,
+    );
 
     expect(await clientGet(topo, b1.status.endpoints[0].address)).toContain('berth ok');
   });
@@ -216,7 +248,9 @@ describe('the infrastructure is off limits to containers', () => {
     const c1 = await containerOf(node1, a1.metadata.uid);
     const gateway = gatewayOf(await inspect(node1, c1));
     // The node port w2 is published on (the node network's path between nodes carries only those).
-    const w2Port = Number(/:(\d+)->80\/tcp/.exec(await docker(node2, ['ps', '--format', '{{.Ports}}', '--filter', `label=berth.reservation=${w2.metadata.uid}`]))![1]);
+    const w2Port = Number(
+      /:(\d+)->80\/tcp/.exec(await docker(node2, ['ps', '--format', '{{.Ports}}', '--filter', `label=berth.reservation=${w2.metadata.uid}`]))![1],
+    );
     const [registryHost, registryPort] = topo.registry.split(':');
     const targets: Array<[string, string, number]> = [
       ['controller API', topo.mgmtAddress, controller.opts.port],
@@ -227,14 +261,19 @@ describe('the infrastructure is off limits to containers', () => {
       ['agent metrics on the network gateway', gateway, METRICS_PORT],
       ['a service published on the other compute node', node2.address, w2Port],
     ];
-    const seen = await Promise.all(targets.map(async ([what, host, port]) => [what, await nodeConnects(node1, host, port), await containerConnects(node1, c1, host, port)]));
+    const seen = await Promise.all(
+      targets.map(async ([what, host, port]) => [what, await nodeConnects(node1, host, port), await containerConnects(node1, c1, host, port)]),
+    );
     // Each one answers the node itself: only the container is refused.
     expect(seen).toEqual(targets.map(([what]) => [what, true, false]));
   });
 
-  it('keeps its rules through an agent restart: rebuilt the same, no duplicate hooks, nobody else\'s rule touched', async () => {
+  it("keeps its rules through an agent restart: rebuilt the same, no duplicate hooks, nobody else's rule touched", async () => {
     const before = await isolationRules(node1);
-    expect(before.filter((l) => l.startsWith('-A DOCKER-USER') || l.startsWith('-A INPUT'))).toEqual(['-A INPUT -j BERTH-ISOLATION-IN', '-A DOCKER-USER -j BERTH-ISOLATION']);
+    expect(before.filter((l) => l.startsWith('-A DOCKER-USER') || l.startsWith('-A INPUT'))).toEqual([
+      '-A INPUT -j BERTH-ISOLATION-IN',
+      '-A DOCKER-USER -j BERTH-ISOLATION',
+    ]);
     const foreign = ['-s', '192.0.2.1/32', '-j', 'RETURN'];
     await iptablesIn(node1, ['-I', 'DOCKER-USER', '1', ...foreign]);
     await agents.get(node1.name)!.stop('SIGTERM');
@@ -262,7 +301,11 @@ describe('every container is confined', () => {
       const info = await inspect(node, id);
       expect(info.State.Running).toBe(true);
       expect(info.HostConfig).toMatchObject({
-        PidsLimit: 512, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], Memory: 64 * 1048576, MemorySwap: 64 * 1048576,
+        PidsLimit: 512,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges:true'],
+        Memory: 64 * 1048576,
+        MemorySwap: 64 * 1048576,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
       });
       const procStatus = await docker(node, ['exec', id, 'cat', '/proc/1/status']);
@@ -271,7 +314,8 @@ describe('every container is confined', () => {
     }
     const described = await runCli(['describe', 'reservation', 'a1'], { env: controller.cliEnv(alice.token) });
     expect(described.code).toBe(0);
-    for (const line of ['pidsLimit: 512', 'noNewPrivileges: true', '- NET_BIND_SERVICE', 'logs: json-file, 3 x 10m', 'limit: 1Gi']) expect(described.stdout).toContain(line);
+    for (const line of ['pidsLimit: 512', 'noNewPrivileges: true', '- NET_BIND_SERVICE', 'logs: json-file, 3 x 10m', 'limit: 1Gi'])
+      expect(described.stdout).toContain(line);
     expect(described.stdout).not.toContain('NET_RAW');
     await alice.delete('reservations', 's1');
   });
@@ -289,10 +333,13 @@ describe('every container is confined', () => {
     // The bomb hits the ceiling (the kernel counts refused forks) and never goes through it.
     await waitFor(async () => Number((await read('pids.events')).split(' ')[1]) > 100, { timeoutMs: 30_000, what: 'forks refused at the limit' });
     expect(Number(await read('pids.current'))).toBeLessThanOrEqual(64);
-    const during = await waitFor(async () => {
-      const n = await nodeStatus(node.name);
-      return Date.parse(n.status.lastHeartbeat) >= heartbeatBefore + 2000 ? n : undefined;
-    }, { timeoutMs: 20_000, what: 'heartbeats during the fork bomb' });
+    const during = await waitFor(
+      async () => {
+        const n = await nodeStatus(node.name);
+        return Date.parse(n.status.lastHeartbeat) >= heartbeatBefore + 2000 ? n : undefined;
+      },
+      { timeoutMs: 20_000, what: 'heartbeats during the fork bomb' },
+    );
     expect(during.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
     expect(Number(await read('pids.current'))).toBeLessThanOrEqual(64);
     expect((await alice.delete('reservations', 'bomb')).status).toBe(200);
@@ -307,15 +354,21 @@ describe('disk and logs are bounded', () => {
     const node = topo.nodes.find((n) => n.name === filler.status.node)!;
     const id = await containerOf(node, filler.metadata.uid);
     await docker(node, ['exec', id, 'dd', 'if=/dev/zero', 'of=/tmp/fill', 'bs=1048576', 'count=32']);
-    const failed = await waitFor(async () => {
-      const { body } = await alice.get('reservations', 'filler');
-      const ready = body.status.conditions.find((c: any) => c.type === 'Ready');
-      return body.status.phase === 'Failed' && ready?.reason === 'EphemeralStorageExceeded' ? ready : undefined;
-    }, { timeoutMs: 40_000, what: 'Failed with EphemeralStorageExceeded' });
+    const failed = await waitFor(
+      async () => {
+        const { body } = await alice.get('reservations', 'filler');
+        const ready = body.status.conditions.find((c: any) => c.type === 'Ready');
+        return body.status.phase === 'Failed' && ready?.reason === 'EphemeralStorageExceeded' ? ready : undefined;
+      },
+      { timeoutMs: 40_000, what: 'Failed with EphemeralStorageExceeded' },
+    );
     const wrote = /^EphemeralStorageExceeded: the container wrote ([\d.]+)Mi .* over its limit of 16Mi; it was stopped$/.exec(failed.message);
     expect(Number(wrote?.[1])).toBeGreaterThan(16);
     // Failed for good (kubelet's eviction): its container goes with the reservation.
-    await waitFor(async () => (await docker(node, ['ps', '-a', '-q', '--no-trunc', '--filter', `id=${id}`])).trim() === '', { timeoutMs: 30_000, what: 'filler removed' });
+    await waitFor(async () => (await docker(node, ['ps', '-a', '-q', '--no-trunc', '--filter', `id=${id}`])).trim() === '', {
+      timeoutMs: 30_000,
+      what: 'filler removed',
+    });
 
     // The node keeps working and the neighbour never noticed.
     expect((await alice.apply(reservation('after', { image: 'sleeper' }))).status).toBe(201);
@@ -325,12 +378,16 @@ describe('disk and logs are bounded', () => {
     for (const name of ['filler', 'after']) await alice.delete('reservations', name);
   });
 
-  it('keeps a chatty container\'s log files within the rotation cap', async () => {
+  it("keeps a chatty container's log files within the rotation cap", async () => {
     const a1 = await runningOn(alice, 'a1');
     const id = await containerOf(node1, a1.metadata.uid);
     const logPath = (await inspect(node1, id)).LogPath as string;
     // 40 MB through the container's stdout, more than the 3 x 10m the rotation keeps.
-    await docker(node1, ['exec', id, 'sh', '-c', 'pad=$(head -c 1000 /dev/zero | tr "\\0" x); yes "$pad" | head -c 40000000 > /proc/1/fd/1; echo end-of-flood > /proc/1/fd/1'], 120_000);
+    await docker(
+      node1,
+      ['exec', id, 'sh', '-c', 'pad=$(head -c 1000 /dev/zero | tr "\\0" x); yes "$pad" | head -c 40000000 > /proc/1/fd/1; echo end-of-flood > /proc/1/fd/1'],
+      120_000,
+    );
     const logFiles = async () => {
       const dir = path.dirname(logPath);
       const names = (await readdir(dir)).filter((n) => n.startsWith(path.basename(logPath)));
@@ -351,16 +408,29 @@ describe('logs do not break the node stream', () => {
     const b1 = await runningOn(bob, 'b1');
     const id = await containerOf(node1, b1.metadata.uid);
     // 6144 numbered lines of 1 KiB: 6 MiB, past the 4 MiB a single gRPC message may carry.
-    await docker(node1, ['exec', id, 'sh', '-c', 'pad=$(head -c 1012 /dev/zero | tr "\\0" x); for i in $(seq 1 6144); do printf "line %05d %s\\n" $i "$pad"; done > /proc/1/fd/1'], 120_000);
+    await docker(
+      node1,
+      [
+        'exec',
+        id,
+        'sh',
+        '-c',
+        'pad=$(head -c 1012 /dev/zero | tr "\\0" x); for i in $(seq 1 6144); do printf "line %05d %s\\n" $i "$pad"; done > /proc/1/fd/1',
+      ],
+      120_000,
+    );
     const agentLog = () => agents.get(node1.name)!.log;
     const reconnectsBefore = (agentLog().match(/controller stream lost/g) ?? []).length;
     const readyBefore = (await nodeStatus(node1.name)).status.conditions.find((c: any) => c.type === 'Ready');
     const env = controller.cliEnv(bob.token);
 
-    const all = await waitFor(async () => {
-      const out = await runCli(['logs', 'b1', '--tail', '10000'], { env, timeoutMs: 60_000 });
-      return out.code === 0 && out.stdout.length >= 6 * 1048576 ? out.stdout : undefined;
-    }, { timeoutMs: 60_000, what: 'the whole 6 MiB log' });
+    const all = await waitFor(
+      async () => {
+        const out = await runCli(['logs', 'b1', '--tail', '10000'], { env, timeoutMs: 60_000 });
+        return out.code === 0 && out.stdout.length >= 6 * 1048576 ? out.stdout : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the whole 6 MiB log' },
+    );
     const lines = all.split('\n').filter(Boolean);
     expect(lines).toHaveLength(6144);
     expect(all.length).toBe(6144 * 1024);

@@ -17,10 +17,13 @@ let admin: ApiClient;
 let carol: ApiClient;
 
 async function running(client: ApiClient, name: string) {
-  return waitFor(async () => {
-    const { body } = await client.get('reservations', name);
-    return body?.status?.phase === 'Running' ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} Running` });
+  return waitFor(
+    async () => {
+      const { body } = await client.get('reservations', name);
+      return body?.status?.phase === 'Running' ? body : undefined;
+    },
+    { timeoutMs: 30_000, what: `${name} Running` },
+  );
 }
 
 async function nanoCpusOf(reservationUid: string): Promise<number> {
@@ -36,7 +39,11 @@ beforeAll(async () => {
   host = await startSingleHost('milli', { nat: 'userspace' });
   admin = host.controller.api;
   expect((await admin.apply(webImage())).status).toBe(201);
-  const signup = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', { username: 'carol', email: 'carol@example.com', password: 'Half-core-99' });
+  const signup = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', {
+    username: 'carol',
+    email: 'carol@example.com',
+    password: 'Half-core-99',
+  });
   expect(signup.status).toBe(201);
   carol = new ApiClient(host.controller.url, signup.body.token, host.controller.ca);
   expect((await admin.request('PUT', '/api/v1/users/carol/quota', { maxCores: 1 })).status).toBe(200);
@@ -76,7 +83,10 @@ describe('cores: 0.5', () => {
   it('bills half a core exactly: one started hour at $0.50 per core-hour is $0.25', async () => {
     expect((await carol.get('reservations', 'half-a')).body.status.cost).toEqual({ cents: 25, currency: 'USD', hours: 1 });
     const bill = (await carol.request('GET', '/api/v1/bill')).body;
-    expect(bill.lines.map((l: { reservation: string; cores: number; cents: number }) => [l.reservation, l.cores, l.cents])).toEqual([['half-a', 0.5, 25], ['half-b', 0.5, 25]]);
+    expect(bill.lines.map((l: { reservation: string; cores: number; cents: number }) => [l.reservation, l.cores, l.cents])).toEqual([
+      ['half-a', 0.5, 25],
+      ['half-b', 0.5, 25],
+    ]);
     expect(bill.totalCents).toBe(50);
     const cli = await cliAs(carol.token, ['bill']);
     expect(cli.stderr).toBe('');
@@ -91,7 +101,7 @@ describe('cores: 0.5', () => {
     expect(row).toMatch(/\sephemeral\s+0\.5\s+64Mi\s/);
   });
 
-  it('rounds a quarter core\'s 12.5 cents an hour up to 13 and limits it to 250,000,000 NanoCpus', async () => {
+  it("rounds a quarter core's 12.5 cents an hour up to 13 and limits it to 250,000,000 NanoCpus", async () => {
     const applied = await admin.apply(reservation('quarter', { cores: '250m' }));
     expect(applied.status).toBe(201);
     const obj = await running(admin, 'quarter');

@@ -65,7 +65,12 @@ beforeAll(async () => {
 });
 
 async function launchAgent(): Promise<void> {
-  agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node, env: { BERTH_METRICS_PORT: String(agentMetricsPort) } });
+  agent = startAgent({
+    controller: controller.grpcAddress,
+    joinToken: controller.joinToken,
+    nodeName: node,
+    env: { BERTH_METRICS_PORT: String(agentMetricsPort) },
+  });
   await waitForNodeReady(controller, node, agent);
 }
 
@@ -85,10 +90,16 @@ describe('watching reservations', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
     const watch = lineReader(res);
     try {
-      const events = () => watch.lines.map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; status: { phase: string } } }).filter((e) => e.object.metadata.name === 'watched');
+      const events = () =>
+        watch.lines
+          .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; status: { phase: string } } })
+          .filter((e) => e.object.metadata.name === 'watched');
       expect((await controller.api.apply(reservation('watched'))).status).toBe(201);
       await waitFor(() => events().some((e) => e.type === 'ADDED'), { timeoutMs: 5000, what: 'ADDED event' });
-      await waitFor(() => events().some((e) => e.type === 'MODIFIED' && e.object.status.phase === 'Running'), { timeoutMs: 15_000, what: 'MODIFIED Running event' });
+      await waitFor(() => events().some((e) => e.type === 'MODIFIED' && e.object.status.phase === 'Running'), {
+        timeoutMs: 15_000,
+        what: 'MODIFIED Running event',
+      });
       await controller.api.delete('reservations', 'watched');
       await waitFor(() => events().some((e) => e.type === 'DELETED'), { timeoutMs: 5000, what: 'DELETED event' });
       expect(events()[0].type).toBe('ADDED');
@@ -101,12 +112,18 @@ describe('watching reservations', () => {
 describe('container logs', () => {
   it('returns the tail, and with follow streams new lines as the container writes them', async () => {
     expect((await controller.api.apply(reservation('talker', { image: 'ticker' }))).status).toBe(201);
-    await waitFor(async () => (await controller.api.get('reservations', 'talker')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'talker Running' });
-    await waitFor(async () => {
-      const r = await controller.fetch(`${controller.url}/api/v1/reservations/talker/logs?tail=3`, { headers: auth() });
-      const text = await r.text();
-      return r.ok && text.trim().split('\n').length === 3 && /^tick \d+$/.test(text.trim().split('\n')[2]);
-    }, { timeoutMs: 10_000, what: 'three tail lines' });
+    await waitFor(async () => (await controller.api.get('reservations', 'talker')).body?.status?.phase === 'Running', {
+      timeoutMs: 30_000,
+      what: 'talker Running',
+    });
+    await waitFor(
+      async () => {
+        const r = await controller.fetch(`${controller.url}/api/v1/reservations/talker/logs?tail=3`, { headers: auth() });
+        const text = await r.text();
+        return r.ok && text.trim().split('\n').length === 3 && /^tick \d+$/.test(text.trim().split('\n')[2]);
+      },
+      { timeoutMs: 10_000, what: 'three tail lines' },
+    );
 
     const res = await controller.fetch(`${controller.url}/api/v1/reservations/talker/logs?follow=1&tail=1`, { headers: auth() });
     expect(res.status).toBe(200);
@@ -122,9 +139,12 @@ describe('container logs', () => {
     await controller.api.delete('reservations', 'talker');
   });
 
-  it('ends a follow stream when the node\'s agent goes away', async () => {
+  it("ends a follow stream when the node's agent goes away", async () => {
     expect((await controller.api.apply(reservation('orphaned-follow', { image: 'ticker' }))).status).toBe(201);
-    await waitFor(async () => (await controller.api.get('reservations', 'orphaned-follow')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'Running' });
+    await waitFor(async () => (await controller.api.get('reservations', 'orphaned-follow')).body?.status?.phase === 'Running', {
+      timeoutMs: 30_000,
+      what: 'Running',
+    });
     const res = await controller.fetch(`${controller.url}/api/v1/reservations/orphaned-follow/logs?follow=1&tail=1`, { headers: auth() });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
@@ -146,10 +166,13 @@ describe('container logs', () => {
 
 describe('metrics', () => {
   it('records node samples into the history the charts read', async () => {
-    const samples = await waitFor(async () => {
-      const { body } = await controller.api.request('GET', `/api/v1/nodes/${node}/metrics?range=15m`);
-      return body?.samples?.length ? body.samples : undefined;
-    }, { timeoutMs: 10_000, what: 'a metrics sample' });
+    const samples = await waitFor(
+      async () => {
+        const { body } = await controller.api.request('GET', `/api/v1/nodes/${node}/metrics?range=15m`);
+        return body?.samples?.length ? body.samples : undefined;
+      },
+      { timeoutMs: 10_000, what: 'a metrics sample' },
+    );
     expect(samples[0]).toMatchObject({ resolution: 60, memoryTotalMiB: expect.any(Number), memoryUsedMiB: expect.any(Number), cpuPercent: expect.any(Number) });
     expect(samples[0].memoryUsedMiB).toBeLessThanOrEqual(samples[0].memoryTotalMiB);
   });
@@ -180,15 +203,22 @@ describe('CLI', () => {
   it('berth get reservations -w prints each change as it happens', async () => {
     const later = new Date(Date.now() + 3_600_000).toISOString();
     expect((await controller.api.apply(reservation('clw-before', { image: 'ticker', start: later }))).status).toBe(201);
-    const child = spawn(process.execPath, [BERTH_BIN, 'get', 'reservations', '-w'], { env: { ...process.env, BERTH_CONFIG: undefined, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BERTH_BIN, 'get', 'reservations', '-w'], {
+      env: { ...process.env, BERTH_CONFIG: undefined, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d) => { out += String(d); });
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
     try {
       // The watch is established once it has listed what already exists.
       await waitFor(() => /ADDED\s+clw-before\b/.test(out), { timeoutMs: 15_000, what: 'initial listing' });
       expect((await controller.api.apply(reservation('clw', { image: 'ticker' }))).status).toBe(201);
       await waitFor(() => /ADDED\s+clw\b/.test(out), { timeoutMs: 10_000, what: 'ADDED row' });
-      await waitFor(() => /MODIFIED\s+clw\b.*Running/.test(out), { timeoutMs: 15_000, what: 'Running row' }).catch((e) => { throw new Error(`${e.message}; output:\n${out}`); });
+      await waitFor(() => /MODIFIED\s+clw\b.*Running/.test(out), { timeoutMs: 15_000, what: 'Running row' }).catch((e) => {
+        throw new Error(`${e.message}; output:\n${out}`);
+      });
       await controller.api.delete('reservations', 'clw');
       await waitFor(() => /DELETED\s+clw\b/.test(out), { timeoutMs: 10_000, what: 'DELETED row' });
       expect(out).toMatch(/ADDED\s+clw\s+ticker\s+(Scheduled|Starting)\b/);
@@ -208,7 +238,10 @@ describe('CLI', () => {
   it('berth logs prints the container output', async () => {
     expect((await controller.api.apply(reservation('cli-logs', { image: 'ticker' }))).status).toBe(201);
     await waitFor(async () => (await controller.api.get('reservations', 'cli-logs')).body?.status?.phase === 'Running', { timeoutMs: 30_000, what: 'Running' });
-    await waitFor(async () => /tick \d+/.test((await runCli(['logs', 'cli-logs', '--tail', '2'], { env: env() })).stdout), { timeoutMs: 10_000, what: 'log lines' });
+    await waitFor(async () => /tick \d+/.test((await runCli(['logs', 'cli-logs', '--tail', '2'], { env: env() })).stdout), {
+      timeoutMs: 10_000,
+      what: 'log lines',
+    });
     await controller.api.delete('reservations', 'cli-logs');
   });
 });

@@ -26,7 +26,12 @@ const agents = new Map<string, AgentProcess>();
 const chainPrefix = `BM${Math.random().toString(36).slice(2, 8)}`;
 
 function image(name: string, memory: string) {
-  return { apiVersion: 'berth/v1', kind: 'Image', metadata: { name }, spec: { ref: topo.imageRef, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory, maxCores: 1, maxMemory: memory } } };
+  return {
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name },
+    spec: { ref: topo.imageRef, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory, maxCores: 1, maxMemory: memory } },
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -39,7 +44,11 @@ const LISTEN_ALL = ['--host', '0.0.0.0'];
 
 function launchAgent(node: ComputeNode, joinToken = controller.joinToken): AgentProcess {
   return startAgent({
-    controller: agentFacingAddress(), joinToken, nodeName: node.name, address: node.address, netns: node.netns,
+    controller: agentFacingAddress(),
+    joinToken,
+    nodeName: node.name,
+    address: node.address,
+    netns: node.netns,
     env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/state`, ...CAPACITY },
   });
 }
@@ -50,13 +59,22 @@ async function nodeReady(name: string): Promise<boolean> {
 }
 
 async function reservationWhen(name: string, test: (r: any) => boolean, what: string, timeoutMs = 30_000): Promise<any> {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body && test(body) ? body : undefined;
-  }, { timeoutMs, what: `${name}: ${what}` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('reservations', name);
+      return body && test(body) ? body : undefined;
+    },
+    { timeoutMs, what: `${name}: ${what}` },
+  );
 }
 
-const running = (name: string) => reservationWhen(name, (r) => r.status.phase === 'Running' && r.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 'Running and Ready', 60_000);
+const running = (name: string) =>
+  reservationWhen(
+    name,
+    (r) => r.status.phase === 'Running' && r.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    'Running and Ready',
+    60_000,
+  );
 
 async function containersOn(node: ComputeNode): Promise<string[]> {
   const { stdout } = await run('docker', ['-H', node.dockerHost, 'ps', '-q', '--filter', 'label=berth.reservation']);
@@ -87,7 +105,8 @@ describe('many compute nodes behind one public address', () => {
     const mine = body.items.filter((n: any) => topo.nodes.some((t) => t.name === n.metadata.name));
     expect(mine).toHaveLength(2);
     for (const n of mine) expect(n).toMatchObject({ spec: { cores: 8 }, status: { capacity: { cores: 8 }, usage: expect.any(Object) } });
-    for (const n of mine) expect(n).toMatchObject({ status: { conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]) } });
+    for (const n of mine)
+      expect(n).toMatchObject({ status: { conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]) } });
   });
 
   it('places on the least committed node and the outside client reaches each service through the public address only', async () => {
@@ -161,7 +180,10 @@ describe('many compute nodes behind one public address', () => {
     const moved = await reservationWhen('web-b', (r) => r.status.node === other, 'moved');
     const after = await running('web-b');
     expect(after.status.endpoints[0].address).toBe(b.status.endpoints[0].address); // public port kept
-    await waitFor(async () => (await clientGet(topo, after.status.endpoints[0].address, 1)).includes('berth ok'), { timeoutMs: 20_000, what: 'client reaches the new placement' });
+    await waitFor(async () => (await clientGet(topo, after.status.endpoints[0].address, 1)).includes('berth ok'), {
+      timeoutMs: 20_000,
+      what: 'client reaches the new placement',
+    });
     expect(moved.status.conditions.find((c: any) => c.type === 'Scheduled').message).toContain('local data');
     expect((await controller.api.request('POST', `/api/v1/nodes/${from}/uncordon`)).status).toBe(200);
   });
@@ -170,7 +192,12 @@ describe('many compute nodes behind one public address', () => {
     const ghost = { ...image('ghost', '64Mi'), spec: { ...image('ghost', '64Mi').spec, ref: `${topo.registry}/berth-test/missing:1` } };
     expect((await controller.api.apply(ghost)).status).toBe(201);
     expect((await controller.api.apply(reservation('ghost-1', { image: 'ghost' }))).status).toBe(201);
-    const failed = await reservationWhen('ghost-1', (r) => r.status.conditions.some((c: any) => c.type === 'Ready' && c.reason === 'ImagePullFailed'), 'ImagePullFailed', 60_000);
+    const failed = await reservationWhen(
+      'ghost-1',
+      (r) => r.status.conditions.some((c: any) => c.type === 'Ready' && c.reason === 'ImagePullFailed'),
+      'ImagePullFailed',
+      60_000,
+    );
     expect(failed.status.conditions.find((c: any) => c.type === 'Ready').message).toMatch(/missing/);
     expect((await controller.api.delete('reservations', 'ghost-1')).status).toBe(200);
   });
@@ -179,10 +206,20 @@ describe('many compute nodes behind one public address', () => {
     const node = topo.nodes[0];
     // The right certificate fingerprint (it reaches the controller over TLS) with a wrong secret.
     const wrong = formatJoinToken({ fingerprint: parseJoinToken(controller.joinToken)!.fingerprint, secret: 'wrong-secret-0123456789' });
-    const intruder = startAgent({ controller: agentFacingAddress(), joinToken: wrong, nodeName: 'intruder', address: node.address, netns: node.netns, env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` } });
+    const intruder = startAgent({
+      controller: agentFacingAddress(),
+      joinToken: wrong,
+      nodeName: 'intruder',
+      address: node.address,
+      netns: node.netns,
+      env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: `${node.dir}/intruder` },
+    });
     try {
       await waitFor(() => controller.log.includes('agent refused: invalid join token'), { timeoutMs: 15_000, what: 'controller refusal log' });
-      await waitFor(() => (intruder.log.match(/controller refused this agent/g) ?? []).length >= 2, { timeoutMs: 15_000, what: 'agent logs the refusal and retries' });
+      await waitFor(() => (intruder.log.match(/controller refused this agent/g) ?? []).length >= 2, {
+        timeoutMs: 15_000,
+        what: 'agent logs the refusal and retries',
+      });
       expect(intruder.child.exitCode).toBeNull();
       expect((await controller.api.get('nodes', 'intruder')).status).toBe(404);
     } finally {
@@ -213,7 +250,10 @@ describe('many compute nodes behind one public address', () => {
       const now = await running(r.metadata.name);
       const address = now.status.endpoints[0].address;
       expect(address.startsWith(`${topo.publicAddress}:`)).toBe(true);
-      await waitFor(async () => (await clientGet(topo, address, 1)).includes('berth ok'), { timeoutMs: 30_000, what: `client reaches ${r.metadata.name} on ${survivor.name}` });
+      await waitFor(async () => (await clientGet(topo, address, 1)).includes('berth ok'), {
+        timeoutMs: 30_000,
+        what: `client reaches ${r.metadata.name} on ${survivor.name}`,
+      });
     }
     const events = (await controller.api.request('GET', '/api/v1/events?kind=Reservation&name=web-a')).body.items;
     expect(events.some((e: any) => e.reason === 'Rescheduled' && /local data .* did not move/.test(e.message))).toBe(true);
@@ -228,8 +268,12 @@ describe('many compute nodes behind one public address', () => {
     const before = await snapshot();
     await controller.stop();
     controller = await startController({
-      dataDir: controller.dataDir, port: controller.opts.port, grpcPort: controller.opts.grpcPort, chainPrefix,
-      publicAddress: topo.publicAddress, extraArgs: [...LISTEN_ALL, '--node-grace', '15s'],
+      dataDir: controller.dataDir,
+      port: controller.opts.port,
+      grpcPort: controller.opts.grpcPort,
+      chainPrefix,
+      publicAddress: topo.publicAddress,
+      extraArgs: [...LISTEN_ALL, '--node-grace', '15s'],
     });
     const survivor = topo.nodes.find((n) => agents.has(n.name))!;
     await waitFor(() => nodeReady(survivor.name), { timeoutMs: 20_000, what: 'survivor reconnects' });

@@ -33,7 +33,11 @@ const count = (text: string, what: string) => text.split(what).length - 1;
 
 function launchAgent(node: ComputeNode, o: { name?: string; address?: string; stateDir?: string } = {}): AgentProcess {
   return startAgent({
-    controller: agentFacingAddress(), joinToken: controller.joinToken, nodeName: o.name ?? node.name, address: o.address ?? node.address, netns: node.netns,
+    controller: agentFacingAddress(),
+    joinToken: controller.joinToken,
+    nodeName: o.name ?? node.name,
+    address: o.address ?? node.address,
+    netns: node.netns,
     env: { DOCKER_HOST: node.dockerHost, BERTH_STATE_DIR: o.stateDir ?? `${node.dir}/state`, ...CAPACITY },
   });
 }
@@ -43,10 +47,13 @@ async function setCordon(name: string, cordoned: boolean): Promise<void> {
 }
 
 async function runningReservation(name: string): Promise<any> {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body?.status?.phase === 'Running' && body.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
-  }, { timeoutMs: 60_000, what: `${name} Running and Ready` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('reservations', name);
+      return body?.status?.phase === 'Running' && body.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
+    },
+    { timeoutMs: 60_000, what: `${name} Running and Ready` },
+  );
 }
 
 /** A hostile node: a real gRPC client with a valid bootstrap token and a certificate of its own. */
@@ -74,7 +81,12 @@ beforeAll(async () => {
   controller = await startController({ publicAddress: topo.publicAddress, chainPrefix, extraArgs: ['--host', '0.0.0.0', '--node-grace', '3s'] });
   for (const node of topo.nodes) agents.set(node.name, launchAgent(node));
   for (const node of topo.nodes) await waitForNodeReady(controller, node.name, agents.get(node.name));
-  const image = { apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'web' }, spec: { ref: topo.imageRef, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '64Mi', maxCores: 1, maxMemory: '64Mi' } } };
+  const image = {
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name: 'web' },
+    spec: { ref: topo.imageRef, ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '64Mi', maxCores: 1, maxMemory: '64Mi' } },
+  };
   expect((await controller.api.apply(image)).status).toBe(201);
   // The first node's reservation carries a secret; the second node is kept out of the placement.
   await setCordon(topo.nodes[1].name, true);
@@ -93,14 +105,14 @@ afterAll(async () => {
 }, 120_000);
 
 describe('trust in the control plane', () => {
-  it('agents keep their node key private (0600) and join with a certificate from Berth\'s CA', async () => {
+  it("agents keep their node key private (0600) and join with a certificate from Berth's CA", async () => {
     const dir = `${topo.nodes[0].dir}/state/identity`;
     expect((await stat(`${dir}/node.key`)).mode & 0o777).toBe(0o600);
     expect(agents.get(topo.nodes[0].name)!.log).toContain('node certificate received');
     expect(controller.log).toMatch(new RegExp(`"node":"${topo.nodes[0].name}".*"msg":"node identity issued"`));
   });
 
-  it('refuses a second agent with a valid bootstrap token and an existing node\'s name; the endpoints stay and the real node keeps serving', async () => {
+  it("refuses a second agent with a valid bootstrap token and an existing node's name; the endpoints stay and the real node keeps serving", async () => {
     const [victim, other] = topo.nodes;
     const rulesBefore = await dnatRules(chainPrefix);
     expect(rulesBefore.join('\n')).toContain(victim.address);
@@ -132,20 +144,41 @@ describe('trust in the control plane', () => {
     expect((await controller.api.get('nodes', 'spoof')).status).toBe(404);
   });
 
-  it('a node receives only its own desired set and secrets, and its reports about another node\'s reservation are ignored', async () => {
+  it("a node receives only its own desired set and secrets, and its reports about another node's reservation are ignored", async () => {
     const spy = spyNode('spy');
     try {
       const spyId = await spy.nodeId;
       // Positive control: with the real nodes cordoned, a reservation lands on the spy and the spy sees its env.
       for (const n of topo.nodes) await setCordon(n.name, true);
       expect((await controller.api.apply(reservation('for-spy', { env: { MINE: 'spy-may-see-this' } }))).status).toBe(201);
-      await waitFor(() => spy.desired.some((d) => d.containers.some((c) => c.env.MINE === 'spy-may-see-this')), { timeoutMs: 20_000, what: 'the spy gets its own reservation' });
+      await waitFor(() => spy.desired.some((d) => d.containers.some((c) => c.env.MINE === 'spy-may-see-this')), {
+        timeoutMs: 20_000,
+        what: 'the spy gets its own reservation',
+      });
       expect(JSON.stringify(spy.desired)).not.toContain(SECRET);
       expect(spy.desired.flatMap((d) => d.containers.map((c) => c.reservationId))).not.toContain(held.metadata.uid);
 
       // A forged report that the first node's container exited: dropped and logged, nothing changes.
-      spy.conn.sendReport({ appliedVersion: 0, containers: [{ reservationId: held.metadata.uid, generation: held.metadata.generation, containerId: 'forged', state: 'exited', health: 'none', restartCount: 9, message: 'forged by spy', startedAtMs: 0, ports: [] }] });
-      await waitFor(() => controller.log.includes('report about reservations not on this node ignored'), { timeoutMs: 10_000, what: 'the forged report is ignored' });
+      spy.conn.sendReport({
+        appliedVersion: 0,
+        containers: [
+          {
+            reservationId: held.metadata.uid,
+            generation: held.metadata.generation,
+            containerId: 'forged',
+            state: 'exited',
+            health: 'none',
+            restartCount: 9,
+            message: 'forged by spy',
+            startedAtMs: 0,
+            ports: [],
+          },
+        ],
+      });
+      await waitFor(() => controller.log.includes('report about reservations not on this node ignored'), {
+        timeoutMs: 10_000,
+        what: 'the forged report is ignored',
+      });
       const after = (await controller.api.get('reservations', 'held')).body;
       expect(after.status.phase).toBe('Running');
       expect(JSON.stringify(after)).not.toContain('forged');
@@ -160,7 +193,7 @@ describe('trust in the control plane', () => {
     }
   });
 
-  it('berth node revoke closes the node\'s stream at once and refuses its reconnects; a fresh join with a token is needed', async () => {
+  it("berth node revoke closes the node's stream at once and refuses its reconnects; a fresh join with a token is needed", async () => {
     const node = topo.nodes[1];
     const agent = agents.get(node.name)!;
     const revoked = await berth(['node', 'revoke', node.name]);
@@ -168,7 +201,10 @@ describe('trust in the control plane', () => {
     await waitFor(() => agent.log.includes('its node identity is not accepted'), { timeoutMs: 3_000, what: 'the stream is closed at once' });
     await waitFor(() => count(agent.log, 'its node identity is not accepted') >= 3, { timeoutMs: 30_000, what: 'reconnects refused' });
     expect(agent.log).toContain('was revoked or replaced');
-    await waitFor(async () => (await controller.api.get('nodes', node.name)).body?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status !== 'True'), { timeoutMs: 20_000, what: `${node.name} NotReady` });
+    await waitFor(
+      async () => (await controller.api.get('nodes', node.name)).body?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status !== 'True'),
+      { timeoutMs: 20_000, what: `${node.name} NotReady` },
+    );
 
     // The operator re-admits the machine: a new key, joined with a bootstrap token.
     await agent.stop('SIGKILL');

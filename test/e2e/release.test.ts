@@ -81,10 +81,17 @@ describe('the release tarball', () => {
     const nodeName = uniqueName('rel');
     agent = startAgent({ bin: bin('berth-agent'), controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName });
     const env = { BERTH_CONFIG: path.join(controller.dataDir, 'berth.config') };
-    const listed = await waitFor(async () => {
-      const res = await runCli(['get', 'nodes'], { bin: bin('berth'), env });
-      return res.code === 0 && new RegExp(`^${nodeName}\\s+Ready`, 'm').test(res.stdout) ? res.stdout : undefined;
-    }, { timeoutMs: 30_000, what: `node ${nodeName} Ready in berth get nodes`, failFast: () => (agent!.child.exitCode !== null ? `agent exited: ${agent!.log}` : undefined) });
+    const listed = await waitFor(
+      async () => {
+        const res = await runCli(['get', 'nodes'], { bin: bin('berth'), env });
+        return res.code === 0 && new RegExp(`^${nodeName}\\s+Ready`, 'm').test(res.stdout) ? res.stdout : undefined;
+      },
+      {
+        timeoutMs: 30_000,
+        what: `node ${nodeName} Ready in berth get nodes`,
+        failFast: () => (agent!.child.exitCode !== null ? `agent exited: ${agent!.log}` : undefined),
+      },
+    );
     expect(listed).toMatch(/NAME/);
   });
 });

@@ -9,10 +9,13 @@ import { waitFor } from '../support/wait.ts';
 let host: SingleHost;
 
 async function runningReservation(name: string) {
-  return waitFor(async () => {
-    const { body } = await host.controller.api.get('reservations', name);
-    return body?.status?.phase === 'Running' && isReady(body) ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} Running and Ready` });
+  return waitFor(
+    async () => {
+      const { body } = await host.controller.api.get('reservations', name);
+      return body?.status?.phase === 'Running' && isReady(body) ? body : undefined;
+    },
+    { timeoutMs: 30_000, what: `${name} Running and Ready` },
+  );
 }
 
 beforeAll(async () => {

@@ -7,18 +7,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaleReport, ScaleRun, scaleOptions } from '../support/scale-driver.ts';
 
-const scale = new ScaleRun(scaleOptions({
-  nodes: 100,
-  reservations: 1000,
-  store: 'sqlite',
-  inflight: 16,
-  // Node loss is the bench's business (its grace period alone would double this test's time).
-  lossFraction: 0,
-  // A healthy controller needs a fraction of each; together they bound a failing run to about
-  // three minutes (teardown included), inside the test's timeout.
-  budgets: { readyMs: 25_000, imageMs: 20_000, applyMs: 40_000, applyRequestMs: 10_000, runningMs: 25_000, rescheduleExtraMs: 0, finalReadMs: 15_000 },
-  log: (line) => process.stderr.write(`${line}\n`),
-}));
+const scale = new ScaleRun(
+  scaleOptions({
+    nodes: 100,
+    reservations: 1000,
+    store: 'sqlite',
+    inflight: 16,
+    // Node loss is the bench's business (its grace period alone would double this test's time).
+    lossFraction: 0,
+    // A healthy controller needs a fraction of each; together they bound a failing run to about
+    // three minutes (teardown included), inside the test's timeout.
+    budgets: { readyMs: 25_000, imageMs: 20_000, applyMs: 40_000, applyRequestMs: 10_000, runningMs: 25_000, rescheduleExtraMs: 0, finalReadMs: 15_000 },
+    log: (line) => process.stderr.write(`${line}\n`),
+  }),
+);
 
 afterAll(async () => {
   // Only does something when the test timed out mid-run.
@@ -41,7 +43,8 @@ describe('control plane at CI scale', () => {
       unclear.length > 0 && `applies answered other than 201/409: ${unclear.map(([s, n]) => `${n}x ${s}`).join(', ')}`,
       flapped.length > 0 && `nodes turned NotReady: ${flapped.slice(0, 10).join(', ')}${flapped.length > 10 ? ` and ${flapped.length - 10} more` : ''}`,
       !r.flaps.nodesReadAtEnd && !r.flaps.eventsReadAtEnd && 'neither nodes nor Node events could be read at the end: flaps unverifiable',
-      (r.running.expected === 0 || r.running.running < r.running.expected) && `started reservations Running: ${r.running.running}/${r.running.expected} (${r.running.failed} Failed)`,
+      (r.running.expected === 0 || r.running.running < r.running.expected) &&
+        `started reservations Running: ${r.running.running}/${r.running.expected} (${r.running.failed} Failed)`,
     ].filter(Boolean);
     expect(failures, `\n${report}`).toEqual([]);
     // A run cut short, a teardown that failed, or readiness that went unobserved long enough to hide a flap.

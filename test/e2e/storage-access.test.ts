@@ -41,10 +41,13 @@ async function launchAgent(nodeName: string) {
 }
 const running = (r: any) => r.status?.phase === 'Running' && r.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 async function runningOn(name: string, node: string, timeoutMs = 40_000) {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body && running(body) && body.status.node === node ? body : undefined;
-  }, { timeoutMs, what: `${name} Running on ${node}` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('reservations', name);
+      return body && running(body) && body.status.node === node ? body : undefined;
+    },
+    { timeoutMs, what: `${name} Running on ${node}` },
+  );
 }
 /** sftp `get` into a fresh local file: what the key could read, if anything. */
 async function sftpGet(user: string, keyFile: string, remote: string) {
@@ -63,7 +66,10 @@ async function exec(containerId: string, script: string): Promise<string> {
   return (await run('docker', ['exec', containerId, 'sh', '-c', script])).stdout;
 }
 async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((p) => p?.startsWith(`${dir}/`));
+  return (await readFile('/proc/mounts', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((p) => p?.startsWith(`${dir}/`));
 }
 const cordon = async (node: string, on: boolean) =>
   expect((await controller.api.request('POST', `/api/v1/nodes/${node}/${on ? 'cordon' : 'uncordon'}`)).status).toBe(200);
@@ -123,7 +129,11 @@ describe('scoped storage credentials', () => {
       const r = await storage.sftp(accountA, keyA, [attempt]);
       expect(r.code, attempt).not.toBe(0);
       // sftp echoes each batch command; what follows it is what the storage node answered.
-      const answer = r.stdout.split('\n').filter((l) => !l.startsWith('sftp> ')).join('\n') + r.stderr;
+      const answer =
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('sftp> '))
+          .join('\n') + r.stderr;
       expect(answer, attempt).not.toContain('secret-of-b');
       expect(answer, attempt).toMatch(/denied|failure|Couldn't|Can't/i);
       if (attempt === 'ls /') expect(answer).not.toMatch(new RegExp(`${uidA}|${uidB}`));
@@ -137,7 +147,10 @@ describe('scoped storage credentials', () => {
   });
 
   it('neither a node account nor the controller admin account gets a shell, a tty or a forwarded port', async () => {
-    for (const [user, key] of [[accountA, keyA], [storage.adminUser, storage.adminKeyFile]]) {
+    for (const [user, key] of [
+      [accountA, keyA],
+      [storage.adminUser, storage.adminKeyFile],
+    ]) {
       for (const args of [[], ['-tt']]) {
         const r = await storage.ssh(user, key, args, ['id', ';', 'sh', '-c', 'id']);
         expect(`${r.stdout}${r.stderr}`, `${user} ${args}`).not.toMatch(/uid=\d+/);
@@ -147,7 +160,12 @@ describe('scoped storage credentials', () => {
       expect(forward.stdout, `${user} -W`).not.toContain('SSH-2.0');
     }
     // The admin key runs only the helper, and the helper only valid requests about node accounts.
-    for (const request of [['grant', uidA, 'root'], ['grant', `../${uidA}`, accountA], ['release', '*'], ['add-node', 'root', 'ssh-ed25519', 'AAAA']]) {
+    for (const request of [
+      ['grant', uidA, 'root'],
+      ['grant', `../${uidA}`, accountA],
+      ['release', '*'],
+      ['add-node', 'root', 'ssh-ed25519', 'AAAA'],
+    ]) {
       const r = await storage.ssh(storage.adminUser, storage.adminKeyFile, ['-T'], request);
       expect(r.code, request.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^berth-storage-helper: (account|reservation|request|key)/);
@@ -182,12 +200,18 @@ describe('scoped storage credentials', () => {
   }, 150_000);
 
   it('a restarted controller installs no key and grants no directory a second time', async () => {
-    const grants = async () => ((await controller.api.request('GET', '/api/v1/events?kind=Reservation&name=on-a')).body.items as any[]).filter((e) => e.reason === 'StorageGranted').length;
+    const grants = async () =>
+      ((await controller.api.request('GET', '/api/v1/events?kind=Reservation&name=on-a')).body.items as any[]).filter((e) => e.reason === 'StorageGranted')
+        .length;
     const keyMtime = async () => (await storage.exec(['stat', '-c', '%Y.%Z', `/etc/berth-storage/keys/${accountB}`])).stdout.trim();
     expect(await grants()).toBe(2); // on A when placed, on B when moved
     const before = await keyMtime();
     await controller.stop();
-    controller = await startController({ ...controller.opts, dataDir: controller.dataDir, env: { ...storage.controllerEnv(), BERTH_NODE_GRACE: '4s', BERTH_HEARTBEAT_INTERVAL: '1s' } });
+    controller = await startController({
+      ...controller.opts,
+      dataDir: controller.dataDir,
+      env: { ...storage.controllerEnv(), BERTH_NODE_GRACE: '4s', BERTH_HEARTBEAT_INTERVAL: '1s' },
+    });
     const b = agents.find((x) => x.proc.nodeName === nodeB)!;
     await waitForNodeReady(controller, nodeB, b.proc);
     await runningOn('on-a', nodeB);

@@ -32,10 +32,13 @@ async function launchAgent(nodeName: string, reuseStateDir?: string): Promise<{ 
 }
 
 async function waitForReservation(name: string, check: (r: any) => boolean, what: string, timeoutMs = 40_000) {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body && check(body) ? body : undefined;
-  }, { timeoutMs, what: `${name} ${what}` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('reservations', name);
+      return body && check(body) ? body : undefined;
+    },
+    { timeoutMs, what: `${name} ${what}` },
+  );
 }
 const running = (r: any) => r.status?.phase === 'Running' && r.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 
@@ -46,7 +49,10 @@ async function exec(containerId: string, script: string): Promise<string> {
   return (await run('docker', ['exec', containerId, 'sh', '-c', script])).stdout;
 }
 async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((p) => p?.startsWith(`${dir}/`));
+  return (await readFile('/proc/mounts', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((p) => p?.startsWith(`${dir}/`));
 }
 async function volumesOf(node: string): Promise<string[]> {
   const { stdout } = await run('docker', ['volume', 'ls', '-q', '--filter', `label=berth.node=${node}`]);
@@ -55,7 +61,13 @@ async function volumesOf(node: string): Promise<string[]> {
 async function restartAndWait(node: string, uid: string): Promise<string> {
   const before = (await containerOf(node, uid))!;
   await run('docker', ['restart', '-t', '1', before.id]);
-  const after = await waitFor(async () => { const c = await containerOf(node, uid); return c?.state === 'running' ? c : undefined; }, { what: 'container running again' });
+  const after = await waitFor(
+    async () => {
+      const c = await containerOf(node, uid);
+      return c?.state === 'running' ? c : undefined;
+    },
+    { what: 'container running again' },
+  );
   expect(after.id).toBe(before.id);
   return after.id;
 }
@@ -111,7 +123,10 @@ describe('storage profiles', () => {
     expect((await exec(again, 'cat /data/f')).trim()).toBe('local-data');
 
     expect((await controller.api.delete('reservations', 'loc')).status).toBe(200);
-    await waitFor(async () => !(await containerOf(nodeA, uid)) && !(await volumesOf(nodeA)).includes(volume), { what: 'container and volume removed', timeoutMs: 20_000 });
+    await waitFor(async () => !(await containerOf(nodeA, uid)) && !(await volumesOf(nodeA)).includes(volume), {
+      what: 'container and volume removed',
+      timeoutMs: 20_000,
+    });
   }, 90_000);
 
   it('remote: data survives a restart and the loss of the compute node; delete removes container, mount and directory', async () => {
@@ -132,9 +147,18 @@ describe('storage profiles', () => {
     const mountPoint = path.join(a.stateDir, 'mounts', uid);
     await run('docker', ['stop', '-t', '1', again]);
     await run('fusermount', ['-u', '-z', mountPoint]);
-    const started = await run('docker', ['start', again]).then(() => 'started', (err: { stderr?: string }) => err.stderr ?? 'failed');
+    const started = await run('docker', ['start', again]).then(
+      () => 'started',
+      (err: { stderr?: string }) => err.stderr ?? 'failed',
+    );
     expect(started).toMatch(/bind source path does not exist/);
-    const back = await waitFor(async () => { const c = await containerOf(nodeA, uid); return c?.state === 'running' && (await mountsUnder(a.stateDir)).includes(mountPoint) ? c : undefined; }, { what: 'remounted and running again', timeoutMs: 30_000 });
+    const back = await waitFor(
+      async () => {
+        const c = await containerOf(nodeA, uid);
+        return c?.state === 'running' && (await mountsUnder(a.stateDir)).includes(mountPoint) ? c : undefined;
+      },
+      { what: 'remounted and running again', timeoutMs: 30_000 },
+    );
     expect((await exec(back.id, 'cat /data/f')).trim()).toBe('remote-data');
 
     // The sshfs process dies (OOM killer, say): the kernel keeps a dead mount. The agent replaces
@@ -142,10 +166,15 @@ describe('storage profiles', () => {
     const deadPid = await sshfsPid(mountPoint);
     const startedBefore = await startedAt(back.id);
     process.kill(deadPid, 'SIGKILL');
-    await waitFor(async () => {
-      const pid = await sshfsPid(mountPoint).catch(() => undefined);
-      return pid !== undefined && pid !== deadPid && (await startedAt(back.id)) !== startedBefore && (await exec(back.id, 'cat /data/f')).trim() === 'remote-data';
-    }, { what: 'dead mount replaced and the container restarted on it', timeoutMs: 30_000 });
+    await waitFor(
+      async () => {
+        const pid = await sshfsPid(mountPoint).catch(() => undefined);
+        return (
+          pid !== undefined && pid !== deadPid && (await startedAt(back.id)) !== startedBefore && (await exec(back.id, 'cat /data/f')).trim() === 'remote-data'
+        );
+      },
+      { what: 'dead mount replaced and the container restarted on it', timeoutMs: 30_000 },
+    );
     expect((await containerOf(nodeA, uid))!.id).toBe(back.id);
     // The key reached the agent's state dir readable by its owner only.
     expect(((await import('node:fs')).statSync(path.join(a.stateDir, 'storage', 'id_storage')).mode & 0o777).toString(8)).toBe('600');
@@ -159,9 +188,13 @@ describe('storage profiles', () => {
     expect(await mountsUnder(b.stateDir)).toEqual([path.join(b.stateDir, 'mounts', uid)]);
 
     expect((await controller.api.delete('reservations', 'rem')).status).toBe(200);
-    await waitFor(async () => !(await containerOf(nodeB, uid)) && (await mountsUnder(b.stateDir)).length === 0 && !(await exists(path.join(storage.basePath, uid))), {
-      what: 'container, mount and remote directory removed', timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => !(await containerOf(nodeB, uid)) && (await mountsUnder(b.stateDir)).length === 0 && !(await exists(path.join(storage.basePath, uid))),
+      {
+        what: 'container, mount and remote directory removed',
+        timeoutMs: 30_000,
+      },
+    );
   }, 180_000);
 
   it('at the end of the window the container, volume, mount and remote directory are all gone', async () => {
@@ -175,12 +208,14 @@ describe('storage profiles', () => {
     expect(await volumesOf(node)).toContain(`berth-${node}-${loc.metadata.uid}`);
     await waitForReservation('short-loc', (x) => x.status?.phase === 'Expired', 'Expired', 40_000);
     await waitForReservation('short-rem', (x) => x.status?.phase === 'Expired', 'Expired', 40_000);
-    await waitFor(async () =>
-      (await containersOfNode(node)).length === 0 &&
-      (await volumesOf(node)).length === 0 &&
-      (await mountsUnder(stateDir)).length === 0 &&
-      !(await exists(path.join(storage.basePath, rem.metadata.uid))),
-    { what: 'everything of the expired reservations removed', timeoutMs: 30_000 });
+    await waitFor(
+      async () =>
+        (await containersOfNode(node)).length === 0 &&
+        (await volumesOf(node)).length === 0 &&
+        (await mountsUnder(stateDir)).length === 0 &&
+        !(await exists(path.join(storage.basePath, rem.metadata.uid))),
+      { what: 'everything of the expired reservations removed', timeoutMs: 30_000 },
+    );
   }, 120_000);
 
   it('a restarted agent adopts the mounts it still needs and unmounts the one whose reservation ended meanwhile', async () => {
@@ -198,14 +233,21 @@ describe('storage profiles', () => {
 
     agents.splice(agents.indexOf(agent), 1);
     await launchAgent(node, agent.stateDir);
-    await waitFor(async () => !(await containerOf(node, drop)) && (await mountsUnder(agent.stateDir)).length === 1 && !(await exists(path.join(storage.basePath, drop))), {
-      what: 'the ended reservation released after the restart', timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => !(await containerOf(node, drop)) && (await mountsUnder(agent.stateDir)).length === 1 && !(await exists(path.join(storage.basePath, drop))),
+      {
+        what: 'the ended reservation released after the restart',
+        timeoutMs: 30_000,
+      },
+    );
     expect(await mountsUnder(agent.stateDir)).toEqual([path.join(agent.stateDir, 'mounts', keep)]);
     expect((await containerOf(node, keep))!.id).toBe(keepContainer);
     expect((await exec(keepContainer, 'cat /data/f')).trim()).toBe('kept');
     await controller.api.delete('reservations', 'keep');
-    await waitFor(async () => (await mountsUnder(agent.stateDir)).length === 0 && !(await exists(path.join(storage.basePath, keep))), { what: 'keep released', timeoutMs: 30_000 });
+    await waitFor(async () => (await mountsUnder(agent.stateDir)).length === 0 && !(await exists(path.join(storage.basePath, keep))), {
+      what: 'keep released',
+      timeoutMs: 30_000,
+    });
   }, 120_000);
 
   it('a storage node that is down: StorageUnavailable, no container, and recovery when it is back', async () => {
@@ -214,7 +256,11 @@ describe('storage profiles', () => {
     await storage.stop();
     try {
       expect((await controller.api.apply(reservation('down', { profile: 'remote' }))).status).toBe(201);
-      const waiting = await waitForReservation('down', (x) => x.status?.conditions?.some((c: any) => c.type === 'Ready' && c.reason === 'StorageUnavailable'), 'StorageUnavailable');
+      const waiting = await waitForReservation(
+        'down',
+        (x) => x.status?.conditions?.some((c: any) => c.type === 'Ready' && c.reason === 'StorageUnavailable'),
+        'StorageUnavailable',
+      );
       const ready = waiting.status.conditions.find((c: any) => c.type === 'Ready');
       expect(ready).toMatchObject({ status: 'False', message: expect.stringMatching(/^storage unavailable: /) });
       expect(await containerOf(node, waiting.metadata.uid)).toBeUndefined();
@@ -225,6 +271,9 @@ describe('storage profiles', () => {
     const r = await waitForReservation('down', running, 'Running after the storage node came back', 40_000);
     expect(await mountsUnder(stateDir)).toEqual([path.join(stateDir, 'mounts', r.metadata.uid)]);
     await controller.api.delete('reservations', 'down');
-    await waitFor(async () => (await mountsUnder(stateDir)).length === 0 && !(await exists(path.join(storage.basePath, r.metadata.uid))), { what: 'cleanup after recovery', timeoutMs: 30_000 });
+    await waitFor(async () => (await mountsUnder(stateDir)).length === 0 && !(await exists(path.join(storage.basePath, r.metadata.uid))), {
+      what: 'cleanup after recovery',
+      timeoutMs: 30_000,
+    });
   }, 120_000);
 });

@@ -30,7 +30,11 @@ function maximalEnv(prefix: string): Record<string, string> {
 }
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Stream-${username.length}-limits` });
+  const res = await new ApiClient(host.controller.url, '', host.controller.ca).request('POST', '/api/v1/auth/signup', {
+    username,
+    email: `${username}@example.com`,
+    password: `Stream-${username.length}-limits`,
+  });
   expect(res.status).toBe(201);
   return new ApiClient(host.controller.url, res.body.token, host.controller.ca);
 }
@@ -40,7 +44,9 @@ beforeAll(async () => {
   const admin = host.controller.api;
   // The image carries a maximal env too: the container gets both maps, merged.
   const fat = {
-    apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'fat' },
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name: 'fat' },
     spec: { ref: SLEEPER_REF, resources: { cores: '10m', memory: '16Mi' }, env: maximalEnv('IMAGE') },
   };
   expect((await admin.apply(fat)).status).toBe(201);
@@ -53,8 +59,8 @@ afterAll(async () => {
   await host?.stop();
 });
 
-describe('a node\'s control stream under one tenant\'s largest manifests', () => {
-  it('runs many maximal-env reservations on one node without a reconnect, and another tenant\'s new reservation is Running within seconds', async () => {
+describe("a node's control stream under one tenant's largest manifests", () => {
+  it("runs many maximal-env reservations on one node without a reconnect, and another tenant's new reservation is Running within seconds", async () => {
     // What these reservations alone put into the node's desired set: more than gRPC's default.
     expect(FAT * 2 * ENV_LIMIT_BYTES).toBeGreaterThan(GRPC_DEFAULT_MAX_RECEIVE);
     for (let i = 0; i < FAT; i++) {
@@ -62,17 +68,23 @@ describe('a node\'s control stream under one tenant\'s largest manifests', () =>
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body.object.status.node).toBe(host.node);
     }
-    await waitFor(async () => {
-      const { body } = await heavy.list('reservations');
-      return body.items.filter((r: { status: { phase: string } }) => r.status.phase === 'Running').length === FAT;
-    }, { timeoutMs: 240_000, intervalMs: 500, what: `${FAT} fat reservations Running` });
+    await waitFor(
+      async () => {
+        const { body } = await heavy.list('reservations');
+        return body.items.filter((r: { status: { phase: string } }) => r.status.phase === 'Running').length === FAT;
+      },
+      { timeoutMs: 240_000, intervalMs: 500, what: `${FAT} fat reservations Running` },
+    );
     expect((await containersOfNode(host.node, false)).length).toBe(FAT);
 
     const t0 = Date.now();
     const applied = await other.apply(reservation('on-time', { cores: 0.5 }));
     expect(applied.status).toBe(201);
     expect(applied.body.object.status.node).toBe(host.node);
-    await waitFor(async () => (await other.get('reservations', 'on-time')).body.status.phase === 'Running', { timeoutMs: ON_TIME_MS, what: 'the other tenant\'s reservation Running' });
+    await waitFor(async () => (await other.get('reservations', 'on-time')).body.status.phase === 'Running', {
+      timeoutMs: ON_TIME_MS,
+      what: "the other tenant's reservation Running",
+    });
     expect(Date.now() - t0).toBeLessThan(ON_TIME_MS);
 
     // One stream all along: the agent registered once and never lost it.

@@ -21,16 +21,23 @@ const node = uniqueName('tenancy');
 const H = 3_600_000;
 
 async function customer(username: string): Promise<ApiClient> {
-  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username, email: `${username}@example.com`, password: `Pw-${Buffer.from(username).toString('hex')}` });
+  const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
+    username,
+    email: `${username}@example.com`,
+    password: `Pw-${Buffer.from(username).toString('hex')}`,
+  });
   expect(res.status).toBe(201);
   return new ApiClient(controller.url, res.body.token, controller.ca);
 }
 
 async function waitForPhase(client: ApiClient, name: string, phase: string) {
-  return waitFor(async () => {
-    const { body } = await client.get('reservations', name);
-    return body?.status?.phase === phase ? body : undefined;
-  }, { timeoutMs: 30_000, what: `${name} to be ${phase}` });
+  return waitFor(
+    async () => {
+      const { body } = await client.get('reservations', name);
+      return body?.status?.phase === phase ? body : undefined;
+    },
+    { timeoutMs: 30_000, what: `${name} to be ${phase}` },
+  );
 }
 
 const cliAs = (token: string, args: string[]) => runCli(args, { env: controller.cliEnv(token) });
@@ -74,7 +81,7 @@ describe('isolation between customers', () => {
     });
   }
 
-  it('lists, events and bills only the caller\'s own objects', async () => {
+  it("lists, events and bills only the caller's own objects", async () => {
     expect((await bob.list('reservations')).body.items).toEqual([]);
     expect((await bob.request('GET', '/api/v1/events?name=a1')).body.items).toEqual([]);
     expect((await bob.request('GET', '/api/v1/bill')).body).toMatchObject({ user: 'bob', lines: [] });
@@ -124,7 +131,7 @@ describe('isolation between customers', () => {
 describe('what a customer sees of the cluster', () => {
   const nodeOf = (items: Array<{ metadata: { name: string } }>) => items.find((n) => n.metadata.name === node);
 
-  it('shows a customer each node\'s name, readiness and size, and not its address, load or usage', async () => {
+  it("shows a customer each node's name, readiness and size, and not its address, load or usage", async () => {
     const full = (await admin.get('nodes', node)).body;
     expect(full.spec.address).toBe('127.0.0.1');
     expect(full.status).toHaveProperty('usage');
@@ -158,7 +165,10 @@ describe('what a customer sees of the cluster', () => {
       expect(refused.status).toBe(409);
       expect(refused.body.error.code).toBe('NoResources');
       expect(refused.body.error.message).toMatch(/^no resources available for 1 core and 64Mi from \S+ to \S+: no node has room \(1 is cordoned\)$/);
-      expect(refused.body.error.details).toEqual({ window: { start: expect.any(String), end: expect.any(String) }, summary: [{ reason: 'is cordoned', nodes: 1 }] });
+      expect(refused.body.error.details).toEqual({
+        window: { start: expect.any(String), end: expect.any(String) },
+        summary: [{ reason: 'is cordoned', nodes: 1 }],
+      });
       expect(JSON.stringify(refused.body)).not.toContain(node);
 
       const asAdmin = await admin.apply(reservation('no-room'));
@@ -171,17 +181,20 @@ describe('what a customer sees of the cluster', () => {
     }
   });
 
-  it('names no reservation in an anonymous or a customer\'s /metrics scrape, and all of them to an admin', async () => {
+  it("names no reservation in an anonymous or a customer's /metrics scrape, and all of them to an admin", async () => {
     // Its own customer: a reservation that ran is billed, and alice's bill is checked below.
     const carol = await customer('carol');
     const name = 'secret-project-x';
     expect((await carol.apply(reservation(name))).status).toBe(201);
     await waitForPhase(carol, name, 'Running');
     const scrape = (token?: string) => controller.fetch(`${controller.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    const full = await waitFor(async () => {
-      const text = await (await scrape(admin.token)).text();
-      return text.includes(`reservation="${name}"`) ? text : undefined;
-    }, { timeoutMs: 30_000, what: 'the container series of the running reservation' });
+    const full = await waitFor(
+      async () => {
+        const text = await (await scrape(admin.token)).text();
+        return text.includes(`reservation="${name}"`) ? text : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the container series of the running reservation' },
+    );
     expect(full).toMatch(new RegExp(`^berth_container_restarts\\{node="${node}",reservation="${name}"\\} 0$`, 'm'));
     for (const token of [undefined, carol.token, alice.token]) {
       const res = await scrape(token);
@@ -254,7 +267,7 @@ describe('quotas and extension', () => {
     expect(after.status.phase).toBe('Running');
   });
 
-  it('refuses an extension when the node has no room for the extra window, with the scheduler\'s 409', async () => {
+  it("refuses an extension when the node has no room for the extra window, with the scheduler's 409", async () => {
     const a1 = (await alice.get('reservations', 'a1')).body;
     const blocker = await admin.apply(reservation('blocker', { image: 'big', cores: nodeCores, start: a1.status.endTime, duration: '1h' }));
     expect(blocker.status).toBe(201);
@@ -278,7 +291,11 @@ describe('hostile strings', () => {
     }
     const traversal = await bob.request('GET', `/api/v1/reservations/${encodeURIComponent('../../etc/passwd')}`);
     expect(traversal.status).toBe(404);
-    const user = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', { username: sql, email: 'x@example.com', password: 'Pw-123456789' });
+    const user = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
+      username: sql,
+      email: 'x@example.com',
+      password: 'Pw-123456789',
+    });
     expect(user.body.error).toMatchObject({ code: 'Invalid', field: 'username' });
     const login = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/login', { username: `admin' --`, password: sql });
     expect(login.status).toBe(401);

@@ -34,10 +34,13 @@ describe('punctual start and expiry', () => {
     expect((await host.controller.api.get('reservations', 'short')).body.status.endpoints).toEqual([]);
     expect(await dnatRules(host.controller.opts.chainPrefix)).toEqual([]);
 
-    const running = await waitFor(async () => {
-      const { body } = await host.controller.api.get('reservations', 'short');
-      return body.status.phase === 'Running' ? body : undefined;
-    }, { timeoutMs: 15_000, what: 'Running' });
+    const running = await waitFor(
+      async () => {
+        const { body } = await host.controller.api.get('reservations', 'short');
+        return body.status.phase === 'Running' ? body : undefined;
+      },
+      { timeoutMs: 15_000, what: 'Running' },
+    );
     // startedAt is the engine's own start time of the container.
     const startedAt = Date.parse(running.status.startedAt);
     expect(startedAt).toBeGreaterThanOrEqual(startMs);
@@ -45,7 +48,11 @@ describe('punctual start and expiry', () => {
     expect(running.status.endpoints).toHaveLength(1);
     expect(await dnatRules(host.controller.opts.chainPrefix)).toHaveLength(1);
 
-    const goneAt = await waitFor(async () => ((await containersOfNode(host.node)).length === 0 ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 25, what: 'container removal' });
+    const goneAt = await waitFor(async () => ((await containersOfNode(host.node)).length === 0 ? Date.now() : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 25,
+      what: 'container removal',
+    });
     expect(goneAt).toBeGreaterThanOrEqual(endMs);
     expect(goneAt - endMs).toBeLessThanOrEqual(1000);
     const expired = (await host.controller.api.get('reservations', 'short')).body;

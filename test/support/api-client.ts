@@ -8,7 +8,11 @@ export interface ApiResponse<T = any> {
 }
 
 export class ApiClient {
-  constructor(readonly url: string, readonly token: string, readonly ca?: string) {}
+  constructor(
+    readonly url: string,
+    readonly token: string,
+    readonly ca?: string,
+  ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers }, ...(await trustOptions(this.ca)) } as RequestInit;

@@ -28,19 +28,31 @@ const quiet = (cmd: string, args: string[]) => run(cmd, args, { timeout: 30_000 
 
 async function killNetns(netns: string): Promise<void> {
   const { stdout } = await run('ip', ['netns', 'pids', netns]).catch(() => ({ stdout: '' }));
-  const pids = stdout.split('\n').map(Number).filter((n) => n > 0);
+  const pids = stdout
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0);
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   await waitFor(async () => (await run('ip', ['netns', 'pids', netns]).catch(() => ({ stdout: '' }))).stdout.trim() === '', {
-    timeoutMs: 15_000, intervalMs: 100, what: `processes of ${netns} to exit`,
+    timeoutMs: 15_000,
+    intervalMs: 100,
+    what: `processes of ${netns} to exit`,
   }).catch(() => undefined);
   await quiet('ip', ['netns', 'delete', netns]);
 }
 
 async function removeDir(dir: string): Promise<void> {
   // Overlay layers, shm and netns files the engine left mounted.
-  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(dir + '/'));
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m?.startsWith(dir + '/'));
   for (const m of mounts.sort((a, b) => b.length - a.length)) await quiet('umount', ['-l', m]);
   await rm(dir, { recursive: true, force: true }).catch(() => undefined);
 }
@@ -48,7 +60,11 @@ async function removeDir(dir: string): Promise<void> {
 /** Removes the engines a crashed earlier run left behind; call once before starting any. */
 export async function cleanupDedicatedEngines(): Promise<void> {
   const { stdout } = await run('ip', ['netns', 'list']).catch(() => ({ stdout: '' }));
-  for (const ns of stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(NETNS_PREFIX))) await killNetns(ns);
+  for (const ns of stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(NETNS_PREFIX)))
+    await killNetns(ns);
   for (const entry of await readdir(os.tmpdir())) {
     if (entry.startsWith(DIR_PREFIX)) await removeDir(path.join(os.tmpdir(), entry));
   }
@@ -76,13 +92,28 @@ export async function startDedicatedEngine(): Promise<DedicatedEngine> {
     await run('ip', ['netns', 'add', netns]);
     await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
     const log = openSync(path.join(dir, 'dockerd.log'), 'a');
-    const child = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'dockerd',
-      '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '-H', engine.dockerHost, '--pidfile', pidfile,
-    ], { stdio: ['ignore', log, log], detached: true });
+    const child = spawn(
+      'nsenter',
+      [
+        `--net=/var/run/netns/${netns}`,
+        'dockerd',
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '-H',
+        engine.dockerHost,
+        '--pidfile',
+        pidfile,
+      ],
+      { stdio: ['ignore', log, log], detached: true },
+    );
     child.unref();
     await writeFile(path.join(dir, 'nsenter.pid'), String(child.pid));
     await waitFor(async () => (await run('docker', ['-H', engine.dockerHost, 'info', '--format', '{{.ID}}'], { timeout: 5000 })).stdout.trim() !== '', {
-      timeoutMs: 90_000, intervalMs: 250, what: 'the dedicated dockerd',
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      what: 'the dedicated dockerd',
       failFast: () => (child.exitCode !== null ? `dedicated dockerd exited; see ${dir}/dockerd.log` : undefined),
     });
   } catch (err) {

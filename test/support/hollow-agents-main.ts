@@ -35,9 +35,10 @@ const int = (name: string, v: string | undefined, min: number) => {
   if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got "${v}"`);
   return n;
 };
-const memoryBytes = values['memory-bytes'] !== undefined
-  ? int('memory-bytes', values['memory-bytes'], 16 * 1024 * 1024)
-  : int('memory-gib', values['memory-gib'] ?? '64', 1) * 1024 ** 3;
+const memoryBytes =
+  values['memory-bytes'] !== undefined
+    ? int('memory-bytes', values['memory-bytes'], 16 * 1024 * 1024)
+    : int('memory-gib', values['memory-gib'] ?? '64', 1) * 1024 ** 3;
 
 const fleet = new HollowFleet({
   controller: values.controller,
@@ -89,14 +90,16 @@ if (viaIpc) {
   // The parent went away (crash, Ctrl-C): nodes must not outlive it.
   process.on('disconnect', () => void shutdown());
 } else {
-  createInterface({ input: process.stdin }).on('line', (line) => {
-    if (!line.trim()) return;
-    try {
-      void handle(JSON.parse(line) as HollowCommand);
-    } catch {
-      process.stderr.write(`hollow-agents: not a JSON command: ${line}\n`);
-    }
-  }).on('close', () => void shutdown());
+  createInterface({ input: process.stdin })
+    .on('line', (line) => {
+      if (!line.trim()) return;
+      try {
+        void handle(JSON.parse(line) as HollowCommand);
+      } catch {
+        process.stderr.write(`hollow-agents: not a JSON command: ${line}\n`);
+      }
+    })
+    .on('close', () => void shutdown());
 }
 process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));

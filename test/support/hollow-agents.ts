@@ -11,7 +11,15 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pino from 'pino';
-import { parseJoinToken, type ContainerReport, type ContainerSpec, type ContainerStatus, type DesiredState, type NodeMetrics, type Register } from '@berth/proto';
+import {
+  parseJoinToken,
+  type ContainerReport,
+  type ContainerSpec,
+  type ContainerStatus,
+  type DesiredState,
+  type NodeMetrics,
+  type Register,
+} from '@berth/proto';
 import { connectToController, pinnedCredentials, type ControllerConnection } from '../../agent/src/connection/index.ts';
 import { MemoryIdentityStore } from '../../agent/src/identity/index.ts';
 
@@ -82,7 +90,10 @@ function countingLogger(onLost: (why: string) => void): pino.Logger {
   const quiet = () => undefined;
   const logger = {
     child: () => logger,
-    trace: quiet, debug: quiet, info: quiet, fatal: quiet,
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    fatal: quiet,
     warn: (obj: unknown, msg?: string) => {
       if (msg === 'controller stream lost, reconnecting') onLost(String((obj as { why?: string }).why ?? 'unknown'));
     },
@@ -95,7 +106,17 @@ function countingLogger(onLost: (why: string) => void): pino.Logger {
 const reasonKey = (why: string) => why.replace(/\d+(\.\d+)*(:\d+)?/g, 'N').slice(0, 120);
 
 class HollowNode {
-  readonly stats: HollowNodeStats = { registrations: 0, connectAttempts: 0, streamLosses: 0, connected: false, stopped: false, desiredVersion: 0, containers: 0, reportsSent: 0, heartbeatsSent: 0 };
+  readonly stats: HollowNodeStats = {
+    registrations: 0,
+    connectAttempts: 0,
+    streamLosses: 0,
+    connected: false,
+    stopped: false,
+    desiredVersion: 0,
+    containers: 0,
+    reportsSent: 0,
+    heartbeatsSent: 0,
+  };
   private connection?: ControllerConnection;
   private desired?: DesiredState;
   private readonly containers = new Map<string, HollowContainer>();
@@ -170,14 +191,26 @@ class HollowNode {
   private register(): Register {
     this.stats.connectAttempts++;
     const { opts } = this.fleet;
-    return { nodeName: this.name, address: this.address, cores: opts.cores, memoryBytes: opts.memoryBytes, joinToken: opts.joinToken, agentVersion: HOLLOW_AGENT_VERSION };
+    return {
+      nodeName: this.name,
+      address: this.address,
+      cores: opts.cores,
+      memoryBytes: opts.memoryBytes,
+      joinToken: opts.joinToken,
+      agentVersion: HOLLOW_AGENT_VERSION,
+    };
   }
 
   private metrics(): NodeMetrics {
     const total = this.fleet.opts.memoryBytes;
     return {
-      memoryTotalBytes: total, memoryFreeBytes: Math.floor(total * 0.8), load1: 0.2, load5: 0.15, load15: 0.1,
-      uptimeSeconds: (Date.now() - this.bootedAt) / 1000 + 86_400, cpuPercent: 3,
+      memoryTotalBytes: total,
+      memoryFreeBytes: Math.floor(total * 0.8),
+      load1: 0.2,
+      load5: 0.15,
+      load15: 0.1,
+      uptimeSeconds: (Date.now() - this.bootedAt) / 1000 + 86_400,
+      cpuPercent: 3,
     };
   }
 
@@ -208,10 +241,13 @@ class HollowNode {
     clearTimeout(this.startTimer);
     const next = Math.min(...[...this.containers.values()].map((c) => c.spec.startAtMs ?? 0).filter((t) => t > now));
     if (!Number.isFinite(next)) return;
-    this.startTimer = setTimeout(() => {
-      this.armNextStart(Date.now());
-      this.sendReport();
-    }, Math.min(next - now, 2 ** 31 - 1));
+    this.startTimer = setTimeout(
+      () => {
+        this.armNextStart(Date.now());
+        this.sendReport();
+      },
+      Math.min(next - now, 2 ** 31 - 1),
+    );
     this.startTimer.unref();
   }
 
@@ -255,7 +291,9 @@ export class HollowFleet {
     if (!token) throw new Error('join token: expected K10<fingerprint>::<secret>');
     const opts: Required<HollowFleetOptions> = { addressBase: '10.200', resyncIntervalMs: 5_000, ...options };
     const fleet = {
-      opts, fingerprint: token.fingerprint, startedAt: this.startedAt,
+      opts,
+      fingerprint: token.fingerprint,
+      startedAt: this.startedAt,
       onLost: (why: string) => this.lossReasons.set(reasonKey(why), (this.lossReasons.get(reasonKey(why)) ?? 0) + 1),
     };
     for (let i = 0; i < opts.nodes; i++) this.nodes.push(new HollowNode(hollowNodeName(opts.prefix, i), hollowNodeAddress(opts.addressBase, i), fleet));
@@ -311,10 +349,7 @@ function sleep(ms: number): Promise<void> {
 export const HOLLOW_MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hollow-agents-main.ts');
 
 /** Commands over the IPC channel (or JSON lines on stdin when run by hand). */
-export type HollowCommand =
-  | { id: number; cmd: 'stats' }
-  | { id: number; cmd: 'stop'; nodes: string[] }
-  | { id: number; cmd: 'shutdown' };
+export type HollowCommand = { id: number; cmd: 'stats' } | { id: number; cmd: 'stop'; nodes: string[] } | { id: number; cmd: 'shutdown' };
 export type HollowReply =
   | { type: 'started'; nodes: string[] }
   | { type: 'reply'; id: number; ok: true; result: unknown }
@@ -341,11 +376,16 @@ export class HollowAgentsProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error(`hollow agents exited (${code ?? signal})`)); }
-      this.pending.clear();
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        for (const [, p] of this.pending) {
+          clearTimeout(p.timer);
+          p.reject(new Error(`hollow agents exited (${code ?? signal})`));
+        }
+        this.pending.clear();
+        resolve(code);
+      }),
+    );
     this.started = new Promise((resolve, reject) => {
       child.on('message', (m: HollowReply) => {
         if (m.type === 'started') resolve(m.nodes);
@@ -364,9 +404,19 @@ export class HollowAgentsProcess {
 
   static spawn(opts: SpawnHollowOptions): HollowAgentsProcess {
     const args = [
-      '--import', 'tsx', HOLLOW_MAIN,
-      '--controller', opts.controller, '--nodes', String(opts.nodes), '--prefix', opts.prefix,
-      '--cores', String(opts.cores), '--memory-bytes', String(opts.memoryBytes),
+      '--import',
+      'tsx',
+      HOLLOW_MAIN,
+      '--controller',
+      opts.controller,
+      '--nodes',
+      String(opts.nodes),
+      '--prefix',
+      opts.prefix,
+      '--cores',
+      String(opts.cores),
+      '--memory-bytes',
+      String(opts.memoryBytes),
       ...(opts.addressBase ? ['--address-base', opts.addressBase] : []),
       ...(opts.resyncIntervalMs ? ['--resync-ms', String(opts.resyncIntervalMs)] : []),
     ];

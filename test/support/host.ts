@@ -9,10 +9,13 @@ export async function containersOfNode(nodeName: string, all = true): Promise<Ar
   const args = ['ps', '--no-trunc', '--filter', `label=berth.node=${nodeName}`, '--format', '{{.ID}}\t{{.Names}}\t{{.Label "berth.reservation"}}\t{{.State}}'];
   if (all) args.splice(1, 0, '-a');
   const { stdout } = await run('docker', args);
-  return stdout.split('\n').filter(Boolean).map((line) => {
-    const [id, name, reservation, state] = line.split('\t');
-    return { id, name, reservation, state };
-  });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, name, reservation, state] = line.split('\t');
+      return { id, name, reservation, state };
+    });
 }
 
 /** Removes a node's containers and then its tenant networks (the engine's address pools are small). */
@@ -40,7 +43,13 @@ export async function httpGetRaw(address: string, timeoutMs = 3000): Promise<str
     const timer = setTimeout(() => socket.destroy(new Error(`timeout connecting to ${address}`)), timeoutMs);
     socket.on('connect', () => socket.end(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
     socket.on('data', (d) => chunks.push(d));
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString()); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString());
+    });
   });
 }

@@ -97,7 +97,23 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const port = opts.port ?? (await freePort());
   const grpcPort = opts.grpcPort ?? (await freePort());
   const full = { nat: 'iptables' as const, chainPrefix: uniqueName('BT').replace('-', ''), ...opts, dataDir, port, grpcPort };
-  const args = [opts.bin ?? BERTH_BIN, 'controller', '--data-dir', dataDir, '--port', String(port), '--grpc-port', String(grpcPort), '--host', '127.0.0.1', '--public-address', opts.publicAddress ?? '127.0.0.1', '--nat', full.nat, ...(opts.extraArgs ?? [])];
+  const args = [
+    opts.bin ?? BERTH_BIN,
+    'controller',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--grpc-port',
+    String(grpcPort),
+    '--host',
+    '127.0.0.1',
+    '--public-address',
+    opts.publicAddress ?? '127.0.0.1',
+    '--nat',
+    full.nat,
+    ...(opts.extraArgs ?? []),
+  ];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   // BERTH_CONTROLLER_NODE_ARGS: extra node flags for the controller alone (e.g. --cpu-prof for a bench).
   const nodeArgs = (process.env.BERTH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -109,26 +125,32 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   const url = `https://127.0.0.1:${port}`;
   const caFile = path.join(dataDir, 'pki', 'ca.crt');
   const early = new Proc(child);
-  const ca = await waitFor(async () => {
-    const pem = await readFile(caFile, 'utf8').catch(() => undefined);
-    if (!pem) return undefined;
-    const res = await fetch(`${url}/readyz`, (await trustOptions(pem)) as RequestInit).catch(() => undefined);
-    return res?.ok ? pem : undefined;
-  }, {
-    timeoutMs: 60_000,
-    what: 'controller /readyz',
-    failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
-  });
+  const ca = await waitFor(
+    async () => {
+      const pem = await readFile(caFile, 'utf8').catch(() => undefined);
+      if (!pem) return undefined;
+      const res = await fetch(`${url}/readyz`, (await trustOptions(pem)) as RequestInit).catch(() => undefined);
+      return res?.ok ? pem : undefined;
+    },
+    {
+      timeoutMs: 60_000,
+      what: 'controller /readyz',
+      failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
+    },
+  );
   // The admin config is written once the controller is up (after /readyz answers): with
   // PostgreSQL that can take a moment longer.
-  const config = await waitFor(async () => {
-    const parsed = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token?: string } | null;
-    return parsed?.token ? (parsed as { token: string }) : undefined;
-  }, {
-    timeoutMs: 30_000,
-    what: 'controller admin config (berth.config)',
-    failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
-  });
+  const config = await waitFor(
+    async () => {
+      const parsed = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token?: string } | null;
+      return parsed?.token ? (parsed as { token: string }) : undefined;
+    },
+    {
+      timeoutMs: 30_000,
+      what: 'controller admin config (berth.config)',
+      failFast: () => (child.exitCode !== null ? `controller exited: ${early.log}` : undefined),
+    },
+  );
   const joinToken = (await readFile(path.join(dataDir, 'join-token'), 'utf8')).trim();
   const proc = new ControllerProcess(child, url, ca, caFile, `127.0.0.1:${grpcPort}`, dataDir, full, new ApiClient(url, config.token, ca), joinToken);
   proc.output.push(...early.output);
@@ -140,13 +162,34 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
 }
 
 export class AgentProcess extends Proc {
-  constructor(child: ChildProcess, readonly nodeName: string) {
+  constructor(
+    child: ChildProcess,
+    readonly nodeName: string,
+  ) {
     super(child);
   }
 }
 
-export function startAgent(opts: { controller: string; joinToken: string; nodeName: string; address?: string; env?: Record<string, string>; netns?: string; bin?: string }): AgentProcess {
-  const args = [opts.bin ?? AGENT_BIN, '--controller', opts.controller, '--join-token', opts.joinToken, '--node-name', opts.nodeName, '--address', opts.address ?? '127.0.0.1'];
+export function startAgent(opts: {
+  controller: string;
+  joinToken: string;
+  nodeName: string;
+  address?: string;
+  env?: Record<string, string>;
+  netns?: string;
+  bin?: string;
+}): AgentProcess {
+  const args = [
+    opts.bin ?? AGENT_BIN,
+    '--controller',
+    opts.controller,
+    '--join-token',
+    opts.joinToken,
+    '--node-name',
+    opts.nodeName,
+    '--address',
+    opts.address ?? '127.0.0.1',
+  ];
   // In a node's network namespace the agent sees only that host's network, as on a real node;
   // nsenter execs node in place, so signals reach the agent itself.
   const [cmd, argv] = opts.netns ? ['nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, ...args]] : [process.execPath, args];

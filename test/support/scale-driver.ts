@@ -242,7 +242,9 @@ export interface PlannedReservation {
 
 export function scaleImage() {
   return {
-    apiVersion: 'berth/v1', kind: 'Image', metadata: { name: IMAGE_NAME },
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name: IMAGE_NAME },
     // Never pulled: hollow nodes only pretend to run it.
     spec: { ref: 'berth-test/httpd:1', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '512Mi', maxCores: 4, maxMemory: '4Gi' } },
   };
@@ -254,7 +256,10 @@ export function scaleImage() {
  * 1-4 h. The horizon grows until at no instant more than 90 % of the public port pool or 70 % of
  * the cluster's cores are committed, so every apply can be admitted.
  */
-export function planReservations(count: number, o: { startNowFraction: number; now: number; nodes: number; coresPerNode: number; memoryMiBPerNode: number; seed: number }) {
+export function planReservations(
+  count: number,
+  o: { startNowFraction: number; now: number; nodes: number; coresPerNode: number; memoryMiBPerNode: number; seed: number },
+) {
   for (let horizonDays = 3; ; horizonDays *= 2) {
     const random = prng(o.seed);
     const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
@@ -269,10 +274,19 @@ export function planReservations(count: number, o: { startNowFraction: number; n
       const name = `r-${String(i).padStart(5, '0')}`;
       const spec: Record<string, unknown> = { image: IMAGE_NAME, duration: `${hours}h`, profile: 'ephemeral', cores, memory };
       if (!startNow) spec.start = new Date(start).toISOString();
-      items.push({ name, startNow, start, end: start + hours * H, cores, memoryMiB, manifest: { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec } });
+      items.push({
+        name,
+        startNow,
+        start,
+        end: start + hours * H,
+        cores,
+        memoryMiB,
+        manifest: { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec },
+      });
     }
     const peak = peakOf(items);
-    const fits = peak.concurrent <= PUBLIC_PORT_POOL * 0.9 && peak.cores <= o.nodes * o.coresPerNode * 0.7 && peak.memoryMiB <= o.nodes * o.memoryMiBPerNode * 0.7;
+    const fits =
+      peak.concurrent <= PUBLIC_PORT_POOL * 0.9 && peak.cores <= o.nodes * o.coresPerNode * 0.7 && peak.memoryMiB <= o.nodes * o.memoryMiBPerNode * 0.7;
     if (fits || horizonDays >= 24) {
       return { items, horizonDays, peakConcurrent: peak.concurrent, peakCores: peak.cores, fits };
     }
@@ -280,11 +294,15 @@ export function planReservations(count: number, o: { startNowFraction: number; n
 }
 
 function peakOf(items: PlannedReservation[]) {
-  const edges = items.flatMap((r) => [
-    { t: r.start, d: 1, c: r.cores, m: r.memoryMiB },
-    { t: r.end, d: -1, c: -r.cores, m: -r.memoryMiB },
-  ]).sort((a, b) => a.t - b.t || a.d - b.d);
-  let concurrent = 0, cores = 0, memoryMiB = 0;
+  const edges = items
+    .flatMap((r) => [
+      { t: r.start, d: 1, c: r.cores, m: r.memoryMiB },
+      { t: r.end, d: -1, c: -r.cores, m: -r.memoryMiB },
+    ])
+    .sort((a, b) => a.t - b.t || a.d - b.d);
+  let concurrent = 0,
+    cores = 0,
+    memoryMiB = 0;
   const peak = { concurrent: 0, cores: 0, memoryMiB: 0 };
   for (const e of edges) {
     concurrent += e.d;
@@ -337,7 +355,9 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no end within ${ms} ms`)), ms); }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no end within ${ms} ms`)), ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -430,8 +450,14 @@ export class ScaleRun {
     const signal = also ? AbortSignal.any([this.abortController.signal, also]) : this.abortController.signal;
     if (ms <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
-      const cut = () => { clearTimeout(t); resolve(); };
-      const t = setTimeout(() => { signal.removeEventListener('abort', cut); resolve(); }, ms);
+      const cut = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', cut);
+        resolve();
+      }, ms);
       signal.addEventListener('abort', cut, { once: true });
     });
   }
@@ -511,7 +537,10 @@ export class ScaleRun {
     this.check();
     this.log(`starting controller (${o.store}, nat ${this.result.nat}, node grace ${o.nodeGrace}, log level ${o.controllerLogLevel})`);
     this.controller = await startController({
-      dataDir: this.dataDir, databaseUrl, nat: this.result.nat, chainPrefix: this.chainPrefix,
+      dataDir: this.dataDir,
+      databaseUrl,
+      nat: this.result.nat,
+      chainPrefix: this.chainPrefix,
       // Hollow nodes claim addresses of their own but all connect from loopback.
       env: { BERTH_NODE_GRACE: o.nodeGrace, BERTH_LOG_LEVEL: o.controllerLogLevel, BERTH_AGENTS_BEHIND_NAT: 'true' },
     });
@@ -522,8 +551,12 @@ export class ScaleRun {
     this.check();
     this.log(`spawning ${o.nodes} hollow nodes (${o.cores} cores / ${o.memoryGiB} GiB each)`);
     this.hollow = HollowAgentsProcess.spawn({
-      controller: this.controller.grpcAddress, joinToken: this.controller.joinToken, nodes: o.nodes, prefix: this.prefix,
-      cores: o.cores, memoryBytes: o.memoryGiB * GiB,
+      controller: this.controller.grpcAddress,
+      joinToken: this.controller.joinToken,
+      nodes: o.nodes,
+      prefix: this.prefix,
+      cores: o.cores,
+      memoryBytes: o.memoryGiB * GiB,
     });
     this.mark('hollowSpawned', this.hollow.spawnedAt);
     this.sampler = new ProcessSampler({
@@ -625,7 +658,9 @@ export class ScaleRun {
     this.result.ready.hollowAllRegisteredMs = stats?.allRegisteredMs;
     this.mark('allReady');
     if (this.result.ready.allReadyMs === undefined) {
-      this.problem(`only ${this.result.ready.readyAtEnd}/${o.nodes} nodes Ready within ${o.budgets.readyMs / 1000} s (hollow: ${stats?.registered ?? '?'} registered, ${stats?.connected ?? '?'} connected)`);
+      this.problem(
+        `only ${this.result.ready.readyAtEnd}/${o.nodes} nodes Ready within ${o.budgets.readyMs / 1000} s (hollow: ${stats?.registered ?? '?'} registered, ${stats?.connected ?? '?'} connected)`,
+      );
     } else {
       this.log(`all ${o.nodes} nodes Ready after ${(this.result.ready.allReadyMs / 1000).toFixed(1)} s`);
     }
@@ -637,7 +672,11 @@ export class ScaleRun {
     const start = Date.now();
     const deadline = start + this.opts.budgets.imageMs;
     for (;;) {
-      const r = await this.api('POST', '/api/v1/apply', scaleImage(), Math.max(1_000, deadline - Date.now())).catch((err: Error) => ({ status: 0, body: err.message, at: Date.now() }));
+      const r = await this.api('POST', '/api/v1/apply', scaleImage(), Math.max(1_000, deadline - Date.now())).catch((err: Error) => ({
+        status: 0,
+        body: err.message,
+        at: Date.now(),
+      }));
       if (r.status === 200 || r.status === 201) {
         this.log(`image "${IMAGE_NAME}" applied in ${Date.now() - start} ms`);
         return;
@@ -650,7 +689,14 @@ export class ScaleRun {
 
   private plan() {
     const o = this.opts;
-    const p = planReservations(o.reservations, { startNowFraction: o.startNowFraction, now: Date.now(), nodes: o.nodes, coresPerNode: o.cores, memoryMiBPerNode: o.memoryGiB * 1024, seed: o.seed });
+    const p = planReservations(o.reservations, {
+      startNowFraction: o.startNowFraction,
+      now: Date.now(),
+      nodes: o.nodes,
+      coresPerNode: o.cores,
+      memoryMiBPerNode: o.memoryGiB * 1024,
+      seed: o.seed,
+    });
     const startNow = p.items.filter((r) => r.startNow).length;
     this.result.plan = { startNow, future: p.items.length - startNow, horizonDays: p.horizonDays, peakConcurrent: p.peakConcurrent, peakCores: p.peakCores };
     if (!p.fits) this.problem(`the plan does not fit comfortably: peak ${p.peakConcurrent} concurrent reservations / ${p.peakCores} cores`);
@@ -690,7 +736,7 @@ export class ScaleRun {
           if (r.status === 201) a.created++;
           const b = r.body as { error?: { code?: string; message?: string } } | string | undefined;
           const said = typeof b === 'string' ? b : b?.error?.message ? `${b.error.code}: ${b.error.message}` : '';
-          record(String(r.status), said || (r.status === 201 || r.status === 409 ? '' : JSON.stringify(b) ?? ''));
+          record(String(r.status), said || (r.status === 201 || r.status === 409 ? '' : (JSON.stringify(b) ?? '')));
           this.applyStatus.set(item.name, r.status);
         } catch (err) {
           const e = err as Error;
@@ -704,7 +750,13 @@ export class ScaleRun {
         }
       }
     };
-    const ticker = setInterval(() => { try { this.check(); } catch { controllerGone = true; } }, 1_000);
+    const ticker = setInterval(() => {
+      try {
+        this.check();
+      } catch {
+        controllerGone = true;
+      }
+    }, 1_000);
     try {
       await Promise.all(Array.from({ length: Math.max(1, o.inflight) }, worker));
     } finally {
@@ -717,10 +769,13 @@ export class ScaleRun {
     a.createdPerSecond = a.seconds > 0 ? a.created / a.seconds : 0;
     a.answersPerSecond = a.seconds > 0 ? latencies.length / a.seconds : 0;
     a.latencyMs = latencyOf(latencies);
-    if (a.notSent > 0 && !this.aborted && !controllerGone) this.problem(`apply budget of ${o.budgets.applyMs / 1000} s ran out: ${a.notSent} of ${plan.length} reservations not sent`);
+    if (a.notSent > 0 && !this.aborted && !controllerGone)
+      this.problem(`apply budget of ${o.budgets.applyMs / 1000} s ran out: ${a.notSent} of ${plan.length} reservations not sent`);
     const unclear = Object.entries(a.byStatus).filter(([s]) => s !== '201' && s !== '409' && s !== 'interrupted');
     if (unclear.length) this.problem(`applies answered other than 201/409: ${unclear.map(([s, n]) => `${n}x ${s}`).join(', ')}`);
-    this.log(`applies done: ${a.created} created of ${a.sent} sent in ${a.seconds.toFixed(1)} s (${a.createdPerSecond.toFixed(0)}/s); ${JSON.stringify(a.byStatus)}`);
+    this.log(
+      `applies done: ${a.created} created of ${a.sent} sent in ${a.seconds.toFixed(1)} s (${a.createdPerSecond.toFixed(0)}/s); ${JSON.stringify(a.byStatus)}`,
+    );
     this.check();
   }
 
@@ -748,7 +803,8 @@ export class ScaleRun {
       const t0 = Date.now();
       const list = await this.listReservations(Math.max(5_000, deadline - Date.now()));
       if (list) {
-        let running = 0, failed = 0;
+        let running = 0,
+          failed = 0;
         latestReady = 0;
         for (const item of list.items) {
           if (!started.has(item.metadata.name)) continue;
@@ -771,8 +827,12 @@ export class ScaleRun {
       await this.sleep(1_000 - (Date.now() - t0));
     }
     this.mark('allRunning');
-    if (r.msAfterLastApply === undefined) this.problem(`started reservations: ${r.running}/${r.expected} Running, ${r.failed} Failed within ${o.budgets.runningMs / 1000} s after the last apply`);
-    else this.log(`all ${r.expected} started reservations Running ${(r.msAfterLastApply / 1000).toFixed(1)} s after the last apply (controller stamps: ${(r.stampMsAfterLastApply! / 1000).toFixed(1)} s)`);
+    if (r.msAfterLastApply === undefined)
+      this.problem(`started reservations: ${r.running}/${r.expected} Running, ${r.failed} Failed within ${o.budgets.runningMs / 1000} s after the last apply`);
+    else
+      this.log(
+        `all ${r.expected} started reservations Running ${(r.msAfterLastApply / 1000).toFixed(1)} s after the last apply (controller stamps: ${(r.stampMsAfterLastApply! / 1000).toFixed(1)} s)`,
+      );
   }
 
   private async phaseLoss(): Promise<void> {
@@ -787,18 +847,34 @@ export class ScaleRun {
     // Nodes holding started reservations, drawn at random (seeded); if too few, nodes holding
     // any reservation; then the others.
     const random = prng(o.seed + 1);
-    const shuffled = (names: Iterable<string>) => [...names].sort().map((n) => ({ n, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.n);
+    const shuffled = (names: Iterable<string>) =>
+      [...names]
+        .sort()
+        .map((n) => ({ n, k: random() }))
+        .sort((a, b) => a.k - b.k)
+        .map((x) => x.n);
     const holders = shuffled(running);
-    const lost = [...holders, ...shuffled([...holding].filter((n) => !running.has(n))), ...[...this.nodeReady.keys()].filter((n) => !holding.has(n)).sort()].slice(0, want);
+    const lost = [
+      ...holders,
+      ...shuffled([...holding].filter((n) => !running.has(n))),
+      ...[...this.nodeReady.keys()].filter((n) => !holding.has(n)).sort(),
+    ].slice(0, want);
     const lostSet = new Set(lost);
     const affected = active.filter((i) => lostSet.has(i.status!.node!));
     const startedAffected = new Set(affected.filter((i) => i.status?.phase === 'Running' || i.status?.phase === 'Starting').map((i) => i.metadata.name));
     const loss: NonNullable<ScaleResult['loss']> = {
-      nodes: lost, startedAffected: startedAffected.size, futureAffected: affected.length - startedAffected.size,
-      movedRunning: 0, movedFuture: 0, failed: 0, stillWaiting: affected.length,
+      nodes: lost,
+      startedAffected: startedAffected.size,
+      futureAffected: affected.length - startedAffected.size,
+      movedRunning: 0,
+      movedFuture: 0,
+      failed: 0,
+      stillWaiting: affected.length,
     };
     this.result.loss = loss;
-    this.log(`losing ${lost.length} nodes abruptly (${holders.length} hold started reservations): ${loss.startedAffected} started and ${loss.futureAffected} future reservations affected; node grace ${o.nodeGrace}`);
+    this.log(
+      `losing ${lost.length} nodes abruptly (${holders.length} hold started reservations): ${loss.startedAffected} started and ${loss.futureAffected} future reservations affected; node grace ${o.nodeGrace}`,
+    );
     const t0 = this.mark('loss');
     for (const n of lost) this.stoppedAt.set(n, t0);
     await this.hollow!.stopNodes(lost);
@@ -815,7 +891,9 @@ export class ScaleRun {
       const t = Date.now();
       const now = await this.listReservations(Math.max(5_000, deadline - Date.now()));
       if (now) {
-        let movedRunning = 0, movedFuture = 0, failed = 0;
+        let movedRunning = 0,
+          movedFuture = 0,
+          failed = 0;
         for (const i of now.items) {
           if (!names.has(i.metadata.name)) continue;
           if (i.status?.phase === 'Failed') failed++;
@@ -834,8 +912,12 @@ export class ScaleRun {
       await this.sleep(2_000 - (Date.now() - t));
     }
     this.mark('rescheduled');
-    if (loss.ms === undefined) this.problem(`node loss: ${loss.stillWaiting} of ${names.size} reservations not moved within grace + ${o.budgets.rescheduleExtraMs / 1000} s`);
-    else this.log(`node loss handled in ${(loss.ms / 1000).toFixed(1)} s: ${loss.movedRunning} started moved and Running, ${loss.movedFuture} future moved, ${loss.failed} failed`);
+    if (loss.ms === undefined)
+      this.problem(`node loss: ${loss.stillWaiting} of ${names.size} reservations not moved within grace + ${o.budgets.rescheduleExtraMs / 1000} s`);
+    else
+      this.log(
+        `node loss handled in ${(loss.ms / 1000).toFixed(1)} s: ${loss.movedRunning} started moved and Running, ${loss.movedFuture} future moved, ${loss.failed} failed`,
+      );
   }
 
   // -------------------------------------------------------------- figures and teardown
@@ -856,7 +938,9 @@ export class ScaleRun {
       for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
       r.flaps.longestUnobservedMs = gap;
       if (gap > r.nodeGraceMs && !r.flaps.eventsReadAtEnd && !r.flaps.nodesReadAtEnd) {
-        this.problem(`node readiness went unobserved for ${sec(gap)} (GET /nodes slow or failing) and the final read of Node events failed: flaps may have gone unseen`);
+        this.problem(
+          `node readiness went unobserved for ${sec(gap)} (GET /nodes slow or failing) and the final read of Node events failed: flaps may have gone unseen`,
+        );
       }
     }
     this.backgroundStop = true;
@@ -893,11 +977,17 @@ export class ScaleRun {
         r.hollow.cpuSeconds = hol[hol.length - 1].cpuSeconds - hol[0].cpuSeconds;
         for (const [name, from, to] of this.phases()) r.hollow.cpuByPhase[name] = cpuBetween(hol, from, to) ?? NaN;
       }
-      const ok = s.probes.filter((p) => p.ms !== undefined).map((p) => p.ms!).sort((a, b) => a - b);
+      const ok = s.probes
+        .filter((p) => p.ms !== undefined)
+        .map((p) => p.ms!)
+        .sort((a, b) => a - b);
       const failed = s.probes.filter((p) => p.ms === undefined);
       r.healthz = {
-        probes: s.probes.length, failures: failed.length,
-        p50: ok.length ? percentile(ok, 50) : undefined, p99: ok.length ? percentile(ok, 99) : undefined, maxMs: ok.length ? ok[ok.length - 1] : undefined,
+        probes: s.probes.length,
+        failures: failed.length,
+        p50: ok.length ? percentile(ok, 50) : undefined,
+        p99: ok.length ? percentile(ok, 99) : undefined,
+        maxMs: ok.length ? ok[ok.length - 1] : undefined,
         failureSamples: [...new Set(failed.map((p) => p.error ?? ''))].slice(0, 3),
         maxByPhase: {},
       };
@@ -930,7 +1020,10 @@ export class ScaleRun {
   private phases(): Array<[string, number, number]> {
     const m = this.result.marks;
     const all: Array<[string, string, string]> = [
-      ['register', 'hollowSpawned', 'allReady'], ['apply', 'applyStart', 'lastApply'], ['start', 'lastApply', 'allRunning'], ['loss', 'loss', 'rescheduled'],
+      ['register', 'hollowSpawned', 'allReady'],
+      ['apply', 'applyStart', 'lastApply'],
+      ['start', 'lastApply', 'allRunning'],
+      ['loss', 'loss', 'rescheduled'],
     ];
     return all.filter(([, from, to]) => m[from] !== undefined && m[to] !== undefined).map(([name, from, to]) => [name, m[from], m[to]]);
   }
@@ -949,23 +1042,28 @@ export class ScaleRun {
       };
       await step('sampler', async () => this.sampler?.stop(), 10_000);
       await step('hollow agents', async () => this.hollow?.shutdown(10_000), 25_000);
-      await step('controller', async () => {
-        const c = this.controller;
-        if (!c) {
-          if (this.dataDir) await killProcessesWithArg(this.dataDir);
-          return;
-        }
-        const exited = c.stop('SIGTERM');
-        const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000).unref())]);
-        if (!gone) {
-          c.child.kill('SIGKILL');
-          await exited;
-        }
-      }, 30_000);
+      await step(
+        'controller',
+        async () => {
+          const c = this.controller;
+          if (!c) {
+            if (this.dataDir) await killProcessesWithArg(this.dataDir);
+            return;
+          }
+          const exited = c.stop('SIGTERM');
+          const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000).unref())]);
+          if (!gone) {
+            c.child.kill('SIGKILL');
+            await exited;
+          }
+        },
+        30_000,
+      );
       if (this.result.nat === 'iptables') {
         await step('NAT chains', () => new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: this.chainPrefix }).teardown(), 60_000);
       }
-      if (this.pgDatabase) await step('PostgreSQL database', () => this.pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${this.pgDatabase} WITH (FORCE)`)), 30_000);
+      if (this.pgDatabase)
+        await step('PostgreSQL database', () => this.pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${this.pgDatabase} WITH (FORCE)`)), 30_000);
       if (this.dataDir) await step('data dir', () => removeDir(this.dataDir!), 30_000);
     })();
     return this.tearingDown;
@@ -989,7 +1087,14 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResult> {
 /** The issue's targets: SQLite at 200 nodes / 4,000 reservations, PostgreSQL at 1,000 / 10,000. */
 export const TARGETS = {
   sqlite: { size: '200 nodes / 4,000 res.', appliesPerSecond: 150, flaps: 0, healthzMaxMs: 500 },
-  postgresql: { size: '1,000 nodes / 10,000 res.', allReadyMs: 15_000, appliesPerSecond: 200, runningMs: 5_000, rescheduleBeyondGraceMs: 10_000, rssBytes: 400e6 },
+  postgresql: {
+    size: '1,000 nodes / 10,000 res.',
+    allReadyMs: 15_000,
+    appliesPerSecond: 200,
+    runningMs: 5_000,
+    rescheduleBeyondGraceMs: 10_000,
+    rssBytes: 400e6,
+  },
 } as const;
 
 const sec = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -1004,49 +1109,112 @@ export function formatScaleReport(r: ScaleResult): string {
   const a = r.apply;
   const rows: Array<[string, string, string, string]> = [];
   const row = (metric: string, value: string, sqlite = '', postgres = '') => rows.push([metric, value, sqlite, postgres]);
-  const rescheduleOk = !r.loss || r.loss.startedAffected + r.loss.futureAffected === 0 ? undefined
-    : r.loss.ms !== undefined && r.loss.failed === 0 ? r.loss.ms <= r.nodeGraceMs + T.postgresql.rescheduleBeyondGraceMs : false;
+  const rescheduleOk =
+    !r.loss || r.loss.startedAffected + r.loss.futureAffected === 0
+      ? undefined
+      : r.loss.ms !== undefined && r.loss.failed === 0
+        ? r.loss.ms <= r.nodeGraceMs + T.postgresql.rescheduleBeyondGraceMs
+        : false;
 
-  row('all nodes Ready (from hollow start)', r.ready.allReadyMs !== undefined ? sec(r.ready.allReadyMs) : `${r.ready.readyAtEnd}/${o.nodes} Ready`, '', `<= 15 s${verdict(r.ready.allReadyMs !== undefined ? r.ready.allReadyMs <= T.postgresql.allReadyMs : false)}`);
+  row(
+    'all nodes Ready (from hollow start)',
+    r.ready.allReadyMs !== undefined ? sec(r.ready.allReadyMs) : `${r.ready.readyAtEnd}/${o.nodes} Ready`,
+    '',
+    `<= 15 s${verdict(r.ready.allReadyMs !== undefined ? r.ready.allReadyMs <= T.postgresql.allReadyMs : false)}`,
+  );
   row('  hollow view: all registered', sec(r.ready.hollowAllRegisteredMs));
-  row('applies/s (201 per second)', `${a.createdPerSecond.toFixed(1)}/s`, `>= 150/s${verdict(a.createdPerSecond >= T.sqlite.appliesPerSecond)}`, `>= 200/s${verdict(a.createdPerSecond >= T.postgresql.appliesPerSecond)}`);
+  row(
+    'applies/s (201 per second)',
+    `${a.createdPerSecond.toFixed(1)}/s`,
+    `>= 150/s${verdict(a.createdPerSecond >= T.sqlite.appliesPerSecond)}`,
+    `>= 200/s${verdict(a.createdPerSecond >= T.postgresql.appliesPerSecond)}`,
+  );
   row('  answers/s (any status)', `${a.answersPerSecond.toFixed(1)}/s`);
   row(`  sent / planned (${o.inflight} in flight)`, `${a.sent} / ${a.planned}${a.notSent ? ` (${a.notSent} not sent)` : ''}`);
-  row('  answers by status', Object.entries(a.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ') || '-');
+  row(
+    '  answers by status',
+    Object.entries(a.byStatus)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ') || '-',
+  );
   row('  apply latency p50 / p95', a.latencyMs ? `${msf(a.latencyMs.p50)} / ${msf(a.latencyMs.p95)}` : '-');
   row('  apply latency p99 / max', a.latencyMs ? `${msf(a.latencyMs.p99)} / ${msf(a.latencyMs.max)}` : '-');
-  row('started Running after last apply', r.running.msAfterLastApply !== undefined ? sec(r.running.msAfterLastApply) : `${r.running.running}/${r.running.expected} (${r.running.failed} Failed)`, '', `<= 5 s${verdict(r.running.msAfterLastApply !== undefined ? r.running.msAfterLastApply <= T.postgresql.runningMs : false)}`);
+  row(
+    'started Running after last apply',
+    r.running.msAfterLastApply !== undefined ? sec(r.running.msAfterLastApply) : `${r.running.running}/${r.running.expected} (${r.running.failed} Failed)`,
+    '',
+    `<= 5 s${verdict(r.running.msAfterLastApply !== undefined ? r.running.msAfterLastApply <= T.postgresql.runningMs : false)}`,
+  );
   row('  controller stamps: last Ready - last apply', sec(r.running.stampMsAfterLastApply));
   if (r.loss) {
     const affected = r.loss.startedAffected + r.loss.futureAffected;
-    row(`rescheduled after losing ${r.loss.nodes.length} nodes`, affected === 0 ? 'nothing to move' : r.loss.ms !== undefined ? sec(r.loss.ms) : `not done (${r.loss.stillWaiting} waiting)`, '', `<= grace+10 s = ${sec(r.nodeGraceMs + T.postgresql.rescheduleBeyondGraceMs)}${verdict(rescheduleOk)}`);
+    row(
+      `rescheduled after losing ${r.loss.nodes.length} nodes`,
+      affected === 0 ? 'nothing to move' : r.loss.ms !== undefined ? sec(r.loss.ms) : `not done (${r.loss.stillWaiting} waiting)`,
+      '',
+      `<= grace+10 s = ${sec(r.nodeGraceMs + T.postgresql.rescheduleBeyondGraceMs)}${verdict(rescheduleOk)}`,
+    );
     row('  node grace (BERTH_NODE_GRACE)', `${o.nodeGrace}`);
     row('  started moved+Running / affected', `${r.loss.movedRunning} / ${r.loss.startedAffected}`);
     row('  future moved / affected', `${r.loss.movedFuture} / ${r.loss.futureAffected}`);
     row('  Failed (counted apart)', String(r.loss.failed));
   }
-  row('controller peak RSS', mb(r.controller.peakRssBytes), '', `<= 400 MB${verdict(r.controller.peakRssBytes !== undefined ? r.controller.peakRssBytes <= T.postgresql.rssBytes : undefined)}`);
+  row(
+    'controller peak RSS',
+    mb(r.controller.peakRssBytes),
+    '',
+    `<= 400 MB${verdict(r.controller.peakRssBytes !== undefined ? r.controller.peakRssBytes <= T.postgresql.rssBytes : undefined)}`,
+  );
   row('controller CPU', r.controller.cpuSeconds !== undefined ? `${r.controller.cpuSeconds.toFixed(1)} s` : '-');
-  row('  by phase', Object.entries(r.controller.cpuByPhase).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ') || '-');
+  row(
+    '  by phase',
+    Object.entries(r.controller.cpuByPhase)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ') || '-',
+  );
   // A probe that timed out is slower than any that answered: the max is then the timeout, at least.
   const healthzMax = r.healthz.failures > 0 ? `>= ${PROBE_TIMEOUT_MS} ms (${r.healthz.failures} failed)` : msf(r.healthz.maxMs);
-  row('/healthz max', healthzMax, `< 500 ms${verdict(r.healthz.maxMs !== undefined ? r.healthz.maxMs < T.sqlite.healthzMaxMs && r.healthz.failures === 0 : undefined)}`);
+  row(
+    '/healthz max',
+    healthzMax,
+    `< 500 ms${verdict(r.healthz.maxMs !== undefined ? r.healthz.maxMs < T.sqlite.healthzMaxMs && r.healthz.failures === 0 : undefined)}`,
+  );
   row('  /healthz p50 / p99', `${msf(r.healthz.p50)} / ${msf(r.healthz.p99)}`);
-  row('  /healthz max by phase', Object.entries(r.healthz.maxByPhase).map(([k, v]) => `${k} ${Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'failed'}`).join(', ') || '-');
-  row('  /healthz probes / failed', `${r.healthz.probes} / ${r.healthz.failures}${r.healthz.failureSamples.length ? ` (${r.healthz.failureSamples.join('; ')})` : ''}`);
+  row(
+    '  /healthz max by phase',
+    Object.entries(r.healthz.maxByPhase)
+      .map(([k, v]) => `${k} ${Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'failed'}`)
+      .join(', ') || '-',
+  );
+  row(
+    '  /healthz probes / failed',
+    `${r.healthz.probes} / ${r.healthz.failures}${r.healthz.failureSamples.length ? ` (${r.healthz.failureSamples.join('; ')})` : ''}`,
+  );
   const flapsMeasured = r.marks.allReady !== undefined;
   row('node flaps (NotReady, not stopped)', flapsMeasured ? `${flapCount} nodes` : 'not measured', `0${verdict(flapsMeasured ? flapCount === 0 : undefined)}`);
-  row('  polled transitions / NodeNotReady events', `${r.flaps.polled.length} / ${r.flaps.events.length}${r.flaps.eventsReadAtEnd ? '' : ' (events not read at the end)'}`);
+  row(
+    '  polled transitions / NodeNotReady events',
+    `${r.flaps.polled.length} / ${r.flaps.events.length}${r.flaps.eventsReadAtEnd ? '' : ' (events not read at the end)'}`,
+  );
   row('  flipped since all Ready (last GET /nodes)', r.flaps.nodesReadAtEnd ? `${r.flaps.final.length} nodes` : 'not read');
   row('  longest stretch without GET /nodes', sec(r.flaps.longestUnobservedMs));
   row('hollow re-registrations / stream losses', `${r.hollowConnections.reRegistrations} / ${r.hollowConnections.streamLosses}`);
   row('  hollow nodes disconnected at the end', `${r.hollowConnections.disconnectedAtEnd}`);
   row('hollow process peak RSS / CPU', `${mb(r.hollow.peakRssBytes)} / ${r.hollow.cpuSeconds !== undefined ? `${r.hollow.cpuSeconds.toFixed(1)} s` : '-'}`);
-  row('  hollow CPU by phase', Object.entries(r.hollow.cpuByPhase).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ') || '-');
+  row(
+    '  hollow CPU by phase',
+    Object.entries(r.hollow.cpuByPhase)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ') || '-',
+  );
 
   const head: [string, string, string, string] = ['metric', 'measured', `target SQLite ${T.sqlite.size}`, `target PostgreSQL ${T.postgresql.size}`];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   const out = [
     `Berth control-plane scale: ${o.nodes} hollow nodes (${o.cores} cores / ${o.memoryGiB} GiB), ${o.reservations} reservations ` +
       `(${r.plan.startNow} start now, ${r.plan.future} over ${r.plan.horizonDays} days; peak ${r.plan.peakConcurrent} concurrent), store ${o.store}, NAT ${r.nat ?? '?'}, ${os.cpus().length} CPUs`,
@@ -1055,7 +1223,9 @@ export function formatScaleReport(r: ScaleResult): string {
     ...rows.map(line),
   ];
   for (const [status, samples] of Object.entries(a.samples)) out.push(`  ${status} e.g.: ${samples.join(' | ')}`);
-  const reasons = Object.entries(r.hollowConnections.lossReasons).sort((x, y) => y[1] - x[1]).slice(0, 5);
+  const reasons = Object.entries(r.hollowConnections.lossReasons)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 5);
   if (reasons.length) out.push(`  stream losses by reason: ${reasons.map(([k, n]) => `${n}x ${k}`).join('; ')}`);
   if (r.problems.length) out.push('problems:', ...r.problems.map((p) => `  - ${p.split('\n')[0]}`));
   if (r.interrupted) out.push('(interrupted: figures are partial)');
@@ -1065,20 +1235,34 @@ export function formatScaleReport(r: ScaleResult): string {
 /** One JSON line with the headline figures, as the other benches end. */
 export function summaryLine(r: ScaleResult): string {
   return `BENCH ${JSON.stringify({
-    nodes: r.options.nodes, reservations: r.options.reservations, store: r.options.store, inflight: r.options.inflight,
-    all_ready_ms: r.ready.allReadyMs ?? null, ready_at_end: r.ready.readyAtEnd,
-    applies_per_s: Number(r.apply.createdPerSecond.toFixed(1)), apply_status: r.apply.byStatus, not_sent: r.apply.notSent,
-    apply_p50_ms: r.apply.latencyMs ? Math.round(r.apply.latencyMs.p50) : null, apply_p99_ms: r.apply.latencyMs ? Math.round(r.apply.latencyMs.p99) : null,
+    nodes: r.options.nodes,
+    reservations: r.options.reservations,
+    store: r.options.store,
+    inflight: r.options.inflight,
+    all_ready_ms: r.ready.allReadyMs ?? null,
+    ready_at_end: r.ready.readyAtEnd,
+    applies_per_s: Number(r.apply.createdPerSecond.toFixed(1)),
+    apply_status: r.apply.byStatus,
+    not_sent: r.apply.notSent,
+    apply_p50_ms: r.apply.latencyMs ? Math.round(r.apply.latencyMs.p50) : null,
+    apply_p99_ms: r.apply.latencyMs ? Math.round(r.apply.latencyMs.p99) : null,
     apply_max_ms: r.apply.latencyMs ? Math.round(r.apply.latencyMs.max) : null,
-    running_after_last_apply_ms: r.running.msAfterLastApply ?? null, running: `${r.running.running}/${r.running.expected}`,
-    reschedule_ms: r.loss?.ms ?? null, node_grace_ms: r.nodeGraceMs, loss_failed: r.loss?.failed ?? null,
+    running_after_last_apply_ms: r.running.msAfterLastApply ?? null,
+    running: `${r.running.running}/${r.running.expected}`,
+    reschedule_ms: r.loss?.ms ?? null,
+    node_grace_ms: r.nodeGraceMs,
+    loss_failed: r.loss?.failed ?? null,
     peak_rss_mb: r.controller.peakRssBytes ? Math.round(r.controller.peakRssBytes / 1e6) : null,
     cpu_s: r.controller.cpuSeconds !== undefined ? Number(r.controller.cpuSeconds.toFixed(1)) : null,
-    healthz_max_ms: r.healthz.failures > 0 ? PROBE_TIMEOUT_MS : r.healthz.maxMs !== undefined ? Math.round(r.healthz.maxMs) : null, healthz_p99_ms: r.healthz.p99 !== undefined ? Math.round(r.healthz.p99) : null,
+    healthz_max_ms: r.healthz.failures > 0 ? PROBE_TIMEOUT_MS : r.healthz.maxMs !== undefined ? Math.round(r.healthz.maxMs) : null,
+    healthz_p99_ms: r.healthz.p99 !== undefined ? Math.round(r.healthz.p99) : null,
     healthz_failures: r.healthz.failures,
     flapped_nodes: new Set([...r.flaps.polled, ...r.flaps.events, ...r.flaps.final].map((f) => f.node)).size,
-    hollow_reregistrations: r.hollowConnections.reRegistrations, hollow_stream_losses: r.hollowConnections.streamLosses,
-    hollow_disconnected_at_end: r.hollowConnections.disconnectedAtEnd, longest_unobserved_ms: r.flaps.longestUnobservedMs ?? null,
-    problems: r.problems.length, interrupted: r.interrupted,
+    hollow_reregistrations: r.hollowConnections.reRegistrations,
+    hollow_stream_losses: r.hollowConnections.streamLosses,
+    hollow_disconnected_at_end: r.hollowConnections.disconnectedAtEnd,
+    longest_unobserved_ms: r.flaps.longestUnobservedMs ?? null,
+    problems: r.problems.length,
+    interrupted: r.interrupted,
   })}`;
 }

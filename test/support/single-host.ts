@@ -16,27 +16,40 @@ export const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.so
 export async function waitForNodeReady(controller: ControllerProcess, node: string, agent?: AgentProcess, timeoutMs = 45_000): Promise<any> {
   const tail = (label: string, log: string) => `\n${label} log:\n${log.split('\n').slice(-20).join('\n')}`;
   const logs = () => `${agent ? tail('agent', agent.log) : ''}${tail('controller', controller.log)}`;
-  return waitFor(async () => {
-    const { body } = await controller.api.get('nodes', node);
-    return isReady(body) ? body : undefined;
-  }, {
-    what: `node ${node} Ready`,
-    timeoutMs,
-    failFast: () => (agent && (agent.child.exitCode !== null || agent.child.signalCode !== null) ? `agent ${node} exited (${agent.child.exitCode ?? agent.child.signalCode})` : undefined),
-  }).catch((err: Error) => {
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('nodes', node);
+      return isReady(body) ? body : undefined;
+    },
+    {
+      what: `node ${node} Ready`,
+      timeoutMs,
+      failFast: () =>
+        agent && (agent.child.exitCode !== null || agent.child.signalCode !== null)
+          ? `agent ${node} exited (${agent.child.exitCode ?? agent.child.signalCode})`
+          : undefined,
+    },
+  ).catch((err: Error) => {
     throw new Error(`${err.message}${logs()}`);
   });
 }
 
 export async function waitForPhase(controller: ControllerProcess, name: string, phase: string, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const { body } = await controller.api.get('reservations', name);
-    return body?.status?.phase === phase ? body : undefined;
-  }, { timeoutMs, what: `${name} to be ${phase}` });
+  return waitFor(
+    async () => {
+      const { body } = await controller.api.get('reservations', name);
+      return body?.status?.phase === phase ? body : undefined;
+    },
+    { timeoutMs, what: `${name} to be ${phase}` },
+  );
 }
 
 export class SingleHost {
-  constructor(public controller: ControllerProcess, public agent: AgentProcess, readonly node: string) {}
+  constructor(
+    public controller: ControllerProcess,
+    public agent: AgentProcess,
+    readonly node: string,
+  ) {}
 
   /** Starts a new agent process for the same node (after the old one was stopped). */
   restartAgent(): AgentProcess {

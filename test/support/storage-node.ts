@@ -51,8 +51,14 @@ export interface StorageNode {
 async function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port });
-    s.setTimeout(500, () => { s.destroy(); resolve(false); });
-    s.on('connect', () => { s.destroy(); resolve(true); });
+    s.setTimeout(500, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.on('error', () => resolve(false));
   });
 }
@@ -66,7 +72,10 @@ export function outcome(cmd: string, args: string[], input?: string, timeoutMs =
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d) => (stdout += String(d)));
     child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin.on('error', () => undefined); // a command that exits before reading its input
     child.stdin.end(input ?? '');
   });
@@ -99,7 +108,11 @@ export async function startStorageNode(): Promise<StorageNode> {
     // Established sessions (sshfs) are served by per-connection children: a node that is down has none.
     const { stdout } = await run('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
     for (const pid of stdout.split('\n').filter(Boolean)) {
-      try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   };
   const start = async (): Promise<void> => {
@@ -108,7 +121,11 @@ export async function startStorageNode(): Promise<StorageNode> {
     let err = '';
     child.stderr?.on('data', (d) => (err += String(d)));
     sshd = child;
-    await waitFor(() => portOpen(address, port), { timeoutMs: 10_000, what: 'storage sshd', failFast: () => (child.exitCode !== null ? `sshd exited: ${err}` : undefined) });
+    await waitFor(() => portOpen(address, port), {
+      timeoutMs: 10_000,
+      what: 'storage sshd',
+      failFast: () => (child.exitCode !== null ? `sshd exited: ${err}` : undefined),
+    });
   };
   const dispose = async (): Promise<void> => {
     await stop();
@@ -121,7 +138,22 @@ export async function startStorageNode(): Promise<StorageNode> {
     await run('ip', ['link', 'delete', hostIf]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   };
-  const clientOpts = (keyFile: string) => ['-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${keyFile}`, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5'];
+  const clientOpts = (keyFile: string) => [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `IdentityFile=${keyFile}`,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=5',
+  ];
 
   try {
     await mkdir(dir, { mode: 0o755 });
@@ -144,19 +176,22 @@ export async function startStorageNode(): Promise<StorageNode> {
     await waitFor(async () => (await readlink(`/proc/${holder!.pid}/ns/mnt`).catch(() => own)) !== own, { timeoutMs: 5000, what: 'private mount namespace' });
     await run('nsenter', ['-t', String(holder.pid), '--mount', '--', 'mount', '--bind', path.join(dir, 'etc'), '/etc']);
     await run('nsenter', [...enter(), '/bin/sh', SETUP, basePath, `${adminKeyFile}.pub`]);
-    await writeFile(path.join(dir, 'sshd_config'), [
-      `ListenAddress ${address}:${port}`,
-      `HostKey ${path.join(dir, 'host_key')}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin no',
-      'UsePAM no',
-      'Subsystem sftp internal-sftp',
-      // What the set-up script wrote, as a Debian sshd_config includes it.
-      'Include /etc/ssh/sshd_config.d/berth-storage.conf',
-      '',
-    ].join('\n'));
+    await writeFile(
+      path.join(dir, 'sshd_config'),
+      [
+        `ListenAddress ${address}:${port}`,
+        `HostKey ${path.join(dir, 'host_key')}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PermitRootLogin no',
+        'UsePAM no',
+        'Subsystem sftp internal-sftp',
+        // What the set-up script wrote, as a Debian sshd_config includes it.
+        'Include /etc/ssh/sshd_config.d/berth-storage.conf',
+        '',
+      ].join('\n'),
+    );
     await start();
   } catch (err) {
     await dispose();
@@ -164,16 +199,32 @@ export async function startStorageNode(): Promise<StorageNode> {
   }
   const exec = (args: string[]) => outcome('nsenter', [...enter(), ...args]);
   return {
-    address, port, adminUser: 'berth-admin', adminKeyFile, basePath,
-    controllerEnv: () => ({ BERTH_STORAGE_HOST: address, BERTH_STORAGE_PORT: String(port), BERTH_STORAGE_USER: 'berth-admin', BERTH_STORAGE_KEY: adminKeyFile }),
-    stop, start, dispose, exec,
+    address,
+    port,
+    adminUser: 'berth-admin',
+    adminKeyFile,
+    basePath,
+    controllerEnv: () => ({
+      BERTH_STORAGE_HOST: address,
+      BERTH_STORAGE_PORT: String(port),
+      BERTH_STORAGE_USER: 'berth-admin',
+      BERTH_STORAGE_KEY: adminKeyFile,
+    }),
+    stop,
+    start,
+    dispose,
+    exec,
     dirs: async () => (await readdir(basePath)).filter(Boolean),
     owner: async (p) => (await exec(['stat', '-c', '%U', '--', p])).stdout.trim(),
-    sftp: (user, keyFile, commands) => outcome('sftp', [...clientOpts(keyFile), '-b', '-', '-P', String(port), `${user}@${address}`], commands.join('\n') + '\n'),
+    sftp: (user, keyFile, commands) =>
+      outcome('sftp', [...clientOpts(keyFile), '-b', '-', '-P', String(port), `${user}@${address}`], commands.join('\n') + '\n'),
     ssh: (user, keyFile, sshArgs, remote) => outcome('ssh', [...clientOpts(keyFile), ...sshArgs, '-p', String(port), '-l', user, '--', address, ...remote]),
   };
 }
 
 export async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }

@@ -40,7 +40,8 @@ export interface Topology {
   teardown(): Promise<void>;
 }
 
-const sh = (cmd: string, args: string[], opts: { timeout?: number; input?: string } = {}) => run(cmd, args, { timeout: opts.timeout ?? 60_000, maxBuffer: 16 * 1024 * 1024 });
+const sh = (cmd: string, args: string[], opts: { timeout?: number; input?: string } = {}) =>
+  run(cmd, args, { timeout: opts.timeout ?? 60_000, maxBuffer: 16 * 1024 * 1024 });
 const quiet = (cmd: string, args: string[]) => sh(cmd, args).catch(() => undefined);
 
 async function isAlive(pid: number): Promise<boolean> {
@@ -58,7 +59,11 @@ async function stopPid(pid: number, graceMs = 20_000): Promise<void> {
   try {
     await waitFor(async () => !(await isAlive(pid)), { timeoutMs: graceMs, intervalMs: 100, what: `pid ${pid} to exit` });
   } catch {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -74,14 +79,24 @@ async function readPid(file: string): Promise<number | undefined> {
 /** Kills every process still inside a namespace, by pid (containers, shims, stray engines). */
 async function killNetnsPids(netns: string): Promise<void> {
   const out = await sh('ip', ['netns', 'pids', netns]).catch(() => ({ stdout: '' }));
-  for (const pid of out.stdout.split('\n').map(Number).filter((n) => n > 0)) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of out.stdout
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
 /** Unmounts whatever an engine left mounted below dir (overlay layers, shm, netns files). */
 async function unmountBelow(dir: string): Promise<void> {
-  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(dir + '/'));
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && m.startsWith(dir + '/'));
   for (const m of mounts.sort((a, b) => b.length - a.length)) await quiet('umount', ['-l', m]);
 }
 
@@ -106,12 +121,18 @@ async function listPidfiles(dir: string): Promise<string[]> {
 
 async function removeNetworking(prefix: string): Promise<void> {
   const { stdout: nsList } = await sh('ip', ['netns', 'list']).catch(() => ({ stdout: '' }));
-  for (const ns of nsList.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix))) {
+  for (const ns of nsList
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(prefix))) {
     await killNetnsPids(ns);
     await quiet('ip', ['netns', 'delete', ns]);
   }
   const { stdout: links } = await sh('ip', ['-o', 'link', 'show']).catch(() => ({ stdout: '' }));
-  for (const name of links.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n) => n?.startsWith(prefix))) {
+  for (const name of links
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter((n) => n?.startsWith(prefix))) {
     await quiet('ip', ['link', 'delete', name]);
   }
 }
@@ -139,31 +160,59 @@ async function startEngine(node: ComputeNode, bip: string, registry: string): Pr
   const sock = node.dockerHost.slice('unix://'.length);
   const logFd = await import('node:fs').then((fs) => fs.openSync(path.join(node.dir, 'dockerd.log'), 'a'));
   // `ip netns exec` remounts /sys and dockerd then fails on cgroups; nsenter only switches netns.
-  const child = spawn('nsenter', [
-    `--net=/var/run/netns/${node.netns}`, 'dockerd',
-    '--data-root', path.join(node.dir, 'data'), '--exec-root', path.join(node.dir, 'exec'),
-    '-H', `unix://${sock}`, '--pidfile', pidfile, '--bip', bip, '--insecure-registry', registry,
-  ], { stdio: ['ignore', logFd, logFd], detached: true });
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=/var/run/netns/${node.netns}`,
+      'dockerd',
+      '--data-root',
+      path.join(node.dir, 'data'),
+      '--exec-root',
+      path.join(node.dir, 'exec'),
+      '-H',
+      `unix://${sock}`,
+      '--pidfile',
+      pidfile,
+      '--bip',
+      bip,
+      '--insecure-registry',
+      registry,
+    ],
+    { stdio: ['ignore', logFd, logFd], detached: true },
+  );
   child.unref();
   await writeFile(path.join(node.dir, 'nsenter.pid'), String(child.pid));
   await waitFor(async () => (await sh('docker', ['-H', node.dockerHost, 'info', '--format', '{{.ID}}'], { timeout: 5000 })).stdout.trim() !== '', {
-    timeoutMs: 90_000, intervalMs: 250, what: `dockerd of ${node.name}`,
+    timeoutMs: 90_000,
+    intervalMs: 250,
+    what: `dockerd of ${node.name}`,
     failFast: () => (child.exitCode !== null ? `dockerd of ${node.name} exited; see ${node.dir}/dockerd.log` : undefined),
   });
 }
 
 async function startRegistry(dir: string, addr: string): Promise<void> {
   const config = path.join(dir, 'registry.yml');
-  await writeFile(config, [
-    'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'registry')}`,
-    'http:', `  addr: ${addr}`, '',
-  ].join('\n'));
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(dir, 'registry')}`,
+      'http:',
+      `  addr: ${addr}`,
+      '',
+    ].join('\n'),
+  );
   const logFd = (await import('node:fs')).openSync(path.join(dir, 'registry.log'), 'a');
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', logFd, logFd], detached: true });
   child.unref();
   await writeFile(path.join(dir, 'registry.pid'), String(child.pid));
   await waitFor(async () => (await fetch(`http://${addr}/v2/`)).ok, {
-    timeoutMs: 20_000, what: 'registry /v2/',
+    timeoutMs: 20_000,
+    what: 'registry /v2/',
     failFast: () => (child.exitCode !== null ? `docker-registry exited; see ${dir}/registry.log` : undefined),
   });
 }
@@ -200,7 +249,13 @@ export async function createTopology(opts: TopologyOptions = {}): Promise<Topolo
   const clientNetns = `${pre}-cl`;
   const nodes: ComputeNode[] = [];
   const topo: Topology = {
-    id, dir, mgmtAddress, publicAddress, registry, clientNetns, nodes,
+    id,
+    dir,
+    mgmtAddress,
+    publicAddress,
+    registry,
+    clientNetns,
+    nodes,
     imageRef: `${registry}/${opts.image ?? 'berth-test/httpd:1'}`,
     inClient: (argv, timeoutMs = 10_000) => sh('nsenter', [`--net=/var/run/netns/${clientNetns}`, ...argv], { timeout: timeoutMs }),
     killNode: async (node) => {

@@ -156,7 +156,10 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     if (msg.registered) {
       registered = true;
       attempt = 0;
-      if (usingIdentity) void opts.identity?.current().then((id) => { if (id) scheduleRenewal(s, id); });
+      if (usingIdentity)
+        void opts.identity?.current().then((id) => {
+          if (id) scheduleRenewal(s, id);
+        });
       const r = msg.registered;
       log?.info({ nodeId: r.nodeId, controller: opts.controller }, 'registered with controller');
       startHeartbeat(s, r.heartbeatIntervalMs > 0 ? r.heartbeatIntervalMs : (opts.defaultHeartbeatIntervalMs ?? 5_000));
@@ -230,8 +233,13 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       // A wrong join token will not fix itself, but the operator may fix the controller side:
       // say so loudly and keep retrying with backoff.
       const why = err.details || err.message;
-      if (err.code === grpc.status.UNAUTHENTICATED) log?.error({ controller: opts.controller, why }, usingIdentity ? 'controller refused this agent: its node identity is not accepted' : 'controller refused this agent: check the join token');
-      else if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.INVALID_ARGUMENT) log?.error({ controller: opts.controller, why }, 'controller refused this agent');
+      if (err.code === grpc.status.UNAUTHENTICATED)
+        log?.error(
+          { controller: opts.controller, why },
+          usingIdentity ? 'controller refused this agent: its node identity is not accepted' : 'controller refused this agent: check the join token',
+        );
+      else if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.INVALID_ARGUMENT)
+        log?.error({ controller: opts.controller, why }, 'controller refused this agent');
       lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
     });
     s.on('end', () => lost(s, 'stream ended'));

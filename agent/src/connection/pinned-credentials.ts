@@ -29,13 +29,22 @@ function fetchCertificate(address: string, timeoutMs: number): Promise<PeerCerti
   });
 }
 
-const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+const toPem = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 
 /**
  * Channel credentials that accept only the certificate whose fingerprint the token names, and
  * present the node's own certificate when it has one (mutual TLS).
  */
-export async function pinnedCredentials(address: string, fingerprint: string, timeoutMs = 5000, client?: { keyPem: string; certPem: string }): Promise<grpc.ChannelCredentials> {
+export async function pinnedCredentials(
+  address: string,
+  fingerprint: string,
+  timeoutMs = 5000,
+  client?: { keyPem: string; certPem: string },
+): Promise<grpc.ChannelCredentials> {
   const cert = await fetchCertificate(address, timeoutMs);
   const seen = certificateFingerprint(cert.raw);
   if (seen !== fingerprint) {
@@ -44,6 +53,7 @@ export async function pinnedCredentials(address: string, fingerprint: string, ti
   const key = client ? Buffer.from(client.keyPem) : null;
   return grpc.credentials.createSsl(Buffer.from(toPem(cert.raw)), key, client ? Buffer.from(client.certPem) : null, {
     // The pin replaces the host-name check, so agents may reach the controller by any address.
-    checkServerIdentity: (_host, peer) => (certificateFingerprint(peer.raw) === fingerprint ? undefined : new CertificateMismatchError('controller certificate changed')),
+    checkServerIdentity: (_host, peer) =>
+      certificateFingerprint(peer.raw) === fingerprint ? undefined : new CertificateMismatchError('controller certificate changed'),
   });
 }

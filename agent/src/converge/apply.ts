@@ -45,10 +45,16 @@ export async function applyActions(actions: Action[], ctx: ApplyContext): Promis
         if (failures.has(reservation) || failedImages.has(action.spec.image)) break;
         let id = '';
         await attempt(failures, reservation, 'create failed', async () => {
-          id = await ctx.runtime.create({ spec: action.spec, specHash: action.specHash, mounts: ctx.mountsFor?.(action.spec), network: ctx.networkFor?.(action.spec) });
+          id = await ctx.runtime.create({
+            spec: action.spec,
+            specHash: action.specHash,
+            mounts: ctx.mountsFor?.(action.spec),
+            network: ctx.networkFor?.(action.spec),
+          });
         });
         if (id && action.start) await attempt(failures, reservation, 'start failed', () => ctx.runtime.start(id));
-        if (id && !failures.has(reservation)) ctx.log?.info({ reservation, container: id, started: action.start }, action.start ? 'container started' : 'container prepared');
+        if (id && !failures.has(reservation))
+          ctx.log?.info({ reservation, container: id, started: action.start }, action.start ? 'container started' : 'container prepared');
         break;
       }
       case 'start':

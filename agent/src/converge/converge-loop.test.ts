@@ -38,9 +38,20 @@ class FakeRuntime implements ContainerRuntime {
     await this.gate;
     const id = `c${this.next++}`;
     this.containers.set(id, {
-      id, name: spec.name, image: spec.image, reservationId: spec.reservationId, generation: spec.generation,
-      specHash, state: 'created', health: 'none', restartCount: 0, startedAtMs: 0, ports: spec.ports, message: '',
-      tenant: spec.tenant ?? '', ephemeralStorageLimitBytes: 0,
+      id,
+      name: spec.name,
+      image: spec.image,
+      reservationId: spec.reservationId,
+      generation: spec.generation,
+      specHash,
+      state: 'created',
+      health: 'none',
+      restartCount: 0,
+      startedAtMs: 0,
+      ports: spec.ports,
+      message: '',
+      tenant: spec.tenant ?? '',
+      ephemeralStorageLimitBytes: 0,
     });
     return id;
   }
@@ -64,7 +75,17 @@ class FakeRuntime implements ContainerRuntime {
 }
 
 const spec = (reservationId: string, tenant = 'alice'): ContainerSpec => ({
-  reservationId, generation: 1, name: reservationId, image: 'img', cpus: 1, memoryBytes: 1, ports: [], env: {}, profile: 'ephemeral', dataPath: '', tenant,
+  reservationId,
+  generation: 1,
+  name: reservationId,
+  image: 'img',
+  cpus: 1,
+  memoryBytes: 1,
+  ports: [],
+  env: {},
+  profile: 'ephemeral',
+  dataPath: '',
+  tenant,
 });
 
 /** Networks in memory; records the order of events against the runtime's creates. */
@@ -118,14 +139,21 @@ describe('ConvergeLoop', () => {
     const events: string[] = [];
     const networks = new FakeNetworks(events);
     const origCreate = runtime.create.bind(runtime);
-    runtime.create = async (req) => { events.push(`container ${req.spec.reservationId}`); return origCreate(req); };
+    runtime.create = async (req) => {
+      events.push(`container ${req.spec.reservationId}`);
+      return origCreate(req);
+    };
     const loop = new ConvergeLoop({ runtime, onReport: () => undefined, networks: { host: networks, lingerMs: 0 } });
     await loop.setDesired({ version: 1, containers: [spec('a1'), spec('a2'), spec('b1', 'bob')] });
     expect(events.slice(0, 2).sort()).toEqual(['network alice', 'network bob']);
     expect(events.slice(2)).toEqual(['container a1', 'container a2', 'container b1']);
-    expect(runtime.networkOf).toEqual(new Map([
-      ['a1', tenantNetworkName('fake', 'alice')], ['a2', tenantNetworkName('fake', 'alice')], ['b1', tenantNetworkName('fake', 'bob')],
-    ]));
+    expect(runtime.networkOf).toEqual(
+      new Map([
+        ['a1', tenantNetworkName('fake', 'alice')],
+        ['a2', tenantNetworkName('fake', 'alice')],
+        ['b1', tenantNetworkName('fake', 'bob')],
+      ]),
+    );
 
     await loop.setDesired({ version: 2, containers: [spec('a1')] });
     expect(events.slice(5)).toEqual(['remove bob']);
@@ -136,7 +164,11 @@ describe('ConvergeLoop', () => {
     const runtime = new FakeRuntime();
     const reports: ContainerReport[] = [];
     let broken = true;
-    const isolation = { ensure: async () => { if (broken) throw new Error('iptables-restore: Permission denied'); } };
+    const isolation = {
+      ensure: async () => {
+        if (broken) throw new Error('iptables-restore: Permission denied');
+      },
+    };
     const loop = new ConvergeLoop({ runtime, onReport: (r) => reports.push(r), isolation });
     await loop.setDesired({ version: 1, containers: [spec('a1')] });
     expect(runtime.created).toEqual([]);

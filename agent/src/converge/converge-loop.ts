@@ -135,14 +135,19 @@ export class ConvergeLoop {
       if (actions.length > 0) {
         this.log?.debug({ version: desired.version, actions: actions.map((a) => a.kind) }, 'applying converge plan');
         failures = await applyActions(actions, {
-          runtime, log: this.log, pullBackoff: this.pullBackoff, mountsFor: (s) => containerMounts(s, this.layout()), networkFor: (s) => this.networkFor(s),
+          runtime,
+          log: this.log,
+          pullBackoff: this.pullBackoff,
+          mountsFor: (s) => containerMounts(s, this.layout()),
+          networkFor: (s) => this.networkFor(s),
         });
         observed = await runtime.listManaged();
       }
       // Released only after their containers are gone, so nothing is pulled from under one.
       const releaseFailures = await this.applyStoragePlan(planStorageRelease(desired.containers, storage, observed, this.layout()));
       if (releaseFailures) storage = await this.observeStorage();
-      for (const [id, message] of [...(storageFailures ?? []), ...networkFailures, ...(releaseFailures ?? [])]) if (!failures.has(id)) failures.set(id, message);
+      for (const [id, message] of [...(storageFailures ?? []), ...networkFailures, ...(releaseFailures ?? [])])
+        if (!failures.has(id)) failures.set(id, message);
     }
     this.lastObserved = observed;
     const mounts = this.opts.storage

@@ -57,9 +57,7 @@ describe('planConverge', () => {
 
   it('removes Berth containers whose reservation is no longer desired', () => {
     const gone = observedFor(spec('gone'));
-    expect(planConverge([], [gone], new Set(), NOW)).toEqual([
-      { kind: 'remove', reservationId: 'gone', containerId: gone.id, reason: 'undesired' },
-    ]);
+    expect(planConverge([], [gone], new Set(), NOW)).toEqual([{ kind: 'remove', reservationId: 'gone', containerId: gone.id, reason: 'undesired' }]);
   });
 
   it('recreates the container when the generation changes, removing before creating', () => {
@@ -150,12 +148,7 @@ describe('planConverge', () => {
     const gone = observedFor(spec('gone'));
     const next = spec('a', { generation: 2, image: 'registry.local/app:3' });
     const actions = planConverge([next], [gone, observedFor(spec('a'))], new Set(), NOW);
-    expect(actions.map((x) => `${x.kind}:${'reason' in x ? x.reason : ''}`)).toEqual([
-      'remove:undesired',
-      'pull:',
-      'remove:outdated',
-      'create:',
-    ]);
+    expect(actions.map((x) => `${x.kind}:${'reason' in x ? x.reason : ''}`)).toEqual(['remove:undesired', 'pull:', 'remove:outdated', 'create:']);
   });
 });
 
@@ -191,7 +184,11 @@ describe('specHash', () => {
   });
 
   it('wakes for the earliest future start only', () => {
-    const specs = [{ ...spec('a'), startAtMs: NOW + 9000 }, { ...spec('b'), startAtMs: NOW + 3000 }, { ...spec('c'), startAtMs: NOW - 1 }];
+    const specs = [
+      { ...spec('a'), startAtMs: NOW + 9000 },
+      { ...spec('b'), startAtMs: NOW + 3000 },
+      { ...spec('c'), startAtMs: NOW - 1 },
+    ];
     expect(nextStart(specs, NOW)).toBe(NOW + 3000);
     expect(nextStart([spec('d')], NOW)).toBeUndefined();
   });

@@ -4,12 +4,32 @@ import type { ObservedContainer } from '../runtime/container-runtime.ts';
 import { buildReport } from './report.ts';
 
 const security: ContainerSecurity = {
-  network: 'berth-abc', pidsLimit: 512, noNewPrivileges: true, capabilities: ['CHOWN'], memorySwapBytes: 1, logMaxSize: '10m', logMaxFiles: 3,
-  ephemeralStorageLimitBytes: 16, ephemeralStorageUsedBytes: 0,
+  network: 'berth-abc',
+  pidsLimit: 512,
+  noNewPrivileges: true,
+  capabilities: ['CHOWN'],
+  memorySwapBytes: 1,
+  logMaxSize: '10m',
+  logMaxFiles: 3,
+  ephemeralStorageLimitBytes: 16,
+  ephemeralStorageUsedBytes: 0,
 };
 const container = (id: string, state: string): ObservedContainer => ({
-  id, name: id, image: 'img', reservationId: `r-${id}`, generation: 1, specHash: 'h', state, health: 'none', restartCount: 0, startedAtMs: 1,
-  ports: [], message: state === 'exited' ? 'exited with code 137' : '', tenant: 'alice', ephemeralStorageLimitBytes: 16, security,
+  id,
+  name: id,
+  image: 'img',
+  reservationId: `r-${id}`,
+  generation: 1,
+  specHash: 'h',
+  state,
+  health: 'none',
+  restartCount: 0,
+  startedAtMs: 1,
+  ports: [],
+  message: state === 'exited' ? 'exited with code 137' : '',
+  tenant: 'alice',
+  ephemeralStorageLimitBytes: 16,
+  security,
 });
 
 describe('buildReport', () => {

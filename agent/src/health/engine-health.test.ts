@@ -20,7 +20,14 @@ describe('engine health', () => {
   });
 
   it('declares the engine unavailable at the threshold, since the first failure, with the latest message', () => {
-    const [first, second, third] = run([[1_000, fail('a')], [6_000, fail('b')], [11_000, fail('c')]], 2);
+    const [first, second, third] = run(
+      [
+        [1_000, fail('a')],
+        [6_000, fail('b')],
+        [11_000, fail('c')],
+      ],
+      2,
+    );
     expect(engineTransition(first, second)).toBe('lost');
     expect(toEngineStatus(second)).toEqual({ available: false, message: 'b', unavailableSinceMs: 1_000 });
     expect(engineTransition(second, third)).toBeUndefined();
@@ -28,14 +35,26 @@ describe('engine health', () => {
   });
 
   it('recovers at the first success and starts a new outage from the next failure', () => {
-    const hs = run([[1_000, fail('a')], [2_000, fail('b')], [3_000, OK], [4_000, fail('c')], [5_000, fail('d')]]);
+    const hs = run([
+      [1_000, fail('a')],
+      [2_000, fail('b')],
+      [3_000, OK],
+      [4_000, fail('c')],
+      [5_000, fail('d')],
+    ]);
     expect(engineTransition(hs[1], hs[2])).toBe('recovered');
     expect(toEngineStatus(hs[2])).toEqual({ available: true, message: '', unavailableSinceMs: 0 });
     expect(toEngineStatus(hs[4])).toEqual({ available: false, message: 'd', unavailableSinceMs: 4_000 });
   });
 
   it('a success between failures resets the count, so isolated failures never add up to an outage', () => {
-    const hs = run([[1_000, fail('a')], [2_000, OK], [3_000, fail('b')], [4_000, OK], [5_000, fail('c')]]);
+    const hs = run([
+      [1_000, fail('a')],
+      [2_000, OK],
+      [3_000, fail('b')],
+      [4_000, OK],
+      [5_000, fail('c')],
+    ]);
     expect(hs.every((h) => h.available)).toBe(true);
   });
 

@@ -41,7 +41,5 @@ export function engineTransition(prev: EngineHealth, next: EngineHealth): Engine
 
 /** What a heartbeat carries. */
 export function toEngineStatus(h: EngineHealth): EngineStatus {
-  return h.available
-    ? { available: true, message: '', unavailableSinceMs: 0 }
-    : { available: false, message: h.message, unavailableSinceMs: h.failingSinceMs };
+  return h.available ? { available: true, message: '', unavailableSinceMs: 0 } : { available: false, message: h.message, unavailableSinceMs: h.failingSinceMs };
 }

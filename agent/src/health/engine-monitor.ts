@@ -55,7 +55,9 @@ export class EngineMonitor {
 
   /** One bounded check; joins the one in flight rather than starting a second. */
   check(): Promise<EngineHealth> {
-    this.checking ??= this.runCheck().finally(() => { this.checking = undefined; });
+    this.checking ??= this.runCheck().finally(() => {
+      this.checking = undefined;
+    });
     return this.checking;
   }
 

@@ -29,7 +29,10 @@ export class FileIdentityStore implements IdentityStore {
   private readonly keyFile: string;
   private readonly certFile: string;
 
-  constructor(private readonly dir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.keyFile = path.join(dir, 'node.key');
     this.certFile = path.join(dir, 'node.crt');
   }
@@ -47,7 +50,7 @@ export class FileIdentityStore implements IdentityStore {
 
   async save(certPem: string): Promise<ClientIdentity> {
     const id = identityOf(await this.key(), certPem, this.now());
-    if (!id) throw new Error('the controller sent a certificate that is not for this node\'s key or not valid now');
+    if (!id) throw new Error("the controller sent a certificate that is not for this node's key or not valid now");
     await writeAtomically(this.certFile, certPem, 0o644);
     return id;
   }

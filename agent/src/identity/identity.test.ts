@@ -7,7 +7,9 @@ import { FileIdentityStore } from './identity-files.ts';
 
 const MIN = 60_000;
 let dir: string | undefined;
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('node identity renewal', () => {
   it('is due at two thirds of the life counted from receipt, not from a backdated notBefore', () => {

@@ -11,7 +11,18 @@ import { AGENT_HARDENING } from './render-unit.ts';
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TOKEN = `K10${'ab'.repeat(32)}::s3cret-s3cret-s3cret`;
-const flags = ['--controller', '10.0.0.1:7071', '--join-token', TOKEN, '--node-name', 'cn1', '--address', '10.0.0.11', '--docker-host', 'unix:///run/docker.sock'];
+const flags = [
+  '--controller',
+  '10.0.0.1:7071',
+  '--join-token',
+  TOKEN,
+  '--node-name',
+  'cn1',
+  '--address',
+  '10.0.0.11',
+  '--docker-host',
+  'unix:///run/docker.sock',
+];
 const dirs: string[] = [];
 
 async function tempRoot(): Promise<string> {
@@ -47,7 +58,8 @@ async function shippedUnit(root: string, name: string): Promise<{ text: string; 
 }
 
 // Directives that give a unit its own mount namespace, from which sshfs mounts never reach dockerd.
-const MOUNT_NAMESPACE = /^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths|ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups|ProtectProc|ProtectHostname|ProtectClock|BindPaths|TemporaryFileSystem|MountFlags)=/m;
+const MOUNT_NAMESPACE =
+  /^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths|ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups|ProtectProc|ProtectHostname|ProtectClock|BindPaths|TemporaryFileSystem|MountFlags)=/m;
 
 describe('berth-agent install', () => {
   it('writes a unit that restarts on failure and an env file (0600) with the flags', async () => {

@@ -13,9 +13,8 @@ export const UNIT_PATH = '/etc/systemd/system/berth-agent.service';
 export const ENV_PATH = '/etc/berth/agent.env';
 // The unit runs the executable that is running now: from a build (a release unpacked anywhere)
 // that is the bin the operator started; from sources, the repository's bin.
-const AGENT_BIN = BUILD && process.argv[1]
-  ? realpathSync(process.argv[1])
-  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth-agent.mjs');
+const AGENT_BIN =
+  BUILD && process.argv[1] ? realpathSync(process.argv[1]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth-agent.mjs');
 
 export interface InstallResult {
   unitFile: string;

@@ -14,8 +14,6 @@ describe('SystemHostStats', () => {
     expect(s.uptimeSeconds).toBeGreaterThan(0);
     expect(s.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(s.cpuPercent).toBeLessThanOrEqual(100);
-    expect(Object.keys(toNodeMetrics(s)).sort()).toEqual(
-      ['cpuPercent', 'load1', 'load15', 'load5', 'memoryFreeBytes', 'memoryTotalBytes', 'uptimeSeconds'],
-    );
+    expect(Object.keys(toNodeMetrics(s)).sort()).toEqual(['cpuPercent', 'load1', 'load15', 'load5', 'memoryFreeBytes', 'memoryTotalBytes', 'uptimeSeconds']);
   });
 });

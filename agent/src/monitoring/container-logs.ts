@@ -69,7 +69,10 @@ export function streamContainerLogs(docker: Docker, containerId: string, opts: L
       return;
     }
     const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    cancel = () => { stream.destroy(); end(); };
+    cancel = () => {
+      stream.destroy();
+      end();
+    };
     if (ended) return stream.destroy();
     const out = new PassThrough();
     out.on('data', (d: Buffer) => {
@@ -80,5 +83,8 @@ export function streamContainerLogs(docker: Docker, containerId: string, opts: L
     stream.on('end', () => end());
     stream.on('error', (err: Error) => end(err.message));
   })().catch((err: unknown) => end(err instanceof Error ? err.message : String(err)));
-  return () => { cancel(); end(); };
+  return () => {
+    cancel();
+    end();
+  };
 }

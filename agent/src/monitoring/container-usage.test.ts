@@ -13,15 +13,30 @@ describe('usageFromStats', () => {
   });
 
   it('reports zero CPU when there is no previous sample', () => {
-    expect(usageFromStats({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 5 }, memory_stats: { usage: 7 } })).toEqual({ cpuPercent: 0, memoryBytes: 7 });
+    expect(usageFromStats({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 5 }, memory_stats: { usage: 7 } })).toEqual({
+      cpuPercent: 0,
+      memoryBytes: 7,
+    });
   });
 });
 
 describe('withUsage', () => {
   it('attaches usage to running containers only', () => {
     const base = { generation: 1, containerId: 'x', health: 'none', restartCount: 0, message: '', startedAtMs: 0, ports: [] };
-    const report = { appliedVersion: 3, containers: [{ ...base, reservationId: 'a', state: 'running' }, { ...base, reservationId: 'b', state: 'exited' }] };
-    const out = withUsage(report, new Map([['a', { cpuPercent: 5, memoryBytes: 9 }], ['b', { cpuPercent: 1, memoryBytes: 1 }]]));
+    const report = {
+      appliedVersion: 3,
+      containers: [
+        { ...base, reservationId: 'a', state: 'running' },
+        { ...base, reservationId: 'b', state: 'exited' },
+      ],
+    };
+    const out = withUsage(
+      report,
+      new Map([
+        ['a', { cpuPercent: 5, memoryBytes: 9 }],
+        ['b', { cpuPercent: 1, memoryBytes: 1 }],
+      ]),
+    );
     expect(out.containers[0]).toMatchObject({ cpuPercent: 5, memoryBytes: 9 });
     expect(out.containers[1].cpuPercent).toBeUndefined();
   });

@@ -70,7 +70,9 @@ export class ContainerUsageSampler {
 
   /** One round of stats for every running container; overlapping rounds are skipped. */
   sample(): Promise<void> {
-    this.sampling ??= this.round().finally(() => { this.sampling = undefined; });
+    this.sampling ??= this.round().finally(() => {
+      this.sampling = undefined;
+    });
     return this.sampling;
   }
 
@@ -78,16 +80,18 @@ export class ContainerUsageSampler {
     try {
       const running = (await this.list()).filter((c) => c.state === 'running');
       const seen = new Set<string>();
-      await Promise.all(running.map(async (c) => {
-        try {
-          // stream:false waits for a second sample so precpu_stats is filled in (about 1 s).
-          const stats = (await this.docker.getContainer(c.id).stats({ stream: false })) as unknown as StatsLike;
-          this.usage.set(c.reservationId, usageFromStats(stats));
-          seen.add(c.reservationId);
-        } catch (err) {
-          this.log?.debug({ reservation: c.reservationId, err: String(err) }, 'container stats unavailable');
-        }
-      }));
+      await Promise.all(
+        running.map(async (c) => {
+          try {
+            // stream:false waits for a second sample so precpu_stats is filled in (about 1 s).
+            const stats = (await this.docker.getContainer(c.id).stats({ stream: false })) as unknown as StatsLike;
+            this.usage.set(c.reservationId, usageFromStats(stats));
+            seen.add(c.reservationId);
+          } catch (err) {
+            this.log?.debug({ reservation: c.reservationId, err: String(err) }, 'container stats unavailable');
+          }
+        }),
+      );
       for (const id of [...this.usage.keys()]) if (!seen.has(id)) this.usage.delete(id);
     } catch (err) {
       this.log?.warn({ err: String(err) }, 'container stats round failed');

@@ -49,7 +49,9 @@ export class EphemeralStorageMonitor implements EphemeralStorageView {
 
   /** One measurement of every running container; overlapping rounds are skipped. */
   sample(): Promise<void> {
-    this.round ??= this.measureAll().finally(() => { this.round = undefined; });
+    this.round ??= this.measureAll().finally(() => {
+      this.round = undefined;
+    });
     return this.round;
   }
 
@@ -89,8 +91,13 @@ export class EphemeralStorageMonitor implements EphemeralStorageView {
   private async evict(s: DiskSample): Promise<void> {
     const message = evictionMessage(s);
     await this.opts.evictions.record(s.containerId, message);
-    this.log?.warn({ reservation: s.reservationId, container: s.containerId, usedBytes: s.usedBytes, limitBytes: s.limitBytes }, 'container over its ephemeral storage limit, stopping it');
-    await this.opts.runtime.stop(s.containerId).catch((err: unknown) => this.log?.error({ reservation: s.reservationId, err: String(err) }, 'stopping the container failed'));
+    this.log?.warn(
+      { reservation: s.reservationId, container: s.containerId, usedBytes: s.usedBytes, limitBytes: s.limitBytes },
+      'container over its ephemeral storage limit, stopping it',
+    );
+    await this.opts.runtime
+      .stop(s.containerId)
+      .catch((err: unknown) => this.log?.error({ reservation: s.reservationId, err: String(err) }, 'stopping the container failed'));
     this.opts.onEvicted?.();
   }
 }

@@ -18,11 +18,18 @@ export function agentRegistry(src: AgentMetricsSource): client.Registry {
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_agent_' });
   const node = src.nodeName;
   new client.Gauge({
-    name: 'berth_agent_connected', help: '1 when the agent is registered with the controller', registers: [registry],
-    collect() { this.set(src.connected() ? 1 : 0); },
+    name: 'berth_agent_connected',
+    help: '1 when the agent is registered with the controller',
+    registers: [registry],
+    collect() {
+      this.set(src.connected() ? 1 : 0);
+    },
   });
   new client.Gauge({
-    name: 'berth_node_memory_bytes', help: 'Node memory by kind (total, free)', labelNames: ['node', 'kind'], registers: [registry],
+    name: 'berth_node_memory_bytes',
+    help: 'Node memory by kind (total, free)',
+    labelNames: ['node', 'kind'],
+    registers: [registry],
     async collect() {
       const h = await src.host();
       this.set({ node, kind: 'total' }, h.memoryTotalBytes);
@@ -30,33 +37,50 @@ export function agentRegistry(src: AgentMetricsSource): client.Registry {
     },
   });
   new client.Gauge({
-    name: 'berth_node_load1', help: 'Node 1-minute load average', labelNames: ['node'], registers: [registry],
-    async collect() { this.set({ node }, (await src.host()).load1); },
+    name: 'berth_node_load1',
+    help: 'Node 1-minute load average',
+    labelNames: ['node'],
+    registers: [registry],
+    async collect() {
+      this.set({ node }, (await src.host()).load1);
+    },
   });
   const containers = () => src.report()?.containers ?? [];
   new client.Gauge({
-    name: 'berth_agent_containers', help: 'Berth containers on this node by state', labelNames: ['node', 'state'], registers: [registry],
+    name: 'berth_agent_containers',
+    help: 'Berth containers on this node by state',
+    labelNames: ['node', 'state'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const c of containers()) this.inc({ node, state: c.state });
     },
   });
   new client.Gauge({
-    name: 'berth_container_cpu_percent', help: 'Container CPU use, 100 = one core', labelNames: ['node', 'reservation'], registers: [registry],
+    name: 'berth_container_cpu_percent',
+    help: 'Container CPU use, 100 = one core',
+    labelNames: ['node', 'reservation'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const c of containers()) if (c.cpuPercent !== undefined) this.set({ node, reservation: c.reservationId }, c.cpuPercent);
     },
   });
   new client.Gauge({
-    name: 'berth_container_memory_bytes', help: 'Container memory in use', labelNames: ['node', 'reservation'], registers: [registry],
+    name: 'berth_container_memory_bytes',
+    help: 'Container memory in use',
+    labelNames: ['node', 'reservation'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const c of containers()) if (c.memoryBytes !== undefined) this.set({ node, reservation: c.reservationId }, c.memoryBytes);
     },
   });
   new client.Gauge({
-    name: 'berth_container_restarts', help: 'Container restart count', labelNames: ['node', 'reservation'], registers: [registry],
+    name: 'berth_container_restarts',
+    help: 'Container restart count',
+    labelNames: ['node', 'reservation'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const c of containers()) this.set({ node, reservation: c.reservationId }, c.restartCount);
@@ -83,7 +107,10 @@ export async function startMetricsServer(src: AgentMetricsSource, host: string, 
     if (path === '/readyz') return src.connected() ? json(200, { status: 'ready' }) : json(503, { status: 'connecting' });
     if (path !== '/metrics') return json(404, { error: 'not found' });
     registry.metrics().then(
-      (text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text); },
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
       (err: unknown) => json(500, { error: String(err) }),
     );
   });
@@ -93,6 +120,10 @@ export async function startMetricsServer(src: AgentMetricsSource, host: string, 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

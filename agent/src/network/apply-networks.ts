@@ -5,7 +5,12 @@ import type { TenantNetworkHost } from './docker-networks.ts';
 import { planNetworkSetup, tenantNetworkName, tenantOf, type NetworkAction } from './tenant-networks.ts';
 
 /** Creates the missing networks of these specs; returns reservationId -> why its network is missing. */
-export async function setupNetworks(specs: readonly ContainerSpec[], host: TenantNetworkHost, nodeName: string, log?: pino.Logger): Promise<Map<string, string>> {
+export async function setupNetworks(
+  specs: readonly ContainerSpec[],
+  host: TenantNetworkHost,
+  nodeName: string,
+  log?: pino.Logger,
+): Promise<Map<string, string>> {
   const failures = new Map<string, string>();
   const actions = planNetworkSetup(specs, await host.list(), nodeName);
   for (const action of actions) {

@@ -13,7 +13,10 @@ export interface TenantNetworkHost {
 }
 
 export class DockerNetworks implements TenantNetworkHost {
-  constructor(private readonly docker: Docker, private readonly nodeName: string) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly nodeName: string,
+  ) {}
 
   async list(): Promise<ObservedNetwork[]> {
     const networks = await this.docker.listNetworks({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.node}=${this.nodeName}`] } });

@@ -3,20 +3,22 @@ import { canonicalCidr, jumpListing, ISOLATION_JUMPS, protectedSet, renderedChai
 
 describe('renderIsolationRules', () => {
   it('lets replies and same-tenant traffic through, refuses other tenants, protected networks and the node', () => {
-    expect(renderIsolationRules({ protectedNetworks: ['10.0.0.0/24', '192.0.2.7/32'], egress: 'allow' })).toBe([
-      '*filter',
-      ':BERTH-ISOLATION - [0:0]',
-      ':BERTH-ISOLATION-IN - [0:0]',
-      '-A BERTH-ISOLATION -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
-      '-A BERTH-ISOLATION -i berth-+ -o berth-+ -m physdev --physdev-is-bridged -j RETURN',
-      '-A BERTH-ISOLATION -i berth-+ -o berth-+ -j REJECT --reject-with icmp-port-unreachable',
-      '-A BERTH-ISOLATION -i berth-+ -m conntrack --ctorigdst 10.0.0.0/24 -j REJECT --reject-with icmp-port-unreachable',
-      '-A BERTH-ISOLATION -i berth-+ -m conntrack --ctorigdst 192.0.2.7 -j REJECT --reject-with icmp-port-unreachable',
-      '-A BERTH-ISOLATION-IN -i berth-+ -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
-      '-A BERTH-ISOLATION-IN -i berth-+ -j REJECT --reject-with icmp-port-unreachable',
-      'COMMIT',
-      '',
-    ].join('\n'));
+    expect(renderIsolationRules({ protectedNetworks: ['10.0.0.0/24', '192.0.2.7/32'], egress: 'allow' })).toBe(
+      [
+        '*filter',
+        ':BERTH-ISOLATION - [0:0]',
+        ':BERTH-ISOLATION-IN - [0:0]',
+        '-A BERTH-ISOLATION -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+        '-A BERTH-ISOLATION -i berth-+ -o berth-+ -m physdev --physdev-is-bridged -j RETURN',
+        '-A BERTH-ISOLATION -i berth-+ -o berth-+ -j REJECT --reject-with icmp-port-unreachable',
+        '-A BERTH-ISOLATION -i berth-+ -m conntrack --ctorigdst 10.0.0.0/24 -j REJECT --reject-with icmp-port-unreachable',
+        '-A BERTH-ISOLATION -i berth-+ -m conntrack --ctorigdst 192.0.2.7 -j REJECT --reject-with icmp-port-unreachable',
+        '-A BERTH-ISOLATION-IN -i berth-+ -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+        '-A BERTH-ISOLATION-IN -i berth-+ -j REJECT --reject-with icmp-port-unreachable',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('with egress denied refuses every connection a container opens beyond its network', () => {

@@ -19,14 +19,21 @@ class FakeFilter implements IsolationBackend {
   }
 }
 
-const protectedOf = (text: string) => renderedChain(text, 'BERTH-ISOLATION').filter((l) => l.includes('ctorigdst')).map((l) => /--ctorigdst (\S+)/.exec(l)![1]);
+const protectedOf = (text: string) =>
+  renderedChain(text, 'BERTH-ISOLATION')
+    .filter((l) => l.includes('ctorigdst'))
+    .map((l) => /--ctorigdst (\S+)/.exec(l)![1]);
 
 describe('NodeIsolation', () => {
   it('protects the controller host, this node, the storage node once known and the operator networks', async () => {
     const filter = new FakeFilter();
     let storage: string | undefined;
     const iso = new NodeIsolation({
-      controller: 'mgmt.example:7071', address: '10.0.0.11', protectedNetworks: ['172.30.0.0/16'], storageHost: () => storage, backend: filter,
+      controller: 'mgmt.example:7071',
+      address: '10.0.0.11',
+      protectedNetworks: ['172.30.0.0/16'],
+      storageHost: () => storage,
+      backend: filter,
       resolve: async () => ['10.0.0.1'],
     });
     await iso.ensure();
@@ -40,7 +47,12 @@ describe('NodeIsolation', () => {
     const filter = new FakeFilter();
     const lookups: string[] = [];
     let answer = '10.0.0.1';
-    const iso = new NodeIsolation({ controller: 'mgmt.example:7071', address: '10.0.0.11', backend: filter, resolve: async (host) => (lookups.push(host), [answer]) });
+    const iso = new NodeIsolation({
+      controller: 'mgmt.example:7071',
+      address: '10.0.0.11',
+      backend: filter,
+      resolve: async (host) => (lookups.push(host), [answer]),
+    });
     await iso.ensure();
     await iso.ensure();
     expect(lookups).toEqual(['mgmt.example']);
@@ -92,7 +104,12 @@ describe('NodeIsolation', () => {
   });
 
   it('fails when the packet filter refuses the rules', async () => {
-    const backend: IsolationBackend = { apply: async () => { throw new Error('iptables-restore: Permission denied'); }, holds: async () => false };
+    const backend: IsolationBackend = {
+      apply: async () => {
+        throw new Error('iptables-restore: Permission denied');
+      },
+      holds: async () => false,
+    };
     const iso = new NodeIsolation({ controller: '10.0.0.1:7071', address: '10.0.0.11', backend });
     await expect(iso.ensure()).rejects.toThrow(/Permission denied/);
   });

@@ -4,11 +4,33 @@ import type { ObservedContainer } from '../runtime/container-runtime.ts';
 import { planNetworkRelease, planNetworkSetup, tenantNetworkName, tenantOf, TENANT_NETWORK_PREFIX } from './tenant-networks.ts';
 
 const spec = (reservationId: string, tenant: string): ContainerSpec => ({
-  reservationId, generation: 1, name: reservationId, image: 'img', cpus: 1, memoryBytes: 1, ports: [], env: {}, profile: 'ephemeral', dataPath: '', tenant,
+  reservationId,
+  generation: 1,
+  name: reservationId,
+  image: 'img',
+  cpus: 1,
+  memoryBytes: 1,
+  ports: [],
+  env: {},
+  profile: 'ephemeral',
+  dataPath: '',
+  tenant,
 });
 const container = (reservationId: string, tenant: string): ObservedContainer => ({
-  id: `c-${reservationId}`, name: reservationId, image: 'img', reservationId, generation: 1, specHash: 'h', state: 'running', health: 'none',
-  restartCount: 0, startedAtMs: 1, ports: [], message: '', tenant, ephemeralStorageLimitBytes: 0,
+  id: `c-${reservationId}`,
+  name: reservationId,
+  image: 'img',
+  reservationId,
+  generation: 1,
+  specHash: 'h',
+  state: 'running',
+  health: 'none',
+  restartCount: 0,
+  startedAtMs: 1,
+  ports: [],
+  message: '',
+  tenant,
+  ephemeralStorageLimitBytes: 0,
 });
 const net = (node: string, tenant: string) => ({ id: `id-${tenant}`, name: tenantNetworkName(node, tenant), tenant });
 

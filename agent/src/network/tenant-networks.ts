@@ -21,9 +21,7 @@ export interface ObservedNetwork {
   tenant: string;
 }
 
-export type NetworkAction =
-  | { kind: 'create'; name: string; tenant: string }
-  | { kind: 'remove'; id: string; name: string; tenant: string };
+export type NetworkAction = { kind: 'create'; name: string; tenant: string } | { kind: 'remove'; id: string; name: string; tenant: string };
 
 /**
  * A container without a known owner (from an older controller) is a tenant of its own: sharing a

@@ -3,22 +3,17 @@ import Docker from 'dockerode';
 import type { ContainerReport, ContainerSpec, DesiredState } from '@berth/proto';
 import { ConvergeLoop } from '../converge/converge-loop.ts';
 import { planConverge } from '../converge/plan.ts';
-import {
-  HTTPD_IMAGE,
-  SLEEPER_IMAGE,
-  ensureEngineAndImages,
-  freePort,
-  httpBody,
-  removeNodeContainers,
-  uniqueName,
-  waitFor,
-} from './engine.testkit.ts';
+import { HTTPD_IMAGE, SLEEPER_IMAGE, ensureEngineAndImages, freePort, httpBody, removeNodeContainers, uniqueName, waitFor } from './engine.testkit.ts';
 import { DockerRuntime } from './docker-runtime.ts';
 import { CONTAINER_CAPABILITIES } from './hardening.ts';
 
 // Kernel capability numbers (linux/capability.h) of the names Berth keeps.
 const CAP_BITS: Record<string, number> = { CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, NET_BIND_SERVICE: 10, NET_RAW: 13 };
-const capMask = (caps: readonly string[]) => caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n).toString(16).padStart(16, '0');
+const capMask = (caps: readonly string[]) =>
+  caps
+    .reduce((m, c) => m | (1n << BigInt(CAP_BITS[c])), 0n)
+    .toString(16)
+    .padStart(16, '0');
 
 /** Runs argv inside the container; resolves to stdout and stderr together, whatever the exit code. */
 async function execIn(id: string, argv: string[]): Promise<string> {
@@ -41,7 +36,14 @@ beforeAll(ensureEngineAndImages);
 
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map(removeNodeContainers));
-  await Promise.all(strays.splice(0).map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    strays.splice(0).map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 });
 
 function newNode(): { runtime: DockerRuntime; nodeName: string } {

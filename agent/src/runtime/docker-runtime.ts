@@ -2,13 +2,7 @@ import Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type pino from 'pino';
 import type { PortBinding } from '@berth/proto';
-import {
-  LABELS,
-  type ContainerRuntime,
-  type CreateRequest,
-  type ObservedContainer,
-  type RuntimeEvent,
-} from './container-runtime.ts';
+import { LABELS, type ContainerRuntime, type CreateRequest, type ObservedContainer, type RuntimeEvent } from './container-runtime.ts';
 import { nanoCpus } from './cpu-limit.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './docker-host.ts';
 import { engineMessage, isNotFound } from './engine-error.ts';
@@ -91,9 +85,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     // The engine reports most pull failures inside the progress stream with HTTP 200.
     const output = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) =>
-      this.docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) =>
-        err ? reject(new Error(engineMessage(err))) : resolve(out as never),
-      ),
+      this.docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) => (err ? reject(new Error(engineMessage(err))) : resolve(out as never))),
     );
     const failed = output.find((o) => o.error || o.errorDetail);
     if (failed) throw new Error(failed.errorDetail?.message ?? failed.error ?? 'pull failed');
@@ -132,8 +124,7 @@ export class DockerRuntime implements ContainerRuntime {
           NanoCpus: nanoCpus(spec),
           PortBindings: bindings,
           Mounts: mounts?.length ? mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })) : undefined,
-          RestartPolicy:
-            this.restartPolicy === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: 0 } : { Name: 'unless-stopped' },
+          RestartPolicy: this.restartPolicy === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: 0 } : { Name: 'unless-stopped' },
         },
       });
       this.log?.info({ reservation: spec.reservationId, container: container.id }, 'container created');

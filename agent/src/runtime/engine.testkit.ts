@@ -22,9 +22,23 @@ export async function ensureEngineAndImages(): Promise<void> {
 export async function removeNodeContainers(nodeName: string): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const list = await docker.listContainers({ all: true, filters: { label: [`berth.node=${nodeName}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   const networks = await docker.listNetworks({ filters: { label: [`berth.node=${nodeName}`] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export function uniqueName(prefix: string): string {

@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ContainerSpec } from '@berth/proto';
-import { CONTAINER_CAPABILITIES, DEFAULT_EPHEMERAL_STORAGE_BYTES, DEFAULT_PIDS_LIMIT, ephemeralStorageOf, hardenedHostConfig, securityOf } from './hardening.ts';
+import {
+  CONTAINER_CAPABILITIES,
+  DEFAULT_EPHEMERAL_STORAGE_BYTES,
+  DEFAULT_PIDS_LIMIT,
+  ephemeralStorageOf,
+  hardenedHostConfig,
+  securityOf,
+} from './hardening.ts';
 
 const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  reservationId: 'r1', generation: 1, name: 'c', image: 'img', cpus: 1, memoryBytes: 64 * 1048576, ports: [], env: {}, profile: 'ephemeral', dataPath: '', ...overrides,
+  reservationId: 'r1',
+  generation: 1,
+  name: 'c',
+  image: 'img',
+  cpus: 1,
+  memoryBytes: 64 * 1048576,
+  ports: [],
+  env: {},
+  profile: 'ephemeral',
+  dataPath: '',
+  ...overrides,
 });
 
 describe('hardenedHostConfig', () => {
@@ -35,8 +52,15 @@ describe('securityOf', () => {
   it('reads back what the engine applied, with capability names as any engine version writes them', () => {
     const info = inspect({ ...hardenedHostConfig(spec(), 'berth-abc'), CapAdd: ['CAP_SETUID', 'CAP_CHOWN'] });
     expect(securityOf(info, 1024)).toEqual({
-      network: 'berth-abc', pidsLimit: DEFAULT_PIDS_LIMIT, noNewPrivileges: true, capabilities: ['CHOWN', 'SETUID'],
-      memorySwapBytes: 64 * 1048576, logMaxSize: '10m', logMaxFiles: 3, ephemeralStorageLimitBytes: 1024, ephemeralStorageUsedBytes: 0,
+      network: 'berth-abc',
+      pidsLimit: DEFAULT_PIDS_LIMIT,
+      noNewPrivileges: true,
+      capabilities: ['CHOWN', 'SETUID'],
+      memorySwapBytes: 64 * 1048576,
+      logMaxSize: '10m',
+      logMaxFiles: 3,
+      ephemeralStorageLimitBytes: 1024,
+      ephemeralStorageUsedBytes: 0,
     });
   });
 

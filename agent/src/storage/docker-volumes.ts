@@ -5,7 +5,10 @@ import { engineMessage, isNotFound } from '../runtime/engine-error.ts';
 import type { ObservedVolume } from './storage-types.ts';
 
 export class DockerVolumes {
-  constructor(private readonly docker: Docker, private readonly nodeName: string) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly nodeName: string,
+  ) {}
 
   async list(): Promise<ObservedVolume[]> {
     const res = (await this.docker.listVolumes({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.node}=${this.nodeName}`] } } as never)) as unknown as {

@@ -58,7 +58,14 @@ export class HostStorage implements StorageHost {
     }
     const dir = path.join(this.opts.stateDir, 'storage');
     await this.ensureKey();
-    this.target = { host: node.host, port: node.port, user: node.user, basePath: node.basePath || '/', keyFile: path.join(dir, 'id_storage'), knownHostsFile: path.join(dir, 'known_hosts') };
+    this.target = {
+      host: node.host,
+      port: node.port,
+      user: node.user,
+      basePath: node.basePath || '/',
+      keyFile: path.join(dir, 'id_storage'),
+      knownHostsFile: path.join(dir, 'known_hosts'),
+    };
     this.log?.info({ host: node.host, port: node.port, user: node.user }, 'storage node configured');
   }
 
@@ -111,7 +118,10 @@ export class HostStorage implements StorageHost {
       await this.exec('fusermount', ['-u', '-z', '--', mountPoint]);
     } catch (err) {
       const mounted = (await readMounts(this.layout.mountRoot)).some((m) => m.mountPoint === mountPoint);
-      if (mounted) await this.exec('umount', ['-l', '--', mountPoint]).catch(() => { throw err; });
+      if (mounted)
+        await this.exec('umount', ['-l', '--', mountPoint]).catch(() => {
+          throw err;
+        });
     }
     // rmdir, never a recursive delete: if the unmount did not happen, the data must survive.
     await rmdir(mountPoint).catch((err: NodeJS.ErrnoException) => {
@@ -129,4 +139,3 @@ export class HostStorage implements StorageHost {
     }
   }
 }
-

@@ -1,15 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '@berth/proto';
 import type { ObservedContainer } from '../runtime/container-runtime.ts';
-import { containerMounts, mountPointOf, NOT_GRANTED, mountStatuses, planStorageRelease, planStorageSetup, storageNotReady, volumeName } from './plan-storage.ts';
+import {
+  containerMounts,
+  mountPointOf,
+  NOT_GRANTED,
+  mountStatuses,
+  planStorageRelease,
+  planStorageSetup,
+  storageNotReady,
+  volumeName,
+} from './plan-storage.ts';
 import type { StorageObservation } from './storage-types.ts';
 
 const layout = { nodeName: 'n1', mountRoot: '/state/mounts' };
 const spec = (reservationId: string, profile: string, dataPath = '/data'): ContainerSpec => ({
-  reservationId, generation: 1, name: reservationId, image: 'img', cpus: 1, memoryBytes: 1, ports: [], env: {}, profile, dataPath,
+  reservationId,
+  generation: 1,
+  name: reservationId,
+  image: 'img',
+  cpus: 1,
+  memoryBytes: 1,
+  ports: [],
+  env: {},
+  profile,
+  dataPath,
 });
 const container = (reservationId: string): ObservedContainer => ({
-  id: `c-${reservationId}`, name: reservationId, image: 'img', reservationId, generation: 1, specHash: 'h', state: 'running', health: 'none', restartCount: 0, startedAtMs: 1, ports: [], message: '', tenant: 'owner-1', ephemeralStorageLimitBytes: 0,
+  id: `c-${reservationId}`,
+  name: reservationId,
+  image: 'img',
+  reservationId,
+  generation: 1,
+  specHash: 'h',
+  state: 'running',
+  health: 'none',
+  restartCount: 0,
+  startedAtMs: 1,
+  ports: [],
+  message: '',
+  tenant: 'owner-1',
+  ephemeralStorageLimitBytes: 0,
 });
 const none: StorageObservation = { volumes: [], mounts: [] };
 
@@ -22,7 +53,10 @@ describe('planStorageSetup', () => {
   });
 
   it('plans nothing when the storage is in place (an adopted mount after an agent restart)', () => {
-    const observed = { volumes: [{ name: volumeName(layout, 'a'), reservationId: 'a' }], mounts: [{ reservationId: 'b', mountPoint: mountPointOf(layout, 'b'), fsType: 'fuse.sshfs' }] };
+    const observed = {
+      volumes: [{ name: volumeName(layout, 'a'), reservationId: 'a' }],
+      mounts: [{ reservationId: 'b', mountPoint: mountPointOf(layout, 'b'), fsType: 'fuse.sshfs' }],
+    };
     expect(planStorageSetup([spec('a', 'local'), spec('b', 'remote')], observed, layout)).toEqual([]);
     expect(storageNotReady([spec('a', 'local'), spec('b', 'remote')], observed, layout).size).toBe(0);
   });
@@ -34,12 +68,18 @@ describe('planStorageSetup', () => {
   });
 
   it('does not try to mount a remote directory the storage node has not granted to this node yet', () => {
-    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: false }], none, layout)).toEqual([{ kind: 'reject', reservationId: 'b', message: NOT_GRANTED }]);
-    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: true }], none, layout)).toEqual([{ kind: 'mount-remote', reservationId: 'b', mountPoint: '/state/mounts/b' }]);
+    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: false }], none, layout)).toEqual([
+      { kind: 'reject', reservationId: 'b', message: NOT_GRANTED },
+    ]);
+    expect(planStorageSetup([{ ...spec('b', 'remote'), storageGranted: true }], none, layout)).toEqual([
+      { kind: 'mount-remote', reservationId: 'b', mountPoint: '/state/mounts/b' },
+    ]);
   });
 
   it('rejects a storage profile whose image declares no data path', () => {
-    expect(planStorageSetup([spec('a', 'local', '')], none, layout)).toEqual([{ kind: 'reject', reservationId: 'a', message: expect.stringContaining('dataPath') }]);
+    expect(planStorageSetup([spec('a', 'local', '')], none, layout)).toEqual([
+      { kind: 'reject', reservationId: 'a', message: expect.stringContaining('dataPath') },
+    ]);
   });
 });
 
@@ -75,7 +115,13 @@ describe('containerMounts and mountStatuses', () => {
 
   it('reports ready storage, and failed storage with the failure message', () => {
     const observed = { volumes: [{ name: 'berth-n1-a', reservationId: 'a' }], mounts: [] };
-    const statuses = mountStatuses([spec('a', 'local'), spec('b', 'remote')], observed, new Map([['b', 'storage unavailable: refused']]), layout, (id) => `s:/base/${id}`);
+    const statuses = mountStatuses(
+      [spec('a', 'local'), spec('b', 'remote')],
+      observed,
+      new Map([['b', 'storage unavailable: refused']]),
+      layout,
+      (id) => `s:/base/${id}`,
+    );
     expect(statuses.get('a')).toEqual([{ profile: 'local', source: 'berth-n1-a', target: '/data', state: 'ready', message: '' }]);
     expect(statuses.get('b')).toEqual([{ profile: 'remote', source: 's:/base/b', target: '/data', state: 'failed', message: 'storage unavailable: refused' }]);
   });

@@ -64,14 +64,14 @@ export function planStorageRelease(
   layout: StorageLayout,
 ): StorageAction[] {
   const held = new Set(containers.map((c) => c.reservationId));
-  const wants = (reservationId: string, profile: string) =>
-    desired.some((s) => s.reservationId === reservationId && s.profile === profile);
+  const wants = (reservationId: string, profile: string) => desired.some((s) => s.reservationId === reservationId && s.profile === profile);
   const actions: StorageAction[] = [];
   for (const v of observed.volumes) {
     if (!wants(v.reservationId, 'local') && !held.has(v.reservationId)) actions.push({ kind: 'remove-volume', reservationId: v.reservationId, volume: v.name });
   }
   for (const m of observed.mounts) {
-    if (!wants(m.reservationId, 'remote') && !held.has(m.reservationId)) actions.push({ kind: 'unmount', reservationId: m.reservationId, mountPoint: m.mountPoint });
+    if (!wants(m.reservationId, 'remote') && !held.has(m.reservationId))
+      actions.push({ kind: 'unmount', reservationId: m.reservationId, mountPoint: m.mountPoint });
   }
   return actions;
 }
@@ -104,13 +104,15 @@ export function mountStatuses(
     const id = spec.reservationId;
     const source = spec.profile === 'local' ? volumeName(layout, id) : remoteSource(id);
     const ready = !notReady.has(id);
-    statuses.set(id, [{
-      profile: spec.profile,
-      source,
-      target: spec.dataPath,
-      state: ready ? 'ready' : 'failed',
-      message: ready ? '' : (failures.get(id) ?? 'storage is not in place yet'),
-    }]);
+    statuses.set(id, [
+      {
+        profile: spec.profile,
+        source,
+        target: spec.dataPath,
+        state: ready ? 'ready' : 'failed',
+        message: ready ? '' : (failures.get(id) ?? 'storage is not in place yet'),
+      },
+    ]);
   }
   return statuses;
 }

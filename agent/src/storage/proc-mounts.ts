@@ -45,7 +45,12 @@ export function servedMountPoints(argvs: string[][]): Set<string> {
 export async function readProcessArgs(proc = '/proc'): Promise<string[][]> {
   const pids = (await readdir(proc)).filter((name) => /^\d+$/.test(name));
   const argvs = await Promise.all(
-    pids.map((pid) => readFile(path.join(proc, pid, 'cmdline'), 'utf8').then((t) => t.split('\0').filter(Boolean), () => [])),
+    pids.map((pid) =>
+      readFile(path.join(proc, pid, 'cmdline'), 'utf8').then(
+        (t) => t.split('\0').filter(Boolean),
+        () => [],
+      ),
+    ),
   );
   return argvs.filter((a) => a.length > 0);
 }

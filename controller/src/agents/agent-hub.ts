@@ -3,7 +3,18 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadAgentService, parseJoinToken, STREAM_MAX_MESSAGE_BYTES, type AgentMessage, type ContainerSpec, type ContainerStatus, type ControllerStream, type StorageNode, type LogChunk, type LogsRequest } from '@berth/proto';
+import {
+  loadAgentService,
+  parseJoinToken,
+  STREAM_MAX_MESSAGE_BYTES,
+  type AgentMessage,
+  type ContainerSpec,
+  type ContainerStatus,
+  type ControllerStream,
+  type StorageNode,
+  type LogChunk,
+  type LogsRequest,
+} from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
@@ -107,8 +118,14 @@ export class AgentHub {
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
-      server.tryShutdown(() => { clearTimeout(timer); resolve(); });
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -144,7 +161,11 @@ export class AgentHub {
     this.versionSeq = Math.max(this.versionSeq + 1, this.opts.clock.now());
     session.call.write({ desired: { version: this.versionSeq, containers } });
     session.lastSent = digest;
-    session.ownership = afterPush(session.ownership, containers.map((c) => c.reservationId), session.containers?.keys() ?? []);
+    session.ownership = afterPush(
+      session.ownership,
+      containers.map((c) => c.reservationId),
+      session.containers?.keys() ?? [],
+    );
     this.log.debug({ node: session.nodeName, containers: containers.length, version: this.versionSeq }, 'desired state pushed');
   }
 
@@ -170,7 +191,9 @@ export class AgentHub {
     let queue = Promise.resolve();
     call.on('data', (msg: AgentMessage) => {
       queue = queue
-        .then(async () => { session = (await this.onMessage(call, msg, session)) ?? session; })
+        .then(async () => {
+          session = (await this.onMessage(call, msg, session)) ?? session;
+        })
         .catch((err) => this.log.error({ err, node: session?.nodeName }, 'agent message failed'));
     });
     const drop = () => {
@@ -181,7 +204,10 @@ export class AgentHub {
         this.opts.onNodeChange(session.nodeId);
       }
     };
-    call.on('end', () => { drop(); call.end(); });
+    call.on('end', () => {
+      drop();
+      call.end();
+    });
     call.on('error', drop);
     call.on('cancelled', drop);
   }
@@ -221,7 +247,16 @@ export class AgentHub {
     }
     if (split.rejected.length > 0) {
       const said = this.foreignReports.take(session.nodeId, this.opts.clock.now());
-      if (said) this.log.warn({ node: session.nodeName, ignored: split.rejected.length, reservations: split.rejected.slice(0, 5).map((id) => id.slice(0, 64)), heldBack: said.held }, 'report about reservations not on this node ignored');
+      if (said)
+        this.log.warn(
+          {
+            node: session.nodeName,
+            ignored: split.rejected.length,
+            reservations: split.rejected.slice(0, 5).map((id) => id.slice(0, 64)),
+            heldBack: said.held,
+          },
+          'report about reservations not on this node ignored',
+        );
     }
     return split.accepted;
   }
@@ -230,7 +265,11 @@ export class AgentHub {
   private beat(nodeId: string, heartbeat: NonNullable<AgentMessage['heartbeat']>): void {
     const engine = heartbeat.engine ?? undefined;
     const before = this.live.get(nodeId);
-    this.live.set(nodeId, { beatAt: this.opts.clock.now(), metrics: { ...(heartbeat.metrics ?? {}) } as Record<string, number>, ...(engine ? { engine: { ...engine } } : {}) });
+    this.live.set(nodeId, {
+      beatAt: this.opts.clock.now(),
+      metrics: { ...(heartbeat.metrics ?? {}) } as Record<string, number>,
+      ...(engine ? { engine: { ...engine } } : {}),
+    });
     if (engine && before?.engine?.available !== engine.available) {
       this.log.info({ node: nodeId, engineAvailable: engine.available, message: engine.message }, 'node engine health changed');
       this.opts.onNodeChange(nodeId);
@@ -248,13 +287,39 @@ export class AgentHub {
   private async register(call: ControllerStream, msg: AgentMessage): Promise<Session | undefined> {
     const r = msg.register ?? undefined;
     const problem = registerProblem(r);
-    if (!r || problem) return this.refuse(call, grpc.status.INVALID_ARGUMENT, problem ?? 'first message must be register', { node: r?.nodeName, problem }, 'invalid registration');
+    if (!r || problem)
+      return this.refuse(
+        call,
+        grpc.status.INVALID_ARGUMENT,
+        problem ?? 'first message must be register',
+        { node: r?.nodeName, problem },
+        'invalid registration',
+      );
     const peer = peerIdentity(call);
-    const token = peer ? ({ ok: false, refusal: 'invalid' } as const) : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
+    const token = peer
+      ? ({ ok: false, refusal: 'invalid' } as const)
+      : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
     const now = this.opts.clock.now();
     const existing = await this.opts.db.node.findUnique({ where: { name: r.nodeName }, select: { identityKeyHash: true, identityExpiresAt: true } });
-    const decision = admitAgent({ nodeName: r.nodeName, address: r.address, peerIp: peerIp(call.getPeer()), agentsBehindNat: this.opts.agentsBehindNat, peer, token, publicKeyGiven: !!r.publicKey, node: existing, now });
-    if (decision.kind === 'refuse') return this.refuse(call, grpc.status[decision.status], decision.details, { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined }, decision.reason);
+    const decision = admitAgent({
+      nodeName: r.nodeName,
+      address: r.address,
+      peerIp: peerIp(call.getPeer()),
+      agentsBehindNat: this.opts.agentsBehindNat,
+      peer,
+      token,
+      publicKeyGiven: !!r.publicKey,
+      node: existing,
+      now,
+    });
+    if (decision.kind === 'refuse')
+      return this.refuse(
+        call,
+        grpc.status[decision.status],
+        decision.details,
+        { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined },
+        decision.reason,
+      );
     if (decision.kind === 'issue') return this.issueIdentity(call, r);
     return this.openSession(call, r, peer!.spkiDer);
   }
@@ -263,12 +328,22 @@ export class AgentHub {
     const memoryMiB = Math.floor(r.memoryBytes / 1048576);
     let identity: Awaited<ReturnType<NodeIdentities['claim']>>;
     try {
-      identity = await this.opts.identities.claim({ nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB }, this.opts.clock.now());
+      identity = await this.opts.identities.claim(
+        { nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB },
+        this.opts.clock.now(),
+      );
     } catch (err) {
       if (!(err instanceof BerthError) || err.code !== 'Invalid') throw err;
       return this.refuse(call, grpc.status.INVALID_ARGUMENT, err.message, { node: r.nodeName }, 'invalid public key');
     }
-    if (!identity) return this.refuse(call, grpc.status.PERMISSION_DENIED, `node name "${r.nodeName}" belongs to another node identity`, { node: r.nodeName }, 'name held by another identity');
+    if (!identity)
+      return this.refuse(
+        call,
+        grpc.status.PERMISSION_DENIED,
+        `node name "${r.nodeName}" belongs to another node identity`,
+        { node: r.nodeName },
+        'name held by another identity',
+      );
     call.write({ identity });
     call.end(); // the agent comes back with its certificate
     return undefined;
@@ -278,7 +353,13 @@ export class AgentHub {
     const now = new Date(this.opts.clock.now());
     const storageKey = r.storagePublicKey ? normalizeStorageKey(r.storagePublicKey) : undefined;
     // A node that sent no key keeps the one it had; a new key is installed by the storage reconciler.
-    const data = { address: r.address, cores: r.cores, memoryMiB: Math.floor(r.memoryBytes / 1048576), lastHeartbeat: now, ...(storageKey ? { storagePublicKey: storageKey } : {}) };
+    const data = {
+      address: r.address,
+      cores: r.cores,
+      memoryMiB: Math.floor(r.memoryBytes / 1048576),
+      lastHeartbeat: now,
+      ...(storageKey ? { storagePublicKey: storageKey } : {}),
+    };
     const node = await this.opts.db.node.update({ where: { name: r.nodeName }, data });
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
@@ -288,9 +369,21 @@ export class AgentHub {
     }
     const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() }, spkiDer };
     this.sessions.set(node.id, session);
-    call.write({ registered: { nodeId: node.id, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, ...(this.opts.storage ? { storage: this.opts.storage(node.name) } : {}) } });
+    call.write({
+      registered: {
+        nodeId: node.id,
+        heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
+        ...(this.opts.storage ? { storage: this.opts.storage(node.name) } : {}),
+      },
+    });
     this.log.info({ node: node.name, address: r.address, cores: r.cores, memoryMiB: data.memoryMiB }, 'agent registered');
-    this.opts.events.record({ kind: 'Node', objectId: node.id, objectName: node.name, reason: 'Registered', message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' ') });
+    this.opts.events.record({
+      kind: 'Node',
+      objectId: node.id,
+      objectName: node.name,
+      reason: 'Registered',
+      message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' '),
+    });
     this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });
     this.opts.onNodeChange(node.id);
     return session;

@@ -13,7 +13,14 @@ import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { loadAgentService, STREAM_MAX_MESSAGE_BYTES, type ContainerSpec, type DesiredState } from '@berth/proto';
 import { MAX_RESERVATIONS_PER_NODE } from '../capacity/index.ts';
-import { ENV_MAX_ENTRIES, ENV_MAX_TOTAL_BYTES, ENV_NAME_MAX_CHARS, validateManifest, type ImageSpecInput, type ReservationSpecInput } from '../manifests/index.ts';
+import {
+  ENV_MAX_ENTRIES,
+  ENV_MAX_TOTAL_BYTES,
+  ENV_NAME_MAX_CHARS,
+  validateManifest,
+  type ImageSpecInput,
+  type ReservationSpecInput,
+} from '../manifests/index.ts';
 import { desiredContainers } from '../reconcile/desired-containers.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { waitFor } from '../../../test/support/wait.ts';
@@ -34,7 +41,9 @@ function maximalEnv(tag: string): Record<string, string> {
 /** The largest image and reservations the API accepts, as the controller turns them into specs. */
 function maximalSet(count: number): ContainerSpec[] {
   const image = validateManifest({
-    apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'i'.repeat(63) },
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name: 'i'.repeat(63) },
     spec: {
       ref: `registry.example:5000/${'r'.repeat(200)}:${'t'.repeat(29)}`.slice(0, 255),
       ports: Array.from({ length: 16 }, (_, i) => ({ name: `p${String(i).padStart(2, '0')}${'x'.repeat(12)}`, port: 1000 + i })),
@@ -46,11 +55,33 @@ function maximalSet(count: number): ContainerSpec[] {
   const reservations = Array.from({ length: count }, (_, i) => {
     const name = `${String(i).padStart(3, '0')}-${'n'.repeat(59)}`;
     const spec = validateManifest({
-      apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name },
+      apiVersion: 'berth/v1',
+      kind: 'Reservation',
+      metadata: { name },
       spec: { image: 'i'.repeat(63), duration: '30d', profile: 'remote', cores: '255999m', memory: '1024Gi', env: maximalEnv('RES') },
     }).spec as ReservationSpecInput;
-    const ports = image.ports.map((p, k) => ({ id: randomUUID(), reservationId: 'x', name: p.name, containerPort: p.port, nodeId: 'n', nodePort: 20000 + k, natPort: 30000 + i * 16 + k, createdAt: new Date() }));
-    return { id: randomUUID(), ownerId: 'tenant', name, generation: 2_000_000_000, milliCores: 255_999, memoryMiB: 1024 * 1024, startAt: new Date(), spec, ports, image };
+    const ports = image.ports.map((p, k) => ({
+      id: randomUUID(),
+      reservationId: 'x',
+      name: p.name,
+      containerPort: p.port,
+      nodeId: 'n',
+      nodePort: 20000 + k,
+      natPort: 30000 + i * 16 + k,
+      createdAt: new Date(),
+    }));
+    return {
+      id: randomUUID(),
+      ownerId: 'tenant',
+      name,
+      generation: 2_000_000_000,
+      milliCores: 255_999,
+      memoryMiB: 1024 * 1024,
+      startAt: new Date(),
+      spec,
+      ports,
+      image,
+    };
   });
   return desiredContainers(reservations, 'fd00:1234:5678:9abc:def0:1234:5678:9abc');
 }
@@ -70,10 +101,17 @@ beforeAll(async () => {
   const tls = await loadOrCreateAgentTls(dir, []);
   joinSecret = (await createBootstrapToken(store.db, { ttlMs: 60_000, now: Date.now() })).secret;
   hub = new AgentHub({
-    db: store.db, log: pino({ level: process.env.T_LOG ?? 'silent' }), clock: { now: () => Date.now() }, tls,
+    db: store.db,
+    log: pino({ level: process.env.T_LOG ?? 'silent' }),
+    clock: { now: () => Date.now() },
+    tls,
     checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, Date.now()),
-    identities: new NodeIdentities(store.db, await loadOrCreateCa(dir), 3_600_000, pino({ level: 'silent' })), agentsBehindNat: false,
-    heartbeatIntervalMs: 60_000, events: { record: () => {} }, onNodeChange: () => {}, onObserved: () => {},
+    identities: new NodeIdentities(store.db, await loadOrCreateCa(dir), 3_600_000, pino({ level: 'silent' })),
+    agentsBehindNat: false,
+    heartbeatIntervalMs: 60_000,
+    events: { record: () => {} },
+    onNodeChange: () => {},
+    onObserved: () => {},
   });
   const port = await hub.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
@@ -84,7 +122,10 @@ beforeAll(async () => {
       identity: new MemoryIdentityStore(),
       register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: joinSecret, agentVersion: 'test' }),
       metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),
-      onRegistered: (r) => { registrations++; resolve(r.nodeId); },
+      onRegistered: (r) => {
+        registrations++;
+        resolve(r.nodeId);
+      },
       onDesired: (d) => desired.push(d),
       log: process.env.T_LOG ? pino({ level: 'debug' }) : undefined,
     });
@@ -99,7 +140,7 @@ afterAll(async () => {
 });
 
 describe('desired set size', () => {
-  it('delivers a node\'s largest allowed desired set whole over the real stream, which gRPC\'s default 4 MiB limit would refuse', async () => {
+  it("delivers a node's largest allowed desired set whole over the real stream, which gRPC's default 4 MiB limit would refuse", async () => {
     const containers = maximalSet(MAX_RESERVATIONS_PER_NODE);
     const bytes = loadAgentService().service.Connect.responseSerialize({ desired: { version: 1, containers } }).length;
     expect(bytes).toBeGreaterThan(GRPC_DEFAULT_MAX_RECEIVE);
@@ -112,7 +153,9 @@ describe('desired set size', () => {
     const got = desired[0].containers;
     expect(got).toHaveLength(MAX_RESERVATIONS_PER_NODE);
     expect(got.map((c) => c.env)).toEqual(containers.map((c) => c.env));
-    expect(got.map((c) => [c.name, c.image, c.milliCpus, c.dataPath, c.ports.length])).toEqual(containers.map((c) => [c.name, c.image, 255_999, c.dataPath, 16]));
+    expect(got.map((c) => [c.name, c.image, c.milliCpus, c.dataPath, c.ports.length])).toEqual(
+      containers.map((c) => [c.name, c.image, 255_999, c.dataPath, 16]),
+    );
 
     // The stream survived it: a later, small set arrives on the same stream, no reconnect.
     hub.push(id, containers.slice(0, 1));
@@ -122,4 +165,3 @@ describe('desired set size', () => {
     expect(hub.isConnected(id)).toBe(true);
   });
 });
-

@@ -36,7 +36,9 @@ export class HeartbeatFlusher {
       for (let i = 0; i < due.length; i += BATCH) {
         const batch = due.slice(i, i + BATCH);
         try {
-          await this.db.$transaction(batch.map(([id, n]) => this.db.node.updateMany({ where: { id }, data: { lastHeartbeat: new Date(n.beatAt), metrics: n.metrics } })));
+          await this.db.$transaction(
+            batch.map(([id, n]) => this.db.node.updateMany({ where: { id }, data: { lastHeartbeat: new Date(n.beatAt), metrics: n.metrics } })),
+          );
           for (const [id, n] of batch) this.stored.set(id, n.beatAt);
         } catch (err) {
           this.log.warn({ err, nodes: batch.length }, 'heartbeats not stored');

@@ -3,7 +3,10 @@
 export class LogThrottle {
   private readonly last = new Map<string, { at: number; held: number }>();
 
-  constructor(private readonly intervalMs: number, private readonly maxKeys = 10_000) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxKeys = 10_000,
+  ) {}
 
   /** undefined: stay quiet; otherwise log now, mentioning how many were held back since the last line. */
   take(key: string, now: number): { held: number } | undefined {

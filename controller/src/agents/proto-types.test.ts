@@ -74,7 +74,10 @@ describe('generated proto types', () => {
     const beat = fromAgentOf({ heartbeat: {} }).heartbeat;
     expectMatches('Heartbeat', beat);
     expect(beat.metrics).toBeNull();
-    for (const [message, value] of [['Register', { register: {} }], ['LogChunk', { logChunk: {} }]] as const) {
+    for (const [message, value] of [
+      ['Register', { register: {} }],
+      ['LogChunk', { logChunk: {} }],
+    ] as const) {
       expectMatches(message, fromAgentOf(value)[Object.keys(value)[0]]);
     }
 
@@ -82,7 +85,11 @@ describe('generated proto types', () => {
     expectMatches('ControllerMessage', toAgent);
     expectMatches('DesiredState', toAgent.desired);
     expectMatches('ContainerSpec', toAgent.desired.containers[0]);
-    for (const [message, value] of [['Registered', { registered: {} }], ['LogsRequest', { logs: {} }], ['NodeIdentity', { identity: {} }]] as const) {
+    for (const [message, value] of [
+      ['Registered', { registered: {} }],
+      ['LogsRequest', { logs: {} }],
+      ['NodeIdentity', { identity: {} }],
+    ] as const) {
       expectMatches(message, toAgentOf(value)[Object.keys(value)[0]]);
     }
   });

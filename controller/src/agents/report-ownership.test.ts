@@ -22,7 +22,7 @@ describe('report ownership', () => {
     expect(split.rejected).toHaveLength(10);
   });
 
-  it('remembers the store\'s answer, and a push resets ownership to what was sent and is still reported', () => {
+  it("remembers the store's answer, and a push resets ownership to what was sent and is still reported", () => {
     const o = { owned: new Set<string>(), foreign: new Set<string>() };
     learn(o, [id(1), id(2)], new Set([id(1)]));
     expect(o).toEqual({ owned: new Set([id(1)]), foreign: new Set([id(2)]) });

@@ -13,14 +13,24 @@ type Listener<T> = (update: T | null) => void;
  * an answer given at once would reach no one (the port would drop every connection).
  */
 class StaticCertificates {
-  constructor(private readonly identity: { certificate: Buffer; privateKey: Buffer }, private readonly ca: { caCertificate: Buffer }) {}
-  addCaCertificateListener(l: Listener<{ caCertificate: Buffer }>): void { queueMicrotask(() => l(this.ca)); }
+  constructor(
+    private readonly identity: { certificate: Buffer; privateKey: Buffer },
+    private readonly ca: { caCertificate: Buffer },
+  ) {}
+  addCaCertificateListener(l: Listener<{ caCertificate: Buffer }>): void {
+    queueMicrotask(() => l(this.ca));
+  }
   removeCaCertificateListener(): void {}
-  addIdentityCertificateListener(l: Listener<{ certificate: Buffer; privateKey: Buffer }>): void { queueMicrotask(() => l(this.identity)); }
+  addIdentityCertificateListener(l: Listener<{ certificate: Buffer; privateKey: Buffer }>): void {
+    queueMicrotask(() => l(this.identity));
+  }
   removeIdentityCertificateListener(): void {}
 }
 
 export function streamServerCredentials(server: { cert: string; key: string }, clientCaPem: string): grpc.ServerCredentials {
-  const certs = new StaticCertificates({ certificate: Buffer.from(server.cert), privateKey: Buffer.from(server.key) }, { caCertificate: Buffer.from(clientCaPem) });
+  const certs = new StaticCertificates(
+    { certificate: Buffer.from(server.cert), privateKey: Buffer.from(server.key) },
+    { caCertificate: Buffer.from(clientCaPem) },
+  );
   return grpc.experimental.createCertificateProviderServerCredentials(certs, certs, false);
 }

@@ -24,8 +24,12 @@ import { openStore, type Store } from '../store/index.ts';
 /** A clock the test moves by hand. */
 export class ManualClock {
   constructor(private t: number) {}
-  now(): number { return this.t; }
-  advance(ms: number): void { this.t += ms; }
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
 }
 
 /** What the agent hub would report and was asked to do, kept in memory. */
@@ -62,40 +66,88 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {})
   const store = await openStore({ dataDir: dir, log });
   const hub = new FakeAgentHub();
   let natEndpoints: NatEndpoint[] = [];
-  const nat = new NatTable({ sync: async (endpoints) => { natEndpoints = endpoints; } }, 0);
+  const nat = new NatTable(
+    {
+      sync: async (endpoints) => {
+        natEndpoints = endpoints;
+      },
+    },
+    0,
+  );
   const events = new EventRecorder(store.db, log);
   const guard = new AdmissionGuard(store.db, new Mutex(), log, config.portRanges, DEFAULT_PREPARE_LEAD_MS, false);
   const reconciler = new ReservationReconciler({
-    db: store.db, log, clock, guard, nat, events, publicAddress: config.publicAddress,
-    observed: (id) => hub.observed.get(id), pushNode: (id) => hub.pushed.push(id),
+    db: store.db,
+    log,
+    clock,
+    guard,
+    nat,
+    events,
+    publicAddress: config.publicAddress,
+    observed: (id) => hub.observed.get(id),
+    pushNode: (id) => hub.pushed.push(id),
   });
   const monitoring: Monitoring = {
-    bus: new ChangeBus(), logs: new LogBroker({ requestLogs: () => false }),
-    observed: (id) => hub.observed.get(id), connectedNodeIds: () => [...hub.observed.keys()], live: () => undefined,
+    bus: new ChangeBus(),
+    logs: new LogBroker({ requestLogs: () => false }),
+    observed: (id) => hub.observed.get(id),
+    connectedNodeIds: () => [...hub.observed.keys()],
+    live: () => undefined,
   };
   // Reconciles run when the test says (reconciler.reconcile); a delete waits for its own, as in production.
   const reconcile = {
-    reservation: () => undefined, reservationAt: () => undefined, node: () => undefined, allNodes: () => undefined,
-    reservationNow: async (id: string) => { await reconciler.reconcile(id); },
-    push: (id: string) => { hub.pushed.push(id); },
+    reservation: () => undefined,
+    reservationAt: () => undefined,
+    node: () => undefined,
+    allNodes: () => undefined,
+    reservationNow: async (id: string) => {
+      await reconciler.reconcile(id);
+    },
+    push: (id: string) => {
+      hub.pushed.push(id);
+    },
   };
   const ctx: ServiceContext = {
-    db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()),
-    settle: () => events.flush(), monitoring, agentCertFingerprint: 'ab'.repeat(32),
-    agents: { revokeNode: async (name) => { hub.revoked.push(name); return (await store.db.node.findUniqueOrThrow({ where: { name } })).id; } },
+    db: store.db,
+    log,
+    clock,
+    config,
+    admission: guard,
+    reconcile,
+    events,
+    images: new ImageCache(store.db, () => clock.now()),
+    settle: () => events.flush(),
+    monitoring,
+    agentCertFingerprint: 'ab'.repeat(32),
+    agents: {
+      revokeNode: async (name) => {
+        hub.revoked.push(name);
+        return (await store.db.node.findUniqueOrThrow({ where: { name } })).id;
+      },
+    },
   };
   const app = buildServer(ctx, log, () => true);
   await app.ready();
   const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
   return {
-    app, store, clock, hub, reconciler, adminToken, nat: () => natEndpoints,
+    app,
+    store,
+    clock,
+    hub,
+    reconciler,
+    adminToken,
+    nat: () => natEndpoints,
     async customer(username) {
       const user = await store.db.user.create({ data: { username } });
       return issueToken(store.db, user.id, 'test', undefined, clock.now());
     },
     async addNode(name, size = {}) {
-      const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(clock.now()).toISOString() }] };
-      const node = await store.db.node.create({ data: { name, address: '10.0.0.11', cores: size.cores ?? 4, memoryMiB: size.memoryMiB ?? 8192, status: ready, lastHeartbeat: new Date(clock.now()) } });
+      const ready = {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(clock.now()).toISOString() }],
+      };
+      const node = await store.db.node.create({
+        data: { name, address: '10.0.0.11', cores: size.cores ?? 4, memoryMiB: size.memoryMiB ?? 8192, status: ready, lastHeartbeat: new Date(clock.now()) },
+      });
       guard.capacity.upsertNode(nodeShapeOf(node));
       return node.id;
     },

@@ -4,8 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
-beforeEach(async () => { h = await startApiHarness(); });
-afterEach(async () => { await h.close(); });
+beforeEach(async () => {
+  h = await startApiHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
   return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -37,10 +41,18 @@ describe('authentication and roles', () => {
     await h.addNode('cn1');
     const alice = await h.customer('alice');
     const adminOnly: Array<[Parameters<typeof call>[0], string, unknown?]> = [
-      ['GET', '/api/v1/users'], ['GET', '/api/v1/users/alice'], ['PUT', '/api/v1/users/alice/quota', { maxCores: 8 }],
-      ['POST', '/api/v1/nodes/cn1/cordon'], ['POST', '/api/v1/nodes/cn1/uncordon'], ['POST', '/api/v1/nodes/cn1/drain'],
-      ['POST', '/api/v1/nodes/cn1/revoke'], ['GET', '/api/v1/nodes/cn1/metrics'], ['GET', '/api/v1/containers'],
-      ['POST', '/api/v1/bootstrap-tokens', {}], ['GET', '/api/v1/bootstrap-tokens'], ['DELETE', '/api/v1/bootstrap-tokens/abcdef'],
+      ['GET', '/api/v1/users'],
+      ['GET', '/api/v1/users/alice'],
+      ['PUT', '/api/v1/users/alice/quota', { maxCores: 8 }],
+      ['POST', '/api/v1/nodes/cn1/cordon'],
+      ['POST', '/api/v1/nodes/cn1/uncordon'],
+      ['POST', '/api/v1/nodes/cn1/drain'],
+      ['POST', '/api/v1/nodes/cn1/revoke'],
+      ['GET', '/api/v1/nodes/cn1/metrics'],
+      ['GET', '/api/v1/containers'],
+      ['POST', '/api/v1/bootstrap-tokens', {}],
+      ['GET', '/api/v1/bootstrap-tokens'],
+      ['DELETE', '/api/v1/bootstrap-tokens/abcdef'],
     ];
     for (const [method, url, body] of adminOnly) {
       const res = await call(method, url, alice, body);
@@ -73,7 +85,11 @@ describe('nodes', () => {
     expect(JSON.stringify(admin)).toContain('10.0.0.11');
     const customer = await call('GET', '/api/v1/nodes', await h.customer('alice'));
     expect(customer.statusCode).toBe(200);
-    expect(customer.json().items[0]).toMatchObject({ metadata: { name: 'cn1' }, spec: { cores: 4 }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(customer.json().items[0]).toMatchObject({
+      metadata: { name: 'cn1' },
+      spec: { cores: 4 },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
     expect(JSON.stringify(customer.json())).not.toContain('10.0.0.11');
   });
 

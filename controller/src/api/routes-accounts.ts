@@ -20,7 +20,9 @@ export function registerPublicAuthRoutes(app: FastifyInstance, ctx: svc.ServiceC
   const limiter = new LoginLimiter(ctx.config.accounts.loginLimit);
   const ttl = () => ctx.config.accounts.tokenTtlMs;
   const signups = new SignupLimiter(ctx.config.accounts.signupLimit);
-  app.post('/signup', async (req, reply) => reply.status(201).send(await withRetryAfter(reply, () => signup(ctx.db, signups, req.body, req.ip, ttl(), ctx.clock.now()))));
+  app.post('/signup', async (req, reply) =>
+    reply.status(201).send(await withRetryAfter(reply, () => signup(ctx.db, signups, req.body, req.ip, ttl(), ctx.clock.now()))),
+  );
   app.post('/login', async (req, reply) => withRetryAfter(reply, () => login(ctx.db, limiter, req.body, req.ip, ttl(), ctx.clock.now())));
 }
 

@@ -5,7 +5,16 @@ import { BerthError } from '../errors/index.ts';
 import { isStarted } from '../domain/index.ts';
 import * as svc from '../services/index.ts';
 import { authenticate } from '../auth/index.ts';
-import { controllerRegistries, type ControllerRegistries, diffSnapshots, listContainers, nodeHistory, RANGES, type Monitoring, type Topic } from '../monitoring/index.ts';
+import {
+  controllerRegistries,
+  type ControllerRegistries,
+  diffSnapshots,
+  listContainers,
+  nodeHistory,
+  RANGES,
+  type Monitoring,
+  type Topic,
+} from '../monitoring/index.ts';
 
 export const isWatch = (q: unknown): boolean => {
   const w = (q as { watch?: string } | undefined)?.watch;
@@ -35,7 +44,12 @@ const WATCH_MIN_MS = 100;
 
 /** Streams ADDED/MODIFIED/DELETED events: the current objects first, then every change. */
 export function streamWatch<T extends { metadata: { uid: string } }>(
-  app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, ctx: svc.ServiceContext, topics: Topic[], list: () => Promise<T[]>,
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: svc.ServiceContext,
+  topics: Topic[],
+  list: () => Promise<T[]>,
 ): FastifyReply {
   const mon = monitoringOf(ctx);
   reply.hijack();
@@ -51,7 +65,10 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
   let lastEnd = 0;
   let timer: NodeJS.Timeout | undefined;
   const pump = async (): Promise<void> => {
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
       do {
@@ -74,11 +91,19 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
     if (timer || closed) return;
     const wait = lastEnd + WATCH_MIN_MS - Date.now();
     if (wait <= 0 && !running) return void pump();
-    timer = setTimeout(() => { timer = undefined; void pump(); }, Math.max(0, wait));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void pump();
+      },
+      Math.max(0, wait),
+    );
   };
   const unsubs = topics.map((t) => mon.bus.subscribe(t, notified));
   // A comment-free keepalive: a blank line is ignored by NDJSON readers but keeps proxies from timing out.
-  const keepalive = setInterval(() => { if (!closed) res.write('\n'); }, 25_000);
+  const keepalive = setInterval(() => {
+    if (!closed) res.write('\n');
+  }, 25_000);
   const close = () => {
     if (closed) return;
     closed = true;
@@ -89,7 +114,10 @@ export function streamWatch<T extends { metadata: { uid: string } }>(
     res.end();
   };
   // On shutdown the socket goes too: a keep-alive connection would otherwise hold the server open.
-  const untrack = trackStream(ctx, () => { close(); res.destroy(); });
+  const untrack = trackStream(ctx, () => {
+    close();
+    res.destroy();
+  });
   res.on('close', close);
   void pump();
   return reply;
@@ -134,12 +162,28 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
       head();
       res.end();
     };
-    const cancel = mon.logs.stream(row.nodeId, row.id, opts, { data: (d) => { head(); res.write(d); }, end: (e) => finish(e) });
-    if (!cancel) { finish(`node of reservation "${req.params.name}" is not connected`); return reply; }
+    const cancel = mon.logs.stream(row.nodeId, row.id, opts, {
+      data: (d) => {
+        head();
+        res.write(d);
+      },
+      end: (e) => finish(e),
+    });
+    if (!cancel) {
+      finish(`node of reservation "${req.params.name}" is not connected`);
+      return reply;
+    }
     // Send headers at once for a follow so clients see the stream open before the first line.
     if (opts.follow) head();
-    const untrack = trackStream(ctx, () => { cancel(); finish(); res.destroy(); });
-    res.on('close', () => { cancel(); finish(); });
+    const untrack = trackStream(ctx, () => {
+      cancel();
+      finish();
+      res.destroy();
+    });
+    res.on('close', () => {
+      cancel();
+      finish();
+    });
     return reply;
   });
 
@@ -166,7 +210,9 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
  * token that is sent must be valid (401 otherwise); a customer's gets the anonymous view.
  */
 export function registerMetricsEndpoint(app: FastifyInstance, ctx: svc.ServiceContext): void {
-  app.addHook('preClose', async () => { for (const end of [...streamsOf(ctx)]) end(); });
+  app.addHook('preClose', async () => {
+    for (const end of [...streamsOf(ctx)]) end();
+  });
   let registries: ControllerRegistries | undefined;
   app.get('/metrics', async (req, reply) => {
     registries ??= controllerRegistries(ctx.db, ctx.clock, monitoringOf(ctx));

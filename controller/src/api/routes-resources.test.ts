@@ -3,15 +3,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
-beforeEach(async () => { h = await startApiHarness(); });
-afterEach(async () => { await h.close(); });
+beforeEach(async () => {
+  h = await startApiHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
 
 const NGINX = {
-  apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'nginx' },
+  apiVersion: 'berth/v1',
+  kind: 'Image',
+  metadata: { name: 'nginx' },
   spec: { ref: 'nginx:1.27', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '256Mi', maxCores: 2, maxMemory: '1Gi' } },
 };
 const reservation = (name: string, spec: Record<string, unknown> = {}) => ({
-  apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec: { image: 'nginx', duration: '2h', profile: 'ephemeral', ...spec },
+  apiVersion: 'berth/v1',
+  kind: 'Reservation',
+  metadata: { name },
+  spec: { image: 'nginx', duration: '2h', profile: 'ephemeral', ...spec },
 });
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
@@ -36,7 +45,10 @@ describe('POST /api/v1/apply', () => {
   });
 
   it('rejects a bad manifest with 400 naming the field, and stores nothing', async () => {
-    const res = await call('POST', '/api/v1/apply', h.adminToken, { ...NGINX, spec: { ...NGINX.spec, resources: { ...NGINX.spec.resources, memory: 'lots' } } });
+    const res = await call('POST', '/api/v1/apply', h.adminToken, {
+      ...NGINX,
+      spec: { ...NGINX.spec, resources: { ...NGINX.spec.resources, memory: 'lots' } },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'Invalid', field: 'spec.resources.memory' });
     expect(res.json().error.message).toContain('spec.resources.memory');

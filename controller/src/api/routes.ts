@@ -26,50 +26,53 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
   registerMetricsEndpoint(app, ctx);
   registerWebRoutes(app);
   app.register(async (pub) => registerPublicAuthRoutes(pub, ctx), { prefix: '/api/v1/auth' });
-  app.register(async (api) => {
-    api.decorateRequest('user', null as unknown as User);
-    api.addHook('onRequest', async (req: FastifyRequest) => {
-      req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now());
-    });
-    registerAccountRoutes(api, ctx);
+  app.register(
+    async (api) => {
+      api.decorateRequest('user', null as unknown as User);
+      api.addHook('onRequest', async (req: FastifyRequest) => {
+        req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now());
+      });
+      registerAccountRoutes(api, ctx);
 
-    api.post('/apply', async (req, reply) => {
-      const manifest = validateManifest(req.body);
-      const result = manifest.kind === 'Image'
-        ? await svc.applyImage(ctx, req.user, manifest)
-        : await svc.applyReservation(ctx, req.user, manifest);
-      return reply.status(result.action === 'created' ? 201 : 200).send(result);
-    });
+      api.post('/apply', async (req, reply) => {
+        const manifest = validateManifest(req.body);
+        const result = manifest.kind === 'Image' ? await svc.applyImage(ctx, req.user, manifest) : await svc.applyReservation(ctx, req.user, manifest);
+        return reply.status(result.action === 'created' ? 201 : 200).send(result);
+      });
 
-    api.get('/images', async () => list('Image', await svc.listImages(ctx)));
-    api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
-    api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));
+      api.get('/images', async () => list('Image', await svc.listImages(ctx)));
+      api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
+      api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));
 
-    api.get('/reservations', async (req, reply) => (isWatch(req.query)
-      ? streamWatch(api, req, reply, ctx, ['reservations'], () => svc.listReservations(ctx, req.user))
-      : list('Reservation', await svc.listReservations(ctx, req.user))));
-    // One object, so the container's own report (confinement, disk use) comes along: describe shows it.
-    api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => {
-      const r = await svc.getReservation(ctx, req.user, req.params.name);
-      const seen = ctx.monitoring && observedContainer(ctx.monitoring, r.metadata.uid, r.metadata.generation);
-      return seen ? { ...r, status: { ...r.status, container: containerDetail(seen) } } : r;
-    });
-    api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
+      api.get('/reservations', async (req, reply) =>
+        isWatch(req.query)
+          ? streamWatch(api, req, reply, ctx, ['reservations'], () => svc.listReservations(ctx, req.user))
+          : list('Reservation', await svc.listReservations(ctx, req.user)),
+      );
+      // One object, so the container's own report (confinement, disk use) comes along: describe shows it.
+      api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => {
+        const r = await svc.getReservation(ctx, req.user, req.params.name);
+        const seen = ctx.monitoring && observedContainer(ctx.monitoring, r.metadata.uid, r.metadata.generation);
+        return seen ? { ...r, status: { ...r.status, container: containerDetail(seen) } } : r;
+      });
+      api.delete<{ Params: { name: string } }>('/reservations/:name', async (req) => svc.deleteReservation(ctx, req.user, req.params.name));
 
-    // Customers get the reduced view (services/nodes.ts nodeViewFor), in lists and watches alike.
-    const nodesFor = async (user: User) => (await svc.listNodes(ctx)).map((n) => svc.nodeViewFor(user, n));
-    api.get('/nodes', async (req, reply) => (isWatch(req.query)
-      ? streamWatch(api, req, reply, ctx, ['nodes'], () => nodesFor(req.user))
-      : list('Node', await nodesFor(req.user))));
-    registerMonitoringRoutes(api, ctx);
-    api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
-    registerNodeOpsRoutes(api, ctx);
-    registerTokenRoutes(api, ctx);
+      // Customers get the reduced view (services/nodes.ts nodeViewFor), in lists and watches alike.
+      const nodesFor = async (user: User) => (await svc.listNodes(ctx)).map((n) => svc.nodeViewFor(user, n));
+      api.get('/nodes', async (req, reply) =>
+        isWatch(req.query) ? streamWatch(api, req, reply, ctx, ['nodes'], () => nodesFor(req.user)) : list('Node', await nodesFor(req.user)),
+      );
+      registerMonitoringRoutes(api, ctx);
+      api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
+      registerNodeOpsRoutes(api, ctx);
+      registerTokenRoutes(api, ctx);
 
-    api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
-      const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new BerthError('Invalid', 'limit: must be a positive integer', 'limit');
-      return list('Event', await svc.listEvents(ctx, req.user, { kind: req.query.kind, name: req.query.name, limit }));
-    });
-  }, { prefix: '/api/v1' });
+      api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
+        const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new BerthError('Invalid', 'limit: must be a positive integer', 'limit');
+        return list('Event', await svc.listEvents(ctx, req.user, { kind: req.query.kind, name: req.query.name, limit }));
+      });
+    },
+    { prefix: '/api/v1' },
+  );
 }

@@ -116,10 +116,7 @@ export async function logout(db: Db, header: string | undefined, now: number): P
 }
 
 /** `berth admin create-user` on the management node: the only way an admin comes to be. */
-export async function createUserOnManagementNode(
-  db: Db,
-  input: { username: string; email?: string; password?: string; admin: boolean },
-): Promise<User> {
+export async function createUserOnManagementNode(db: Db, input: { username: string; email?: string; password?: string; admin: boolean }): Promise<User> {
   parse(usernameSchema, input.username);
   if (input.email !== undefined) parse(z.email('must be an email address'), input.email);
   return createUser(db, { username: input.username, email: input.email, password: input.password, role: input.admin ? 'admin' : 'customer' });

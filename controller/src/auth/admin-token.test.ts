@@ -57,7 +57,10 @@ describe('a customer who holds the name "admin" (signed up before it was reserve
 
   it('is never promoted by the bootstrap, and gets no admin token', async () => {
     await store().db.user.create({ data: { username: 'admin', role: 'customer', passwordHash: 'x' } });
-    await expect(bootstrapAdmin(store().db)).rejects.toMatchObject({ code: 'Conflict', message: expect.stringMatching(/exists as a customer, not an admin: refusing to promote it/) });
+    await expect(bootstrapAdmin(store().db)).rejects.toMatchObject({
+      code: 'Conflict',
+      message: expect.stringMatching(/exists as a customer, not an admin: refusing to promote it/),
+    });
     await expect(reuseOrIssueAdminToken(store().db, undefined)).rejects.toMatchObject({ code: 'Conflict' });
     expect((await store().db.user.findUnique({ where: { username: 'admin' } }))?.role).toBe('customer');
     expect(await store().db.apiToken.count()).toBe(0);

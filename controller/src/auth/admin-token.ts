@@ -24,11 +24,20 @@ export async function reuseOrIssueAdminToken(db: Db, previous: string | undefine
  * A new bootstrap token; every earlier bootstrap token of the admin, and `previous` (the one in
  * the config file, whatever its name), stop working at once.
  */
-export async function rotateAdminToken(db: Db, previous: string | undefined, now = Date.now(), ttlMs = DEFAULT_ADMIN_TOKEN_TTL_MS): Promise<{ token: string; expiresAt: Date; revoked: number }> {
+export async function rotateAdminToken(
+  db: Db,
+  previous: string | undefined,
+  now = Date.now(),
+  ttlMs = DEFAULT_ADMIN_TOKEN_TTL_MS,
+): Promise<{ token: string; expiresAt: Date; revoked: number }> {
   const { user, token } = await bootstrapAdmin(db, { ttlMs, now });
   const revokedAt = new Date(now);
   const old = await db.apiToken.updateMany({
-    where: { revokedAt: null, tokenHash: { not: hashToken(token) }, OR: [{ userId: user.id, name: BOOTSTRAP_TOKEN_NAME }, ...(previous ? [{ tokenHash: hashToken(previous) }] : [])] },
+    where: {
+      revokedAt: null,
+      tokenHash: { not: hashToken(token) },
+      OR: [{ userId: user.id, name: BOOTSTRAP_TOKEN_NAME }, ...(previous ? [{ tokenHash: hashToken(previous) }] : [])],
+    },
     data: { revokedAt },
   });
   return { token, expiresAt: new Date(now + ttlMs), revoked: old.count };

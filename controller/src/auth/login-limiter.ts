@@ -61,10 +61,11 @@ export class LoginLimiter {
       this.forgetIfIdle(src, at);
     };
     return {
-      fail: (at) => settle(at, () => {
-        this.record(user, this.policies.user, at);
-        this.record(src, this.policies.source, at);
-      }),
+      fail: (at) =>
+        settle(at, () => {
+          this.record(user, this.policies.user, at);
+          this.record(src, this.policies.source, at);
+        }),
       succeed: () => settle(now, () => Object.assign(this.state(user), { failures: [], lockedUntil: 0 })),
       abandon: () => settle(now, () => undefined),
     };

@@ -46,8 +46,12 @@ export class SignupLimiter {
       return true;
     };
     return {
-      keep: (at) => { if (settle()) this.record(source, at); },
-      release: () => { settle(); },
+      keep: (at) => {
+        if (settle()) this.record(source, at);
+      },
+      release: () => {
+        settle();
+      },
     };
   }
 

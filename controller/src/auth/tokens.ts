@@ -45,7 +45,11 @@ export async function bootstrapAdmin(db: Db, opts: { ttlMs?: number; now?: numbe
   const username = BOOTSTRAP_ADMIN;
   const user = await db.user.upsert({ where: { username }, create: { username, role: 'admin' }, update: {} });
   if (user.role !== 'admin') {
-    throw new BerthError('Conflict', `user "${username}" exists as a ${user.role}, not an admin: refusing to promote it; delete or rename it, or create another admin with \`berth admin create-user NAME --admin\``, 'username');
+    throw new BerthError(
+      'Conflict',
+      `user "${username}" exists as a ${user.role}, not an admin: refusing to promote it; delete or rename it, or create another admin with \`berth admin create-user NAME --admin\``,
+      'username',
+    );
   }
   return { user, token: await issueToken(db, user.id, BOOTSTRAP_TOKEN_NAME, opts.ttlMs, opts.now) };
 }

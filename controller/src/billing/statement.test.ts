@@ -8,7 +8,17 @@ const feb = parseMonth('2026-02')!;
 const later = Date.UTC(2026, 5, 1);
 
 function item(startedAt: number, hours: number, extra: Partial<StatementItem> = {}): StatementItem {
-  return { reservation: 'r', uid: 'u', image: 'web', milliCores: 2000, rateCentsPerCoreHour: 50, startedAt, endAt: startedAt + hours * HOUR, endedAt: null, ...extra };
+  return {
+    reservation: 'r',
+    uid: 'u',
+    image: 'web',
+    milliCores: 2000,
+    rateCentsPerCoreHour: 50,
+    startedAt,
+    endAt: startedAt + hours * HOUR,
+    endedAt: null,
+    ...extra,
+  };
 }
 
 describe('monthly statements', () => {

@@ -82,7 +82,15 @@ export function buildStatement(month: Month, items: StatementItem[], now: number
     .map((it) => {
       const hours = hoursInMonth(it, month, now);
       const cents = centsInMonth(it, month, now);
-      return { reservation: it.reservation, uid: it.uid, image: it.image, cores: coresOf(it.milliCores), rateCentsPerCoreHour: it.rateCentsPerCoreHour, hours, cents };
+      return {
+        reservation: it.reservation,
+        uid: it.uid,
+        image: it.image,
+        cores: coresOf(it.milliCores),
+        rateCentsPerCoreHour: it.rateCentsPerCoreHour,
+        hours,
+        cents,
+      };
     })
     .filter((l) => l.hours > 0);
   return { month: month.key, lines, totalCents: lines.reduce((s, l) => s + l.cents, 0), currency: 'USD' };

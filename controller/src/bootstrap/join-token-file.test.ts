@@ -24,7 +24,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ensure = (now: number, fromEnv?: string) => ensureJoinTokenFile({ db: store.db, dataDir: dir, fingerprint: FP, ttlMs: 24 * HOUR, now, log: pino({ level: 'silent' }), fromEnv });
+const ensure = (now: number, fromEnv?: string) =>
+  ensureJoinTokenFile({ db: store.db, dataDir: dir, fingerprint: FP, ttlMs: 24 * HOUR, now, log: pino({ level: 'silent' }), fromEnv });
 const secretOf = (token: string) => parseJoinToken(token)!.secret;
 
 describe('the join-token file', () => {

@@ -27,7 +27,10 @@ export interface JoinTokenFileOptions {
 /** Returns the whole token, (re)writing the file with mode 0600 when it changed. */
 export async function ensureJoinTokenFile(o: JoinTokenFileOptions): Promise<string> {
   const file = path.join(o.dataDir, 'join-token');
-  const stored = await readFile(file, 'utf8').then((t) => t.trim(), () => undefined);
+  const stored = await readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  );
   const secret = (await usableGiven(o)) ?? (await usableStored(o, stored)) ?? (await fresh(o, stored));
   const token = formatJoinToken({ fingerprint: o.fingerprint, secret });
   if (token !== stored) await writeFile(file, `${token}\n`, { mode: 0o600 });
@@ -47,7 +50,12 @@ async function usableGiven(o: JoinTokenFileOptions): Promise<string | undefined>
   const given = o.fromEnv?.trim();
   if (!given) return undefined;
   const parsed = parseBootstrapSecret(secretPart(given));
-  if (!parsed) throw new BerthError('Invalid', 'BERTH_JOIN_TOKEN: must be <id>.<secret> (6 and 32 characters of a-z 0-9) or a whole K10<fingerprint>::<id>.<secret> token', 'joinToken');
+  if (!parsed)
+    throw new BerthError(
+      'Invalid',
+      'BERTH_JOIN_TOKEN: must be <id>.<secret> (6 and 32 characters of a-z 0-9) or a whole K10<fingerprint>::<id>.<secret> token',
+      'joinToken',
+    );
   const row = await o.db.bootstrapToken.findUnique({ where: { id: parsed.id } });
   if (!row) {
     await createBootstrapToken(o.db, { ttlMs: o.ttlMs, description: 'BERTH_JOIN_TOKEN', now: o.now, secret: parsed });

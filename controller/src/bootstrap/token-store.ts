@@ -2,7 +2,15 @@
 // revoked, and checked when an agent presents one.
 import type { PrismaClient as Db } from '../store/index.ts';
 import { BerthError } from '../errors/index.ts';
-import { formatBootstrapSecret, hashBootstrapSecret, judgeToken, newBootstrapSecret, parseBootstrapSecret, type BootstrapSecret, type TokenRefusal } from './bootstrap-token.ts';
+import {
+  formatBootstrapSecret,
+  hashBootstrapSecret,
+  judgeToken,
+  newBootstrapSecret,
+  parseBootstrapSecret,
+  type BootstrapSecret,
+  type TokenRefusal,
+} from './bootstrap-token.ts';
 
 export interface BootstrapTokenView {
   id: string;
@@ -15,10 +23,15 @@ export interface BootstrapTokenView {
   state: 'valid' | 'expired' | 'revoked';
 }
 
-export async function createBootstrapToken(db: Db, opts: { ttlMs: number; description?: string; now: number; secret?: BootstrapSecret }): Promise<{ id: string; secret: string; expiresAt: Date }> {
+export async function createBootstrapToken(
+  db: Db,
+  opts: { ttlMs: number; description?: string; now: number; secret?: BootstrapSecret },
+): Promise<{ id: string; secret: string; expiresAt: Date }> {
   const t = opts.secret ?? newBootstrapSecret();
   const expiresAt = new Date(opts.now + opts.ttlMs);
-  await db.bootstrapToken.create({ data: { id: t.id, secretHash: hashBootstrapSecret(t.secret), description: opts.description ?? '', expiresAt, createdAt: new Date(opts.now) } });
+  await db.bootstrapToken.create({
+    data: { id: t.id, secretHash: hashBootstrapSecret(t.secret), description: opts.description ?? '', expiresAt, createdAt: new Date(opts.now) },
+  });
   return { id: t.id, secret: formatBootstrapSecret(t), expiresAt };
 }
 

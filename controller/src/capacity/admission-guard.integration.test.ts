@@ -54,7 +54,16 @@ describe('AdmissionGuard shared by two controllers on PostgreSQL', () => {
     const a = await controller(url, key);
     const b = await controller(url, key);
     const owner = await a.store.db.user.create({ data: { username: 'tenant', role: 'customer' } });
-    await a.store.db.node.create({ data: { id: 'n1', name: 'n1', address: '10.0.0.1', cores: 4, memoryMiB: 4096, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] } } });
+    await a.store.db.node.create({
+      data: {
+        id: 'n1',
+        name: 'n1',
+        address: '10.0.0.1',
+        cores: 4,
+        memoryMiB: 4096,
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] },
+      },
+    });
 
     let n = 0;
     const admitOne = (c: { store: Store; guard: AdmissionGuard }) =>
@@ -64,7 +73,19 @@ describe('AdmissionGuard shared by two controllers on PostgreSQL', () => {
         if (!decision.ok) return false;
         const name = `r${n++}`;
         const row = await c.store.db.reservation.create({
-          data: { name, activeName: name, ownerId: owner.id, spec: {}, imageName: 'x', milliCores: 1000, memoryMiB: 256, startAt: new Date(0), endAt: new Date(H), nodeId: decision.node.id, phase: 'Scheduled' },
+          data: {
+            name,
+            activeName: name,
+            ownerId: owner.id,
+            spec: {},
+            imageName: 'x',
+            milliCores: 1000,
+            memoryMiB: 256,
+            startAt: new Date(0),
+            endAt: new Date(H),
+            nodeId: decision.node.id,
+            phase: 'Scheduled',
+          },
         });
         c.guard.commit(row.id, { nodeId: decision.node.id, ...req, publicPorts: 0 });
         return true;

@@ -75,7 +75,11 @@ export class AdmissionGuard {
   }
 
   private async bump(): Promise<void> {
-    const row = await this.db.clusterState.upsert({ where: { id: STATE_ID }, create: { id: STATE_ID, admissionSeq: 1 }, update: { admissionSeq: { increment: 1 } } });
+    const row = await this.db.clusterState.upsert({
+      where: { id: STATE_ID },
+      create: { id: STATE_ID, admissionSeq: 1 },
+      update: { admissionSeq: { increment: 1 } },
+    });
     this.seq = row.admissionSeq;
     this.dirty = false;
   }
@@ -93,7 +97,14 @@ export class AdmissionGuard {
     for (const n of nodes) this.capacity.upsertNode(nodeShapeOf(n));
     for (const id of this.capacity.reservationIds()) this.capacity.release(id);
     for (const r of placed) {
-      this.capacity.commit(r.id, { nodeId: r.nodeId!, start: r.startAt.getTime(), end: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts: admittedPortCount(r) });
+      this.capacity.commit(r.id, {
+        nodeId: r.nodeId!,
+        start: r.startAt.getTime(),
+        end: r.endAt.getTime(),
+        milliCores: r.milliCores,
+        memoryMiB: r.memoryMiB,
+        publicPorts: admittedPortCount(r),
+      });
     }
     await this.ports.load();
     this.seq = seq;

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { CapacityIndex } from './capacity-index.ts';
 
 const H = 3_600_000;
-const node = (id: string, extra: Partial<{ cores: number; memoryMiB: number; ready: boolean; cordoned: boolean }> = {}) => ({ id, name: id, cores: 4, memoryMiB: 1024, ready: true, cordoned: false, ...extra });
+const node = (id: string, extra: Partial<{ cores: number; memoryMiB: number; ready: boolean; cordoned: boolean }> = {}) => ({
+  id,
+  name: id,
+  cores: 4,
+  memoryMiB: 1024,
+  ready: true,
+  cordoned: false,
+  ...extra,
+});
 const request = (start: number, end: number, memoryMiB = 512, milliCores = 1000) => ({ start, end, milliCores, memoryMiB });
 
 function index(pool = 10, lead = 0) {
@@ -86,7 +94,7 @@ describe('CapacityIndex', () => {
     expect(ix.decide(request(H, 3 * H, 1, 1), 'min-ram-ratio').ok).toBe(true);
   });
 
-  it('counts a node\'s reservations from the prepare lead, when the node is sent them', () => {
+  it("counts a node's reservations from the prepare lead, when the node is sent them", () => {
     const lead = 30_000;
     const ix = new CapacityIndex(100, lead, 1);
     ix.upsertNode(node('a'));

@@ -4,7 +4,17 @@
 // store write it mirrors, so a decision never reads a stale picture written by this controller.
 // Pure: no I/O; capacity-store.ts loads it.
 import { isNodeReady } from '../domain/node-ready.ts';
-import { PlacementIndex, schedule, sweepPeak, type Decision, type NodeCandidate, type Placement, type PlacementRequest, type Rejection, type Strategy } from '../scheduler/index.ts';
+import {
+  PlacementIndex,
+  schedule,
+  sweepPeak,
+  type Decision,
+  type NodeCandidate,
+  type Placement,
+  type PlacementRequest,
+  type Rejection,
+  type Strategy,
+} from '../scheduler/index.ts';
 
 /**
  * Reservations one node may hold at any instant (Kubernetes' default maxPods, 110). Millicores
@@ -65,7 +75,11 @@ export class CapacityIndex {
    * @param portLeadMs ports are taken this long before a window opens (the container is prepared)
    * @param maxReservationsPerNode how many reservations a node's desired set may hold at once
    */
-  constructor(readonly publicPortPool: number, readonly portLeadMs: number, readonly maxReservationsPerNode = MAX_RESERVATIONS_PER_NODE) {}
+  constructor(
+    readonly publicPortPool: number,
+    readonly portLeadMs: number,
+    readonly maxReservationsPerNode = MAX_RESERVATIONS_PER_NODE,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -138,7 +152,14 @@ export class CapacityIndex {
     const entry = this.entries.get(reservationId);
     if (!entry) return;
     const p = entry.placement;
-    this.commit(reservationId, { nodeId: toNodeId, start: Math.max(p.start, from), end: p.end, milliCores: p.milliCores, memoryMiB: p.memoryMiB, publicPorts: entry.ports?.milliCores ?? 0 });
+    this.commit(reservationId, {
+      nodeId: toNodeId,
+      start: Math.max(p.start, from),
+      end: p.end,
+      milliCores: p.milliCores,
+      memoryMiB: p.memoryMiB,
+      publicPorts: entry.ports?.milliCores ?? 0,
+    });
   }
 
   /**

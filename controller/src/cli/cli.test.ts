@@ -13,7 +13,12 @@ import { writeClientConfig } from './config.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
 
-interface Recorded { method: string; url: string; authorization?: string; body?: unknown }
+interface Recorded {
+  method: string;
+  url: string;
+  authorization?: string;
+  body?: unknown;
+}
 type Reply = { status: number; body: unknown };
 
 let server: Server;
@@ -25,7 +30,11 @@ let routes: Record<string, Reply | ((body: any) => Reply)>;
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
-    req.setEncoding('utf8').on('data', (c: string) => (data += c)).on('end', () => resolve(data)).on('error', reject);
+    req
+      .setEncoding('utf8')
+      .on('data', (c: string) => (data += c))
+      .on('end', () => resolve(data))
+      .on('error', reject);
   });
 }
 
@@ -36,7 +45,7 @@ beforeAll(async () => {
     const body = text ? JSON.parse(text) : undefined;
     requests.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body });
     const route = routes[`${req.method} ${req.url}`];
-    const reply = typeof route === 'function' ? route(body) : route ?? { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.url}` } } };
+    const reply = typeof route === 'function' ? route(body) : (route ?? { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.url}` } } });
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,14 +77,26 @@ function runCli(args: string[], opts: { stdin?: string; env?: Record<string, str
 }
 
 const meta = (name: string) => ({ name, uid: `uid-${name}`, labels: {}, generation: 1, creationTimestamp: new Date().toISOString() });
-const imageObj = { apiVersion: 'berth/v1', kind: 'Image', metadata: meta('web'), spec: { ref: 'web:1', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: 128 } }, status: {} };
+const imageObj = {
+  apiVersion: 'berth/v1',
+  kind: 'Image',
+  metadata: meta('web'),
+  spec: { ref: 'web:1', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: 128 } },
+  status: {},
+};
 const resObj = {
-  apiVersion: 'berth/v1', kind: 'Reservation', metadata: meta('demo'),
+  apiVersion: 'berth/v1',
+  kind: 'Reservation',
+  metadata: meta('demo'),
   spec: { image: 'web', start: '2026-01-01T10:00:00Z', duration: '2h', profile: 'ephemeral' },
   status: {
-    phase: 'Running', node: 'cn1', endpoints: [{ name: 'http', port: 80, address: '127.0.0.1:30001' }],
+    phase: 'Running',
+    node: 'cn1',
+    endpoints: [{ name: 'http', port: 80, address: '127.0.0.1:30001' }],
     conditions: [{ type: 'Ready', status: 'True', reason: 'Running', message: 'up', lastTransitionTime: '2026-01-01T10:00:05Z' }],
-    observedGeneration: 1, startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T12:00:00Z',
+    observedGeneration: 1,
+    startTime: '2026-01-01T10:00:00Z',
+    endTime: '2026-01-01T12:00:00Z',
   },
 };
 const MANIFESTS = `apiVersion: berth/v1
@@ -141,9 +162,7 @@ describe('berth apply', () => {
     routes['POST /api/v1/apply'] = applyRoute({ web: { status: 201, body: { action: 'created', object: imageObj } } });
     const r = await runCli(['apply', '-f', '-'], { stdin: MANIFESTS.replace('duration: 2h', 'duration: soon') });
     expect(r.stdout).toBe('image/web created\n');
-    expect(r.stderr).toBe(
-      'error: reservation/demo: <stdin> document 2: spec.duration: must be a duration such as 90m or 2h (field: spec.duration)\n',
-    );
+    expect(r.stderr).toBe('error: reservation/demo: <stdin> document 2: spec.duration: must be a duration such as 90m or 2h (field: spec.duration)\n');
     expect(r.code).toBe(2);
     expect(requests).toHaveLength(1);
   });
@@ -155,7 +174,12 @@ describe('berth apply', () => {
         error: {
           code: 'NoResources',
           message: 'no resources available for 2026-01-01T10:00:00Z..2026-01-01T12:00:00Z',
-          details: { rejections: [{ node: 'cn1', reason: 'needs 4096Mi, 1024Mi free' }, { node: 'cn2', reason: 'cordoned' }] },
+          details: {
+            rejections: [
+              { node: 'cn1', reason: 'needs 4096Mi, 1024Mi free' },
+              { node: 'cn2', reason: 'cordoned' },
+            ],
+          },
         },
       },
     };
@@ -171,7 +195,11 @@ describe('berth apply', () => {
     const file = join(home, 'broken.yaml');
     writeFileSync(file, `${MANIFESTS}---\n- not\n- a mapping\n`);
     const r = await runCli(['apply', '-f', file]);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: `error: ${file}: document 3 (line 17): a manifest must be a mapping, got a sequence (field: filename)\n` });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: document 3 (line 17): a manifest must be a mapping, got a sequence (field: filename)\n`,
+    });
     expect(requests).toEqual([]);
   });
 });
@@ -182,7 +210,15 @@ describe('berth get, describe, delete', () => {
     const r = await runCli(['get', 'res']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0].split(/\s{2,}/)).toEqual(['NAME', 'IMAGE', 'PHASE', 'NODE', 'ENDPOINTS', 'START', 'END']);
-    expect(r.stdout.split('\n')[1].split(/\s{2,}/)).toEqual(['demo', 'web', 'Running', 'cn1', '127.0.0.1:30001', '2026-01-01T10:00:00Z', '2026-01-01T12:00:00Z']);
+    expect(r.stdout.split('\n')[1].split(/\s{2,}/)).toEqual([
+      'demo',
+      'web',
+      'Running',
+      'cn1',
+      '127.0.0.1:30001',
+      '2026-01-01T10:00:00Z',
+      '2026-01-01T12:00:00Z',
+    ]);
   });
 
   it('prints one object as JSON and a list as YAML', async () => {
@@ -215,7 +251,19 @@ describe('berth get, describe, delete', () => {
     routes['GET /api/v1/reservations/demo'] = { status: 200, body: resObj };
     routes['GET /api/v1/events?kind=Reservation&name=demo'] = {
       status: 200,
-      body: { apiVersion: 'berth/v1', kind: 'EventList', items: [{ type: 'Normal', reason: 'Started', message: 'container started on cn1', involvedObject: { kind: 'Reservation', name: 'demo' }, time: '2026-01-01T10:00:04Z' }] },
+      body: {
+        apiVersion: 'berth/v1',
+        kind: 'EventList',
+        items: [
+          {
+            type: 'Normal',
+            reason: 'Started',
+            message: 'container started on cn1',
+            involvedObject: { kind: 'Reservation', name: 'demo' },
+            time: '2026-01-01T10:00:04Z',
+          },
+        ],
+      },
     };
     const r = await runCli(['describe', 'res', 'demo']);
     expect(r.code).toBe(0);

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  DEFAULT_SERVER,
-  defaultConfigPath,
-  resolveClientConfig,
-  writeClientConfig,
-  writeDevClientConfig,
-} from './config.ts';
+import { DEFAULT_SERVER, defaultConfigPath, resolveClientConfig, writeClientConfig, writeDevClientConfig } from './config.ts';
 
 let home: string;
 beforeEach(() => {
@@ -41,19 +35,23 @@ describe('resolveClientConfig', () => {
 
     expect(resolveClientConfig({ env: env() })).toMatchObject({ server: 'http://default:1', token: 'default-token', user: 'ann' });
     expect(resolveClientConfig({ env: { ...env(), BERTH_CONFIG: named } })).toEqual({
-      server: 'http://named:1', token: 'named-token', configPath: named,
+      server: 'http://named:1',
+      token: 'named-token',
+      configPath: named,
     });
     const withEnv = { ...env(), BERTH_CONFIG: named, BERTH_SERVER: 'http://env:1', BERTH_TOKEN: 'env-token' };
     expect(resolveClientConfig({ env: withEnv })).toMatchObject({ server: 'http://env:1', token: 'env-token' });
     expect(resolveClientConfig({ env: withEnv, flags: { server: 'http://flag:1', token: 'flag-token' } })).toMatchObject({
-      server: 'http://flag:1', token: 'flag-token',
+      server: 'http://flag:1',
+      token: 'flag-token',
     });
   });
 
   it('resolves each field on its own', () => {
     writeClientConfig(defaultConfigPath(env()), { server: 'http://default:1', token: 'file-token' });
     expect(resolveClientConfig({ env: env(), flags: { server: 'http://flag:1' } })).toMatchObject({
-      server: 'http://flag:1', token: 'file-token',
+      server: 'http://flag:1',
+      token: 'file-token',
     });
   });
 
@@ -136,7 +134,9 @@ describe('the CA in the config', () => {
     writeFileSync(caFile, b.certPem);
     expect(resolveClientConfig({ env: { BERTH_CONFIG: file }, flags: { certificateAuthority: caFile } }).ca).toBe(b.certPem);
     writeFileSync(caFile, 'not a certificate');
-    expect(() => resolveClientConfig({ env: { BERTH_CONFIG: file }, flags: { certificateAuthority: caFile } })).toThrow(`certificate-authority: ${caFile}: not a PEM certificate`);
+    expect(() => resolveClientConfig({ env: { BERTH_CONFIG: file }, flags: { certificateAuthority: caFile } })).toThrow(
+      `certificate-authority: ${caFile}: not a PEM certificate`,
+    );
     writeFileSync(file, 'server: https://x\ncertificate-authority-data: bm9wZQ==\n');
     expect(() => resolveClientConfig({ env: { BERTH_CONFIG: file } })).toThrow(`config file ${file}: certificate-authority-data: not a PEM certificate`);
   });

@@ -146,11 +146,7 @@ export interface DevClientConfigResult {
  * existing default that points at a real (non-loopback) cluster is left alone unless forced, so
  * trying Berth locally never silently repoints a user's CLI away from production.
  */
-export function writeDevClientConfig(
-  dataDir: string,
-  cfg: ClientConfig,
-  opts: { env?: Env; force?: boolean } = {},
-): DevClientConfigResult {
+export function writeDevClientConfig(dataDir: string, cfg: ClientConfig, opts: { env?: Env; force?: boolean } = {}): DevClientConfigResult {
   const path = join(dataDir, 'berth.config');
   writeClientConfig(path, cfg);
   const defaultPath = defaultConfigPath(opts.env ?? process.env);

@@ -12,7 +12,14 @@ const image: ApiObject = {
   apiVersion: 'berth/v1',
   kind: 'Image',
   metadata: { name: 'nginx', uid: 'u1', generation: 1, creationTimestamp: minutesAgo(5) },
-  spec: { ref: 'registry:5000/nginx:1.25', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }], resources: { cores: 1, memory: 512 } },
+  spec: {
+    ref: 'registry:5000/nginx:1.25',
+    ports: [
+      { name: 'http', port: 80 },
+      { name: 'https', port: 443 },
+    ],
+    resources: { cores: 1, memory: 512 },
+  },
   status: {},
 };
 
@@ -45,7 +52,15 @@ const lines = (text: string) => text.trimEnd().split('\n');
 
 describe('tables', () => {
   it('aligns columns with NAME first and leaves the last column unpadded', () => {
-    expect(renderTable(['NAME', 'X'], [['a', '1'], ['longer', '22']])).toBe('NAME     X\na        1\nlonger   22\n');
+    expect(
+      renderTable(
+        ['NAME', 'X'],
+        [
+          ['a', '1'],
+          ['longer', '22'],
+        ],
+      ),
+    ).toBe('NAME     X\na        1\nlonger   22\n');
   });
 
   it('shows images with ports, resources and age', () => {
@@ -66,7 +81,10 @@ describe('tables', () => {
   });
 
   it('follows the phase with the reason of a failing container, like kubectl STATUS', () => {
-    const at = (phase: string, reason: string) => ({ ...reservation, status: { ...reservation.status, phase, conditions: [{ type: 'Ready', status: 'False', reason }] } });
+    const at = (phase: string, reason: string) => ({
+      ...reservation,
+      status: { ...reservation.status, phase, conditions: [{ type: 'Ready', status: 'False', reason }] },
+    });
     const phaseOf = (r: unknown) => lines(formatTable('Reservation', [r], { now }))[1].split(/\s{2,}/)[2];
     expect(phaseOf(at('Starting', 'ImagePullFailed'))).toBe('Starting/ImagePullFailed');
     expect(phaseOf(at('Running', 'ContainerFailed'))).toBe('Running/ContainerFailed');
@@ -78,7 +96,13 @@ describe('tables', () => {
   it('marks a pending reservation without node or endpoints as <none>', () => {
     const pending = { ...reservation, status: { phase: 'Pending', endpoints: [], conditions: [] } };
     expect(lines(formatTable('Reservation', [pending], { now }))[1].split(/\s{2,}/)).toEqual([
-      'demo', 'nginx', 'Pending', '<none>', '<none>', '2026-01-01T11:00:00Z', '<none>',
+      'demo',
+      'nginx',
+      'Pending',
+      '<none>',
+      '<none>',
+      '2026-01-01T11:00:00Z',
+      '<none>',
     ]);
   });
 
@@ -93,7 +117,8 @@ describe('tables', () => {
 
   it('prints the reduced node a customer gets (no address) with the same columns', () => {
     const customerView: ApiObject = {
-      apiVersion: 'berth/v1', kind: 'Node',
+      apiVersion: 'berth/v1',
+      kind: 'Node',
       metadata: { name: 'cn1', creationTimestamp: minutesAgo(60) },
       spec: { cores: 4, memory: '8Gi', unschedulable: false },
       status: { conditions: [{ type: 'Ready', status: 'True' }], capacity: { cores: 4, memory: '8Gi' } },
@@ -115,7 +140,12 @@ describe('tables', () => {
 
   it('reads ages the way kubectl does', () => {
     expect([45_000, 150_000, 3_600_000, 5 * 3_600_000 + 60_000, 30 * 3_600_000, 5 * 86_400_000].map(humanDuration)).toEqual([
-      '45s', '2m30s', '60m', '5h1m', '30h', '5d',
+      '45s',
+      '2m30s',
+      '60m',
+      '5h1m',
+      '30h',
+      '5d',
     ]);
   });
 
@@ -169,7 +199,9 @@ describe('formatDescribe', () => {
   it('shows the image ref a reservation runs and says later image edits do not apply to it', () => {
     const admitted = { name: 'nginx', generation: 1, spec: { ref: 'registry:5000/nginx:1.24', env: { MODE: 'old' } } };
     const text = formatDescribe({ ...reservation, status: { ...(reservation.status as object), image: admitted } }, events, now);
-    expect(text).toContain('Image:\n  registry:5000/nginx:1.24 (image nginx generation 1, as admitted; later edits of the image apply only to new reservations)\n');
+    expect(text).toContain(
+      'Image:\n  registry:5000/nginx:1.24 (image nginx generation 1, as admitted; later edits of the image apply only to new reservations)\n',
+    );
     expect(text).toContain('  env:\n    MODE: old\n');
     expect(text.indexOf('Image:')).toBeGreaterThan(text.indexOf('Status:'));
     expect(text.slice(text.indexOf('Status:'), text.indexOf('Image:'))).not.toContain('nginx:1.24');

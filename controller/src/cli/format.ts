@@ -53,7 +53,9 @@ function columns(kind: KindInfo['kind'], wide: boolean): Columns {
         row: (item, now) => {
           const spec = obj(item.spec);
           const res = obj(spec.resources);
-          const ports = arr(spec.ports).map((p) => `${String(p.name)}:${String(p.port)}`).join(',');
+          const ports = arr(spec.ports)
+            .map((p) => `${String(p.name)}:${String(p.port)}`)
+            .join(',');
           return [name(item), cell(spec.ref), ports || '<none>', cell(res.cores), formatMemory(res.memory), created(item, now)];
         },
       };
@@ -98,13 +100,25 @@ function reservationColumns(wide: boolean): Columns {
       const spec = obj(item.spec);
       const status = obj(item.status);
       const row = [
-        name(item), cell(spec.image), phaseCell(status), cell(status.node), endpoints(status),
-        shortTime(status.startTime ?? spec.start), shortTime(status.endTime),
+        name(item),
+        cell(spec.image),
+        phaseCell(status),
+        cell(status.node),
+        endpoints(status),
+        shortTime(status.startTime ?? spec.start),
+        shortTime(status.endTime),
       ];
       if (!wide) return row;
       // status.resources holds what was granted (image defaults applied); spec only what was asked.
       const granted = (status.resources ?? {}) as { cores?: number; memory?: string };
-      return [...row, cell(spec.profile), cell(granted.cores ?? spec.cores), formatMemory(granted.memory ?? spec.memory), formatCost(status.cost), created(item, now)];
+      return [
+        ...row,
+        cell(spec.profile),
+        cell(granted.cores ?? spec.cores),
+        formatMemory(granted.memory ?? spec.memory),
+        formatCost(status.cost),
+        created(item, now),
+      ];
     },
   };
 }
@@ -112,7 +126,10 @@ function reservationColumns(wide: boolean): Columns {
 export function formatTable(kind: KindInfo['kind'], items: unknown[], opts: { wide?: boolean; now: Date }): string {
   const { headers, row } = columns(kind, opts.wide ?? false);
   const sorted = kind === 'Event' ? [...items].sort(byTime) : items;
-  return renderTable(headers, sorted.map((item) => row(obj(item), opts.now)));
+  return renderTable(
+    headers,
+    sorted.map((item) => row(obj(item), opts.now)),
+  );
 }
 
 function byTime(a: unknown, b: unknown): number {
@@ -148,11 +165,7 @@ export function formatObject(info: KindInfo, object: unknown, output: OutputForm
 export type DescribeEvents = { items: EventObject[] } | { error: string };
 
 export function formatDescribe(object: ApiObject, events: DescribeEvents, now: Date): string {
-  const sections = [
-    header(object, now),
-    section('Spec', yamlBlock(object.spec)),
-    section('Status', yamlBlock(statusForDescribe(obj(object.status)))),
-  ];
+  const sections = [header(object, now), section('Spec', yamlBlock(object.spec)), section('Status', yamlBlock(statusForDescribe(obj(object.status))))];
   const status = obj(object.status);
   if (status.image && typeof status.image === 'object') sections.push(section('Image', admittedImageBlock(obj(status.image))));
   if (Array.isArray(status.endpoints)) sections.push(section('Endpoints', endpointTable(status)));
@@ -184,7 +197,11 @@ function yamlBlock(value: unknown): string {
   if (value === undefined || (typeof value === 'object' && value !== null && !Object.keys(value).length)) {
     return ' <none>\n';
   }
-  return stringify(value).trimEnd().split('\n').map((l) => `  ${l}\n`).join('');
+  return stringify(value)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}\n`)
+    .join('');
 }
 
 // Conditions and endpoints get tables of their own; cost reads better as money.
@@ -208,9 +225,7 @@ function endpointTable(status: Obj): string {
 }
 
 function conditionTable(status: Obj, now: Date): string {
-  const rows = arr(status.conditions).map((c) => [
-    cell(c.type), cell(c.status), cell(c.reason), ago(c.lastTransitionTime, now), cell(c.message),
-  ]);
+  const rows = arr(status.conditions).map((c) => [cell(c.type), cell(c.status), cell(c.reason), ago(c.lastTransitionTime, now), cell(c.message)]);
   return rows.length ? renderTable(['TYPE', 'STATUS', 'REASON', 'LAST TRANSITION', 'MESSAGE'], rows, '  ') : ' <none>\n';
 }
 

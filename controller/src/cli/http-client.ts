@@ -33,8 +33,16 @@ export class UnreachableError extends BerthError {
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
-  400: 'Invalid', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict',
-  413: 'PayloadTooLarge', 429: 'TooManyRequests', 502: 'Unavailable', 503: 'Unavailable', 504: 'Unavailable',
+  400: 'Invalid',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  429: 'TooManyRequests',
+  502: 'Unavailable',
+  503: 'Unavailable',
+  504: 'Unavailable',
 };
 
 export function createClient(opts: BerthClientOptions): BerthClient {
@@ -115,9 +123,7 @@ export function errorFromResponse(status: number, statusText: string, data: unkn
     }
   }
   const code = STATUS_CODES[status] ?? (status >= 500 ? 'Internal' : 'Invalid');
-  const message = typeof body.message === 'string' && body.message
-    ? body.message
-    : `server answered HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  const message = typeof body.message === 'string' && body.message ? body.message : `server answered HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
   return new BerthError(code, message);
 }
 

@@ -23,13 +23,10 @@ const KNOWN = RESOURCE_KINDS.map((k) => `${k.plural} (${k.short})`).join(', ');
 /** Accepts singular, plural, short form or the Kind itself, case-insensitively. */
 export function resolveKind(input: string): KindInfo {
   const wanted = input.trim().toLowerCase();
-  const found = RESOURCE_KINDS.find(
-    (k) => wanted === k.singular || wanted === k.plural || wanted === k.short,
-  );
+  const found = RESOURCE_KINDS.find((k) => wanted === k.singular || wanted === k.plural || wanted === k.short);
   if (!found) throw new BerthError('Invalid', `unknown resource type "${input}"; known types: ${KNOWN}`);
   return found;
 }
-
 
 /** Splits `KIND NAME...` or `KIND/NAME` (kubectl style) into a kind and names. */
 export function resolveTarget(kindArg: string, names: string[]): { info: KindInfo; names: string[] } {

@@ -9,7 +9,10 @@ const image = (name: string) => `apiVersion: berth/v1\nkind: Image\nmetadata:\n 
 const reservation = (name: string) => `apiVersion: berth/v1\nkind: Reservation\nmetadata:\n  name: ${name}\nspec:\n  image: web\n`;
 
 async function errorOf(p: Promise<unknown>): Promise<BerthError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof BerthError)) throw new Error(`expected a BerthError, got ${String(err)}`);
   return err;
 }
@@ -52,16 +55,12 @@ describe('parseManifests', () => {
   });
 
   it('rejects a document without apiVersion or kind', () => {
-    expect(() => parseManifests('kind: Image\nmetadata: {name: a}\n', 'a.yaml')).toThrow(
-      'a.yaml: document 1 (line 1): missing apiVersion',
-    );
+    expect(() => parseManifests('kind: Image\nmetadata: {name: a}\n', 'a.yaml')).toThrow('a.yaml: document 1 (line 1): missing apiVersion');
     expect(() => parseManifests('apiVersion: berth/v1\n', 'b.yaml')).toThrow('b.yaml: document 1 (line 1): missing kind');
   });
 
   it('reports duplicate keys as malformed', () => {
-    expect(() => parseManifests('apiVersion: berth/v1\nkind: Image\nkind: Node\n', 'dup.yaml')).toThrow(
-      /dup\.yaml: document 1 \(line 3\)/,
-    );
+    expect(() => parseManifests('apiVersion: berth/v1\nkind: Image\nkind: Node\n', 'dup.yaml')).toThrow(/dup\.yaml: document 1 \(line 3\)/);
   });
 
   it('reads JSON, which is YAML', () => {

@@ -5,7 +5,12 @@ import { fakeDeps as fakeCliDeps, type FakeHandler } from './fake-deps.testkit.t
 import { main } from './main.ts';
 
 // Calls record host and query too: some tests point the CLI at another server.
-const fakeDeps = (handler: FakeHandler) => fakeCliDeps(handler, (m, u) => `${m} ${u.host}${u.pathname}${u.search}`, (u) => u.pathname + u.search);
+const fakeDeps = (handler: FakeHandler) =>
+  fakeCliDeps(
+    handler,
+    (m, u) => `${m} ${u.host}${u.pathname}${u.search}`,
+    (u) => u.pathname + u.search,
+  );
 
 const object = (name: string) => ({ apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name }, spec: {}, status: {} });
 

@@ -31,7 +31,10 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
     .description('Berth: containers on demand on your own machines')
     .option('-s, --server <url>', 'Berth server URL (env BERTH_SERVER)')
     .option('--token <token>', 'API token (env BERTH_TOKEN)')
-    .option('--certificate-authority <file>', 'PEM file of the CA that signs the server certificate (env BERTH_CERTIFICATE_AUTHORITY; default: from the config)')
+    .option(
+      '--certificate-authority <file>',
+      'PEM file of the CA that signs the server certificate (env BERTH_CERTIFICATE_AUTHORITY; default: from the config)',
+    )
     // Settings below are copied into every subcommand, so they must precede the commands.
     .exitOverride()
     .configureOutput({
@@ -71,9 +74,7 @@ function registerDevHook(program: Command): void {
 }
 
 function registerControllerHook(program: Command): void {
-  const controller = program
-    .command('controller')
-    .description('run the management node: API, scheduler, NAT and the agent endpoint');
+  const controller = program.command('controller').description('run the management node: API, scheduler, NAT and the agent endpoint');
   addSettingOptions(controller, CONTROLLER_PROFILE).action(async (opts: Record<string, string | boolean | undefined>) => {
     const { runController } = await import('../server/run-controller.ts');
     await runController(opts);

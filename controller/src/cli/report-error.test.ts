@@ -23,7 +23,10 @@ describe('describeFailure', () => {
 
 describe('nodeReasons', () => {
   it('reads rejections as a list, wrapped, or as a node-to-reason map', () => {
-    const list = [{ node: 'cn1', reason: 'cordoned' }, { name: 'cn2', message: 'NotReady' }];
+    const list = [
+      { node: 'cn1', reason: 'cordoned' },
+      { name: 'cn2', message: 'NotReady' },
+    ];
     expect(nodeReasons(list)).toEqual(['cn1: cordoned', 'cn2: NotReady']);
     expect(nodeReasons({ window: 'w', rejections: list })).toEqual(['cn1: cordoned', 'cn2: NotReady']);
     expect(nodeReasons({ nodes: { cn1: 'full' } })).toEqual(['cn1: full']);

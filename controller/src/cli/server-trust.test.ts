@@ -16,11 +16,15 @@ describe('trustFailure', () => {
   it('turns a failed certificate check into an Untrusted error that says what to do', () => {
     const err = trustFailure('https://b:1', wrapped('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), undefined);
     expect(err?.code).toBe('Untrusted');
-    expect(err?.message).toContain('refusing to talk to https://b:1: self-signed certificate in certificate chain; no CA is configured for it: pass --certificate-authority FILE');
+    expect(err?.message).toContain(
+      'refusing to talk to https://b:1: self-signed certificate in certificate chain; no CA is configured for it: pass --certificate-authority FILE',
+    );
   });
 
   it('says when the certificate is for another address', () => {
-    expect(trustFailure('https://b:1', wrapped('ERR_TLS_CERT_ALTNAME_INVALID', "IP: 10.0.0.9 is not in the cert's list"), 'PEM')?.message).toContain('its certificate is not for this address');
+    expect(trustFailure('https://b:1', wrapped('ERR_TLS_CERT_ALTNAME_INVALID', "IP: 10.0.0.9 is not in the cert's list"), 'PEM')?.message).toContain(
+      'its certificate is not for this address',
+    );
   });
 
   it('leaves other network failures alone', () => {

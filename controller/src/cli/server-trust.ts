@@ -34,9 +34,18 @@ export function assertSafeServer(server: string): void {
 
 // OpenSSL's verdicts on a certificate chain, as Node reports them in `code`.
 const VERIFY_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'CERT_UNTRUSTED',
-  'CERT_REJECTED', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** A BerthError when err is a failed certificate check (found in undici's cause chain). */
@@ -44,7 +53,8 @@ export function trustFailure(server: string, err: unknown, ca: string | undefine
   let cur = err as { cause?: unknown; code?: string; message?: string } | undefined;
   while (cur && !VERIFY_CODES.has(cur.code ?? '')) cur = cur.cause as typeof cur;
   if (!cur) return undefined;
-  const reason = cur.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `its certificate is not for this address (${cur.message ?? cur.code})` : `${cur.message ?? cur.code}`;
+  const reason =
+    cur.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `its certificate is not for this address (${cur.message ?? cur.code})` : `${cur.message ?? cur.code}`;
   const fix = ca
     ? 'the CA in your config (or --certificate-authority) is not the one that signed it: get the right one from your admin (`berth config ca` on the management node) or run `berth login --server URL` to check and trust it'
     : 'no CA is configured for it: pass --certificate-authority FILE (your admin has it: `berth config ca`) or run `berth login --server URL` to check and trust it';

@@ -22,7 +22,11 @@ export async function streamGet(cmd: Command, deps: CliDeps, path: string, onTex
   if (!res.ok) {
     const text = await res.text().catch(() => '');
     let data: unknown;
-    try { data = JSON.parse(text); } catch { data = undefined; }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
     throw errorFromResponse(res.status, res.statusText, data);
   }
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();

@@ -38,8 +38,13 @@ export async function fetchServerChain(server: string, timeoutMs = 10_000): Prom
       resolve({ authorized: socket.authorized, chain });
       socket.end();
     });
-    socket.once('timeout', () => { socket.destroy(); reject(new UnreachableError(`cannot reach the Berth server at ${server}: no TLS answer within ${timeoutMs / 1000}s`)); });
-    socket.once('error', (err: NodeJS.ErrnoException) => reject(new UnreachableError(`cannot reach the Berth server at ${server}: ${err.code ?? err.message}`)));
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new UnreachableError(`cannot reach the Berth server at ${server}: no TLS answer within ${timeoutMs / 1000}s`));
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new UnreachableError(`cannot reach the Berth server at ${server}: ${err.code ?? err.message}`)),
+    );
   });
 }
 
@@ -54,9 +59,14 @@ export async function establishTrust(server: string, given: string | undefined, 
   const fingerprint = formatFingerprint(certificateFingerprint(top));
   const who = `"${ca.subject.replace(/\n/g, ', ')}"`;
   if (!prompt.interactive) {
-    throw new BerthError('Untrusted', `${server} presents a certificate from a CA this machine does not trust (${who}, SHA-256 ${fingerprint}): pass --certificate-authority FILE (your admin has it: \`berth config ca\`), or run on a terminal to check the fingerprint and trust it`);
+    throw new BerthError(
+      'Untrusted',
+      `${server} presents a certificate from a CA this machine does not trust (${who}, SHA-256 ${fingerprint}): pass --certificate-authority FILE (your admin has it: \`berth config ca\`), or run on a terminal to check the fingerprint and trust it`,
+    );
   }
-  prompt.say(`The server ${server} presents a certificate signed by the CA ${who}\n  SHA-256 fingerprint: ${fingerprint}\nCompare it with the fingerprint your admin gives you (\`berth config ca\` prints it).\n`);
+  prompt.say(
+    `The server ${server} presents a certificate signed by the CA ${who}\n  SHA-256 fingerprint: ${fingerprint}\nCompare it with the fingerprint your admin gives you (\`berth config ca\` prints it).\n`,
+  );
   const answer = (await prompt.ask(`Trust this CA for ${server}? [y/N] `)).trim();
   if (!/^y(es)?$/i.test(answer)) throw new BerthError('Untrusted', `not trusting ${server}: nothing was sent to it and nothing was saved`);
   return `${top.trim()}\n`;

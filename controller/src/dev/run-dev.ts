@@ -73,7 +73,9 @@ async function waitForNode(db: Db, name: string, settle: () => Promise<void>): P
   while (Date.now() < deadline) {
     await settle();
     const node = await db.node.findUnique({ where: { name } });
-    const ready = ((node?.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = ((node?.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions?.some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
     if (ready) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -16,8 +16,7 @@ export function setCondition(conditions: Condition[], input: ConditionInput, now
   if (existing && existing.status === input.status && existing.reason === input.reason && existing.message === input.message) {
     return conditions;
   }
-  const lastTransitionTime =
-    existing && existing.status === input.status ? existing.lastTransitionTime : new Date(now).toISOString();
+  const lastTransitionTime = existing && existing.status === input.status ? existing.lastTransitionTime : new Date(now).toISOString();
   const next = { ...input, lastTransitionTime };
   return existing ? conditions.map((c) => (c.type === input.type ? next : c)) : [...conditions, next];
 }

@@ -2,17 +2,17 @@
 // API handlers throw BerthError; the HTTP layer and the CLI translate through this table only.
 
 export const ERRORS = {
-  Invalid: { http: 400, exit: 2 },           // bad manifest, field or flag
+  Invalid: { http: 400, exit: 2 }, // bad manifest, field or flag
   PayloadTooLarge: { http: 413, exit: 2 },
   Unauthenticated: { http: 401, exit: 3 },
   Forbidden: { http: 403, exit: 3 },
   NotFound: { http: 404, exit: 4 },
-  Conflict: { http: 409, exit: 5 },          // name taken, concurrent update
-  NoResources: { http: 409, exit: 6 },       // admission refused: no node fits the window
+  Conflict: { http: 409, exit: 5 }, // name taken, concurrent update
+  NoResources: { http: 409, exit: 6 }, // admission refused: no node fits the window
   QuotaExceeded: { http: 403, exit: 6 },
   TooManyRequests: { http: 429, exit: 7 },
-  Unavailable: { http: 503, exit: 8 },       // server unreachable or not ready
-  Untrusted: { http: 502, exit: 9 },         // the CLI cannot verify the server's certificate (never sent by the API)
+  Unavailable: { http: 503, exit: 8 }, // server unreachable or not ready
+  Untrusted: { http: 502, exit: 9 }, // the CLI cannot verify the server's certificate (never sent by the API)
   Internal: { http: 500, exit: 1 },
 } as const;
 

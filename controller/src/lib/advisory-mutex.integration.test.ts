@@ -35,7 +35,11 @@ describe('AdvisoryMutex', () => {
     const a = await AdvisoryMutex.connect(PG_URL, KEY);
     const b = await AdvisoryMutex.connect(PG_URL, KEY);
     opened.push(a, b);
-    await expect(a.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      a.run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await b.run(async () => 'got it')).toBe('got it');
   });
 });

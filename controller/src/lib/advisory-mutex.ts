@@ -27,7 +27,11 @@ export class AdvisoryMutex extends Mutex {
   private pending = 0;
   private heldSince: number | undefined;
 
-  private constructor(private readonly client: pg.Client, private readonly key: bigint, private readonly maxHoldMs: number) {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly key: bigint,
+    private readonly maxHoldMs: number,
+  ) {
     super();
   }
 

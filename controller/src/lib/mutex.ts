@@ -11,7 +11,13 @@ export class Mutex {
    * its caller still sees the failure.
    */
   run<T>(fn: () => Promise<T>, hooks?: LockHooks): Promise<T> {
-    const section = hooks ? () => hooks.acquired().then(fn).finally(() => hooks.releasing()) : fn;
+    const section = hooks
+      ? () =>
+          hooks
+            .acquired()
+            .then(fn)
+            .finally(() => hooks.releasing())
+      : fn;
     const result = this.tail.then(section, section);
     this.tail = result.catch(() => undefined);
     return result;

@@ -19,7 +19,10 @@ export const nameSchema = z
 
 const labelsSchema = z
   .record(
-    z.string().max(LABEL_MAX_CHARS, `label keys must be at most ${LABEL_MAX_CHARS} characters`).regex(/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/, 'invalid label key'),
+    z
+      .string()
+      .max(LABEL_MAX_CHARS, `label keys must be at most ${LABEL_MAX_CHARS} characters`)
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/, 'invalid label key'),
     z.string().max(LABEL_MAX_CHARS, `label values must be at most ${LABEL_MAX_CHARS} characters`),
   )
   .refine((labels) => Object.keys(labels).length <= LABELS_MAX_ENTRIES, `must have at most ${LABELS_MAX_ENTRIES} labels`);
@@ -29,13 +32,13 @@ export const metadataSchema = z.strictObject({
   labels: labelsSchema.optional(),
 });
 
-const memorySchema = z
-  .union([z.string(), z.number()])
-  .refine((v) => parseMemoryMiB(v) !== undefined, 'must be a memory quantity such as 128Mi or 1Gi');
+const memorySchema = z.union([z.string(), z.number()]).refine((v) => parseMemoryMiB(v) !== undefined, 'must be a memory quantity such as 128Mi or 1Gi');
 
 // Cores as Kubernetes spells CPU (2, 0.5, "250m"), kept as given; parseMilliCores reads it.
 const coresSchema = z
-  .union([z.number(), z.string()], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number of cores such as 2 or 0.5, or millicores such as "250m"') })
+  .union([z.number(), z.string()], {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number of cores such as 2 or 0.5, or millicores such as "250m"'),
+  })
   .superRefine((value, ctx) => {
     const parsed = parseMilliCores(value);
     if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -44,7 +47,10 @@ const coresSchema = z
 // Bounded so that no tenant's env can make a node's desired set exceed what the stream carries.
 const envSchema = z
   .record(
-    z.string().max(ENV_NAME_MAX_CHARS, `variable names must be at most ${ENV_NAME_MAX_CHARS} characters`).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name'),
+    z
+      .string()
+      .max(ENV_NAME_MAX_CHARS, `variable names must be at most ${ENV_NAME_MAX_CHARS} characters`)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name'),
     z.string(),
   )
   .superRefine((env, ctx) => {
@@ -52,7 +58,10 @@ const envSchema = z
     if (entries > ENV_MAX_ENTRIES) ctx.addIssue({ code: 'custom', message: `must have at most ${ENV_MAX_ENTRIES} variables, got ${entries}` });
     const bytes = envBytes(env);
     if (bytes > ENV_MAX_TOTAL_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `names and values must total at most ${ENV_MAX_TOTAL_BYTES} bytes (${ENV_MAX_TOTAL_BYTES / 1024} KiB), got ${bytes}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `names and values must total at most ${ENV_MAX_TOTAL_BYTES} bytes (${ENV_MAX_TOTAL_BYTES / 1024} KiB), got ${bytes}`,
+      });
     }
   });
 
@@ -78,7 +87,11 @@ export const imageSpecSchema = z.strictObject({
     maxCores: coresSchema.optional(),
     maxMemory: memorySchema.optional(),
   }),
-  dataPath: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').max(255).optional(),
+  dataPath: z
+    .string()
+    .regex(/^\/[^\0]*$/, 'must be an absolute path')
+    .max(255)
+    .optional(),
   env: envSchema.optional(),
   pricePerCoreHour: z.number().int('must be whole cents').min(0).max(1_000_000).optional(),
   // Per-container confinement; the defaults are in reconcile/desired-containers.ts.

@@ -109,20 +109,35 @@ describe('validateManifest', () => {
 
   it('refuses an env over the limits with the limit in the message and the field named', () => {
     const many = Object.fromEntries(Array.from({ length: ENV_MAX_ENTRIES + 1 }, (_, i) => [`V${i}`, 'x']));
-    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: many } })).toMatchObject({ field: 'spec.env', message: `spec.env: must have at most ${ENV_MAX_ENTRIES} variables, got ${ENV_MAX_ENTRIES + 1}` });
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: many } })).toMatchObject({
+      field: 'spec.env',
+      message: `spec.env: must have at most ${ENV_MAX_ENTRIES} variables, got ${ENV_MAX_ENTRIES + 1}`,
+    });
     const big = { BIG: 'x'.repeat(ENV_MAX_TOTAL_BYTES) };
-    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: big } })).toMatchObject({ field: 'spec.env', message: expect.stringContaining('at most 32768 bytes (32 KiB), got 32771') });
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: big } })).toMatchObject({
+      field: 'spec.env',
+      message: expect.stringContaining('at most 32768 bytes (32 KiB), got 32771'),
+    });
     // Bytes, not characters: 11,000 three-byte characters are 33,000 bytes.
     expect(errorOf({ ...image, spec: { ...image.spec, env: { E: '€'.repeat(11_000) } } }).field).toBe('spec.env');
     const longName = 'N'.repeat(ENV_NAME_MAX_CHARS + 1);
-    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: { [longName]: 'x' } } })).toMatchObject({ field: `spec.env.${longName}`, message: expect.stringContaining(`at most ${ENV_NAME_MAX_CHARS} characters`) });
+    expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: { [longName]: 'x' } } })).toMatchObject({
+      field: `spec.env.${longName}`,
+      message: expect.stringContaining(`at most ${ENV_NAME_MAX_CHARS} characters`),
+    });
     expect(errorOf({ ...reservation, spec: { ...reservation.spec, env: { '1BAD': 'x' } } }).message).toBe('spec.env.1BAD: invalid variable name');
   });
 
   it('refuses more labels than allowed and over-long label values, naming metadata.labels', () => {
     const labels = Object.fromEntries(Array.from({ length: LABELS_MAX_ENTRIES + 1 }, (_, i) => [`l${i}`, 'v']));
-    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels } })).toMatchObject({ field: 'metadata.labels', message: `metadata.labels: must have at most ${LABELS_MAX_ENTRIES} labels` });
-    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels: { tier: 'v'.repeat(64) } } })).toMatchObject({ field: 'metadata.labels.tier', message: expect.stringContaining('at most 63 characters') });
+    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels } })).toMatchObject({
+      field: 'metadata.labels',
+      message: `metadata.labels: must have at most ${LABELS_MAX_ENTRIES} labels`,
+    });
+    expect(errorOf({ ...reservation, metadata: { name: 'demo', labels: { tier: 'v'.repeat(64) } } })).toMatchObject({
+      field: 'metadata.labels.tier',
+      message: expect.stringContaining('at most 63 characters'),
+    });
   });
 
   it('rejects non-mapping input', () => {

@@ -1,20 +1,12 @@
 import { z } from 'zod';
 import { BerthError, parseOrInvalid } from '../errors/index.ts';
-import {
-  imageSpecSchema,
-  manifestEnvelopeSchema,
-  reservationSpecSchema,
-  type ImageSpecInput,
-  type ReservationSpecInput,
-} from './schemas.ts';
+import { imageSpecSchema, manifestEnvelopeSchema, reservationSpecSchema, type ImageSpecInput, type ReservationSpecInput } from './schemas.ts';
 
 export interface Metadata {
   name: string;
   labels: Record<string, string>;
 }
-export type Manifest =
-  | { kind: 'Image'; metadata: Metadata; spec: ImageSpecInput }
-  | { kind: 'Reservation'; metadata: Metadata; spec: ReservationSpecInput };
+export type Manifest = { kind: 'Image'; metadata: Metadata; spec: ImageSpecInput } | { kind: 'Reservation'; metadata: Metadata; spec: ReservationSpecInput };
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string[]): T {
   return parseOrInvalid(schema, value, { prefix });

@@ -26,23 +26,35 @@ export function containerDetail(c: ContainerStatus): ContainerDetail {
     id: c.containerId.slice(0, 12),
     state: c.state,
     ...(c.message ? { message: c.message } : {}),
-    ...(s ? {
-      security: {
-        network: s.network,
-        pidsLimit: s.pidsLimit,
-        noNewPrivileges: s.noNewPrivileges,
-        capabilities: s.capabilities,
-        memorySwap: `${bytes(s.memorySwapBytes)} (equal to memory: no swap)`,
-        logs: `json-file, ${s.logMaxFiles} x ${s.logMaxSize}`,
-        ephemeralStorage: { limit: bytes(s.ephemeralStorageLimitBytes), used: s.ephemeralStorageUsedBytes ? bytes(s.ephemeralStorageUsedBytes) : 'not measured yet' },
-      },
-    } : {}),
+    ...(s
+      ? {
+          security: {
+            network: s.network,
+            pidsLimit: s.pidsLimit,
+            noNewPrivileges: s.noNewPrivileges,
+            capabilities: s.capabilities,
+            memorySwap: `${bytes(s.memorySwapBytes)} (equal to memory: no swap)`,
+            logs: `json-file, ${s.logMaxFiles} x ${s.logMaxSize}`,
+            ephemeralStorage: {
+              limit: bytes(s.ephemeralStorageLimitBytes),
+              used: s.ephemeralStorageUsedBytes ? bytes(s.ephemeralStorageUsedBytes) : 'not measured yet',
+            },
+          },
+        }
+      : {}),
   };
 }
 
 /** The latest report of a reservation's container from whichever connected node runs it. */
-export function observedContainer(mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'>, reservationId: string, generation: number): ContainerStatus | undefined {
-  const found = mon.connectedNodeIds().map((n) => mon.observed(n)?.get(reservationId)).filter((c): c is ContainerStatus => !!c?.containerId);
+export function observedContainer(
+  mon: Pick<Monitoring, 'observed' | 'connectedNodeIds'>,
+  reservationId: string,
+  generation: number,
+): ContainerStatus | undefined {
+  const found = mon
+    .connectedNodeIds()
+    .map((n) => mon.observed(n)?.get(reservationId))
+    .filter((c): c is ContainerStatus => !!c?.containerId);
   return found.find((c) => c.generation === generation) ?? found[0];
 }
 

@@ -18,7 +18,10 @@ export class LoopMonitor {
   private maxDelayMs = 0;
   stalls = 0;
 
-  constructor(private readonly clock: Clock, private readonly log: Logger) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
     this.lastTick = clock.now();
     this.resumed = this.lastTick;
   }

@@ -75,7 +75,10 @@ export class MetricsRecorder {
 
   /** Rounds never overlap: a slow database must not make two samples fold into one bucket at once. */
   private serial(fn: () => Promise<unknown>): Promise<void> {
-    this.busy = this.busy.then(fn).then(() => undefined, (err) => this.log.warn({ err }, 'metrics round failed'));
+    this.busy = this.busy.then(fn).then(
+      () => undefined,
+      (err) => this.log.warn({ err }, 'metrics round failed'),
+    );
     return this.busy;
   }
 
@@ -83,7 +86,9 @@ export class MetricsRecorder {
   async sample(): Promise<number> {
     const { db, clock } = this.opts;
     const now = clock.now();
-    const nodes = (await db.node.findMany({ select: { id: true, lastHeartbeat: true, metrics: true } })).map((n) => withLiveHeartbeat(n, this.opts.live?.(n.id)));
+    const nodes = (await db.node.findMany({ select: { id: true, lastHeartbeat: true, metrics: true } })).map((n) =>
+      withLiveHeartbeat(n, this.opts.live?.(n.id)),
+    );
     const samples = nodes.map((n) => sampleOf(n, now, this.opts.staleAfterMs ?? 30_000)).filter((s): s is Sample => !!s);
     for (let i = 0; i < samples.length; i += BATCH) {
       const writes = [];
@@ -115,7 +120,11 @@ export class MetricsRecorder {
     const rows = await db.nodeMetric.findMany({
       where: { OR: [{ resolution: 60, at: { lt: new Date(now - policy.minuteRetentionMs) } }, { resolution: 3600 }] },
     });
-    const plan = planRetention(rows.map((r) => ({ id: r.id, ...fromRow(r) })), now, policy);
+    const plan = planRetention(
+      rows.map((r) => ({ id: r.id, ...fromRow(r) })),
+      now,
+      policy,
+    );
     if (!plan.deleteIds.length && !plan.upsert.length) return { deleted: 0, upserted: 0 };
     await db.$transaction([
       ...plan.upsert.map((b) => {
@@ -132,7 +141,16 @@ export class MetricsRecorder {
 type Row = { nodeId: string; resolution: number; at: Date; samples: number; load1: number; cpuPercent: number; memoryTotalMiB: number; memoryUsedMiB: number };
 
 function fromRow(r: Row): Bucket {
-  return { nodeId: r.nodeId, resolution: r.resolution, at: r.at.getTime(), samples: r.samples, load1: r.load1, cpuPercent: r.cpuPercent, memoryTotalMiB: r.memoryTotalMiB, memoryUsedMiB: r.memoryUsedMiB };
+  return {
+    nodeId: r.nodeId,
+    resolution: r.resolution,
+    at: r.at.getTime(),
+    samples: r.samples,
+    load1: r.load1,
+    cpuPercent: r.cpuPercent,
+    memoryTotalMiB: r.memoryTotalMiB,
+    memoryUsedMiB: r.memoryUsedMiB,
+  };
 }
 
 function toRow(b: Bucket): Row {

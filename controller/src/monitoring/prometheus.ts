@@ -8,7 +8,6 @@ import { isNodeReady, PHASES, STARTED_PHASES } from '../domain/index.ts';
 import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';
 
-
 type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
 
 export interface ControllerRegistries {
@@ -33,7 +32,10 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
   if (loop) {
     const delays = { p99: 0, max: 0, worstEver: 0 };
     new client.Gauge({
-      name: 'berth_controller_event_loop_delay_seconds', help: 'Event-loop delay since the previous scrape (p99, max) and the worst seen since start', labelNames: ['stat'], registers: [registry],
+      name: 'berth_controller_event_loop_delay_seconds',
+      help: 'Event-loop delay since the previous scrape (p99, max) and the worst seen since start',
+      labelNames: ['stat'],
+      registers: [registry],
       collect() {
         Object.assign(delays, loop.delays());
         this.set({ stat: 'p99' }, delays.p99);
@@ -42,18 +44,32 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
       },
     });
     new client.Counter({
-      name: 'berth_controller_stalls_total', help: 'Times the controller found itself stalled (heartbeat ages restarted)', registers: [registry],
-      collect() { this.reset(); this.inc(loop.stalls); },
+      name: 'berth_controller_stalls_total',
+      help: 'Times the controller found itself stalled (heartbeat ages restarted)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(loop.stalls);
+      },
     });
   }
   const queues = mon.queues;
   if (queues) {
     new client.Gauge({
-      name: 'berth_workqueue_depth', help: 'Keys waiting in each reconcile queue', labelNames: ['queue'], registers: [registry],
-      collect() { this.reset(); for (const [name, q] of Object.entries(queues() ?? {})) this.set({ queue: name }, q.depth); },
+      name: 'berth_workqueue_depth',
+      help: 'Keys waiting in each reconcile queue',
+      labelNames: ['queue'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [name, q] of Object.entries(queues() ?? {})) this.set({ queue: name }, q.depth);
+      },
     });
     new client.Gauge({
-      name: 'berth_workqueue_reconciles', help: 'Reconciles run and failed per queue since start', labelNames: ['queue', 'result'], registers: [registry],
+      name: 'berth_workqueue_reconciles',
+      help: 'Reconciles run and failed per queue since start',
+      labelNames: ['queue', 'result'],
+      registers: [registry],
       collect() {
         this.reset();
         for (const [name, q] of Object.entries(queues() ?? {})) {
@@ -64,7 +80,10 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
     });
   }
   new client.Gauge({
-    name: 'berth_nodes', help: 'Nodes by readiness and cordon state', labelNames: ['ready', 'cordoned'], registers: [registry],
+    name: 'berth_nodes',
+    help: 'Nodes by readiness and cordon state',
+    labelNames: ['ready', 'cordoned'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const ready of ['true', 'false']) for (const cordoned of ['true', 'false']) this.set({ ready, cordoned }, 0);
@@ -72,11 +91,18 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
     },
   });
   new client.Gauge({
-    name: 'berth_agents_connected', help: 'Agents with an open stream to this controller', registers: [registry],
-    collect() { this.set(mon.connectedNodeIds().length); },
+    name: 'berth_agents_connected',
+    help: 'Agents with an open stream to this controller',
+    registers: [registry],
+    collect() {
+      this.set(mon.connectedNodeIds().length);
+    },
   });
   new client.Gauge({
-    name: 'berth_reservations', help: 'Reservations by phase', labelNames: ['phase'], registers: [registry],
+    name: 'berth_reservations',
+    help: 'Reservations by phase',
+    labelNames: ['phase'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const phase of PHASES) this.set({ phase }, 0);
@@ -84,7 +110,10 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
     },
   });
   new client.Gauge({
-    name: 'berth_node_memory_bytes', help: 'Node memory by kind (total, free as last reported)', labelNames: ['node', 'kind'], registers: [registry],
+    name: 'berth_node_memory_bytes',
+    help: 'Node memory by kind (total, free as last reported)',
+    labelNames: ['node', 'kind'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const n of await nodes()) {
@@ -96,7 +125,10 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
   });
   const perNode = (name: string, help: string, value: (m: Record<string, number>, n: { lastHeartbeat: Date | null }) => number | undefined) =>
     new client.Gauge({
-      name, help, labelNames: ['node'], registers: [registry],
+      name,
+      help,
+      labelNames: ['node'],
+      registers: [registry],
       async collect() {
         this.reset();
         for (const n of await nodes()) {
@@ -108,9 +140,14 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
   perNode('berth_node_load1', 'Node 1-minute load average', (m) => m.load1);
   perNode('berth_node_cpu_percent', 'Node CPU busy percent', (m) => m.cpuPercent);
   perNode('berth_node_uptime_seconds', 'Node uptime', (m) => m.uptimeSeconds);
-  perNode('berth_node_heartbeat_age_seconds', 'Seconds since the node last heartbeat', (_m, n) => (n.lastHeartbeat ? (clock.now() - n.lastHeartbeat.getTime()) / 1000 : undefined));
+  perNode('berth_node_heartbeat_age_seconds', 'Seconds since the node last heartbeat', (_m, n) =>
+    n.lastHeartbeat ? (clock.now() - n.lastHeartbeat.getTime()) / 1000 : undefined,
+  );
   new client.Gauge({
-    name: 'berth_containers', help: 'Containers reported by agents, by node, state and health', labelNames: ['node', 'state', 'health'], registers: [registry],
+    name: 'berth_containers',
+    help: 'Containers reported by agents, by node, state and health',
+    labelNames: ['node', 'state', 'health'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const n of await nodes()) for (const c of mon.observed(n.id)?.values() ?? []) this.inc({ node: n.name, state: c.state, health: c.health || 'none' });
@@ -124,7 +161,10 @@ function tenantRegistry(db: Db, mon: Pick<Monitoring, 'observed'>): client.Regis
   const registry = new client.Registry();
   const perContainer = (name: string, help: string, pick: (c: { cpuPercent?: number; memoryBytes?: number; restartCount: number }) => number | undefined) =>
     new client.Gauge({
-      name, help, labelNames: ['node', 'reservation'], registers: [registry],
+      name,
+      help,
+      labelNames: ['node', 'reservation'],
+      registers: [registry],
       async collect() {
         this.reset();
         const rows = await db.reservation.findMany({ where: { phase: { in: [...STARTED_PHASES] } }, include: { node: true } });

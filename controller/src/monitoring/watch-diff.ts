@@ -7,7 +7,12 @@ export interface WatchEvent<T> {
 }
 
 /** Events that turn `prev` into `next`, keyed by `keyOf`; unchanged objects produce nothing. */
-export function diffSnapshots<T>(prev: ReadonlyMap<string, string>, prevObjects: ReadonlyMap<string, T>, next: T[], keyOf: (o: T) => string): { events: WatchEvent<T>[]; snapshot: Map<string, string>; objects: Map<string, T> } {
+export function diffSnapshots<T>(
+  prev: ReadonlyMap<string, string>,
+  prevObjects: ReadonlyMap<string, T>,
+  next: T[],
+  keyOf: (o: T) => string,
+): { events: WatchEvent<T>[]; snapshot: Map<string, string>; objects: Map<string, T> } {
   const snapshot = new Map<string, string>();
   const objects = new Map<string, T>();
   const events: WatchEvent<T>[] = [];

@@ -21,7 +21,11 @@ afterEach(async () => {
 });
 
 function uniqueId(length: number): string {
-  return Math.random().toString(36).slice(2, 2 + length).toUpperCase().padEnd(length, 'Z');
+  return Math.random()
+    .toString(36)
+    .slice(2, 2 + length)
+    .toUpperCase()
+    .padEnd(length, 'Z');
 }
 
 function newBackend(prefix: string): IptablesNat {
@@ -37,11 +41,11 @@ async function echoServer(host = '127.0.0.1'): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-
-
 async function berthLines(prefix: string): Promise<string[]> {
-  const all = [...(await runCommand('iptables', ['-t', 'nat', '-S']).then((o) => o.split('\n'))),
-    ...(await runCommand('iptables', ['-t', 'filter', '-S']).then((o) => o.split('\n')))];
+  const all = [
+    ...(await runCommand('iptables', ['-t', 'nat', '-S']).then((o) => o.split('\n'))),
+    ...(await runCommand('iptables', ['-t', 'filter', '-S']).then((o) => o.split('\n'))),
+  ];
   return all.filter((line) => line.includes(`${prefix}-`));
 }
 
@@ -117,8 +121,24 @@ describe('IptablesNat (real iptables)', () => {
       await runCommand('iptables', ['-t', 'nat', '-F', marker]);
       await runCommand('iptables', ['-t', 'nat', '-X', marker]);
     });
-    await runCommand('iptables', ['-t', 'nat', '-A', marker, '-d', '127.255.255.254/32', '-p', 'tcp', '--dport', '9',
-      '-m', 'comment', '--comment', 'not-berth', '-j', 'RETURN']);
+    await runCommand('iptables', [
+      '-t',
+      'nat',
+      '-A',
+      marker,
+      '-d',
+      '127.255.255.254/32',
+      '-p',
+      'tcp',
+      '--dport',
+      '9',
+      '-m',
+      'comment',
+      '--comment',
+      'not-berth',
+      '-j',
+      'RETURN',
+    ]);
     await runCommand('iptables', ['-t', 'nat', '-I', 'OUTPUT', '1', '-j', marker]);
     const foreign = async () => ({
       chain: await runCommand('iptables', ['-t', 'nat', '-S', marker]),

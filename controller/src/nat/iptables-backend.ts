@@ -121,9 +121,7 @@ export class IptablesNat implements NatBackend {
   // (destination 127.x) on the way in, unless route_localnet is set on the interface towards
   // the node. MASQUERADE (rendered for every remote node) then gives it a routable source.
   private async enableRouteLocalnet(endpoints: NatEndpoint[]): Promise<void> {
-    const remote = new Set(
-      endpoints.filter((e) => isLoopback(e.publicAddress) && !isLoopback(e.nodeAddress)).map((e) => e.nodeAddress),
-    );
+    const remote = new Set(endpoints.filter((e) => isLoopback(e.publicAddress) && !isLoopback(e.nodeAddress)).map((e) => e.nodeAddress));
     // Once per node address and process, from the route table: a lookup per node was a process
     // per node (1,000 at scale, each forking this whole controller).
     const fresh = [...remote].filter((a) => !this.localnetChecked.has(a));

@@ -16,7 +16,10 @@ export class NatTable {
    * minIntervalMs spaces syncs under a burst of changes so that more of them go out together:
    * each sync is a process that forks this controller and rewrites every endpoint's rules.
    */
-  constructor(private readonly backend: Pick<NatBackend, 'sync'>, private readonly minIntervalMs = 100) {}
+  constructor(
+    private readonly backend: Pick<NatBackend, 'sync'>,
+    private readonly minIntervalMs = 100,
+  ) {}
 
   get size(): number {
     return this.byReservation.size;

@@ -48,9 +48,7 @@ export function chainNames(prefix: string = DEFAULT_CHAIN_PREFIX): ChainNames {
 export function renderIptablesRestore(endpoints: readonly NatEndpoint[], opts: RenderOptions = {}): string {
   validateEndpoints(endpoints);
   const c = chainNames(opts.chainPrefix);
-  const sorted = [...endpoints].sort(
-    (a, b) => compareAddress(a.publicAddress, b.publicAddress) || a.natPort - b.natPort,
-  );
+  const sorted = [...endpoints].sort((a, b) => compareAddress(a.publicAddress, b.publicAddress) || a.natPort - b.natPort);
   const targets = nodeTargets(endpoints);
   const remoteTargets = targets.filter((t) => !isLoopback(t.address));
   const lines = [

@@ -21,7 +21,7 @@ describe('routeDevice from /proc/net/route', () => {
     expect(routeDevice('8.8.8.8', routes, new Set())).toBe('eth0'); // the default route
   });
 
-  it('routes this host\'s own addresses through lo and skips routes that are not up', () => {
+  it("routes this host's own addresses through lo and skips routes that are not up", () => {
     expect(routeDevice('192.0.2.2', routes, new Set(['192.0.2.2']))).toBe('lo');
     expect(routeDevice('10.0.0.1', routes, new Set())).toBe('eth0'); // down0 is not usable
   });

@@ -32,7 +32,7 @@ export function routeDevice(address: string, routes: Route[], localAddresses: Re
   const ip = toNumber(address);
   let best: Route | undefined;
   for (const r of routes) {
-    if (((ip & r.mask) >>> 0) !== r.dest) continue;
+    if ((ip & r.mask) >>> 0 !== r.dest) continue;
     if (!best || bits(r.mask) > bits(best.mask) || (bits(r.mask) === bits(best.mask) && r.metric < best.metric)) best = r;
   }
   return best?.dev;

@@ -36,8 +36,6 @@ async function taggedEcho(tag: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-
-
 function endpoint(key: string, natPort: number, nodePort: number): NatEndpoint {
   return { key, publicAddress: '127.0.0.1', natPort, nodeAddress: '127.0.0.1', nodePort };
 }

@@ -47,21 +47,42 @@ export function admitAgent(f: AdmissionFacts): Admission {
 
 function addressProblem(f: AdmissionFacts): Refusal | undefined {
   if (f.agentsBehindNat || f.peerIp === undefined || f.peerIp === f.address) return undefined;
-  return refuse('PERMISSION_DENIED', 'address mismatch', `address ${f.address} is not the address this agent connects from (${f.peerIp}); if agents reach the controller through NAT, start it with --agents-behind-nat`);
+  return refuse(
+    'PERMISSION_DENIED',
+    'address mismatch',
+    `address ${f.address} is not the address this agent connects from (${f.peerIp}); if agents reach the controller through NAT, start it with --agents-behind-nat`,
+  );
 }
 
 function admitCertificate(f: AdmissionFacts, peer: PeerIdentity): Admission {
-  if (peer.commonName !== f.nodeName) return refuse('PERMISSION_DENIED', 'certificate for another node', `this certificate is for node "${peer.commonName}", not "${f.nodeName}"`);
-  if (!f.node?.identityKeyHash || f.node.identityKeyHash !== peer.keyHash) return refuse('UNAUTHENTICATED', 'identity revoked or replaced', `node identity of "${f.nodeName}" was revoked or replaced: remove the agent's identity directory and join again with a bootstrap token`);
+  if (peer.commonName !== f.nodeName)
+    return refuse('PERMISSION_DENIED', 'certificate for another node', `this certificate is for node "${peer.commonName}", not "${f.nodeName}"`);
+  if (!f.node?.identityKeyHash || f.node.identityKeyHash !== peer.keyHash)
+    return refuse(
+      'UNAUTHENTICATED',
+      'identity revoked or replaced',
+      `node identity of "${f.nodeName}" was revoked or replaced: remove the agent's identity directory and join again with a bootstrap token`,
+    );
   return addressProblem(f) ?? { kind: 'session' };
 }
 
 // The token is judged first: whoever does not hold one learns nothing about names or addresses.
 function admitBootstrap(f: AdmissionFacts): Admission {
-  if (!f.token.ok) return refuse('UNAUTHENTICATED', `${f.token.refusal} join token`, f.token.refusal === 'invalid' ? 'invalid join token' : `join token ${f.token.refusal}`);
+  if (!f.token.ok)
+    return refuse('UNAUTHENTICATED', `${f.token.refusal} join token`, f.token.refusal === 'invalid' ? 'invalid join token' : `join token ${f.token.refusal}`);
   const address = addressProblem(f);
   if (address) return address;
-  if (!f.publicKeyGiven) return refuse('INVALID_ARGUMENT', 'no public key', 'a bootstrap token only asks for a node identity: send a public key (this agent is older than the controller)');
-  if (identityHeld(f.node, f.now)) return refuse('PERMISSION_DENIED', 'name held by another identity', `node name "${f.nodeName}" belongs to another node identity; revoke it first (berth node revoke ${f.nodeName})`);
+  if (!f.publicKeyGiven)
+    return refuse(
+      'INVALID_ARGUMENT',
+      'no public key',
+      'a bootstrap token only asks for a node identity: send a public key (this agent is older than the controller)',
+    );
+  if (identityHeld(f.node, f.now))
+    return refuse(
+      'PERMISSION_DENIED',
+      'name held by another identity',
+      `node name "${f.nodeName}" belongs to another node identity; revoke it first (berth node revoke ${f.nodeName})`,
+    );
   return { kind: 'issue' };
 }

@@ -19,7 +19,12 @@ export interface ClaimInput {
 }
 
 export class NodeIdentities {
-  constructor(private readonly db: Db, private readonly ca: CertificateAuthority, private readonly ttlMs: number, private readonly log: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ca: CertificateAuthority,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {}
 
   get caPem(): string {
     return this.ca.certPem;
@@ -29,7 +34,12 @@ export class NodeIdentities {
   async claim(input: ClaimInput, now: number): Promise<NodeIdentity | undefined> {
     const spki = spkiOf(input.publicKeyPem);
     const issued = await this.issue(input.nodeName, spki, now);
-    const identity = { identitySerial: issued.serial, identityKeyHash: publicKeyHash(spki), identityExpiresAt: new Date(issued.expiresAtMs), identityRevokedAt: null };
+    const identity = {
+      identitySerial: issued.serial,
+      identityKeyHash: publicKeyHash(spki),
+      identityExpiresAt: new Date(issued.expiresAtMs),
+      identityRevokedAt: null,
+    };
     const free = { name: input.nodeName, OR: [{ identityKeyHash: null }, { identityExpiresAt: { lte: new Date(now) } }] };
     if ((await this.db.node.updateMany({ where: free, data: identity })).count === 0) {
       try {
@@ -46,7 +56,10 @@ export class NodeIdentities {
   /** A new certificate for the key the node already proved it holds. */
   async renew(nodeId: string, nodeName: string, spkiDer: Buffer, now: number): Promise<NodeIdentity | undefined> {
     const issued = await this.issue(nodeName, spkiDer, now);
-    const { count } = await this.db.node.updateMany({ where: { id: nodeId, identityKeyHash: publicKeyHash(spkiDer) }, data: { identitySerial: issued.serial, identityExpiresAt: new Date(issued.expiresAtMs) } });
+    const { count } = await this.db.node.updateMany({
+      where: { id: nodeId, identityKeyHash: publicKeyHash(spkiDer) },
+      data: { identitySerial: issued.serial, identityExpiresAt: new Date(issued.expiresAtMs) },
+    });
     if (count === 0) return undefined; // revoked meanwhile
     this.log.info({ node: nodeName, serial: issued.serial, expiresAt: new Date(issued.expiresAtMs).toISOString() }, 'node certificate renewed');
     return issued.message;
@@ -56,7 +69,10 @@ export class NodeIdentities {
   async revoke(name: string, now: number): Promise<string> {
     const node = await this.db.node.findUnique({ where: { name }, select: { id: true } });
     if (!node) throw new BerthError('NotFound', `node "${name}" not found`);
-    await this.db.node.update({ where: { id: node.id }, data: { identityKeyHash: null, identitySerial: null, identityExpiresAt: null, identityRevokedAt: new Date(now) } });
+    await this.db.node.update({
+      where: { id: node.id },
+      data: { identityKeyHash: null, identitySerial: null, identityExpiresAt: null, identityRevokedAt: new Date(now) },
+    });
     return node.id;
   }
 

@@ -27,7 +27,11 @@ export async function loadOrCreateCa(dataDir: string, log?: Logger): Promise<Cer
   const [certPem, keyPem] = await Promise.all([readIfExists(paths.cert), readIfExists(paths.key)]);
   if (certPem !== undefined && keyPem === undefined) {
     // Never replace a CA silently: every client that trusts it would be cut off.
-    throw new BerthError('Invalid', `${paths.key} is missing: restore it, or remove ${paths.cert} too to make a new CA (every client must then be given the new one)`, 'dataDir');
+    throw new BerthError(
+      'Invalid',
+      `${paths.key} is missing: restore it, or remove ${paths.cert} too to make a new CA (every client must then be given the new one)`,
+      'dataDir',
+    );
   }
   if (certPem !== undefined && keyPem !== undefined) {
     await narrow(paths.key, 0o600);

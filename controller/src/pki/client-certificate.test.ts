@@ -14,12 +14,16 @@ const DAY = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 function p256() {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  return generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 }
 
 async function csrFor(commonName: string) {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
   return (await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: alg })).toString('pem');
 }
 
@@ -55,7 +59,9 @@ describe('issueClientCertificate', () => {
     try {
       const socket = tls.connect({ host: '127.0.0.1', port: (srv.address() as AddressInfo).port, ca: ca.certPem, cert: client.certPem, key: privateKey });
       let text = '';
-      socket.on('data', (d) => { text += d; });
+      socket.on('data', (d) => {
+        text += d;
+      });
       await once(socket, 'end');
       expect(text).toBe('cn1');
     } finally {
@@ -66,12 +72,17 @@ describe('issueClientCertificate', () => {
   it('refuses a CSR whose signature does not match its key, a weak key and a bad name, naming the field', async () => {
     const ca = await newCa();
     const csr = await csrFor('cn1');
-    const tampered = csr.replace(/([A-Za-z0-9+/]{10})(=*\n-----END)/, (_m, body: string, end: string) => body.slice(0, -2) + (body.endsWith('AA') ? 'BB' : 'AA') + end);
+    const tampered = csr.replace(
+      /([A-Za-z0-9+/]{10})(=*\n-----END)/,
+      (_m, body: string, end: string) => body.slice(0, -2) + (body.endsWith('AA') ? 'BB' : 'AA') + end,
+    );
     await expect(issueClientCertificate(ca, { commonName: 'cn1', csrPem: tampered, ttlMs: DAY })).rejects.toMatchObject({ field: 'csrPem' });
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
     await expect(issueClientCertificate(ca, { commonName: 'cn1', publicKey: weak, ttlMs: DAY })).rejects.toMatchObject({ field: 'publicKey' });
     await expect(issueClientCertificate(ca, { commonName: 'cn1', publicKey: 'nonsense', ttlMs: DAY })).rejects.toMatchObject({ field: 'publicKey' });
-    await expect(issueClientCertificate(ca, { commonName: 'cn1,O=admin', publicKey: p256().publicKey, ttlMs: DAY })).rejects.toMatchObject({ field: 'commonName' });
+    await expect(issueClientCertificate(ca, { commonName: 'cn1,O=admin', publicKey: p256().publicKey, ttlMs: DAY })).rejects.toMatchObject({
+      field: 'commonName',
+    });
     await expect(issueClientCertificate(ca, { commonName: 'cn1', ttlMs: DAY })).rejects.toMatchObject({ field: 'publicKey' });
   });
 });

@@ -21,7 +21,8 @@ export interface ClientCertificateRequest {
 const COMMON_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:-]{0,62}[A-Za-z0-9])?$/;
 
 export async function issueClientCertificate(ca: CertificateAuthority, req: ClientCertificateRequest): Promise<{ certPem: string; caPem: string }> {
-  if (!COMMON_NAME.test(req.commonName)) throw new BerthError('Invalid', `commonName: "${req.commonName}" must be 1-64 letters, digits, '.', '_', ':' or '-'`, 'commonName');
+  if (!COMMON_NAME.test(req.commonName))
+    throw new BerthError('Invalid', `commonName: "${req.commonName}" must be 1-64 letters, digits, '.', '_', ':' or '-'`, 'commonName');
   if ((req.publicKey === undefined) === (req.csrPem === undefined)) throw new BerthError('Invalid', 'publicKey, csrPem: give exactly one of them', 'publicKey');
   const spki = req.csrPem !== undefined ? await spkiOfCsr(req.csrPem) : spkiOfKey(req.publicKey!);
   const certPem = await signLeaf(ca, {
@@ -59,8 +60,14 @@ function spkiOfKey(key: string | Buffer): Buffer {
 /** EC on P-256/P-384, Ed25519, or RSA of at least 2048 bits; anything weaker is refused. */
 function checkKeyStrength(k: KeyObject): void {
   const d = k.asymmetricKeyDetails ?? {};
-  const ok = (k.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1'].includes(d.namedCurve ?? ''))
-    || k.asymmetricKeyType === 'ed25519'
-    || (k.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048);
-  if (!ok) throw new BerthError('Invalid', `publicKey: must be EC P-256/P-384, Ed25519 or RSA of at least 2048 bits, got ${k.asymmetricKeyType} ${d.namedCurve ?? d.modulusLength ?? ''}`.trim(), 'publicKey');
+  const ok =
+    (k.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1'].includes(d.namedCurve ?? '')) ||
+    k.asymmetricKeyType === 'ed25519' ||
+    (k.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048);
+  if (!ok)
+    throw new BerthError(
+      'Invalid',
+      `publicKey: must be EC P-256/P-384, Ed25519 or RSA of at least 2048 bits, got ${k.asymmetricKeyType} ${d.namedCurve ?? d.modulusLength ?? ''}`.trim(),
+      'publicKey',
+    );
 }

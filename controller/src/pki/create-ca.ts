@@ -16,7 +16,7 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 
 export async function createCertificateAuthority(opts: { now?: number; ttlMs?: number } = {}): Promise<CaPems> {
   const now = opts.now ?? Date.now();
-  const keys = await subtle.generateKey(EC_P256, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   // A random suffix: two clusters' CAs must not share a subject, or a client holding both
   // could build a chain through the wrong one.
   const name = `CN=Berth CA ${randomBytes(4).toString('hex')}, O=Berth`;

@@ -18,7 +18,10 @@ async function handshake(server: { certPem: string; keyPem: string; caPem: strin
   try {
     const socket = tls.connect({ host, port: (srv.address() as AddressInfo).port, ca, servername });
     return await new Promise<string>((resolve) => {
-      socket.once('secureConnect', () => { resolve('trusted'); socket.destroy(); });
+      socket.once('secureConnect', () => {
+        resolve('trusted');
+        socket.destroy();
+      });
       socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     });
   } finally {

@@ -21,14 +21,14 @@ export interface IssuedServerCertificate {
   caPem: string;
 }
 
-
 export async function issueServerCertificate(ca: CertificateAuthority, req: ServerCertificateRequest): Promise<IssuedServerCertificate> {
   const dnsNames = [...new Set(req.dnsNames ?? [])];
   const ipAddresses = [...new Set(req.ipAddresses ?? [])];
   for (const d of dnsNames) if (!isHostName(d)) throw new BerthError('Invalid', `dnsNames: "${d}" is not a host name`, 'dnsNames');
   for (const ip of ipAddresses) if (!isIP(ip)) throw new BerthError('Invalid', `ipAddresses: "${ip}" is not an IP address`, 'ipAddresses');
-  if (dnsNames.length + ipAddresses.length === 0) throw new BerthError('Invalid', 'dnsNames, ipAddresses: a server certificate needs at least one name or address', 'dnsNames');
-  const keys = await subtle.generateKey(EC_P256, true, ['sign', 'verify']) as CryptoKeyPair;
+  if (dnsNames.length + ipAddresses.length === 0)
+    throw new BerthError('Invalid', 'dnsNames, ipAddresses: a server certificate needs at least one name or address', 'dnsNames');
+  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const certPem = await signLeaf(ca, {
     subject: [{ CN: [dnsNames[0] ?? ipAddresses[0]] }, { O: ['Berth'] }],
     publicKey: await x509.PublicKey.create(keys.publicKey),

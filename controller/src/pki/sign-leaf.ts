@@ -16,7 +16,8 @@ export interface LeafRequest {
 }
 
 export async function signLeaf(ca: CertificateAuthority, req: LeafRequest): Promise<string> {
-  if (!Number.isInteger(req.ttlMs) || req.ttlMs <= 0) throw new BerthError('Invalid', `ttl: must be a positive whole number of milliseconds, got ${req.ttlMs}`, 'ttl');
+  if (!Number.isInteger(req.ttlMs) || req.ttlMs <= 0)
+    throw new BerthError('Invalid', `ttl: must be a positive whole number of milliseconds, got ${req.ttlMs}`, 'ttl');
   const now = req.now ?? Date.now();
   // A leaf never outlives its CA: past the CA's end a client would refuse it anyway.
   const notAfter = new Date(Math.min(now + req.ttlMs, ca.cert.notAfter.getTime()));

@@ -14,7 +14,10 @@ export class PortPool {
   private readonly nat = new Set<number>();
   private readonly byNode = new Map<string, Set<number>>();
 
-  constructor(private readonly db: Db, readonly ranges: PortRanges = DEFAULT_PORT_RANGES) {}
+  constructor(
+    private readonly db: Db,
+    readonly ranges: PortRanges = DEFAULT_PORT_RANGES,
+  ) {}
 
   get publicPoolSize(): number {
     return this.ranges.nat.max - this.ranges.nat.min + 1;
@@ -68,7 +71,9 @@ export class PortPool {
         return { row, nodePort };
       });
       try {
-        await this.db.$transaction(moves.map(({ row, nodePort }) => this.db.portAllocation.update({ where: { id: row.id }, data: { nodeId: toNodeId, nodePort } })));
+        await this.db.$transaction(
+          moves.map(({ row, nodePort }) => this.db.portAllocation.update({ where: { id: row.id }, data: { nodeId: toNodeId, nodePort } })),
+        );
         for (const { row } of moves) this.nodePorts(row.nodeId).delete(row.nodePort);
         return rows.length;
       } catch (err) {

@@ -11,7 +11,11 @@ describe('quotas', () => {
   });
 
   it('counts concurrent cores at the busiest instant of the new window only', () => {
-    const held = [{ start: 0, end: 2 * H, milliCores: 2000 }, { start: 3 * H, end: 5 * H, milliCores: 3000 }, { start: 4 * H, end: 6 * H, milliCores: 1000 }];
+    const held = [
+      { start: 0, end: 2 * H, milliCores: 2000 },
+      { start: 3 * H, end: 5 * H, milliCores: 3000 },
+      { start: 4 * H, end: 6 * H, milliCores: 1000 },
+    ];
     expect(peakMilliCores(held, 0, 10 * H)).toBe(4000);
     expect(peakMilliCores(held, 2 * H, 3 * H)).toBe(0);
     expect(peakMilliCores(held, H, 4 * H)).toBe(3000);
@@ -39,11 +43,17 @@ describe('quotas', () => {
     // In floating point 0.1 + 0.2 + 0.7 is 1.0000000000000002, which would refuse the last one.
     const at = (milliCores: number) => ({ start: 0, end: H, milliCores });
     expect(checkQuota({ maxCores: 1 }, { ...at(700), now }, [at(100), at(200)])).toBeUndefined();
-    expect(checkQuota({ maxCores: 1 }, { ...at(1), now }, [at(100), at(200), at(700)])).toMatchObject({ quota: 'maxCores', message: expect.stringContaining('would hold 1.001') });
+    expect(checkQuota({ maxCores: 1 }, { ...at(1), now }, [at(100), at(200), at(700)])).toMatchObject({
+      quota: 'maxCores',
+      message: expect.stringContaining('would hold 1.001'),
+    });
   });
 
   it('refuses windows longer than maxDuration and starts further ahead than maxAdvance', () => {
-    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 25 * H, milliCores: 1000, now }, [])).toMatchObject({ quota: 'maxDurationMs', message: expect.stringContaining('1d') });
+    expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 25 * H, milliCores: 1000, now }, [])).toMatchObject({
+      quota: 'maxDurationMs',
+      message: expect.stringContaining('1d'),
+    });
     expect(checkQuota({ maxDurationMs: 24 * H }, { start: 0, end: 24 * H, milliCores: 1000, now }, [])).toBeUndefined();
     expect(checkQuota({ maxAdvanceMs: 48 * H }, { start: 49 * H, end: 50 * H, milliCores: 1000, now }, [])).toMatchObject({ quota: 'maxAdvanceMs' });
     expect(checkQuota({}, { start: 900 * H, end: 2000 * H, milliCores: 99000, now }, [])).toBeUndefined();

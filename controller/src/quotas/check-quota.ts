@@ -41,11 +41,17 @@ export function peakMilliCores(intervals: Interval[], start: number, end: number
 export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): QuotaViolation | undefined {
   const duration = req.end - req.start;
   if (quota.maxDurationMs !== undefined && duration > quota.maxDurationMs) {
-    return { quota: 'maxDurationMs', message: `quota maxDuration exceeded: a reservation may last at most ${formatDurationMs(quota.maxDurationMs)}, this one lasts ${formatDurationMs(duration)}` };
+    return {
+      quota: 'maxDurationMs',
+      message: `quota maxDuration exceeded: a reservation may last at most ${formatDurationMs(quota.maxDurationMs)}, this one lasts ${formatDurationMs(duration)}`,
+    };
   }
   const advance = req.start - req.now;
   if (quota.maxAdvanceMs !== undefined && advance > quota.maxAdvanceMs) {
-    return { quota: 'maxAdvanceMs', message: `quota maxAdvance exceeded: a reservation may start at most ${formatDurationMs(quota.maxAdvanceMs)} ahead, this one starts ${formatDurationMs(advance)} ahead` };
+    return {
+      quota: 'maxAdvanceMs',
+      message: `quota maxAdvance exceeded: a reservation may start at most ${formatDurationMs(quota.maxAdvanceMs)} ahead, this one starts ${formatDurationMs(advance)} ahead`,
+    };
   }
   if (quota.maxCores !== undefined) {
     // The quota is whole cores (as users set it); the comparison is in millicores, exactly.

@@ -28,8 +28,19 @@ describe('DesiredPublisher', () => {
     const node = await db.node.create({ data: { name: 'n1', address: '10.0.0.11', cores: 4, memoryMiB: 4096 } });
     await db.reservation.create({
       data: {
-        name: 'demo', activeName: 'demo', ownerId: owner.id, spec: { image: 'web', duration: '1h', profile: 'ephemeral' }, imageName: 'web',
-        imageSpec: admitted, imageGeneration: 1, milliCores: 500, memoryMiB: 64, startAt: new Date(0), endAt: new Date(3_600_000), nodeId: node.id, phase: 'Running',
+        name: 'demo',
+        activeName: 'demo',
+        ownerId: owner.id,
+        spec: { image: 'web', duration: '1h', profile: 'ephemeral' },
+        imageName: 'web',
+        imageSpec: admitted,
+        imageGeneration: 1,
+        milliCores: 500,
+        memoryMiB: 64,
+        startAt: new Date(0),
+        endAt: new Date(3_600_000),
+        nodeId: node.id,
+        phase: 'Running',
       },
     });
     const pushed: ContainerSpec[][] = [];

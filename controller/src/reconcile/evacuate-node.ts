@@ -28,7 +28,13 @@ export interface EvacuationResult {
 }
 
 /** `cause` completes "node X ..." in events, e.g. "is NotReady" or "was drained". */
-export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name: string }, cause: string, now: number, opts: { failUnplaceable: boolean } = { failUnplaceable: true }): Promise<EvacuationResult> {
+export async function evacuateNode(
+  deps: EvacuateDeps,
+  node: { id: string; name: string },
+  cause: string,
+  now: number,
+  opts: { failUnplaceable: boolean } = { failUnplaceable: true },
+): Promise<EvacuationResult> {
   const displaced = await deps.db.reservation.findMany({
     where: { nodeId: node.id, phase: { notIn: [...TERMINAL_PHASES] }, deletedAt: null, endAt: { gt: new Date(now) } },
     select: { id: true, name: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
@@ -42,8 +48,17 @@ export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name:
     record: (id, nodeId, request) => capacity.move(id, nodeId, request.start),
   };
   const plan = planEvacuation({
-    displaced: displaced.map((r) => ({ id: r.id, name: r.name, startAt: r.startAt.getTime(), endAt: r.endAt.getTime(), milliCores: r.milliCores, memoryMiB: r.memoryMiB })),
-    strategy: deps.strategy, now, placer,
+    displaced: displaced.map((r) => ({
+      id: r.id,
+      name: r.name,
+      startAt: r.startAt.getTime(),
+      endAt: r.endAt.getTime(),
+      milliCores: r.milliCores,
+      memoryMiB: r.memoryMiB,
+    })),
+    strategy: deps.strategy,
+    now,
+    placer,
   });
   const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));
   for (const action of plan) {
@@ -57,14 +72,26 @@ export async function evacuateNode(deps: EvacuateDeps, node: { id: string; name:
   return result;
 }
 
-async function applyAction(deps: EvacuateDeps, from: { name: string }, cause: string, now: number, action: EvacuationAction, stored: StoredReservationStatus, result: EvacuationResult): Promise<void> {
+async function applyAction(
+  deps: EvacuateDeps,
+  from: { name: string },
+  cause: string,
+  now: number,
+  action: EvacuationAction,
+  stored: StoredReservationStatus,
+  result: EvacuationResult,
+): Promise<void> {
   const { db } = deps;
   const log = deps.log.child({ component: 'evacuation', reservation: action.name, from: from.name });
   if (action.type === 'reschedule') {
     await deps.guard.ports.move(action.reservationId, action.toNodeId);
     const message = `node ${from.name} ${cause}: rescheduled to node ${action.toNodeName}; local data on ${from.name} did not move`;
     let conditions = setCondition(stored.conditions ?? [], { type: 'Scheduled', status: 'True', reason: 'Rescheduled', message }, now);
-    conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'Rescheduled', message: `waiting for node ${action.toNodeName} to start the container` }, now);
+    conditions = setCondition(
+      conditions,
+      { type: 'Ready', status: 'False', reason: 'Rescheduled', message: `waiting for node ${action.toNodeName} to start the container` },
+      now,
+    );
     await db.reservation.update({ where: { id: action.reservationId }, data: { nodeId: action.toNodeId, status: { ...stored, conditions } } });
     deps.events.record({ kind: 'Reservation', objectId: action.reservationId, objectName: action.name, type: 'Warning', reason: 'Rescheduled', message });
     log.warn({ to: action.toNodeName }, 'reservation rescheduled');
@@ -75,7 +102,10 @@ async function applyAction(deps: EvacuateDeps, from: { name: string }, cause: st
   deps.guard.release(action.reservationId);
   const message = `node ${from.name} ${cause} and ${action.reason}`;
   const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'NodeLost', message }, now);
-  await db.reservation.update({ where: { id: action.reservationId }, data: { phase: 'Failed', activeName: null, endedAt: new Date(now), status: { ...stored, conditions } } });
+  await db.reservation.update({
+    where: { id: action.reservationId },
+    data: { phase: 'Failed', activeName: null, endedAt: new Date(now), status: { ...stored, conditions } },
+  });
   deps.events.record({ kind: 'Reservation', objectId: action.reservationId, objectName: action.name, type: 'Warning', reason: 'NodeLost', message });
   log.warn({ reason: action.reason }, 'reservation failed: node lost');
   result.failed.push({ reservation: action.name, reason: message, id: action.reservationId });

@@ -26,7 +26,10 @@ export class EvictionLimiter {
   private tokens: number;
   private at: number;
 
-  constructor(private readonly policy: DisruptionPolicy, now: number) {
+  constructor(
+    private readonly policy: DisruptionPolicy,
+    now: number,
+  ) {
     this.tokens = Math.max(1, policy.normalRate);
     this.at = now;
   }

@@ -37,7 +37,8 @@ export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, 
 /** Pure: since when the node has been unusable, for the evacuation grace (undefined: usable). */
 export function unusableSince(ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number): number | undefined {
   if (ready.status === 'True') return undefined;
-  if (ready.reason === 'EngineUnavailable') return engine?.unavailableSinceMs || Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || now;
+  if (ready.reason === 'EngineUnavailable')
+    return engine?.unavailableSinceMs || Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || now;
   return 0; // heartbeats missed for a whole grace period already
 }
 
@@ -87,7 +88,14 @@ export class NodeReconciler {
       await db.node.update({ where: { id: nodeId }, data: { status: { ...status, conditions } } });
       if (before.find((c) => c.type === 'Ready')?.status !== ready.status || before.find((c) => c.type === 'Ready')?.reason !== ready.reason) {
         const ok = ready.status === 'True';
-        this.deps.events.record({ kind: 'Node', objectId: nodeId, objectName: node.name, type: ok ? 'Normal' : 'Warning', reason: ok ? 'NodeReady' : ready.reason === 'EngineUnavailable' ? 'EngineUnavailable' : 'NodeNotReady', message: ready.message });
+        this.deps.events.record({
+          kind: 'Node',
+          objectId: nodeId,
+          objectName: node.name,
+          type: ok ? 'Normal' : 'Warning',
+          reason: ok ? 'NodeReady' : ready.reason === 'EngineUnavailable' ? 'EngineUnavailable' : 'NodeNotReady',
+          message: ready.message,
+        });
         this.log.info({ node: node.name, ready: ready.status, reason: ready.reason }, 'node readiness changed');
       }
     }
@@ -100,7 +108,14 @@ export class NodeReconciler {
     return dues.length ? { requeueAfterMs: Math.min(...dues) } : undefined;
   }
 
-  private async evacuateIfDue(node: { id: string; name: string }, ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number, resumed: number): Promise<ReconcileResult> {
+  private async evacuateIfDue(
+    node: { id: string; name: string },
+    ready: ConditionInput,
+    conditions: Condition[],
+    engine: EngineHealth | undefined,
+    now: number,
+    resumed: number,
+  ): Promise<ReconcileResult> {
     const { graceMs } = this.deps;
     if (!this.deps.evacuate) return undefined;
     if (!shouldEvacuate(false, resumed, now, graceMs)) return { requeueAfterMs: resumed + graceMs - now };
@@ -109,7 +124,10 @@ export class NodeReconciler {
     const counts = this.deps.readiness();
     const token = this.deps.limiter.take(counts.notReady, counts.total, now);
     if (!token.ok) {
-      this.log.warn({ node: node.name, mode: token.mode, notReady: counts.notReady, nodes: counts.total, retryAfterMs: token.retryAfterMs }, 'evacuation held back: many nodes NotReady at once');
+      this.log.warn(
+        { node: node.name, mode: token.mode, notReady: counts.notReady, nodes: counts.total, retryAfterMs: token.retryAfterMs },
+        'evacuation held back: many nodes NotReady at once',
+      );
       return { requeueAfterMs: token.retryAfterMs };
     }
     const moved = await this.deps.evacuate(node);

@@ -3,15 +3,32 @@ import type { NodeCandidate, Placement } from '../scheduler/index.ts';
 import { planEvacuation, shouldEvacuate, type DisplacedReservation } from './plan-node-loss.ts';
 
 const H = 3_600_000;
-const node = (name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate => ({ id: `id-${name}`, name, milliCores: 4000, memoryMiB: 1000, ready: true, cordoned: false, placements, ...extra });
-const displaced = (name: string, startH: number, endH: number, memoryMiB: number): DisplacedReservation => ({ id: `r-${name}`, name, startAt: startH * H, endAt: endH * H, milliCores: 1000, memoryMiB });
+const node = (name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate => ({
+  id: `id-${name}`,
+  name,
+  milliCores: 4000,
+  memoryMiB: 1000,
+  ready: true,
+  cordoned: false,
+  placements,
+  ...extra,
+});
+const displaced = (name: string, startH: number, endH: number, memoryMiB: number): DisplacedReservation => ({
+  id: `r-${name}`,
+  name,
+  startAt: startH * H,
+  endAt: endH * H,
+  milliCores: 1000,
+  memoryMiB,
+});
 
 describe('planEvacuation', () => {
   it('moves each reservation to the least committed node that fits its remaining window', () => {
     const plan = planEvacuation({
       displaced: [displaced('a', 0, 4, 300)],
       candidates: [node('lost', [], { ready: false }), node('busy', [{ start: 0, end: 4 * H, milliCores: 1000, memoryMiB: 600 }]), node('idle')],
-      strategy: 'min-ram-ratio', now: 1 * H,
+      strategy: 'min-ram-ratio',
+      now: 1 * H,
     });
     expect(plan).toEqual([{ type: 'reschedule', reservationId: 'r-a', name: 'a', toNodeId: 'id-idle', toNodeName: 'idle' }]);
   });
@@ -20,10 +37,16 @@ describe('planEvacuation', () => {
     const plan = planEvacuation({
       displaced: [displaced('second', 5, 6, 700), displaced('first', 4, 6, 700)],
       candidates: [node('only')],
-      strategy: 'min-ram-ratio', now: 0,
+      strategy: 'min-ram-ratio',
+      now: 0,
     });
     expect(plan[0]).toMatchObject({ type: 'reschedule', name: 'first', toNodeName: 'only' });
-    expect(plan[1]).toEqual({ type: 'fail', reservationId: 'r-second', name: 'second', reason: 'no other node can take it (only: memory: 700Mi of 1000Mi already committed in the window, needs 700Mi more)' });
+    expect(plan[1]).toEqual({
+      type: 'fail',
+      reservationId: 'r-second',
+      name: 'second',
+      reason: 'no other node can take it (only: memory: 700Mi of 1000Mi already committed in the window, needs 700Mi more)',
+    });
   });
 
   it('only needs the rest of the window for a running reservation', () => {
@@ -31,7 +54,8 @@ describe('planEvacuation', () => {
     const plan = planEvacuation({
       displaced: [displaced('late', 0, 3, 800)],
       candidates: [node('other', [{ start: 0, end: 1 * H, milliCores: 1000, memoryMiB: 900 }])],
-      strategy: 'min-ram-ratio', now: 2 * H,
+      strategy: 'min-ram-ratio',
+      now: 2 * H,
     });
     expect(plan[0]).toMatchObject({ type: 'reschedule', toNodeName: 'other' });
   });

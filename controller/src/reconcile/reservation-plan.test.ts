@@ -2,8 +2,28 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '@berth/proto';
 import { nextDue, planReservation, pullFailureDue, type ReservationState } from './reservation-plan.ts';
 
-const base: ReservationState = { id: 'r1', phase: 'Scheduled', generation: 1, startAt: 1000, endAt: 5000, deletedAt: null, startedAt: null, conditions: [], prepared: false };
-const running: ContainerStatus = { reservationId: 'r1', generation: 1, containerId: 'c', state: 'running', health: 'none', restartCount: 0, message: '', startedAtMs: 1100, ports: [] };
+const base: ReservationState = {
+  id: 'r1',
+  phase: 'Scheduled',
+  generation: 1,
+  startAt: 1000,
+  endAt: 5000,
+  deletedAt: null,
+  startedAt: null,
+  conditions: [],
+  prepared: false,
+};
+const running: ContainerStatus = {
+  reservationId: 'r1',
+  generation: 1,
+  containerId: 'c',
+  state: 'running',
+  health: 'none',
+  restartCount: 0,
+  message: '',
+  startedAtMs: 1100,
+  ports: [],
+};
 
 describe('planReservation', () => {
   it('waits for the window to open, then starts', () => {
@@ -36,15 +56,28 @@ describe('planReservation', () => {
   });
 
   it('surfaces failed storage as Ready=False StorageUnavailable with the agent message', () => {
-    const waiting: ContainerStatus = { ...running, containerId: '', state: 'failed', message: 'storage unavailable: ssh: connect refused', mounts: [{ profile: 'remote', source: 'h:/d/r1', target: '/data', state: 'failed', message: 'storage unavailable: ssh: connect refused' }] };
+    const waiting: ContainerStatus = {
+      ...running,
+      containerId: '',
+      state: 'failed',
+      message: 'storage unavailable: ssh: connect refused',
+      mounts: [{ profile: 'remote', source: 'h:/d/r1', target: '/data', state: 'failed', message: 'storage unavailable: ssh: connect refused' }],
+    };
     const [action] = planReservation({ ...base, phase: 'Starting' }, { container: waiting }, 1200);
-    expect(action).toMatchObject({ type: 'update', phase: 'Starting', conditions: [{ type: 'Ready', status: 'False', reason: 'StorageUnavailable', message: 'storage unavailable: ssh: connect refused' }] });
+    expect(action).toMatchObject({
+      type: 'update',
+      phase: 'Starting',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'StorageUnavailable', message: 'storage unavailable: ssh: connect refused' }],
+    });
   });
 
   it('surfaces a pull failure as a Ready=False condition with the engine message', () => {
     const failed = { ...running, state: 'pulling', message: 'pull failed: manifest unknown' };
     const [action] = planReservation({ ...base, phase: 'Starting' }, { container: failed }, 1200);
-    expect(action).toMatchObject({ phase: 'Starting', conditions: [{ type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: 'pull failed: manifest unknown' }] });
+    expect(action).toMatchObject({
+      phase: 'Starting',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: 'pull failed: manifest unknown' }],
+    });
   });
 
   it('keeps phase Running but not Ready when the container stops', () => {
@@ -74,7 +107,12 @@ describe('planReservation', () => {
     expect(pullFailureDue(first.conditions, 1000)).toBe(2200);
     expect(planReservation(waiting, { container: failing }, 2199, { pullFailureTimeoutMs: 1000 })).toEqual([]);
     expect(planReservation(waiting, { container: failing }, 2200, { pullFailureTimeoutMs: 1000 })).toMatchObject([
-      { type: 'end', phase: 'Failed', reason: 'ImagePullFailed', message: expect.stringMatching(/kept failing for 1 s; capacity released: pull failed: connection refused/) },
+      {
+        type: 'end',
+        phase: 'Failed',
+        reason: 'ImagePullFailed',
+        message: expect.stringMatching(/kept failing for 1 s; capacity released: pull failed: connection refused/),
+      },
     ]);
     // A pull that recovers in time runs normally.
     expect(planReservation(waiting, { container: running }, 2100, { pullFailureTimeoutMs: 1000 })).toMatchObject([{ type: 'update', phase: 'Running' }]);

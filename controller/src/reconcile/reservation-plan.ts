@@ -70,7 +70,12 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
   } else if (current?.message) {
     ready = { type: 'Ready', status: 'False', reason: failureReason(current), message: current.message };
   } else if (current) {
-    ready = { type: 'Ready', status: 'False', reason: 'ContainerNotRunning', message: `container is ${current.health === 'unhealthy' ? 'unhealthy' : current.state}` };
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ContainerNotRunning',
+      message: `container is ${current.health === 'unhealthy' ? 'unhealthy' : current.state}`,
+    };
   } else {
     ready = { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' };
   }
@@ -79,7 +84,15 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
   const pullFailingSince = pullFailureStart(conditions);
   if (pullFailingSince !== undefined && now - pullFailingSince >= pullFailureTimeoutMs) {
     const minutes = Math.round(pullFailureTimeoutMs / 60_000);
-    return [{ type: 'end', phase: 'Failed', at: now, reason: 'ImagePullFailed', message: `image pull kept failing for ${minutes >= 1 ? `${minutes} min` : `${Math.round(pullFailureTimeoutMs / 1000)} s`}; capacity released: ${ready.message}` }];
+    return [
+      {
+        type: 'end',
+        phase: 'Failed',
+        at: now,
+        reason: 'ImagePullFailed',
+        message: `image pull kept failing for ${minutes >= 1 ? `${minutes} min` : `${Math.round(pullFailureTimeoutMs / 1000)} s`}; capacity released: ${ready.message}`,
+      },
+    ];
   }
   const running = ready.status === 'True';
   // Once running, a reservation stays in phase Running (as a Kubernetes pod does) and readiness
@@ -87,11 +100,12 @@ function planRunning(r: ReservationState, c: ContainerStatus | undefined, now: n
   const phase: Phase = running || r.phase === 'Running' ? 'Running' : 'Starting';
   const startedAt = running && r.startedAt === null ? current!.startedAtMs || now : undefined;
   if (conditions === r.conditions && phase === r.phase && startedAt === undefined) return [];
-  const event = phase !== r.phase
-    ? { reason: 'Started', message: 'container is running' }
-    : conditions !== r.conditions && ready.status === 'False'
-      ? { reason: ready.reason, message: ready.message, warning: true }
-      : undefined;
+  const event =
+    phase !== r.phase
+      ? { reason: 'Started', message: 'container is running' }
+      : conditions !== r.conditions && ready.status === 'False'
+        ? { reason: ready.reason, message: ready.message, warning: true }
+        : undefined;
   return [{ type: 'update', phase, conditions, ...(startedAt !== undefined ? { startedAt } : {}), ...(event ? { event } : {}) }];
 }
 

@@ -7,7 +7,9 @@ import { DEFAULT_PREPARE_LEAD_MS } from './reservation-plan.ts';
 
 const HOUR = 3_600_000;
 const NGINX = {
-  apiVersion: 'berth/v1', kind: 'Image', metadata: { name: 'nginx' },
+  apiVersion: 'berth/v1',
+  kind: 'Image',
+  metadata: { name: 'nginx' },
   spec: { ref: 'nginx:1.27', ports: [{ name: 'http', port: 80 }], resources: { cores: 1, memory: '256Mi' } },
 };
 
@@ -18,17 +20,34 @@ beforeEach(async () => {
   nodeId = await h.addNode('cn1');
   const apply = (m: object) => h.app.inject({ method: 'POST', url: '/api/v1/apply', payload: m, headers: { authorization: `Bearer ${h.adminToken}` } });
   await apply(NGINX);
-  const res = await apply({ apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name: 'web' }, spec: { image: 'nginx', start: new Date(START + HOUR).toISOString(), duration: '2h', profile: 'ephemeral' } });
+  const res = await apply({
+    apiVersion: 'berth/v1',
+    kind: 'Reservation',
+    metadata: { name: 'web' },
+    spec: { image: 'nginx', start: new Date(START + HOUR).toISOString(), duration: '2h', profile: 'ephemeral' },
+  });
   expect(res.statusCode).toBe(201);
 });
-afterEach(async () => { await h.close(); });
+afterEach(async () => {
+  await h.close();
+});
 
 const row = () => h.store.db.reservation.findFirstOrThrow({ where: { name: 'web' } });
 const reconcile = async () => h.reconciler.reconcile((await row()).id);
 const at = (ms: number) => h.clock.advance(ms - h.clock.now());
 
 function reportRunning(id: string, generation: number): void {
-  const status: ContainerStatus = { reservationId: id, generation, containerId: 'c1', state: 'running', health: 'none', restartCount: 0, message: '', startedAtMs: h.clock.now(), ports: [] };
+  const status: ContainerStatus = {
+    reservationId: id,
+    generation,
+    containerId: 'c1',
+    state: 'running',
+    health: 'none',
+    restartCount: 0,
+    message: '',
+    startedAtMs: h.clock.now(),
+    ports: [],
+  };
   h.hub.observed.set(nodeId, new Map([[id, status]]));
 }
 
@@ -55,7 +74,9 @@ describe('ReservationReconciler over a window', () => {
     await reconcile();
     expect((await row()).phase).toBe('Running');
     const ports = await h.store.db.portAllocation.findMany({ where: { reservationId: id } });
-    expect(h.nat()).toEqual([{ key: `${id}/http`, publicAddress: '127.0.0.1', natPort: ports[0].natPort, nodeAddress: '10.0.0.11', nodePort: ports[0].nodePort }]);
+    expect(h.nat()).toEqual([
+      { key: `${id}/http`, publicAddress: '127.0.0.1', natPort: ports[0].natPort, nodeAddress: '10.0.0.11', nodePort: ports[0].nodePort },
+    ]);
   });
 
   it('expires at the end of the window: NAT rule and ports gone, the node told', async () => {

@@ -34,7 +34,10 @@ export interface ReservationReconcilerDeps {
 }
 
 const include = { ports: true, node: true } as const;
-type Row = NonNullable<Awaited<ReturnType<Db['reservation']['findUnique']>>> & { ports: Array<{ name: string; natPort: number; nodePort: number; nodeId: string }>; node: { name: string; address: string } | null };
+type Row = NonNullable<Awaited<ReturnType<Db['reservation']['findUnique']>>> & {
+  ports: Array<{ name: string; natPort: number; nodePort: number; nodeId: string }>;
+  node: { name: string; address: string } | null;
+};
 
 export class ReservationReconciler {
   private readonly log: Logger;
@@ -57,7 +60,9 @@ export class ReservationReconciler {
     const observed = row.nodeId ? this.deps.observed(row.nodeId) : undefined;
     // Until the node reports after (re)connecting, what runs there is unknown: decide nothing
     // about readiness rather than flap conditions (time-driven transitions still happen).
-    const actions = planReservation(state, { container: observed?.get(row.id) }, now, this.deps.plan).filter((a) => a.type !== 'update' || observed !== undefined);
+    const actions = planReservation(state, { container: observed?.get(row.id) }, now, this.deps.plan).filter(
+      (a) => a.type !== 'update' || observed !== undefined,
+    );
     // Rules first for a reservation turning Running, so an endpoint shown in status already
     // accepts connections.
     if (actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE) && this.deps.nat.set(row.id, this.endpoints(row))) await this.deps.nat.flush();
@@ -77,7 +82,13 @@ export class ReservationReconciler {
     if (!row.node) return [];
     return row.ports
       .filter((p) => p.nodeId === row.nodeId)
-      .map((p) => ({ key: `${row.id}/${p.name}`, publicAddress: this.deps.publicAddress, natPort: p.natPort, nodeAddress: row.node!.address, nodePort: p.nodePort }));
+      .map((p) => ({
+        key: `${row.id}/${p.name}`,
+        publicAddress: this.deps.publicAddress,
+        natPort: p.natPort,
+        nodeAddress: row.node!.address,
+        nodePort: p.nodePort,
+      }));
   }
 
   /** Applies one action; returns the phase it leaves the reservation in. */
@@ -85,7 +96,8 @@ export class ReservationReconciler {
     const { db, events } = this.deps;
     const stored = (row.status ?? {}) as StoredReservationStatus;
     const log = this.log.child({ reservation: row.name, id: row.id });
-    const event = (reason: string, message: string, warning = false) => events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, type: warning ? 'Warning' : 'Normal', reason, message });
+    const event = (reason: string, message: string, warning = false) =>
+      events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, type: warning ? 'Warning' : 'Normal', reason, message });
     switch (action.type) {
       case 'prepare':
         if (row.nodeId) await this.allocate(row, row.nodeId, stored, now);
@@ -93,8 +105,15 @@ export class ReservationReconciler {
       case 'start': {
         if (!row.nodeId) return undefined; // awaiting placement
         await this.allocate(row, row.nodeId, stored, now);
-        const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' }, now);
-        await db.reservation.update({ where: { id: row.id }, data: { phase: 'Starting', status: { ...stored, conditions, observedGeneration: row.generation } } });
+        const conditions = setCondition(
+          stored.conditions ?? [],
+          { type: 'Ready', status: 'False', reason: 'ContainerCreating', message: 'waiting for the node to start the container' },
+          now,
+        );
+        await db.reservation.update({
+          where: { id: row.id },
+          data: { phase: 'Starting', status: { ...stored, conditions, observedGeneration: row.generation } },
+        });
         event('Starting', `window opened; starting on node ${row.node?.name}`);
         log.info({ node: row.node?.name }, 'reservation starting');
         return 'Starting';
@@ -141,7 +160,14 @@ export class ReservationReconciler {
       const conditions = setCondition(stored.conditions ?? [], { type: 'Ready', status: 'False', reason: 'PortsUnavailable', message: err.message }, now);
       if (conditions !== stored.conditions) {
         await this.deps.db.reservation.update({ where: { id: row.id }, data: { status: { ...stored, conditions } } });
-        this.deps.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, type: 'Warning', reason: 'PortsUnavailable', message: err.message });
+        this.deps.events.record({
+          kind: 'Reservation',
+          objectId: row.id,
+          objectName: row.name,
+          type: 'Warning',
+          reason: 'PortsUnavailable',
+          message: err.message,
+        });
       }
       throw err;
     }

@@ -7,16 +7,35 @@ const log = pino({ level: 'silent' });
 
 function deferred() {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
 describe('WorkQueue', () => {
   it('collapses duplicate adds of a waiting key into one reconcile', async () => {
     const seen: string[] = [];
-    const q = new WorkQueue({ name: 't', log, clock: systemClock, concurrency: 1, handler: async (k) => { seen.push(k); } });
+    const q = new WorkQueue({
+      name: 't',
+      log,
+      clock: systemClock,
+      concurrency: 1,
+      handler: async (k) => {
+        seen.push(k);
+      },
+    });
     const gate = deferred();
-    const q2 = new WorkQueue({ name: 't2', log, clock: systemClock, concurrency: 1, handler: async (k) => { if (k === 'block') await gate.promise; seen.push(k); } });
+    const q2 = new WorkQueue({
+      name: 't2',
+      log,
+      clock: systemClock,
+      concurrency: 1,
+      handler: async (k) => {
+        if (k === 'block') await gate.promise;
+        seen.push(k);
+      },
+    });
     q2.add('block');
     q2.add('a');
     q2.add('a');
@@ -33,7 +52,10 @@ describe('WorkQueue', () => {
     let runs = 0;
     const gate = deferred();
     const q = new WorkQueue({
-      name: 't', log, clock: systemClock, concurrency: 4,
+      name: 't',
+      log,
+      clock: systemClock,
+      concurrency: 4,
       handler: async () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
@@ -57,7 +79,11 @@ describe('WorkQueue', () => {
   it('keeps reconciling other keys while one keeps failing, and backs the failing one off', async () => {
     const calls = new Map<string, number[]>();
     const q = new WorkQueue({
-      name: 't', log, clock: systemClock, concurrency: 1, backoff: { baseMs: 20, maxMs: 1000 },
+      name: 't',
+      log,
+      clock: systemClock,
+      concurrency: 1,
+      backoff: { baseMs: 20, maxMs: 1000 },
       handler: async (k) => {
         calls.set(k, [...(calls.get(k) ?? []), Date.now()]);
         if (k === 'bad') throw new Error('boom');
@@ -79,7 +105,16 @@ describe('WorkQueue', () => {
 
   it('does not retry a terminal error', async () => {
     let runs = 0;
-    const q = new WorkQueue({ name: 't', log, clock: systemClock, backoff: { baseMs: 1, maxMs: 1 }, handler: async () => { runs++; throw new TerminalError('no'); } });
+    const q = new WorkQueue({
+      name: 't',
+      log,
+      clock: systemClock,
+      backoff: { baseMs: 1, maxMs: 1 },
+      handler: async () => {
+        runs++;
+        throw new TerminalError('no');
+      },
+    });
     await q.reconcileNow('k');
     await new Promise((r) => setTimeout(r, 30));
     expect(runs).toBe(1);
@@ -88,7 +123,15 @@ describe('WorkQueue', () => {
   it('requeues a key at the time its handler asks for, the earliest time winning', async () => {
     const at: number[] = [];
     const start = Date.now();
-    const q = new WorkQueue({ name: 't', log, clock: systemClock, handler: async () => { at.push(Date.now() - start); return at.length === 1 ? { requeueAfterMs: 60 } : undefined; } });
+    const q = new WorkQueue({
+      name: 't',
+      log,
+      clock: systemClock,
+      handler: async () => {
+        at.push(Date.now() - start);
+        return at.length === 1 ? { requeueAfterMs: 60 } : undefined;
+      },
+    });
     q.add('k');
     q.addAfter('k', 5000); // later than what the handler will ask: ignored
     const deadline = Date.now() + 2000;
@@ -101,7 +144,14 @@ describe('WorkQueue', () => {
 
   it('reconcileNow resolves after the run that follows the call', async () => {
     let value = 0;
-    const q = new WorkQueue({ name: 't', log, clock: systemClock, handler: async () => { value++; } });
+    const q = new WorkQueue({
+      name: 't',
+      log,
+      clock: systemClock,
+      handler: async () => {
+        value++;
+      },
+    });
     await q.reconcileNow('k');
     expect(value).toBe(1);
     await q.reconcileNow('k');
@@ -117,7 +167,14 @@ describe('WorkQueue', () => {
     expect(await q.shutdown(50)).toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);
     let ran = false;
-    const q2 = new WorkQueue({ name: 't', log, clock: systemClock, handler: async () => { ran = true; } });
+    const q2 = new WorkQueue({
+      name: 't',
+      log,
+      clock: systemClock,
+      handler: async () => {
+        ran = true;
+      },
+    });
     await q2.shutdown(10);
     q2.add('x');
     await new Promise((r) => setTimeout(r, 10));

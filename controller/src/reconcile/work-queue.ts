@@ -86,10 +86,13 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, Math.min(delayMs, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        this.delayed.delete(key);
+        this.add(key);
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     timer.unref?.();
     this.delayed.set(key, { at, timer });
   }
@@ -124,7 +127,9 @@ export class WorkQueue {
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.idle().then(() => true),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), deadlineMs); }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), deadlineMs);
+      }),
     ]);
     clearTimeout(timer);
     if (!finished) this.log.warn({ inFlight: [...this.active] }, 'abandoning reconciles still in flight');

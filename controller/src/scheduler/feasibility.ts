@@ -21,7 +21,10 @@ export function overlaps(a: Window, b: Window): boolean {
 
 /** Peak cores and memory committed at any instant of the window (sweep over interval edges). */
 export function peakUsage(placements: Placement[], window: Window): { milliCores: number; memoryMiB: number } {
-  return sweepPeak(placements.filter((p) => overlaps(p, window)), window);
+  return sweepPeak(
+    placements.filter((p) => overlaps(p, window)),
+    window,
+  );
 }
 
 /** The window check on precomputed stats (the scheduler computes them once per node). */

@@ -25,7 +25,15 @@ describe('PlacementIndex', () => {
 
   it('gives the scheduler the same decisions as the plain placement list', () => {
     const placements = Array.from({ length: 200 }, (_, i) => at(i % 50, (i % 50) + 1 + (i % 7), 50 + (i % 5) * 100));
-    const plain: NodeCandidate[] = [0, 1, 2].map((n) => ({ id: `${n}`, name: `n${n}`, milliCores: 64000, memoryMiB: 4096, ready: true, cordoned: false, placements: placements.filter((_, i) => i % 3 === n) }));
+    const plain: NodeCandidate[] = [0, 1, 2].map((n) => ({
+      id: `${n}`,
+      name: `n${n}`,
+      milliCores: 64000,
+      memoryMiB: 4096,
+      ready: true,
+      cordoned: false,
+      placements: placements.filter((_, i) => i % 3 === n),
+    }));
     const indexed = plain.map((n) => ({ ...n, index: indexPlacements(n.placements) }));
     for (let s = 0; s < 60; s += 3) {
       const req = { start: s * H, end: (s + 5) * H, milliCores: 1000, memoryMiB: 700 };

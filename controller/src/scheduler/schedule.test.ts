@@ -7,7 +7,12 @@ const H = 3_600_000;
 function node(name: string, placements: Placement[] = [], extra: Partial<NodeCandidate> = {}): NodeCandidate {
   return { id: name, name, milliCores: 4000, memoryMiB: 4096, ready: true, cordoned: false, placements, ...extra };
 }
-const at = (startH: number, endH: number, memoryMiB = 1024, cores = 1): Placement => ({ start: startH * H, end: endH * H, memoryMiB, milliCores: cores * 1000 });
+const at = (startH: number, endH: number, memoryMiB = 1024, cores = 1): Placement => ({
+  start: startH * H,
+  end: endH * H,
+  memoryMiB,
+  milliCores: cores * 1000,
+});
 
 describe('schedule', () => {
   it('prefers the idle node (minimum RAM ratio)', () => {
@@ -49,8 +54,14 @@ describe('schedule', () => {
     const one = node('one', [milli(0, 2, 100), milli(0, 2, 200)], { milliCores: 1000 });
     // 0.1 + 0.2 + 0.7 is exactly one core (in floating point it is 1.0000000000000002).
     expect(schedule([one], milli(0, 2, 700)).ok).toBe(true);
-    expect(schedule([one], milli(0, 2, 750))).toMatchObject({ ok: false, rejections: [{ node: 'one', reason: 'cores: 0.3 of 1 already committed in the window, needs 0.75 more' }] });
-    expect(schedule([node('small', [], { milliCores: 1000 })], milli(0, 1, 1500))).toMatchObject({ ok: false, rejections: [{ node: 'small', reason: 'needs 1.5 cores, node has 1 core' }] });
+    expect(schedule([one], milli(0, 2, 750))).toMatchObject({
+      ok: false,
+      rejections: [{ node: 'one', reason: 'cores: 0.3 of 1 already committed in the window, needs 0.75 more' }],
+    });
+    expect(schedule([node('small', [], { milliCores: 1000 })], milli(0, 1, 1500))).toMatchObject({
+      ok: false,
+      rejections: [{ node: 'small', reason: 'needs 1.5 cores, node has 1 core' }],
+    });
   });
 
   it('binpack picks the fullest feasible node and spread the emptiest', () => {

@@ -42,6 +42,4 @@ export interface Rejection {
 
 export type Strategy = 'min-ram-ratio' | 'binpack' | 'spread';
 
-export type Decision =
-  | { ok: true; node: NodeCandidate; score: number; rejections: Rejection[] }
-  | { ok: false; rejections: Rejection[] };
+export type Decision = { ok: true; node: NodeCandidate; score: number; rejections: Rejection[] } | { ok: false; rejections: Rejection[] };

@@ -15,8 +15,7 @@ export interface NameSources {
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
 export function serverCertificateNames(s: NameSources): { dnsNames: string[]; ipAddresses: string[] } {
-  const candidates = ['localhost', s.hostname, '127.0.0.1', s.publicAddress, ...s.extraNames,
-    ...(WILDCARDS.has(s.host) ? s.interfaceAddresses : [s.host])];
+  const candidates = ['localhost', s.hostname, '127.0.0.1', s.publicAddress, ...s.extraNames, ...(WILDCARDS.has(s.host) ? s.interfaceAddresses : [s.host])];
   const dnsNames = new Set<string>();
   const ipAddresses = new Set<string>();
   for (const c of candidates) {

@@ -7,7 +7,11 @@ import { createCertificateAuthority, issueServerCertificate, loadCertificateAuth
 import { loadApiTls } from './api-tls.ts';
 
 const dirs: string[] = [];
-const tmp = () => { const d = mkdtempSync(path.join(tmpdir(), 'berth-api-tls-')); dirs.push(d); return d; };
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'berth-api-tls-'));
+  dirs.push(d);
+  return d;
+};
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -24,19 +28,25 @@ async function operatorFiles(dir: string) {
 }
 
 describe('loadApiTls', () => {
-  it('serves the operator\'s chain and tells clients the self-signed CA at its top', async () => {
+  it("serves the operator's chain and tells clients the self-signed CA at its top", async () => {
     const dir = tmp();
     const { ca, cert, key } = await operatorFiles(dir);
     const tls = await loadApiTls({ mode: 'files', certFile: cert, keyFile: key }, where(dir));
     expect(tls?.caPem).toBe(ca.certPem);
   });
 
-  it('refuses a key that is not the certificate\'s, and a file it cannot read, naming the setting', async () => {
+  it("refuses a key that is not the certificate's, and a file it cannot read, naming the setting", async () => {
     const dir = tmp();
     const { cert } = await operatorFiles(dir);
     const other = await operatorFiles(tmp());
-    await expect(loadApiTls({ mode: 'files', certFile: cert, keyFile: other.key }, where(dir))).rejects.toMatchObject({ field: 'tlsKey', message: expect.stringContaining('is not the key of the certificate') });
-    await expect(loadApiTls({ mode: 'files', certFile: path.join(dir, 'missing.crt'), keyFile: other.key }, where(dir))).rejects.toMatchObject({ field: 'tlsCert', message: expect.stringContaining('ENOENT') });
+    await expect(loadApiTls({ mode: 'files', certFile: cert, keyFile: other.key }, where(dir))).rejects.toMatchObject({
+      field: 'tlsKey',
+      message: expect.stringContaining('is not the key of the certificate'),
+    });
+    await expect(loadApiTls({ mode: 'files', certFile: path.join(dir, 'missing.crt'), keyFile: other.key }, where(dir))).rejects.toMatchObject({
+      field: 'tlsCert',
+      message: expect.stringContaining('ENOENT'),
+    });
   });
 
   it('issues from the Berth CA in DATA_DIR/pki, the same CA at every start', async () => {

@@ -20,7 +20,10 @@ export interface ApiTls {
 /** One year; a new one is issued at every start. */
 const SERVER_CERT_TTL_MS = 365 * 86_400_000;
 
-export async function loadApiTls(settings: ApiTlsSettings, where: { dataDir: string; host: string; publicAddress: string; log: Logger }): Promise<ApiTls | undefined> {
+export async function loadApiTls(
+  settings: ApiTlsSettings,
+  where: { dataDir: string; host: string; publicAddress: string; log: Logger },
+): Promise<ApiTls | undefined> {
   if (settings.mode === 'off') return undefined;
   if (settings.mode === 'files') return readOperatorFiles(settings.certFile, settings.keyFile);
   const ca = await loadOrCreateCa(where.dataDir, where.log);
@@ -37,9 +40,10 @@ export async function loadApiTls(settings: ApiTlsSettings, where: { dataDir: str
 }
 
 async function readOperatorFiles(certFile: string, keyFile: string): Promise<ApiTls> {
-  const read = (file: string, field: string) => readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new BerthError('Invalid', `${field}: cannot read ${file}: ${err.code ?? err.message}`, field === 'tls-cert' ? 'tlsCert' : 'tlsKey');
-  });
+  const read = (file: string, field: string) =>
+    readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new BerthError('Invalid', `${field}: cannot read ${file}: ${err.code ?? err.message}`, field === 'tls-cert' ? 'tlsCert' : 'tlsKey');
+    });
   const [cert, key] = await Promise.all([read(certFile, 'tls-cert'), read(keyFile, 'tls-key')]);
   const chain = cert.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   let leaf: X509Certificate;

@@ -4,7 +4,12 @@ import { createLogger } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { lines, log: createLogger({ level: 'debug', destination: stream }) };
 }
 

@@ -2,9 +2,20 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 // Secrets never reach the log, wherever they appear in a logged object.
 export const REDACT_PATHS = [
-  'token', 'joinToken', 'password', 'passwordHash', 'authorization', 'secret',
-  '*.token', '*.joinToken', '*.password', '*.passwordHash', '*.authorization', '*.secret',
-  'req.headers.authorization', 'headers.authorization',
+  'token',
+  'joinToken',
+  'password',
+  'passwordHash',
+  'authorization',
+  'secret',
+  '*.token',
+  '*.joinToken',
+  '*.password',
+  '*.passwordHash',
+  '*.authorization',
+  '*.secret',
+  'req.headers.authorization',
+  'headers.authorization',
 ];
 
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {

@@ -16,8 +16,13 @@ describe('resolveControllerSettings: scheduler and node lifecycle timing', () =>
       const file = path.join(dir, 'controller.yaml');
       writeFileSync(file, 'scheduler: spread\nnodeGrace: 30s\nheartbeatInterval: 2s\n');
       expect(resolveControllerSettings({ config: file }, {})).toMatchObject({ strategy: 'spread', nodeGraceMs: 30_000, heartbeatIntervalMs: 2_000 });
-      expect(resolveControllerSettings({ config: file }, { BERTH_SCHEDULER: 'binpack', BERTH_NODE_GRACE: '10s' })).toMatchObject({ strategy: 'binpack', nodeGraceMs: 10_000 });
-      expect(resolveControllerSettings({ config: file, scheduler: 'min-ram-ratio' }, { BERTH_SCHEDULER: 'binpack' })).toMatchObject({ strategy: 'min-ram-ratio' });
+      expect(resolveControllerSettings({ config: file }, { BERTH_SCHEDULER: 'binpack', BERTH_NODE_GRACE: '10s' })).toMatchObject({
+        strategy: 'binpack',
+        nodeGraceMs: 10_000,
+      });
+      expect(resolveControllerSettings({ config: file, scheduler: 'min-ram-ratio' }, { BERTH_SCHEDULER: 'binpack' })).toMatchObject({
+        strategy: 'min-ram-ratio',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -36,7 +41,9 @@ describe('resolveControllerSettings: scheduler and node lifecycle timing', () =>
     expect(resolveControllerSettings({}, {}).heapGrowthPercent).toBe(100);
     expect(resolveControllerSettings({}, { BERTH_HEAP_GROWTH: '0' }).heapGrowthPercent).toBe(0);
     for (const bad of ['-5', '12.5', '301', 'lots']) {
-      expect(() => resolveControllerSettings({}, { BERTH_HEAP_GROWTH: bad })).toThrow(`BERTH_HEAP_GROWTH: must be a whole percentage from 0 (V8 decides) to 300, got "${bad}"`);
+      expect(() => resolveControllerSettings({}, { BERTH_HEAP_GROWTH: bad })).toThrow(
+        `BERTH_HEAP_GROWTH: must be a whole percentage from 0 (V8 decides) to 300, got "${bad}"`,
+      );
     }
   });
 });

@@ -41,14 +41,21 @@ export async function runController(flags: ControllerFlags): Promise<void> {
   const clientHost = ['0.0.0.0', '::'].includes(settings.httpHost) ? '127.0.0.1' : settings.httpHost;
   const scheme = settings.apiTls.mode === 'off' ? 'http' : 'https';
   const adminServer = `${scheme}://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${controller.config.httpPort}`;
-  await ensureAdminConfig(controller.store.db, path.join(settings.dataDir, 'berth.config'), adminServer, settings.accounts.adminTokenTtlMs, controller.caPem)
-    .catch((err: unknown) => {
-      // A customer holding the admin's name is not promoted; the cluster still serves, and an
-      // admin can be created with `berth admin create-user NAME --admin`.
-      if (!(err instanceof BerthError) || err.code !== 'Conflict') throw err;
-      log.error({ err: err.message }, 'no bootstrap admin token written');
-    });
-  process.stdout.write(`Berth controller listening on ${controller.url} (agents: ${controller.grpcAddress}); join token in ${path.join(settings.dataDir, 'join-token')}\n`);
+  await ensureAdminConfig(
+    controller.store.db,
+    path.join(settings.dataDir, 'berth.config'),
+    adminServer,
+    settings.accounts.adminTokenTtlMs,
+    controller.caPem,
+  ).catch((err: unknown) => {
+    // A customer holding the admin's name is not promoted; the cluster still serves, and an
+    // admin can be created with `berth admin create-user NAME --admin`.
+    if (!(err instanceof BerthError) || err.code !== 'Conflict') throw err;
+    log.error({ err: err.message }, 'no bootstrap admin token written');
+  });
+  process.stdout.write(
+    `Berth controller listening on ${controller.url} (agents: ${controller.grpcAddress}); join token in ${path.join(settings.dataDir, 'join-token')}\n`,
+  );
   process.stdout.write(`${apiTrustLine(settings.apiTls.mode, settings.dataDir, controller.caPem)}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -63,7 +70,8 @@ export async function runController(flags: ControllerFlags): Promise<void> {
 /** What clients must trust, for the start-up output: admins hand this CA to their users. */
 function apiTrustLine(mode: string, dataDir: string, caPem: string | undefined): string {
   if (mode === 'off') return 'API over plain HTTP (tls off): reachable on loopback only';
-  if (mode === 'files') return `API over HTTPS with the certificate from --tls-cert${caPem ? ` (CA sha256 ${formatFingerprint(certificateFingerprint(caPem))})` : ''}`;
+  if (mode === 'files')
+    return `API over HTTPS with the certificate from --tls-cert${caPem ? ` (CA sha256 ${formatFingerprint(certificateFingerprint(caPem))})` : ''}`;
   return `API over HTTPS; clients trust the Berth CA in ${caPaths(dataDir).cert} (sha256 ${formatFingerprint(certificateFingerprint(caPem!))}), also printed by \`berth config ca\``;
 }
 

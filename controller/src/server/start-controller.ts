@@ -9,7 +9,14 @@ import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
-  DEFAULT_PREPARE_LEAD_MS, DesiredPublisher, evacuateNode, EvictionLimiter, NodeReconciler, ReconcileLoop, ReservationReconciler, WorkQueue,
+  DEFAULT_PREPARE_LEAD_MS,
+  DesiredPublisher,
+  evacuateNode,
+  EvictionLimiter,
+  NodeReconciler,
+  ReconcileLoop,
+  ReservationReconciler,
+  WorkQueue,
 } from '../reconcile/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
@@ -53,7 +60,15 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, log });
   // The agent stream is TLS with a certificate agents pin through their join token.
   const tls = await loadOrCreateAgentTls(config.dataDir, [config.publicAddress, config.grpcHost]);
-  const joinToken = await ensureJoinTokenFile({ db: store.db, dataDir: config.dataDir, fingerprint: tls.fingerprint, ttlMs: config.joinTokenTtlMs, now: clock.now(), log, fromEnv: process.env.BERTH_JOIN_TOKEN });
+  const joinToken = await ensureJoinTokenFile({
+    db: store.db,
+    dataDir: config.dataDir,
+    fingerprint: tls.fingerprint,
+    ttlMs: config.joinTokenTtlMs,
+    now: clock.now(),
+    log,
+    fromEnv: process.env.BERTH_JOIN_TOKEN,
+  });
   // Node identities: client certificates from Berth's CA (DATA_DIR/pki).
   const identities = new NodeIdentities(store.db, await loadOrCreateCa(config.dataDir, log), config.nodeCertTtlMs, log.child({ component: 'node-identity' }));
   const apiTls = await loadApiTls(config.apiTls, { dataDir: config.dataDir, host: config.httpHost, publicAddress: config.publicAddress, log });
@@ -66,42 +81,88 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const loopMonitor = new LoopMonitor(clock, log.child({ component: 'loop-monitor' }));
   // With PostgreSQL several controllers may admit at once: serialize them with an advisory lock.
   const mutex = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
-  const guard = new AdmissionGuard(store.db, mutex, log.child({ component: 'admission' }), config.portRanges, DEFAULT_PREPARE_LEAD_MS, mutex instanceof AdvisoryMutex);
+  const guard = new AdmissionGuard(
+    store.db,
+    mutex,
+    log.child({ component: 'admission' }),
+    config.portRanges,
+    DEFAULT_PREPARE_LEAD_MS,
+    mutex instanceof AdvisoryMutex,
+  );
 
   // One queue per kind of object, reconciled by key (see reconcile/work-queue.ts).
   let queues: Queues | undefined;
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
   const hub = new AgentHub({
-    db: store.db, log, clock, tls,
+    db: store.db,
+    log,
+    clock,
+    tls,
     checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()),
-    identities, agentsBehindNat: config.agentsBehindNat, heartbeatIntervalMs: config.heartbeatIntervalMs, events,
+    identities,
+    agentsBehindNat: config.agentsBehindNat,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    events,
     storage: storageSettings ? (name) => storageNodeFor(storageSettings, name) : undefined,
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
       guard.capacity.upsertNode(nodeShapeOf(n, guard.capacity.node(n.id)?.ready ?? false));
       storageLoop?.kick(); // its storage key may be new
     },
-    onNodeChange: (id) => { queues?.nodes.add(id); queues?.push.add(id); },
+    onNodeChange: (id) => {
+      queues?.nodes.add(id);
+      queues?.push.add(id);
+    },
     onObserved: (id, reservations, all) => {
       for (const r of reservations) queues?.reservations.add(r);
-      if (all) void reservationsOn(store.db, id).then((ids) => {
-        for (const r of ids) queues?.reservations.add(r);
-      });
+      if (all)
+        void reservationsOn(store.db, id).then((ids) => {
+          for (const r of ids) queues?.reservations.add(r);
+        });
       storageLoop?.kick();
     },
     // A heartbeat from a node not Ready (as admission last saw it) may make it Ready.
-    onHeartbeat: (id) => { if (!guard.capacity.node(id)?.ready) queues?.nodes.add(id); bus.notify('nodes'); },
+    onHeartbeat: (id) => {
+      if (!guard.capacity.node(id)?.ready) queues?.nodes.add(id);
+      bus.notify('nodes');
+    },
     onLogChunk: (id, c) => logs?.onChunk(id, c),
     onSessionEnd: (id) => logs?.nodeLost(id),
   });
   logs = new LogBroker(hub);
-  const heartbeats = new HeartbeatFlusher(store.db, () => hub.liveNodes(), Math.max(1000, Math.floor(config.nodeGraceMs / 2)), log.child({ component: 'heartbeats' }));
-  const monitoring: Monitoring = { bus, logs, observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds(), live: (id) => hub.liveNode(id), loop: loopMonitor, queues: () => (queues ? { ...queues } : undefined) };
-  const recorder = new MetricsRecorder({ db: store.db, log, clock, live: (id) => hub.liveNode(id), sampleIntervalMs: config.metricsSampleMs, onSample: () => bus.notify('nodes') });
+  const heartbeats = new HeartbeatFlusher(
+    store.db,
+    () => hub.liveNodes(),
+    Math.max(1000, Math.floor(config.nodeGraceMs / 2)),
+    log.child({ component: 'heartbeats' }),
+  );
+  const monitoring: Monitoring = {
+    bus,
+    logs,
+    observed: (id) => hub.observed(id),
+    connectedNodeIds: () => hub.connectedNodeIds(),
+    live: (id) => hub.liveNode(id),
+    loop: loopMonitor,
+    queues: () => (queues ? { ...queues } : undefined),
+  };
+  const recorder = new MetricsRecorder({
+    db: store.db,
+    log,
+    clock,
+    live: (id) => hub.liveNode(id),
+    sampleIntervalMs: config.metricsSampleMs,
+    onSample: () => bus.notify('nodes'),
+  });
   const nat = new NatTable(natBackend);
   const reservations = new ReservationReconciler({
-    db: store.db, log, clock, guard, nat, events, publicAddress: config.publicAddress,
+    db: store.db,
+    log,
+    clock,
+    guard,
+    nat,
+    events,
+    publicAddress: config.publicAddress,
     observed: (id) => hub.observed(id),
     pushNode: (id) => queues?.push.add(id),
     onEnded: () => storageLoop?.kick(),
@@ -115,7 +176,11 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     return r.rescheduled.length + r.failed.length;
   };
   const nodes = new NodeReconciler({
-    db: store.db, log, clock, graceMs: config.nodeGraceMs, events,
+    db: store.db,
+    log,
+    clock,
+    graceMs: config.nodeGraceMs,
+    events,
     isConnected: (id) => hub.isConnected(id),
     live: (id) => hub.liveNode(id),
     resumedAt: () => loopMonitor.resumedAt(),
@@ -127,7 +192,12 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     limiter: new EvictionLimiter(config.disruption, clock.now()),
     evacuate,
   });
-  const publisher = new DesiredPublisher({ db: store.db, isConnected: (id) => hub.isConnected(id), push: (id, c) => hub.push(id, c), onUngranted: () => storageLoop?.kick() });
+  const publisher = new DesiredPublisher({
+    db: store.db,
+    isConnected: (id) => hub.isConnected(id),
+    push: (id, c) => hub.push(id, c),
+    onUngranted: () => storageLoop?.kick(),
+  });
   const notifyReservations = () => bus.notify('reservations', 'containers');
   queues = {
     reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 16, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
@@ -137,7 +207,13 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   if (config.storage) {
     const admin = new SshStorageAdmin(config.storage, path.join(config.dataDir, 'storage_known_hosts'));
     const access = new AccessReconciler({ db: store.db, log, clock, admin, onGranted: (id) => queues?.push.add(id) });
-    const janitor = new StorageJanitor({ db: store.db, log, clock, admin, nodes: { connected: (id) => hub.isConnected(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() } });
+    const janitor = new StorageJanitor({
+      db: store.db,
+      log,
+      clock,
+      admin,
+      nodes: { connected: (id) => hub.isConnected(id), observed: (id) => hub.observed(id), connectedNodeIds: () => hub.connectedNodeIds() },
+    });
     storageLoop = new ReconcileLoop('storage', async () => earliest(await access.pass(), await janitor.pass()), clock, log);
   }
   const q = queues;
@@ -160,7 +236,18 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     push: (id: string) => q.push.add(id),
   };
 
-  const ctx: ServiceContext = { db: store.db, log, clock, config, admission: guard, reconcile, events, images: new ImageCache(store.db, () => clock.now()), settle, monitoring, agentCertFingerprint: tls.fingerprint,
+  const ctx: ServiceContext = {
+    db: store.db,
+    log,
+    clock,
+    config,
+    admission: guard,
+    reconcile,
+    events,
+    images: new ImageCache(store.db, () => clock.now()),
+    settle,
+    monitoring,
+    agentCertFingerprint: tls.fingerprint,
     agents: {
       revokeNode: async (name) => {
         const id = await identities.revoke(name, clock.now());
@@ -208,7 +295,10 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       await withDeadline(recorder.stop(), left());
       await withDeadline(app.close(), left());
       await withDeadline(hub.close(), left());
-      await withDeadline(heartbeats.flush().then(() => heartbeats.stop()), left());
+      await withDeadline(
+        heartbeats.flush().then(() => heartbeats.stop()),
+        left(),
+      );
       await withDeadline(events.flush(), left());
       await withDeadline(natBackend.close(), left());
       await withDeadline(guard.close(), left());
@@ -226,7 +316,12 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
 /** Waits for p, at most ms; a deadline passed is logged by the caller's overall timer. */
 async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
   clearTimeout(timer);
 }
 
@@ -248,7 +343,10 @@ async function reservationsOn(db: Store['db'], nodeId: string): Promise<string[]
 
 /** The rules of every Running reservation, applied once before anything else changes them. */
 async function restoreNat(db: Store['db'], reservations: ReservationReconciler, nat: NatTable): Promise<void> {
-  const rows = await db.reservation.findMany({ where: { phase: PUBLISHED_PHASE }, select: { id: true, nodeId: true, ports: true, node: { select: { address: true, name: true } } } });
+  const rows = await db.reservation.findMany({
+    where: { phase: PUBLISHED_PHASE },
+    select: { id: true, nodeId: true, ports: true, node: { select: { address: true, name: true } } },
+  });
   for (const r of rows) nat.set(r.id, reservations.endpoints(r as never));
   await nat.flush();
 }

@@ -38,12 +38,16 @@ describe('a refused admission as each role reads it', () => {
     const err = admissionErrorFor(refusal(), { role: 'customer' });
     expect(err.code).toBe('NoResources');
     expect(err.message).toBe(
-      'no resources available for 1 core and 2048Mi from 1970-01-01T01:00:00.000Z to 1970-01-01T02:00:00.000Z: '
-      + 'no node has room (3 lack memory in the window, 1 is too small, 1 is cordoned)',
+      'no resources available for 1 core and 2048Mi from 1970-01-01T01:00:00.000Z to 1970-01-01T02:00:00.000Z: ' +
+        'no node has room (3 lack memory in the window, 1 is too small, 1 is cordoned)',
     );
     expect(err.details).toEqual({
       window: { start: '1970-01-01T01:00:00.000Z', end: '1970-01-01T02:00:00.000Z' },
-      summary: [{ reason: 'lack memory in the window', nodes: 3 }, { reason: 'is too small', nodes: 1 }, { reason: 'is cordoned', nodes: 1 }],
+      summary: [
+        { reason: 'lack memory in the window', nodes: 3 },
+        { reason: 'is too small', nodes: 1 },
+        { reason: 'is cordoned', nodes: 1 },
+      ],
     });
     expect(JSON.stringify(err.toBody())).not.toMatch(/cn-|Mi of|already committed/);
   });
@@ -55,13 +59,24 @@ describe('a refused admission as each role reads it', () => {
   });
 
   it('keeps a refusal that names no node as it is', () => {
-    const err = new BerthError('NoResources', 'no resources available from A to B: public ports: 100 of 100 already taken in the window, needs 1 more', undefined, { window: {}, rejections: [] });
+    const err = new BerthError(
+      'NoResources',
+      'no resources available from A to B: public ports: 100 of 100 already taken in the window, needs 1 more',
+      undefined,
+      { window: {}, rejections: [] },
+    );
     expect(admissionErrorFor(err, { role: 'customer' })).toBe(err);
   });
 
   it('counts reasons it does not know under one heading', () => {
-    expect(summarizeRejections([{ node: 'x', reason: 'something new' }, { node: 'y', reason: 'node is NotReady' }])).toEqual([
-      { reason: 'is not ready', nodes: 1 }, { reason: 'cannot take it', nodes: 1 },
+    expect(
+      summarizeRejections([
+        { node: 'x', reason: 'something new' },
+        { node: 'y', reason: 'node is NotReady' },
+      ]),
+    ).toEqual([
+      { reason: 'is not ready', nodes: 1 },
+      { reason: 'cannot take it', nodes: 1 },
     ]);
   });
 });

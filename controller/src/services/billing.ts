@@ -19,12 +19,21 @@ async function itemsOf(ctx: ServiceContext, month: Month, ownerIds?: string[]) {
     where: { startedAt: { not: null, lt: new Date(month.end) }, ...(ownerIds ? { ownerId: { in: ownerIds } } : {}) },
     orderBy: [{ startedAt: 'asc' }, { name: 'asc' }],
   });
-  const rates = await loadRates(ctx.db, rows.map((r) => r.imageName));
+  const rates = await loadRates(
+    ctx.db,
+    rows.map((r) => r.imageName),
+  );
   return rows.map((r) => ({
     ownerId: r.ownerId,
     item: {
-      reservation: r.name, uid: r.id, image: r.imageName, milliCores: r.milliCores, rateCentsPerCoreHour: r.rateCentsPerCoreHour ?? rates(r.imageName),
-      startedAt: r.startedAt!.getTime(), endAt: r.endAt.getTime(), endedAt: r.endedAt?.getTime() ?? null,
+      reservation: r.name,
+      uid: r.id,
+      image: r.imageName,
+      milliCores: r.milliCores,
+      rateCentsPerCoreHour: r.rateCentsPerCoreHour ?? rates(r.imageName),
+      startedAt: r.startedAt!.getTime(),
+      endAt: r.endAt.getTime(),
+      endedAt: r.endedAt?.getTime() ?? null,
     } satisfies StatementItem,
   }));
 }
@@ -40,7 +49,14 @@ export async function getStatement(ctx: ServiceContext, user: User, opts: { mont
     owner = found;
   }
   const items = await itemsOf(ctx, month, [owner.id]);
-  return { user: owner.username, ...buildStatement(month, items.map((i) => i.item), ctx.clock.now()) };
+  return {
+    user: owner.username,
+    ...buildStatement(
+      month,
+      items.map((i) => i.item),
+      ctx.clock.now(),
+    ),
+  };
 }
 
 /** Admin view: one summary line per user who has reservations, plus the grand total. */
@@ -51,7 +67,11 @@ export async function listStatements(ctx: ServiceContext, admin: User, opts: { m
   const now = ctx.clock.now();
   const customers = users
     .map((u) => {
-      const s = buildStatement(month, items.filter((i) => i.ownerId === u.id).map((i) => i.item), now);
+      const s = buildStatement(
+        month,
+        items.filter((i) => i.ownerId === u.id).map((i) => i.item),
+        now,
+      );
       return { user: u.username, role: u.role, reservations: s.lines.length, hours: s.lines.reduce((h, l) => h + l.hours, 0), totalCents: s.totalCents };
     })
     .filter((c) => c.reservations > 0);

@@ -16,14 +16,16 @@ interface CreateInput {
 }
 
 function readCreateInput(body: unknown, defaultTtlMs: number): { ttlMs: number; description: string } {
-  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw new BerthError('Invalid', 'body: must be an object { ttl, description }');
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+    throw new BerthError('Invalid', 'body: must be an object { ttl, description }');
   const input = (body ?? {}) as CreateInput & Record<string, unknown>;
   const unknown = Object.keys(input).find((k) => k !== 'ttl' && k !== 'description');
   if (unknown) throw new BerthError('Invalid', `${unknown}: unknown field (allowed: ttl, description)`, unknown);
   let ttlMs = defaultTtlMs;
   if (input.ttl !== undefined) {
     const parsed = typeof input.ttl === 'string' ? parseDurationMs(input.ttl) : undefined;
-    if (parsed === undefined || parsed <= 0 || parsed > MAX_TTL_MS) throw new BerthError('Invalid', `ttl: must be a duration such as 30m, 24h or 7d, at most 365d, got ${JSON.stringify(input.ttl)}`, 'ttl');
+    if (parsed === undefined || parsed <= 0 || parsed > MAX_TTL_MS)
+      throw new BerthError('Invalid', `ttl: must be a duration such as 30m, 24h or 7d, at most 365d, got ${JSON.stringify(input.ttl)}`, 'ttl');
     ttlMs = parsed;
   }
   const description = input.description ?? '';
@@ -52,7 +54,8 @@ export async function listJoinTokens(ctx: ServiceContext, user: User): Promise<B
 
 export async function revokeJoinToken(ctx: ServiceContext, user: User, id: string): Promise<BootstrapTokenView> {
   requireAdmin(user, 'bootstrap tokens');
-  if (!BOOTSTRAP_ID.test(id)) throw new BerthError('Invalid', `id: a bootstrap token id is 6 characters of a-z 0-9, got ${JSON.stringify(id.slice(0, 40))}`, 'id');
+  if (!BOOTSTRAP_ID.test(id))
+    throw new BerthError('Invalid', `id: a bootstrap token id is 6 characters of a-z 0-9, got ${JSON.stringify(id.slice(0, 40))}`, 'id');
   const now = ctx.clock.now();
   await revokeBootstrapToken(ctx.db, id, now);
   ctx.log.info({ tokenId: id, by: user.username }, 'bootstrap token revoked');

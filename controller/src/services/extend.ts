@@ -13,7 +13,7 @@ import { renderReservationRow } from './reservations.ts';
 const include = { node: true, ports: true, owner: true } as const;
 
 function parseBy(body: unknown): number {
-  const by = (body && typeof body === 'object' ? (body as Record<string, unknown>).by : undefined);
+  const by = body && typeof body === 'object' ? (body as Record<string, unknown>).by : undefined;
   const ms = typeof by === 'string' ? parseDurationMs(by) : undefined;
   if (ms === undefined || ms <= 0) throw new BerthError('Invalid', 'by: must be a positive duration such as 30m or 2h', 'by');
   return ms;
@@ -28,17 +28,46 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
     const startAt = existing.startAt.getTime();
     const endAt = existing.endAt.getTime() + byMs;
     if (endAt - startAt > ctx.config.maxDurationMs) {
-      throw new BerthError('Invalid', `by: the reservation would last ${formatDurationMs(endAt - startAt)}, more than the maximum of ${formatDurationMs(ctx.config.maxDurationMs)}`, 'by');
+      throw new BerthError(
+        'Invalid',
+        `by: the reservation would last ${formatDurationMs(endAt - startAt)}, more than the maximum of ${formatDurationMs(ctx.config.maxDurationMs)}`,
+        'by',
+      );
     }
     await enforceQuota(ctx, existing.owner, { startAt, endAt, milliCores: existing.milliCores }, existing.id);
     // Only the extra window is new, but admitting the whole window on the same node is equivalent
     // (the reservation does not compete with itself) and reuses the scheduler's own 409.
     const publicPorts = admittedPortCount(existing);
-    admit(ctx.admission, { start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts, excludeReservationId: existing.id, onlyNodeId: existing.nodeId }, ctx.config.strategy);
+    admit(
+      ctx.admission,
+      {
+        start: startAt,
+        end: endAt,
+        milliCores: existing.milliCores,
+        memoryMiB: existing.memoryMiB,
+        publicPorts,
+        excludeReservationId: existing.id,
+        onlyNodeId: existing.nodeId,
+      },
+      ctx.config.strategy,
+    );
     const spec = { ...(existing.spec as ReservationSpecInput), duration: formatDurationMs(endAt - startAt) };
     const updated = await ctx.db.reservation.update({ where: { id: existing.id }, data: { endAt: new Date(endAt), spec }, include });
-    ctx.admission.commit(updated.id, { nodeId: existing.nodeId, start: startAt, end: endAt, milliCores: existing.milliCores, memoryMiB: existing.memoryMiB, publicPorts });
-    await recordEvent(ctx.db, { kind: 'Reservation', objectId: updated.id, objectName: updated.name, reason: 'Extended', message: `extended by ${formatDurationMs(byMs)}: now ends ${updated.endAt.toISOString()}` });
+    ctx.admission.commit(updated.id, {
+      nodeId: existing.nodeId,
+      start: startAt,
+      end: endAt,
+      milliCores: existing.milliCores,
+      memoryMiB: existing.memoryMiB,
+      publicPorts,
+    });
+    await recordEvent(ctx.db, {
+      kind: 'Reservation',
+      objectId: updated.id,
+      objectName: updated.name,
+      reason: 'Extended',
+      message: `extended by ${formatDurationMs(byMs)}: now ends ${updated.endAt.toISOString()}`,
+    });
     return updated;
   });
   ctx.reconcile.reservation(row.id);

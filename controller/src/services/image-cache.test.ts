@@ -5,7 +5,14 @@ import { ImageCache } from './image-cache.ts';
 /** A store whose image table is a map, counting reads. */
 function store(rows: Map<string, { name: string; spec: unknown }>) {
   const reads = { count: 0 };
-  const db = { image: { findUnique: async ({ where }: { where: { name: string } }) => { reads.count++; return rows.get(where.name) ?? null; } } };
+  const db = {
+    image: {
+      findUnique: async ({ where }: { where: { name: string } }) => {
+        reads.count++;
+        return rows.get(where.name) ?? null;
+      },
+    },
+  };
   return { db: db as unknown as PrismaClient, reads };
 }
 

@@ -13,7 +13,11 @@ type ImageRow = NonNullable<Awaited<ReturnType<Db['image']['findUnique']>>>;
 export class ImageCache {
   private readonly entries = new Map<string, { row: ImageRow | null; until: number }>();
 
-  constructor(private readonly db: Db, private readonly now: () => number, private readonly ttlMs = IMAGE_CACHE_TTL_MS) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+    private readonly ttlMs = IMAGE_CACHE_TTL_MS,
+  ) {}
 
   async get(name: string): Promise<ImageRow | null> {
     const hit = this.entries.get(name);

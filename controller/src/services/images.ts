@@ -27,7 +27,13 @@ export async function applyImage(ctx: ServiceContext, user: User, m: ImageManife
   const row = existing
     ? await db.image.update({ where: { id: existing.id }, data: { spec: m.spec, labels: m.metadata.labels, generation: existing.generation + 1 } })
     : await db.image.create({ data: { name: m.metadata.name, spec: m.spec, labels: m.metadata.labels } });
-  await recordEvent(db, { kind: 'Image', objectId: row.id, objectName: row.name, reason: existing ? 'Updated' : 'Created', message: `image ${row.name} -> ${m.spec.ref}` });
+  await recordEvent(db, {
+    kind: 'Image',
+    objectId: row.id,
+    objectName: row.name,
+    reason: existing ? 'Updated' : 'Created',
+    message: `image ${row.name} -> ${m.spec.ref}`,
+  });
   ctx.images.forget(row.name);
   // No node is resent anything: reservations run the image they were admitted with
   // (Reservation.imageSpec), so the edit reaches only reservations admitted from now on.

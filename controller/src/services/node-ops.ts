@@ -14,7 +14,13 @@ async function setCordoned(ctx: ServiceContext, user: User, name: string, cordon
   if (node.cordoned !== cordoned) {
     await ctx.db.node.update({ where: { id: node.id }, data: { cordoned } });
     ctx.admission.capacity.setCordoned(node.id, cordoned);
-    await recordEvent(ctx.db, { kind: 'Node', objectId: node.id, objectName: node.name, reason: cordoned ? 'Cordoned' : 'Uncordoned', message: `${cordoned ? 'cordoned' : 'uncordoned'} by ${user.username}` });
+    await recordEvent(ctx.db, {
+      kind: 'Node',
+      objectId: node.id,
+      objectName: node.name,
+      reason: cordoned ? 'Cordoned' : 'Uncordoned',
+      message: `${cordoned ? 'cordoned' : 'uncordoned'} by ${user.username}`,
+    });
     ctx.log.info({ node: name, cordoned, by: user.username }, 'node schedulability changed');
   }
   return node;
@@ -30,7 +36,17 @@ export async function uncordonNode(ctx: ServiceContext, user: User, name: string
   return getNode(ctx, name);
 }
 
-export async function drainNode(ctx: ServiceContext, user: User, name: string): Promise<{ node: unknown; drain: Pick<EvacuationResult, 'remaining'> & { rescheduled: Array<{ reservation: string; node: string }>; failed: Array<{ reservation: string; reason: string }> } }> {
+export async function drainNode(
+  ctx: ServiceContext,
+  user: User,
+  name: string,
+): Promise<{
+  node: unknown;
+  drain: Pick<EvacuationResult, 'remaining'> & {
+    rescheduled: Array<{ reservation: string; node: string }>;
+    failed: Array<{ reservation: string; reason: string }>;
+  };
+}> {
   const drain = await ctx.admission.run(async () => {
     const node = await setCordoned(ctx, user, name, true);
     const deps = { db: ctx.db, log: ctx.log, strategy: ctx.config.strategy, guard: ctx.admission, events: ctx.events };
@@ -60,7 +76,14 @@ export async function revokeNodeIdentity(ctx: ServiceContext, user: User, name: 
   requireAdmin(user, 'node identities');
   if (!ctx.agents) throw new BerthError('Unavailable', 'the agent endpoint is not serving');
   const id = await ctx.agents.revokeNode(name);
-  await recordEvent(ctx.db, { kind: 'Node', objectId: id, objectName: name, reason: 'IdentityRevoked', message: `node identity revoked by ${user.username}`, type: 'Warning' });
+  await recordEvent(ctx.db, {
+    kind: 'Node',
+    objectId: id,
+    objectName: name,
+    reason: 'IdentityRevoked',
+    message: `node identity revoked by ${user.username}`,
+    type: 'Warning',
+  });
   ctx.log.warn({ node: name, by: user.username }, 'node identity revoked');
   ctx.reconcile.node(id);
   return getNode(ctx, name);

@@ -32,7 +32,10 @@ export function nodeViewFor(user: Pick<User, 'role'>, node: NodeObject) {
 
 /** Cores and memory of the reservations running on each node right now. */
 async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<string, NodeUsage>> {
-  const active = await ctx.db.reservation.findMany({ where: { phase: { in: [...STARTED_PHASES] }, ...(nodeId ? { nodeId } : {}) }, select: { nodeId: true, milliCores: true, memoryMiB: true } });
+  const active = await ctx.db.reservation.findMany({
+    where: { phase: { in: [...STARTED_PHASES] }, ...(nodeId ? { nodeId } : {}) },
+    select: { nodeId: true, milliCores: true, memoryMiB: true },
+  });
   const usage = new Map<string, NodeUsage>();
   for (const r of active) {
     if (!r.nodeId) continue;
@@ -43,7 +46,6 @@ async function usageByNode(ctx: ServiceContext, nodeId?: string): Promise<Map<st
 }
 
 const EMPTY: NodeUsage = { milliCores: 0, memoryMiB: 0, reservations: 0 };
-
 
 export async function listNodes(ctx: ServiceContext) {
   const [nodes, usage] = await Promise.all([ctx.db.node.findMany({ orderBy: { name: 'asc' } }), usageByNode(ctx)]);

@@ -17,7 +17,12 @@ export function quotaOf(ctx: ServiceContext, user: User): Quota {
 }
 
 /** Throws QuotaExceeded naming the quota. Callers hold the admission mutex. */
-export async function enforceQuota(ctx: ServiceContext, owner: User, r: { startAt: number; endAt: number; milliCores: number }, excludeReservationId?: string): Promise<void> {
+export async function enforceQuota(
+  ctx: ServiceContext,
+  owner: User,
+  r: { startAt: number; endAt: number; milliCores: number },
+  excludeReservationId?: string,
+): Promise<void> {
   const quota = quotaOf(ctx, owner);
   if (Object.keys(quota).length === 0) return;
   const held = await ctx.db.reservation.findMany({
@@ -31,7 +36,11 @@ export async function enforceQuota(ctx: ServiceContext, owner: User, r: { startA
     },
     select: { startAt: true, endAt: true, milliCores: true },
   });
-  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() }, held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores })));
+  const violation = checkQuota(
+    quota,
+    { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() },
+    held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores })),
+  );
   if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
 }
 

@@ -1,6 +1,15 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
-import { coresOf, formatDurationMs, parseDurationMs, parseMemoryMiB, parseMilliCores, type ImageSpecInput, type Manifest, type ReservationSpecInput } from '../manifests/index.ts';
+import {
+  coresOf,
+  formatDurationMs,
+  parseDurationMs,
+  parseMemoryMiB,
+  parseMilliCores,
+  type ImageSpecInput,
+  type Manifest,
+  type ReservationSpecInput,
+} from '../manifests/index.ts';
 import { admittedImageStatus, renderReservation, type ReservationRow } from '../resources/index.ts';
 import { recordEvent } from '../events/index.ts';
 import { nextDue } from '../reconcile/index.ts';
@@ -46,7 +55,12 @@ async function runningImage(ctx: ServiceContext, row: ReservationRow): Promise<I
 }
 
 /** Semantic checks against the image and the clock; the manifest shape is already valid. */
-async function resolve(ctx: ServiceContext, spec: ReservationSpecInput, keepStart?: number, admitted?: ImageVersion): Promise<{ r: Resolved; image: ImageSpecInput }> {
+async function resolve(
+  ctx: ServiceContext,
+  spec: ReservationSpecInput,
+  keepStart?: number,
+  admitted?: ImageVersion,
+): Promise<{ r: Resolved; image: ImageSpecInput }> {
   const image = admitted ?? (await currentImage(ctx, spec.image));
   const imageSpec = image.spec;
   checkStorage(ctx, spec, imageSpec);
@@ -75,7 +89,12 @@ function resolveMilliCores(spec: ReservationSpecInput, image: ImageSpecInput): n
   const imageMilli = (field: 'cores' | 'maxCores') => {
     const parsed = parseMilliCores(res[field] ?? res.cores);
     // Images are validated on apply; one stored under older rules is refused, not guessed at.
-    if ('error' in parsed) throw new BerthError('Invalid', `spec.image: image "${spec.image}" has an invalid spec.resources.${field} (${parsed.error}); an admin must re-apply it`, 'spec.image');
+    if ('error' in parsed)
+      throw new BerthError(
+        'Invalid',
+        `spec.image: image "${spec.image}" has an invalid spec.resources.${field} (${parsed.error}); an admin must re-apply it`,
+        'spec.image',
+      );
     return parsed.milliCores;
   };
   const milliCores = spec.cores !== undefined ? (parseMilliCores(spec.cores) as { milliCores: number }).milliCores : imageMilli('cores');
@@ -101,7 +120,10 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
   // The critical section serializes every admission (with PostgreSQL, every controller's): what
   // can be read or checked before it is, so that it holds only the reads and writes that must
   // not interleave. The image is read here; an update re-resolves inside.
-  const fresh = await resolve(ctx, m.spec).then((v) => ({ v }), (err: unknown) => ({ err }));
+  const fresh = await resolve(ctx, m.spec).then(
+    (v) => ({ v }),
+    (err: unknown) => ({ err }),
+  );
   const result = await ctx.admission.run(async () => {
     const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
     // Most applies create: try that first and let the unique (owner, name) index tell an update.
@@ -120,7 +142,11 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
   });
   // A new admission is converged until its prepare time: the reconciler would only re-read it
   // to learn that, at ~4 queries per apply.
-  if (result.action === 'created') ctx.reconcile.reservationAt(result.row.id, nextDue({ phase: 'Scheduled', startAt: result.row.startAt.getTime(), endAt: result.row.endAt.getTime(), prepared: false }) ?? ctx.clock.now());
+  if (result.action === 'created')
+    ctx.reconcile.reservationAt(
+      result.row.id,
+      nextDue({ phase: 'Scheduled', startAt: result.row.startAt.getTime(), endAt: result.row.endAt.getTime(), prepared: false }) ?? ctx.clock.now(),
+    );
   else if (result.action !== 'unchanged') ctx.reconcile.reservation(result.row.id);
   return { action: result.action, object: await renderReservationRow(ctx, result.row) };
 }
@@ -130,17 +156,39 @@ async function create(ctx: ServiceContext, user: User, m: ReservationManifest, {
   await enforceQuota(ctx, user, r);
   const publicPorts = image.ports.length;
   const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
-  const conditions = setCondition([], { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` }, ctx.clock.now());
+  const conditions = setCondition(
+    [],
+    { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` },
+    ctx.clock.now(),
+  );
   const row = await ctx.db.reservation.create({
     data: {
-      name: m.metadata.name, activeName: m.metadata.name, ownerId: user.id, labels: m.metadata.labels, spec: m.spec,
-      imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB, rateCentsPerCoreHour: r.rateCentsPerCoreHour,
-      imageSpec: image, imageGeneration: r.imageGeneration,
-      startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id, phase: 'Scheduled', status: { conditions, observedGeneration: 1 },
+      name: m.metadata.name,
+      activeName: m.metadata.name,
+      ownerId: user.id,
+      labels: m.metadata.labels,
+      spec: m.spec,
+      imageName: m.spec.image,
+      milliCores: r.milliCores,
+      memoryMiB: r.memoryMiB,
+      rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+      imageSpec: image,
+      imageGeneration: r.imageGeneration,
+      startAt: new Date(r.startAt),
+      endAt: new Date(r.endAt),
+      nodeId: node.id,
+      phase: 'Scheduled',
+      status: { conditions, observedGeneration: 1 },
     },
   });
   ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
-  ctx.events.record({ kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Scheduled', message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}` });
+  ctx.events.record({
+    kind: 'Reservation',
+    objectId: row.id,
+    objectName: row.name,
+    reason: 'Scheduled',
+    message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}`,
+  });
   // Rendered from what is known: no second read of the row, its owner and node in the section.
   return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: node.id, name: node.name } as ReservationRow['node'] } };
 }
@@ -152,7 +200,11 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
   if (started) {
     for (const field of ['image', 'start', 'profile', 'cores', 'memory', 'env'] as const) {
       if (!sameJson(old[field], m.spec[field])) {
-        throw new BerthError('Invalid', `spec.${field}: cannot change once the reservation has started (only spec.duration can); delete and re-create it`, `spec.${field}`);
+        throw new BerthError(
+          'Invalid',
+          `spec.${field}: cannot change once the reservation has started (only spec.duration can); delete and re-create it`,
+          `spec.${field}`,
+        );
       }
     }
   }
@@ -161,12 +213,30 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
   const { r, image } = await resolve(ctx, m.spec, keepStart, started ? await runningImage(ctx, existing) : undefined);
   await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
   const publicPorts = image.ports.length;
-  const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts, excludeReservationId: existing.id, ...(started ? { onlyNodeId: existing.nodeId! } : {}) }, ctx.config.strategy);
+  const node = admit(
+    ctx.admission,
+    {
+      start: r.startAt,
+      end: r.endAt,
+      milliCores: r.milliCores,
+      memoryMiB: r.memoryMiB,
+      publicPorts,
+      excludeReservationId: existing.id,
+      ...(started ? { onlyNodeId: existing.nodeId! } : {}),
+    },
+    ctx.config.strategy,
+  );
   const row = await ctx.db.reservation.update({
     where: { id: existing.id },
     data: {
-      spec: m.spec, labels: m.metadata.labels, imageName: m.spec.image, milliCores: r.milliCores, memoryMiB: r.memoryMiB,
-      startAt: new Date(r.startAt), endAt: new Date(r.endAt), nodeId: node.id,
+      spec: m.spec,
+      labels: m.metadata.labels,
+      imageName: m.spec.image,
+      milliCores: r.milliCores,
+      memoryMiB: r.memoryMiB,
+      startAt: new Date(r.startAt),
+      endAt: new Date(r.endAt),
+      nodeId: node.id,
       // The price and the image are those in force when it was admitted, or last changed before
       // it ran: a change before the start re-admits it against the image as it is now.
       ...(started ? {} : { rateCentsPerCoreHour: r.rateCentsPerCoreHour, imageSpec: image, imageGeneration: r.imageGeneration }),
@@ -176,7 +246,13 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
     include,
   });
   ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
-  await recordEvent(ctx.db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'Updated', message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}` });
+  await recordEvent(ctx.db, {
+    kind: 'Reservation',
+    objectId: row.id,
+    objectName: row.name,
+    reason: 'Updated',
+    message: `window now ${row.startAt.toISOString()} to ${row.endAt.toISOString()} on node ${node.name}`,
+  });
   return { action: 'configured' as const, row };
 }
 
@@ -207,7 +283,10 @@ export async function getReservation(ctx: ServiceContext, user: User, name: stri
 
 export async function listReservations(ctx: ServiceContext, user: User) {
   const rows = await ctx.db.reservation.findMany({ where: { ...visibleTo(user), deletedAt: null }, include, orderBy: [{ startAt: 'asc' }, { name: 'asc' }] });
-  const rates = await loadRates(ctx.db, rows.map((r) => r.imageName));
+  const rates = await loadRates(
+    ctx.db,
+    rows.map((r) => r.imageName),
+  );
   return Promise.all(rows.map((r) => renderReservationRow(ctx, r, rates)));
 }
 

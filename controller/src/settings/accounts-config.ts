@@ -19,7 +19,16 @@ export interface AccountsConfig {
   defaultQuota: Quota;
 }
 
-export const ACCOUNT_SETTINGS = ['tokenTtl', 'adminTokenTtl', 'loginMaxFailures', 'loginLockout', 'signupLimit', 'quotaMaxCores', 'quotaMaxDuration', 'quotaMaxAdvance'] as const;
+export const ACCOUNT_SETTINGS = [
+  'tokenTtl',
+  'adminTokenTtl',
+  'loginMaxFailures',
+  'loginLockout',
+  'signupLimit',
+  'quotaMaxCores',
+  'quotaMaxDuration',
+  'quotaMaxAdvance',
+] as const;
 
 export function accountsFrom(s: Pick<Settings, (typeof ACCOUNT_SETTINGS)[number]>): AccountsConfig {
   return {

@@ -7,8 +7,12 @@ describe('resolveApiTls', () => {
     expect(resolveApiTls({ tlsSan: 'berth.example.com, 203.0.113.10' }, '0.0.0.0')).toEqual({ mode: 'ca', extraNames: ['berth.example.com', '203.0.113.10'] });
   });
 
-  it('uses the operator\'s certificate and key when both are given', () => {
-    expect(resolveApiTls({ tlsCert: '/etc/berth/api.crt', tlsKey: '/etc/berth/api.key' }, '0.0.0.0')).toEqual({ mode: 'files', certFile: '/etc/berth/api.crt', keyFile: '/etc/berth/api.key' });
+  it("uses the operator's certificate and key when both are given", () => {
+    expect(resolveApiTls({ tlsCert: '/etc/berth/api.crt', tlsKey: '/etc/berth/api.key' }, '0.0.0.0')).toEqual({
+      mode: 'files',
+      certFile: '/etc/berth/api.crt',
+      keyFile: '/etc/berth/api.key',
+    });
   });
 
   it('allows plain HTTP on loopback only', () => {
@@ -20,7 +24,14 @@ describe('resolveApiTls', () => {
   });
 
   it('refuses contradictions and bad values, naming the setting', () => {
-    const field = (f: () => unknown) => { try { f(); } catch (e) { return (e as { field?: string }).field; } return undefined; };
+    const field = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { field?: string }).field;
+      }
+      return undefined;
+    };
     expect(field(() => resolveApiTls({ tls: 'maybe' }, '127.0.0.1'))).toBe('tls');
     expect(field(() => resolveApiTls({ tlsCert: '/a' }, '0.0.0.0'))).toBe('tlsKey');
     expect(field(() => resolveApiTls({ tlsKey: '/a' }, '0.0.0.0'))).toBe('tlsCert');

@@ -6,10 +6,7 @@ import { isIP } from 'node:net';
 import { BerthError } from '../errors/index.ts';
 import { isHostName } from '../pki/index.ts';
 
-export type ApiTlsSettings =
-  | { mode: 'off' }
-  | { mode: 'ca'; extraNames: string[] }
-  | { mode: 'files'; certFile: string; keyFile: string };
+export type ApiTlsSettings = { mode: 'off' } | { mode: 'ca'; extraNames: string[] } | { mode: 'files'; certFile: string; keyFile: string };
 
 export interface ApiTlsInput {
   tls?: string;
@@ -19,7 +16,6 @@ export interface ApiTlsInput {
   tlsSan?: string;
 }
 
-
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
@@ -27,7 +23,10 @@ export function isLoopbackHost(host: string): boolean {
 export function resolveApiTls(input: ApiTlsInput, host: string): ApiTlsSettings {
   const mode = input.tls ?? 'auto';
   if (mode !== 'auto' && mode !== 'off') throw new BerthError('Invalid', `tls: must be auto or off, got "${mode}"`, 'tls');
-  const san = (input.tlsSan ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const san = (input.tlsSan ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of san) {
     if (!isIP(name) && !isHostName(name)) throw new BerthError('Invalid', `tls-san: "${name}" is not a host name or IP address`, 'tlsSan');
   }
@@ -50,5 +49,9 @@ export function resolveApiTls(input: ApiTlsInput, host: string): ApiTlsSettings 
 /** Plain HTTP on anything but loopback is refused, however the controller was configured. */
 export function assertApiTlsAllowed(settings: ApiTlsSettings, host: string): void {
   if (settings.mode !== 'off' || isLoopbackHost(host)) return;
-  throw new BerthError('Invalid', `tls: plain HTTP ("off") is only allowed on a loopback --host (127.0.0.1, ::1 or localhost), not "${host}": tokens and passwords would cross the network in clear; leave tls at auto (a certificate from Berth's CA) or give --tls-cert and --tls-key`, 'tls');
+  throw new BerthError(
+    'Invalid',
+    `tls: plain HTTP ("off") is only allowed on a loopback --host (127.0.0.1, ::1 or localhost), not "${host}": tokens and passwords would cross the network in clear; leave tls at auto (a certificate from Berth's CA) or give --tls-cert and --tls-key`,
+    'tls',
+  );
 }

@@ -87,7 +87,10 @@ export function num(what: string, ok: (n: number) => boolean, arg = 'n', show: (
 
 export const positiveInt = num('a positive integer', (n) => Number.isInteger(n) && n > 0);
 
-export interface PortRange { min: number; max: number }
+export interface PortRange {
+  min: number;
+  max: number;
+}
 
 export const portRange: Kind<PortRange> = {
   arg: 'min-max',

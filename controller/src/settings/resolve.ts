@@ -34,7 +34,16 @@ export const CONTROLLER_PROFILE: Profile = { fixed: {}, defaults: {} };
  * never behind NAT. Every other setting (scheduler, storage node, timing, accounts) applies.
  */
 export const DEV_PROFILE: Profile = {
-  fixed: { host: '127.0.0.1', tls: 'off', tlsCert: undefined, tlsKey: undefined, tlsSan: undefined, grpcPort: 0, databaseUrl: undefined, agentsBehindNat: false },
+  fixed: {
+    host: '127.0.0.1',
+    tls: 'off',
+    tlsCert: undefined,
+    tlsKey: undefined,
+    tlsSan: undefined,
+    grpcPort: 0,
+    databaseUrl: undefined,
+    agentsBehindNat: false,
+  },
   defaults: { dataDir: path.join(os.homedir(), '.berth') },
 };
 
@@ -63,7 +72,11 @@ function nonEmpty(v: unknown): string | undefined {
 }
 
 /** Resolves `keys` (all by default) from the sources under a profile. */
-export function resolveSettings<K extends SettingKey = SettingKey>(src: Sources, profile: Profile = CONTROLLER_PROFILE, keys: readonly K[] = SETTING_KEYS as K[]): Pick<Settings, K> {
+export function resolveSettings<K extends SettingKey = SettingKey>(
+  src: Sources,
+  profile: Profile = CONTROLLER_PROFILE,
+  keys: readonly K[] = SETTING_KEYS as K[],
+): Pick<Settings, K> {
   const file = settingsFileOf(src);
   const env = src.env ?? {};
   const out: Partial<Record<SettingKey, unknown>> = {};

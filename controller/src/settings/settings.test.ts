@@ -9,8 +9,17 @@ import { DEFAULT_CONFIG } from './config.ts';
 import { DEFAULT_DISRUPTION_POLICY } from '../reconcile/eviction-limiter.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import {
-  CONTROLLER_PROFILE, DEV_PROFILE, SETTINGS, SETTING_KEYS, addSettingOptions, flagOf, offeredKeys, renderSettingsMarkdown, resolveSettings,
-  type Setting, type SettingKey,
+  CONTROLLER_PROFILE,
+  DEV_PROFILE,
+  SETTINGS,
+  SETTING_KEYS,
+  addSettingOptions,
+  flagOf,
+  offeredKeys,
+  renderSettingsMarkdown,
+  resolveSettings,
+  type Setting,
+  type SettingKey,
 } from './index.ts';
 import { resolveControllerConfig } from './controller-config.ts';
 
@@ -57,26 +66,57 @@ describe('the settings table', () => {
 
 describe('resolveSettings: flag > env > YAML file > default', () => {
   it('takes each source in order, for every kind of setting', () => {
-    withFile('port: 7001\nnodeGrace: 40s\nscheduler: spread\nagentsBehindNat: true\npublicPorts: 31000-31999\nheapGrowth: 50\ntlsSan: [a.example.com, b.example.com]\n', (file) => {
-      const env = { BERTH_PORT: '7002', BERTH_NODE_GRACE: '30s', BERTH_CONTROLLER_CONFIG: file };
-      const s = resolveSettings({ flags: { port: '7003' }, env });
-      expect(s).toMatchObject({ port: 7003, nodeGrace: 30_000, scheduler: 'spread', agentsBehindNat: true, publicPorts: { min: 31000, max: 31999 }, heapGrowth: 50, tlsSan: 'a.example.com,b.example.com', grpcPort: 7071 });
-      // --config wins over BERTH_CONTROLLER_CONFIG; an empty value counts as unset.
-      expect(resolveSettings({ flags: { config: file, port: '' }, env: { BERTH_PORT: '' } }).port).toBe(7001);
-    });
+    withFile(
+      'port: 7001\nnodeGrace: 40s\nscheduler: spread\nagentsBehindNat: true\npublicPorts: 31000-31999\nheapGrowth: 50\ntlsSan: [a.example.com, b.example.com]\n',
+      (file) => {
+        const env = { BERTH_PORT: '7002', BERTH_NODE_GRACE: '30s', BERTH_CONTROLLER_CONFIG: file };
+        const s = resolveSettings({ flags: { port: '7003' }, env });
+        expect(s).toMatchObject({
+          port: 7003,
+          nodeGrace: 30_000,
+          scheduler: 'spread',
+          agentsBehindNat: true,
+          publicPorts: { min: 31000, max: 31999 },
+          heapGrowth: 50,
+          tlsSan: 'a.example.com,b.example.com',
+          grpcPort: 7071,
+        });
+        // --config wins over BERTH_CONTROLLER_CONFIG; an empty value counts as unset.
+        expect(resolveSettings({ flags: { config: file, port: '' }, env: { BERTH_PORT: '' } }).port).toBe(7001);
+      },
+    );
   });
 
   it('reads the tuning, account and storage settings from flags too', () => {
-    const s = resolveControllerConfig({ flags: { metricsSampleMs: '500', tokenTtl: '1h', storageHost: '10.0.0.2', storageKey: '/k', evictionRate: '5' }, env: {} });
-    expect(s).toMatchObject({ metricsSampleMs: 500, accounts: { tokenTtlMs: 3_600_000 }, storage: { host: '10.0.0.2', port: 22, user: 'berth-admin', keyFile: '/k' }, disruption: { normalRate: 5 } });
+    const s = resolveControllerConfig({
+      flags: { metricsSampleMs: '500', tokenTtl: '1h', storageHost: '10.0.0.2', storageKey: '/k', evictionRate: '5' },
+      env: {},
+    });
+    expect(s).toMatchObject({
+      metricsSampleMs: 500,
+      accounts: { tokenTtlMs: 3_600_000 },
+      storage: { host: '10.0.0.2', port: 22, user: 'berth-admin', keyFile: '/k' },
+      disruption: { normalRate: 5 },
+    });
   });
 });
 
 describe('a bad value is an error naming the setting and the value', () => {
   const cases: Array<[SettingKey, string]> = [
-    ['port', '70000'], ['publicAddress', 'example.com'], ['nat', 'magic'], ['scheduler', 'random'], ['nodeGrace', 'soon'],
-    ['publicPorts', '40000-30000'], ['metricsSampleMs', '50'], ['metricsSampleMs', 'often'], ['heapGrowth', '12.5'], ['unhealthyThreshold', '2'],
-    ['agentsBehindNat', 'yes'], ['loginMaxFailures', '0'], ['logLevel', 'loud'], ['tls', 'maybe'],
+    ['port', '70000'],
+    ['publicAddress', 'example.com'],
+    ['nat', 'magic'],
+    ['scheduler', 'random'],
+    ['nodeGrace', 'soon'],
+    ['publicPorts', '40000-30000'],
+    ['metricsSampleMs', '50'],
+    ['metricsSampleMs', 'often'],
+    ['heapGrowth', '12.5'],
+    ['unhealthyThreshold', '2'],
+    ['agentsBehindNat', 'yes'],
+    ['loginMaxFailures', '0'],
+    ['logLevel', 'loud'],
+    ['tls', 'maybe'],
   ];
   it.each(cases)('%s = %s, from a flag, the environment or the file', (key, bad) => {
     const s = SETTINGS[key] as Setting<unknown>;
@@ -93,7 +133,9 @@ describe('a bad value is an error naming the setting and the value', () => {
   });
 
   it('refuses a bad BERTH_METRICS_SAMPLE_MS rather than ignoring it', () => {
-    expect(() => resolveControllerConfig({ env: { BERTH_METRICS_SAMPLE_MS: 'fast' } })).toThrow('BERTH_METRICS_SAMPLE_MS: must be a whole number of milliseconds of at least 100, got "fast"');
+    expect(() => resolveControllerConfig({ env: { BERTH_METRICS_SAMPLE_MS: 'fast' } })).toThrow(
+      'BERTH_METRICS_SAMPLE_MS: must be a whole number of milliseconds of at least 100, got "fast"',
+    );
   });
 
   it('names an unreadable or malformed config file', () => {
@@ -106,14 +148,44 @@ describe('berth dev: the controller settings under its own overrides', () => {
   it('listens on loopback over plain HTTP with SQLite in ~/.berth, whatever the sources say', () => {
     const env = { BERTH_HOST: '0.0.0.0', BERTH_TLS: 'auto', DATABASE_URL: 'postgresql://x/y', BERTH_GRPC_PORT: '9999', BERTH_AGENTS_BEHIND_NAT: 'true' };
     const c = resolveControllerConfig({ env }, DEV_PROFILE);
-    expect(c).toMatchObject({ httpHost: '127.0.0.1', grpcHost: '127.0.0.1', apiTls: { mode: 'off' }, grpcPort: 0, databaseUrl: undefined, agentsBehindNat: false, httpPort: 7070 });
+    expect(c).toMatchObject({
+      httpHost: '127.0.0.1',
+      grpcHost: '127.0.0.1',
+      apiTls: { mode: 'off' },
+      grpcPort: 0,
+      databaseUrl: undefined,
+      agentsBehindNat: false,
+      httpPort: 7070,
+    });
     expect(c.dataDir).toBe(path.join(os.homedir(), '.berth'));
     expect(resolveControllerConfig({ env: { BERTH_DATA_DIR: '/tmp/d' } }, DEV_PROFILE).dataDir).toBe('/tmp/d');
   });
 
   it('honours the scheduler, storage, timing and account settings', () => {
-    const c = resolveControllerConfig({ flags: { scheduler: 'binpack', port: '7170' }, env: { BERTH_STORAGE_HOST: 's1', BERTH_STORAGE_KEY: '/k', BERTH_NODE_GRACE: '8s', BERTH_METRICS_SAMPLE_MS: '500', BERTH_TOKEN_TTL: '2h', BERTH_PUBLIC_PORTS: '31000-31100' } }, DEV_PROFILE);
-    expect(c).toMatchObject({ strategy: 'binpack', httpPort: 7170, storage: { host: 's1' }, nodeGraceMs: 8_000, heartbeatIntervalMs: 2_000, metricsSampleMs: 500, accounts: { tokenTtlMs: 7_200_000 }, portRanges: { nat: { min: 31000, max: 31100 } } });
+    const c = resolveControllerConfig(
+      {
+        flags: { scheduler: 'binpack', port: '7170' },
+        env: {
+          BERTH_STORAGE_HOST: 's1',
+          BERTH_STORAGE_KEY: '/k',
+          BERTH_NODE_GRACE: '8s',
+          BERTH_METRICS_SAMPLE_MS: '500',
+          BERTH_TOKEN_TTL: '2h',
+          BERTH_PUBLIC_PORTS: '31000-31100',
+        },
+      },
+      DEV_PROFILE,
+    );
+    expect(c).toMatchObject({
+      strategy: 'binpack',
+      httpPort: 7170,
+      storage: { host: 's1' },
+      nodeGraceMs: 8_000,
+      heartbeatIntervalMs: 2_000,
+      metricsSampleMs: 500,
+      accounts: { tokenTtlMs: 7_200_000 },
+      portRanges: { nat: { min: 31000, max: 31100 } },
+    });
   });
 
   it('offers no flag for what it fixes', () => {

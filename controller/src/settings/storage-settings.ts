@@ -25,12 +25,21 @@ export function storageSettingsFrom(s: Pick<Settings, StorageKeys>): StorageSett
   const host = s.storageHost?.trim();
   if (!host) return undefined;
   if (s.storagePath !== undefined) {
-    throw new BerthError('Invalid', 'storage-path: the base directory is now set on the storage node (scripts/storage-node/setup-storage-node.sh BASE_DIR ...); remove BERTH_STORAGE_PATH / storagePath', 'storagePath');
+    throw new BerthError(
+      'Invalid',
+      'storage-path: the base directory is now set on the storage node (scripts/storage-node/setup-storage-node.sh BASE_DIR ...); remove BERTH_STORAGE_PATH / storagePath',
+      'storagePath',
+    );
   }
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new BerthError('Invalid', `storage-host: expected a host name or address, got "${host}"`, 'storageHost');
   const user = s.storageUser.trim();
   if (!/^[a-z_][a-z0-9_.-]*$/i.test(user)) throw new BerthError('Invalid', `storage-user: bad user name "${user}"`, 'storageUser');
-  if (user === 'root') throw new BerthError('Invalid', 'storage-user: must not be root; use the admin account scripts/storage-node/setup-storage-node.sh creates (berth-admin)', 'storageUser');
+  if (user === 'root')
+    throw new BerthError(
+      'Invalid',
+      'storage-user: must not be root; use the admin account scripts/storage-node/setup-storage-node.sh creates (berth-admin)',
+      'storageUser',
+    );
   const keyFile = s.storageKey?.trim();
   if (!keyFile) throw new BerthError('Invalid', 'storage-key: the admin private key file is required with --storage-host', 'storageKey');
   if (s.storagePort < 1) throw new BerthError('Invalid', 'storage-port: must be a port number', 'storagePort');
@@ -39,5 +48,7 @@ export function storageSettingsFrom(s: Pick<Settings, StorageKeys>): StorageSett
 
 /** The storage settings alone, from flags, environment and config file (see settings/). */
 export function resolveStorageSettings(flags: StorageFlags, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown> = {}): StorageSettings | undefined {
-  return storageSettingsFrom(resolveSettings({ flags, env, file: fromFile }, CONTROLLER_PROFILE, ['storageHost', 'storagePort', 'storageUser', 'storageKey', 'storagePath']));
+  return storageSettingsFrom(
+    resolveSettings({ flags, env, file: fromFile }, CONTROLLER_PROFILE, ['storageHost', 'storagePort', 'storageUser', 'storageKey', 'storagePath']),
+  );
 }

@@ -63,7 +63,13 @@ export class AccessReconciler {
       .filter((r) => r.profile === 'remote');
     const targets = [...new Set(reservations.map((r) => r.nodeId).filter((id): id is string => !!id))];
     const nodes = await db.node.findMany({
-      where: { OR: [{ id: { in: targets } }, { storagePublicKey: { not: null }, storageKeyInstalled: null }, { NOT: { storagePublicKey: { equals: db.node.fields.storageKeyInstalled } } }] },
+      where: {
+        OR: [
+          { id: { in: targets } },
+          { storagePublicKey: { not: null }, storageKeyInstalled: null },
+          { NOT: { storagePublicKey: { equals: db.node.fields.storageKeyInstalled } } },
+        ],
+      },
       select: { id: true, name: true, storagePublicKey: true, storageKeyInstalled: true },
     });
     return { reservations, nodes };
@@ -83,7 +89,13 @@ export class AccessReconciler {
         const { count } = await db.reservation.updateMany({ where: { id: a.reservationId, nodeId: a.nodeId }, data: { storageGrantNodeId: a.nodeId } });
         if (count === 0) return; // moved again meanwhile: the next pass grants the new node
         const r = await db.reservation.findUnique({ where: { id: a.reservationId }, select: { name: true } });
-        await recordEvent(db, { kind: 'Reservation', objectId: a.reservationId, objectName: r?.name ?? a.reservationId, reason: 'StorageGranted', message: `remote data reachable from storage account ${a.account} only` });
+        await recordEvent(db, {
+          kind: 'Reservation',
+          objectId: a.reservationId,
+          objectName: r?.name ?? a.reservationId,
+          reason: 'StorageGranted',
+          message: `remote data reachable from storage account ${a.account} only`,
+        });
         this.log.info({ reservation: a.reservationId, node: a.nodeId, account: a.account }, 'remote storage granted');
         this.deps.onGranted(a.nodeId);
         return;

@@ -64,5 +64,4 @@ describe('berth-storage-helper (the storage-side script) refuses', () => {
     expect(r.stderr).toMatch(message);
     expect(r.status).toBe(2);
   });
-
 });

@@ -4,7 +4,12 @@ import { planStorageAccess, type NodeAccess, type ReservationAccess } from './pl
 const KEY = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${'A'.repeat(48)}`;
 const OTHER = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${'B'.repeat(48)}`;
 const node = (id: string, over: Partial<NodeAccess> = {}): NodeAccess => ({ id, name: `node-${id}`, storagePublicKey: KEY, storageKeyInstalled: KEY, ...over });
-const res = (id: string, nodeId: string | null, storageGrantNodeId: string | null, profile = 'remote'): ReservationAccess => ({ id, profile, nodeId, storageGrantNodeId });
+const res = (id: string, nodeId: string | null, storageGrantNodeId: string | null, profile = 'remote'): ReservationAccess => ({
+  id,
+  profile,
+  nodeId,
+  storageGrantNodeId,
+});
 
 describe('planStorageAccess', () => {
   it('plans nothing when every remote reservation belongs to the node it is placed on', () => {
@@ -27,7 +32,9 @@ describe('planStorageAccess', () => {
   });
 
   it('waits for a node that has not sent a key yet, and ignores other profiles', () => {
-    expect(planStorageAccess([node('a', { storagePublicKey: null, storageKeyInstalled: null })], [res('r1', 'a', null), res('r2', 'a', null, 'local')])).toEqual([]);
+    expect(
+      planStorageAccess([node('a', { storagePublicKey: null, storageKeyInstalled: null })], [res('r1', 'a', null), res('r2', 'a', null, 'local')]),
+    ).toEqual([]);
   });
 
   it('revokes the directory of a reservation placed nowhere, so its last node loses it', () => {

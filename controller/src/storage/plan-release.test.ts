@@ -36,7 +36,10 @@ describe('resolveStorageSettings', () => {
   it('is off without a storage host and complete with one, as the non-root admin account by default', () => {
     expect(resolveStorageSettings({}, {})).toBeUndefined();
     expect(resolveStorageSettings({ storageHost: '10.0.0.2', storageKey: '/k' }, { BERTH_STORAGE_PORT: '2222' })).toEqual({
-      host: '10.0.0.2', port: 2222, user: 'berth-admin', keyFile: '/k',
+      host: '10.0.0.2',
+      port: 2222,
+      user: 'berth-admin',
+      keyFile: '/k',
     });
   });
 

@@ -14,16 +14,28 @@ export interface StorageAdmin {
 }
 
 export class SshStorageAdmin implements StorageAdmin {
-  constructor(private readonly s: StorageSettings, private readonly knownHostsFile: string) {}
+  constructor(
+    private readonly s: StorageSettings,
+    private readonly knownHostsFile: string,
+  ) {}
 
   async run(request: HelperRequest): Promise<void> {
     const words = helperWords(request);
-    const opts = ['BatchMode=yes', 'IdentitiesOnly=yes', `IdentityFile=${this.s.keyFile}`, 'StrictHostKeyChecking=accept-new', `UserKnownHostsFile=${this.knownHostsFile}`, 'ConnectTimeout=5'];
+    const opts = [
+      'BatchMode=yes',
+      'IdentitiesOnly=yes',
+      `IdentityFile=${this.s.keyFile}`,
+      'StrictHostKeyChecking=accept-new',
+      `UserKnownHostsFile=${this.knownHostsFile}`,
+      'ConnectTimeout=5',
+    ];
     try {
-      await run('ssh', [...opts.flatMap((o) => ['-o', o]), '-T', '-p', String(this.s.port), '-l', this.s.user, '--', this.s.host, ...words], { timeout: TIMEOUT_MS });
+      await run('ssh', [...opts.flatMap((o) => ['-o', o]), '-T', '-p', String(this.s.port), '-l', this.s.user, '--', this.s.host, ...words], {
+        timeout: TIMEOUT_MS,
+      });
     } catch (err) {
       const e = err as { stderr?: string; message?: string; killed?: boolean };
-      throw new Error(e.killed ? 'ssh timed out' : ((e.stderr ?? '').trim().split('\n').pop() || e.message || String(err)));
+      throw new Error(e.killed ? 'ssh timed out' : (e.stderr ?? '').trim().split('\n').pop() || e.message || String(err));
     }
   }
 }

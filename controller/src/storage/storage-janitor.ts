@@ -28,7 +28,10 @@ export class StorageJanitor {
   /** One pass; returns when to retry if something is still waiting or failed. */
   async pass(): Promise<number | undefined> {
     const { db, clock } = this.deps;
-    const rows = await db.reservation.findMany({ where: { phase: { in: [...TERMINAL_PHASES] } }, select: { id: true, name: true, spec: true, status: true, nodeId: true } });
+    const rows = await db.reservation.findMany({
+      where: { phase: { in: [...TERMINAL_PHASES] } },
+      select: { id: true, name: true, spec: true, status: true, nodeId: true },
+    });
     const ended = rows.map((r) => {
       const status = (r.status ?? {}) as { storageReleasedAt?: string };
       return { id: r.id, profile: String((r.spec as { profile?: string })?.profile ?? ''), nodeId: r.nodeId, storageReleasedAt: status.storageReleasedAt };
@@ -46,7 +49,13 @@ export class StorageJanitor {
       }
       const status = (row.status ?? {}) as Record<string, unknown>;
       await db.reservation.update({ where: { id: row.id }, data: { status: { ...status, storageReleasedAt: new Date(clock.now()).toISOString() } as never } });
-      await recordEvent(db, { kind: 'Reservation', objectId: row.id, objectName: row.name, reason: 'StorageReleased', message: 'remote data deleted from the storage node' });
+      await recordEvent(db, {
+        kind: 'Reservation',
+        objectId: row.id,
+        objectName: row.name,
+        reason: 'StorageReleased',
+        message: 'remote data deleted from the storage node',
+      });
       this.log.info({ reservation: row.name, id: row.id }, 'remote storage released');
     }
     return failed || waiting ? clock.now() + RETRY_MS : undefined;

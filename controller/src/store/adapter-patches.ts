@@ -28,8 +28,7 @@ export function patchConnections(
 // migration lock already keeps engines apart, so the pragma is skipped.
 export const skipExclusiveLocking: Patch = (adapter) => {
   const executeRaw = adapter.executeRaw.bind(adapter);
-  adapter.executeRaw = (query) =>
-    /^\s*PRAGMA\s+(main\.)?locking_mode\s*=\s*EXCLUSIVE\s*;?\s*$/i.test(query.sql) ? Promise.resolve(0) : executeRaw(query);
+  adapter.executeRaw = (query) => (/^\s*PRAGMA\s+(main\.)?locking_mode\s*=\s*EXCLUSIVE\s*;?\s*$/i.test(query.sql) ? Promise.resolve(0) : executeRaw(query));
 };
 
 // The engine replays a migration into the SQLite shadow database as ONE executeRaw call, which
@@ -73,8 +72,14 @@ export const yieldBeforeQueries: Patch = (adapter) => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     lastTurn = performance.now();
   };
-  adapter.queryRaw = async (query) => { await turn(); return queryRaw(query); };
-  adapter.executeRaw = async (query) => { await turn(); return executeRaw(query); };
+  adapter.queryRaw = async (query) => {
+    await turn();
+    return queryRaw(query);
+  };
+  adapter.executeRaw = async (query) => {
+    await turn();
+    return executeRaw(query);
+  };
 };
 
 /** An adapter factory whose connections get `patch` (for a PrismaClient's own adapter). */

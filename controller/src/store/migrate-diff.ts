@@ -78,8 +78,9 @@ export async function diffMigration(provider: Provider, schema: string, baseDir:
 // Prisma renders a Json column's default unquoted on SQLite (`DEFAULT {}`), which SQLite rejects
 // (prisma/orm#26571, open); quote it as a string literal, the form the engine reads back.
 export function quoteSqliteJsonDefaults(sql: string): string {
-  return sql.replace(/^(\s*"[^"]+" JSONB(?: NOT NULL)? DEFAULT )([[{].*?)(,?)$/gm, (_m, head: string, value: string, comma: string) =>
-    `${head}'${value.replaceAll("'", "''")}'${comma}`,
+  return sql.replace(
+    /^(\s*"[^"]+" JSONB(?: NOT NULL)? DEFAULT )([[{].*?)(,?)$/gm,
+    (_m, head: string, value: string, comma: string) => `${head}'${value.replaceAll("'", "''")}'${comma}`,
   );
 }
 

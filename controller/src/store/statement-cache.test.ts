@@ -22,7 +22,13 @@ describe('SQLite with cached statements', () => {
     await db.$transaction(async (tx) => {
       for (let i = 0; i < 5; i++) await tx.user.update({ where: { username: `u${i}` }, data: { email: `u${i}@example.com` } });
     });
-    expect((await db.user.findMany({ where: { email: { not: null } }, orderBy: { username: 'asc' } })).map((u) => u.email)).toEqual(['u0@example.com', 'u1@example.com', 'u2@example.com', 'u3@example.com', 'u4@example.com']);
+    expect((await db.user.findMany({ where: { email: { not: null } }, orderBy: { username: 'asc' } })).map((u) => u.email)).toEqual([
+      'u0@example.com',
+      'u1@example.com',
+      'u2@example.com',
+      'u3@example.com',
+      'u4@example.com',
+    ]);
     expect(await db.user.count({ where: { role: 'admin' } })).toBe(10);
     await expect(db.user.create({ data: { username: 'u1' } })).rejects.toMatchObject({ code: 'P2002' });
   });

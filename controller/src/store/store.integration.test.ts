@@ -83,7 +83,10 @@ function expectedMigrations(provider: Provider): string[] {
 function migrationsBefore(provider: Provider, upTo: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'berth-migrations-'));
   const names = expectedMigrations(provider);
-  for (const name of names.slice(0, names.findIndex((n) => n.includes(upTo)))) {
+  for (const name of names.slice(
+    0,
+    names.findIndex((n) => n.includes(upTo)),
+  )) {
     cpSync(join(migrationsDir(provider), name), join(dir, name), { recursive: true });
   }
   cpSync(join(migrationsDir(provider), 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
@@ -305,7 +308,11 @@ describe.each([
     const rows = await store.db.reservation.findMany({ select: { name: true, milliCores: true, spec: true, memoryMiB: true }, orderBy: { name: 'asc' } });
     const byName = Object.fromEntries(rows.map((r) => [r.name, r.milliCores]));
     expect(byName).toEqual({
-      whole: 2000, defaulted: 1000, 'lost-half': 500, 'lost-default': 250, 'lost-gone': 0,
+      whole: 2000,
+      defaulted: 1000,
+      'lost-half': 500,
+      'lost-default': 250,
+      'lost-gone': 0,
       ...(provider === 'sqlite' ? { 'real-half': 500 } : {}),
     });
     // The rest of each row came along untouched.
@@ -325,7 +332,10 @@ describe.each([
       row('orphan', 'deleted'), // an ended reservation whose image is gone: nothing to carry
     ]);
     const store = await open(where);
-    const rows = await store.db.reservation.findMany({ select: { name: true, imageSpec: true, imageGeneration: true, milliCores: true, rateCentsPerCoreHour: true }, orderBy: { name: 'asc' } });
+    const rows = await store.db.reservation.findMany({
+      select: { name: true, imageSpec: true, imageGeneration: true, milliCores: true, rateCentsPerCoreHour: true },
+      orderBy: { name: 'asc' },
+    });
     expect(rows).toEqual([
       { name: 'orphan', imageSpec: null, imageGeneration: null, milliCores: 500, rateCentsPerCoreHour: 70 },
       { name: 'running', imageSpec, imageGeneration: 3, milliCores: 500, rateCentsPerCoreHour: 70 },

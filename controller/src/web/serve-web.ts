@@ -32,22 +32,29 @@ export async function bundleDashboard(): Promise<string> {
 export const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-frame-options': 'DENY',
 };
 
 export function registerWebRoutes(app: FastifyInstance): void {
   const page = async (_req: unknown, reply: import('fastify').FastifyReply) =>
-    reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
+    reply
+      .headers({ ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
       .send(await readFile(path.join(HERE, 'static/index.html'), 'utf8'));
   app.get('/', page);
   app.get('/ui', page);
   app.get('/ui/app.js', async (_req, reply) => {
-    bundle ??= (BUILD ? readFile(path.join(HERE, 'static/app.js'), 'utf8') : bundleDashboard()).catch((err) => { bundle = undefined; throw err; });
+    bundle ??= (BUILD ? readFile(path.join(HERE, 'static/app.js'), 'utf8') : bundleDashboard()).catch((err) => {
+      bundle = undefined;
+      throw err;
+    });
     return reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).send(await bundle);
   });
   app.get('/ui/app.css', async (_req, reply) =>
-    reply.headers({ ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' })
-      .send(await readFile(path.join(HERE, 'static/app.css'), 'utf8')));
+    reply
+      .headers({ ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' })
+      .send(await readFile(path.join(HERE, 'static/app.css'), 'utf8')),
+  );
   app.get('/ui/*', page);
 }

@@ -38,7 +38,10 @@ export function assertDataDirOwner(dataDir: string, uid = process.getuid?.()): v
     return; // not created yet: whoever creates it owns it
   }
   if (owner !== 0) {
-    throw new BerthError('Forbidden', `${dataDir} belongs to uid ${owner}, not root: run this as that user (e.g. sudo -u berth berth admin ...), or the controller could not open what root writes there`);
+    throw new BerthError(
+      'Forbidden',
+      `${dataDir} belongs to uid ${owner}, not root: run this as that user (e.g. sudo -u berth berth admin ...), or the controller could not open what root writes there`,
+    );
   }
 }
 
@@ -51,7 +54,10 @@ function dataDirOf(flags: { dataDir?: string }, deps: CliDeps, writes: boolean):
 
 /** The controller's data dir and database URL: flag > env > default, as the controller takes them. */
 function storeSettings(flags: { dataDir?: string; databaseUrl?: string }, deps: CliDeps) {
-  return resolveSettings({ flags: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env: deps.env, file: {} }, CONTROLLER_PROFILE, ['dataDir', 'databaseUrl']);
+  return resolveSettings({ flags: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env: deps.env, file: {} }, CONTROLLER_PROFILE, [
+    'dataDir',
+    'databaseUrl',
+  ]);
 }
 
 const isPostgres = (url: string | undefined) => /^postgres(ql)?:\/\//.test(url ?? '');
@@ -113,12 +119,16 @@ function quotaBody(flags: { maxCores?: string; maxDuration?: string; maxAdvance?
   return body;
 }
 
-const quotaText = (q: Record<string, unknown>) => Object.entries(q).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '<none>';
+const quotaText = (q: Record<string, unknown>) =>
+  Object.entries(q)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ') || '<none>';
 
 export function registerAdmin(program: Command, deps: CliDeps): void {
   const admin = program.command('admin').description('administration (admins only)');
 
-  admin.command('create-user')
+  admin
+    .command('create-user')
     .description('create a user on the management node (the only way to create an admin)')
     .argument('<name>', 'user name')
     .option('--admin', 'give the user the admin role')
@@ -128,7 +138,8 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .addOption(settingOption('databaseUrl'))
     .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
 
-  admin.command('rotate-token')
+  admin
+    .command('rotate-token')
     .description('replace the bootstrap admin token in DATA_DIR/berth.config and revoke the old one (on the management node)')
     .option('--ttl <duration>', 'lifetime of the new token (env BERTH_ADMIN_TOKEN_TTL, default 30d)')
     .addOption(settingOption('dataDir'))
@@ -136,7 +147,8 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     // --server (global) names the address written into the config; default: the one already there.
     .action((_flags: RotateTokenFlags, cmd: Command) => rotateToken(cmd.optsWithGlobals<RotateTokenFlags>(), deps));
 
-  admin.command('set-quota')
+  admin
+    .command('set-quota')
     .description('set a user\'s quota override ("default" removes a field\'s override)')
     .argument('<user>', 'user name')
     .option('--max-cores <n>', 'concurrent cores')
@@ -147,10 +159,16 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
       deps.stdout(`user/${result.username} quota: ${quotaText(result.quota)}\n`);
     });
 
-  admin.command('users')
+  admin
+    .command('users')
     .description('list users with their roles and effective quotas')
     .action(async (_flags: unknown, cmd: Command) => {
       const list = await clientFor(cmd, deps).request<{ items: UserView[] }>('GET', 'api/v1/users');
-      deps.stdout(renderTable(['NAME', 'ROLE', 'EMAIL', 'QUOTA'], list.items.map((u) => [u.username, u.role, u.email ?? '', quotaText(u.quota)])));
+      deps.stdout(
+        renderTable(
+          ['NAME', 'ROLE', 'EMAIL', 'QUOTA'],
+          list.items.map((u) => [u.username, u.role, u.email ?? '', quotaText(u.quota)]),
+        ),
+      );
     });
 }

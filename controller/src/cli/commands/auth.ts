@@ -67,9 +67,7 @@ function save(deps: CliDeps, target: Target, issued: Issued, verb: string): void
 }
 
 export function registerAuth(program: Command, deps: CliDeps): void {
-  const credentials = (c: Command) => c
-    .option('--username <name>', 'user name')
-    .option('--password-stdin', 'read the password from stdin (for scripts)');
+  const credentials = (c: Command) => c.option('--username <name>', 'user name').option('--password-stdin', 'read the password from stdin (for scripts)');
 
   credentials(program.command('signup').description('create a customer account and log in'))
     .option('--email <address>', 'email address')
@@ -78,20 +76,28 @@ export function registerAuth(program: Command, deps: CliDeps): void {
       const username = await value(flags.username, 'Username: ', 'username');
       const email = await value(flags.email, 'Email: ', 'email');
       const pw = await password(flags, deps, true);
-      const issued = await createClient({ server: target.server, ca: target.ca, fetch: deps.fetch }).request<Issued>('POST', 'api/v1/auth/signup', { username, email, password: pw });
+      const issued = await createClient({ server: target.server, ca: target.ca, fetch: deps.fetch }).request<Issued>('POST', 'api/v1/auth/signup', {
+        username,
+        email,
+        password: pw,
+      });
       save(deps, target, issued, 'Signed up and logged in');
     });
 
-  credentials(program.command('login').description('log in and save the token in the CLI config'))
-    .action(async (flags: CredentialFlags, cmd: Command) => {
-      const target = await configTarget(cmd, deps);
-      const username = await value(flags.username, 'Username: ', 'username');
-      const pw = await password(flags, deps, false);
-      const issued = await createClient({ server: target.server, ca: target.ca, fetch: deps.fetch }).request<Issued>('POST', 'api/v1/auth/login', { username, password: pw });
-      save(deps, target, issued, 'Logged in');
+  credentials(program.command('login').description('log in and save the token in the CLI config')).action(async (flags: CredentialFlags, cmd: Command) => {
+    const target = await configTarget(cmd, deps);
+    const username = await value(flags.username, 'Username: ', 'username');
+    const pw = await password(flags, deps, false);
+    const issued = await createClient({ server: target.server, ca: target.ca, fetch: deps.fetch }).request<Issued>('POST', 'api/v1/auth/login', {
+      username,
+      password: pw,
     });
+    save(deps, target, issued, 'Logged in');
+  });
 
-  program.command('logout').description('revoke the saved token and remove it from the CLI config')
+  program
+    .command('logout')
+    .description('revoke the saved token and remove it from the CLI config')
     .action(async (_flags: unknown, cmd: Command) => {
       const cfg = resolveClientConfig({ flags: cmd.optsWithGlobals<{ server?: string; token?: string }>(), env: deps.env });
       if (cfg.token) await clientFor(cmd, deps).request('POST', 'api/v1/auth/logout');
@@ -100,12 +106,20 @@ export function registerAuth(program: Command, deps: CliDeps): void {
       deps.stdout('Logged out\n');
     });
 
-  program.command('whoami').description('show the logged-in user, role and quotas')
+  program
+    .command('whoami')
+    .description('show the logged-in user, role and quotas')
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (flags: { output: string }, cmd: Command) => {
-      const me = await clientFor(cmd, deps).request<{ username: string; email?: string; role: string; quota: Record<string, unknown> }>('GET', 'api/v1/auth/whoami');
+      const me = await clientFor(cmd, deps).request<{ username: string; email?: string; role: string; quota: Record<string, unknown> }>(
+        'GET',
+        'api/v1/auth/whoami',
+      );
       if (flags.output === 'json') return deps.stdout(`${JSON.stringify(me, null, 2)}\n`);
-      const quota = Object.entries(me.quota).map(([k, v]) => `${k}=${String(v)}`).join(' ') || 'none';
+      const quota =
+        Object.entries(me.quota)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ') || 'none';
       deps.stdout(`${me.username} (${me.role})${me.email ? ` <${me.email}>` : ''}\nquota: ${quota}\n`);
     });
 }

@@ -11,10 +11,11 @@ export function registerBill(program: Command, deps: CliDeps): void {
     .description('show the monthly statement (UTC months; default: the current month)')
     .option('--month <YYYY-MM>', 'the month to show')
     .option('--user <name>', "another user's statement (admins only)")
-    .option('--all', 'every customer\'s total for the month (admins only)')
+    .option('--all', "every customer's total for the month (admins only)")
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (flags: { month?: string; user?: string; all?: boolean; output: string }, cmd: Command) => {
-      if (flags.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(flags.month)) throw new BerthError('Invalid', `--month: must be YYYY-MM, got "${flags.month}"`);
+      if (flags.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(flags.month))
+        throw new BerthError('Invalid', `--month: must be YYYY-MM, got "${flags.month}"`);
       if (flags.all && flags.user) throw new BerthError('Invalid', '--all and --user cannot be combined');
       const query = new URLSearchParams();
       if (flags.month) query.set('month', flags.month);

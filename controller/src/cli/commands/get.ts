@@ -19,7 +19,8 @@ export function registerGet(program: Command, deps: CliDeps): void {
       if (names.length > 1) throw new BerthError('Invalid', 'get takes one name; use KIND NAME or KIND/NAME');
       const output = opts.output ?? 'table';
       if (opts.watch) {
-        if (names.length || !['reservations', 'nodes'].includes(info.plural)) throw new BerthError('Invalid', '--watch works on the reservations and nodes lists');
+        if (names.length || !['reservations', 'nodes'].includes(info.plural))
+          throw new BerthError('Invalid', '--watch works on the reservations and nodes lists');
         return watchKind(cmd, deps, info, output);
       }
       const client = clientFor(cmd, deps);

@@ -15,7 +15,10 @@ describe('berth cordon / uncordon / drain', () => {
   });
 
   it('drain lists what moved and what stayed', async () => {
-    const body = { node: {}, drain: { rescheduled: [{ reservation: 'web', node: 'cn2' }], failed: [], remaining: [{ reservation: 'big', reason: 'no other node can take it' }] } };
+    const body = {
+      node: {},
+      drain: { rescheduled: [{ reservation: 'web', node: 'cn2' }], failed: [], remaining: [{ reservation: 'big', reason: 'no other node can take it' }] },
+    };
     const { deps, out } = fakeDeps(() => ({ status: 200, body }));
     expect(await main(['drain', 'cn1'], deps)).toBe(0);
     expect(out.stdout).toBe('node/cn1 cordoned\nreservation/web moved to node cn2\nreservation/big stays: no other node can take it\nnode/cn1 drained\n');

@@ -4,11 +4,18 @@ import type { CliDeps } from '../deps.ts';
 import { clientFor } from './context.ts';
 
 interface DrainAnswer {
-  drain: { rescheduled: Array<{ reservation: string; node: string }>; failed: Array<{ reservation: string; reason: string }>; remaining: Array<{ reservation: string; reason: string }> };
+  drain: {
+    rescheduled: Array<{ reservation: string; node: string }>;
+    failed: Array<{ reservation: string; reason: string }>;
+    remaining: Array<{ reservation: string; reason: string }>;
+  };
 }
 
 export function registerNodeOps(program: Command, deps: CliDeps): void {
-  for (const [verb, help] of [['cordon', 'mark a node unschedulable (running work stays)'], ['uncordon', 'mark a node schedulable again']] as const) {
+  for (const [verb, help] of [
+    ['cordon', 'mark a node unschedulable (running work stays)'],
+    ['uncordon', 'mark a node schedulable again'],
+  ] as const) {
     program
       .command(verb)
       .description(help)
@@ -33,7 +40,7 @@ export function registerNodeOps(program: Command, deps: CliDeps): void {
     .command('node')
     .description('node identities')
     .command('revoke')
-    .description('revoke a node\'s identity: its stream closes now and its certificate is never accepted again')
+    .description("revoke a node's identity: its stream closes now and its certificate is never accepted again")
     .argument('<node>', 'node name')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       await clientFor(cmd, deps).request('POST', `api/v1/nodes/${encodeURIComponent(name)}/revoke`);

@@ -19,7 +19,15 @@ export function registerTop(program: Command, deps: CliDeps): void {
         const m = n.status.metrics ?? {};
         const used = m.memoryTotalBytes !== undefined ? m.memoryTotalBytes - m.memoryFreeBytes : undefined;
         const pct = used !== undefined && m.memoryTotalBytes ? `${Math.round((100 * used) / m.memoryTotalBytes)}%` : '-';
-        return [n.metadata.name, m.cpuPercent !== undefined ? `${Math.round(m.cpuPercent)}%` : '-', m.load1 !== undefined ? m.load1.toFixed(2) : '-', mib(used), mib(m.memoryTotalBytes), pct, n.status.usage ? String(n.status.usage.reservations) : '-'];
+        return [
+          n.metadata.name,
+          m.cpuPercent !== undefined ? `${Math.round(m.cpuPercent)}%` : '-',
+          m.load1 !== undefined ? m.load1.toFixed(2) : '-',
+          mib(used),
+          mib(m.memoryTotalBytes),
+          pct,
+          n.status.usage ? String(n.status.usage.reservations) : '-',
+        ];
       });
       deps.stdout(renderTable(['NAME', 'CPU%', 'LOAD1', 'MEMORY', 'TOTAL', 'MEMORY%', 'CONTAINERS'], rows));
     });

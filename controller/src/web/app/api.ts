@@ -1,8 +1,15 @@
 // Browser side of the REST API: the token lives in localStorage; errors keep the server's field.
-export interface ApiError { code: string; message: string; field?: string }
+export interface ApiError {
+  code: string;
+  message: string;
+  field?: string;
+}
 
 export class RequestError extends Error {
-  constructor(readonly status: number, readonly error: ApiError) {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
     super(error.message);
   }
 }
@@ -26,7 +33,11 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   const res = await fetch(path, { method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data: any;
-  try { data = text ? JSON.parse(text) : undefined; } catch { data = undefined; }
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
   if (!res.ok) {
     const e = data?.error;
     throw new RequestError(res.status, e && typeof e.message === 'string' ? e : { code: String(res.status), message: data?.message ?? `HTTP ${res.status}` });
@@ -34,7 +45,10 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   return data as T;
 }
 
-export interface WatchEvent<T> { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: T;
+}
 
 /**
  * Follows a ?watch=1 stream (newline-delimited JSON) and reconnects after a drop; the server
@@ -70,5 +84,8 @@ export function watch<T>(path: string, onReset: () => void, onEvent: (e: WatchEv
     }
   };
   void run();
-  return () => { stopped = true; ctrl?.abort(); };
+  return () => {
+    stopped = true;
+    ctrl?.abort();
+  };
 }

@@ -1,8 +1,15 @@
 // Inline SVG line chart of a node's CPU and memory (both as percent) over time.
-export interface Point { at: string; cpuPercent: number; memoryUsedMiB: number; memoryTotalMiB: number }
+export interface Point {
+  at: string;
+  cpuPercent: number;
+  memoryUsedMiB: number;
+  memoryTotalMiB: number;
+}
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 480, H = 160, PAD = 28;
+const W = 480,
+  H = 160,
+  PAD = 28;
 
 function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
   const e = document.createElementNS(NS, tag);

@@ -11,12 +11,15 @@ export function authView(main: HTMLElement, mode: 'login' | 'signup', go: Go): v
     errs[name] = h('span', { class: 'err', id: `${name}-err` });
     return h('label', {}, label, h('input', { name, type, required: true, autocomplete, 'aria-describedby': `${name}-err` }), errs[name]);
   };
-  const form = h('form', { class: 'stack card', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'stack card', novalidate: true },
     field('username', 'Username', 'text', 'username'),
     mode === 'signup' ? field('email', 'Email', 'email', 'email') : null,
     field('password', 'Password', 'password', mode === 'signup' ? 'new-password' : 'current-password'),
     h('button', { type: 'submit' }, mode === 'signup' ? 'Create account' : 'Log in'),
-    h('p', {}, mode === 'signup' ? h('a', { href: '#/login' }, 'I already have an account') : h('a', { href: '#/signup' }, 'Create an account')));
+    h('p', {}, mode === 'signup' ? h('a', { href: '#/login' }, 'I already have an account') : h('a', { href: '#/signup' }, 'Create an account')),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
@@ -63,19 +66,39 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     return h('label', { for: `f-${name}` }, label, hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : null, input, errs[name]);
   };
   const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
-  const form = h('form', { class: 'card', novalidate: true },
-    h('div', { class: 'grid2' },
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true },
+    h(
+      'div',
+      { class: 'grid2' },
       field('name', 'Name', h('input', { required: true, placeholder: 'my-service', autocomplete: 'off' }), 'lowercase letters, digits and -'),
       field('image', 'Image', imageSel),
       field('start', 'Start', h('input', { type: 'datetime-local' }), 'empty = now'),
       field('duration', 'Duration', h('input', { required: true, value: '1h' }), 'e.g. 90m, 2h, 1d'),
-      field('profile', 'Storage profile', h('select', {}, h('option', { value: 'ephemeral' }, 'ephemeral (container only)'), h('option', { value: 'local' }, 'local volume'), h('option', { value: 'remote' }, 'remote storage'))),
+      field(
+        'profile',
+        'Storage profile',
+        h(
+          'select',
+          {},
+          h('option', { value: 'ephemeral' }, 'ephemeral (container only)'),
+          h('option', { value: 'local' }, 'local volume'),
+          h('option', { value: 'remote' }, 'remote storage'),
+        ),
+      ),
       field('cores', 'Cores', h('input', { inputmode: 'decimal', placeholder: 'image default', autocomplete: 'off' }), 'e.g. 2, 0.5 or 250m'),
-      field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' }))),
-    h('p', {}, h('button', { type: 'submit' }, 'Reserve')));
+      field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' })),
+    ),
+    h('p', {}, h('button', { type: 'submit' }, 'Reserve')),
+  );
   const check = (data: Record<string, string>): boolean => {
     let ok = true;
-    const bad = (k: string, msg: string) => { errs[k].textContent = msg; form.querySelector(`[name="${k}"]`)?.setAttribute('aria-invalid', 'true'); ok = false; };
+    const bad = (k: string, msg: string) => {
+      errs[k].textContent = msg;
+      form.querySelector(`[name="${k}"]`)?.setAttribute('aria-invalid', 'true');
+      ok = false;
+    };
     if (!NAME_RE.test(data.name)) bad('name', 'use lowercase letters, digits and -, starting and ending with a letter or digit');
     if (!data.duration || !DURATION_RE.test(data.duration)) bad('duration', 'use a duration such as 90m, 2h or 1d');
     if (data.cores && !CORES_RE.test(data.cores.trim())) bad('cores', 'use e.g. 2, 0.5 or 250m (at most 3 decimals: whole millicores)');
@@ -85,12 +108,18 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
   form.addEventListener('input', (ev) => {
     const t = ev.target as HTMLElement;
     const name = t.getAttribute('name');
-    if (name && errs[name]) { errs[name].textContent = ''; t.removeAttribute('aria-invalid'); }
+    if (name && errs[name]) {
+      errs[name].textContent = '';
+      t.removeAttribute('aria-invalid');
+    }
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
-    for (const [k, e] of Object.entries(errs)) { e.textContent = ''; form.querySelector(`[name="${k}"]`)?.removeAttribute('aria-invalid'); }
+    for (const [k, e] of Object.entries(errs)) {
+      e.textContent = '';
+      form.querySelector(`[name="${k}"]`)?.removeAttribute('aria-invalid');
+    }
     if (!check(data)) return;
     const spec: Record<string, unknown> = { image: data.image, duration: data.duration, profile: data.profile };
     if (data.start) spec.start = new Date(data.start).toISOString();
@@ -105,12 +134,23 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       showError(form, errs, err);
     }
   });
-  mount(main, h('h1', {}, 'Reserve a service'),
+  mount(
+    main,
+    h('h1', {}, 'Reserve a service'),
     h('h2', {}, 'Catalog'),
-    table(['Image', 'Reference', 'Ports', 'Default size', 'Price'], images.map((i) => [
-      i.metadata.name, h('code', {}, i.spec.ref), (i.spec.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(', '),
-      `${i.spec.resources.cores} ${String(i.spec.resources.cores) === '1' ? 'core' : 'cores'}, ${i.spec.resources.memory}`, `${money(i.spec.pricePerCoreHour ?? 50)}/core-hour`])),
-    h('h2', {}, 'New reservation'), form);
+    table(
+      ['Image', 'Reference', 'Ports', 'Default size', 'Price'],
+      images.map((i) => [
+        i.metadata.name,
+        h('code', {}, i.spec.ref),
+        (i.spec.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(', '),
+        `${i.spec.resources.cores} ${String(i.spec.resources.cores) === '1' ? 'core' : 'cores'}, ${i.spec.resources.memory}`,
+        `${money(i.spec.pricePerCoreHour ?? 50)}/core-hour`,
+      ]),
+    ),
+    h('h2', {}, 'New reservation'),
+    form,
+  );
 }
 
 export function reservationsView(main: HTMLElement, admin: boolean): () => void {
@@ -121,30 +161,54 @@ export function reservationsView(main: HTMLElement, admin: boolean): () => void 
     const now = Date.now();
     const list = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     if (!list.length) return mount(body, h('p', {}, 'No reservations yet.'));
-    mount(body, table(['Name', 'Image', 'Phase', 'Endpoint', 'Time left', 'Cost so far', 'Actions'], list.map((r) => {
-      const live = !isTerminal(r.status.phase);
-      const ep = r.status.endpoints?.[0]?.address as string | undefined;
-      return [
-        h('span', {}, r.metadata.name, admin && r.metadata.owner ? h('span', { class: 'hint' }, ` (${r.metadata.owner})`) : null),
-        r.spec.image,
-        pill(r.status.phase),
-        ep ? h('button', { class: 'secondary', 'data-endpoint': ep, 'aria-label': `copy endpoint ${ep}`, onclick: () => copy(ep) }, ep) : '—',
-        live ? h('span', { 'data-until': r.status.endTime }, duration(Date.parse(r.status.endTime) - now)) : '—',
-        money(r.status.cost?.cents ?? 0),
-        live ? h('div', { class: 'actions' },
-          h('button', { class: 'secondary', 'aria-label': `extend ${r.metadata.name} by 30 minutes`, onclick: () => extend(r) }, '+30m'),
-          h('button', { class: 'danger', 'aria-label': `delete ${r.metadata.name}`, onclick: () => remove(r.metadata.name) }, 'Delete')) : '',
-      ];
-    })));
+    mount(
+      body,
+      table(
+        ['Name', 'Image', 'Phase', 'Endpoint', 'Time left', 'Cost so far', 'Actions'],
+        list.map((r) => {
+          const live = !isTerminal(r.status.phase);
+          const ep = r.status.endpoints?.[0]?.address as string | undefined;
+          return [
+            h('span', {}, r.metadata.name, admin && r.metadata.owner ? h('span', { class: 'hint' }, ` (${r.metadata.owner})`) : null),
+            r.spec.image,
+            pill(r.status.phase),
+            ep ? h('button', { class: 'secondary', 'data-endpoint': ep, 'aria-label': `copy endpoint ${ep}`, onclick: () => copy(ep) }, ep) : '—',
+            live ? h('span', { 'data-until': r.status.endTime }, duration(Date.parse(r.status.endTime) - now)) : '—',
+            money(r.status.cost?.cents ?? 0),
+            live
+              ? h(
+                  'div',
+                  { class: 'actions' },
+                  h('button', { class: 'secondary', 'aria-label': `extend ${r.metadata.name} by 30 minutes`, onclick: () => extend(r) }, '+30m'),
+                  h('button', { class: 'danger', 'aria-label': `delete ${r.metadata.name}`, onclick: () => remove(r.metadata.name) }, 'Delete'),
+                )
+              : '',
+          ];
+        }),
+      ),
+    );
   };
-  const stop = watch<any>('/api/v1/reservations', () => items.clear(), (e) => {
-    if (e.type === 'DELETED') items.delete(e.object.metadata.uid);
-    else items.set(e.object.metadata.uid, e.object);
-    render();
-  });
+  const stop = watch<any>(
+    '/api/v1/reservations',
+    () => items.clear(),
+    (e) => {
+      if (e.type === 'DELETED') items.delete(e.object.metadata.uid);
+      else items.set(e.object.metadata.uid, e.object);
+      render();
+    },
+  );
   // Time left ticks in place: re-rendering the table would swap buttons under the pointer.
-  const tick = setInterval(() => body.querySelectorAll<HTMLElement>('[data-until]').forEach((e) => { e.textContent = duration(Date.parse(e.dataset.until!) - Date.now()); }), 1000);
-  return () => { stop(); clearInterval(tick); };
+  const tick = setInterval(
+    () =>
+      body.querySelectorAll<HTMLElement>('[data-until]').forEach((e) => {
+        e.textContent = duration(Date.parse(e.dataset.until!) - Date.now());
+      }),
+    1000,
+  );
+  return () => {
+    stop();
+    clearInterval(tick);
+  };
 }
 
 async function copy(text: string): Promise<void> {
@@ -176,7 +240,12 @@ async function extend(r: any): Promise<void> {
       // Only a server without the route falls back; a missing reservation is a real error.
       if (!(err instanceof RequestError) || !/^no route/.test(err.error.message)) throw err;
       const ms = Date.parse(r.status.endTime) - Date.parse(r.status.startTime) + 30 * 60_000;
-      await api('POST', '/api/v1/apply', { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name, labels: r.metadata.labels }, spec: { ...r.spec, duration: `${Math.round(ms / 60_000)}m` } });
+      await api('POST', '/api/v1/apply', {
+        apiVersion: 'berth/v1',
+        kind: 'Reservation',
+        metadata: { name, labels: r.metadata.labels },
+        spec: { ...r.spec, duration: `${Math.round(ms / 60_000)}m` },
+      });
     }
     flash(`reservation ${name} extended by 30m`);
   } catch (err) {
@@ -191,8 +260,14 @@ export async function billsView(main: HTMLElement): Promise<void> {
   const load = async () => {
     try {
       const s = await api<any>('GET', `/api/v1/bill?month=${encodeURIComponent(input.value)}`);
-      mount(out, table(['Reservation', 'Image', 'Cores', 'Hours', 'Rate', 'Amount'], (s.lines ?? []).map((l: any) => [l.reservation, l.image, l.cores, l.hours, `${money(l.rateCentsPerCoreHour)}/core-h`, money(l.cents)])),
-        h('p', {}, h('strong', {}, `Total ${s.month}: ${money(s.totalCents ?? 0)}`)));
+      mount(
+        out,
+        table(
+          ['Reservation', 'Image', 'Cores', 'Hours', 'Rate', 'Amount'],
+          (s.lines ?? []).map((l: any) => [l.reservation, l.image, l.cores, l.hours, `${money(l.rateCentsPerCoreHour)}/core-h`, money(l.cents)]),
+        ),
+        h('p', {}, h('strong', {}, `Total ${s.month}: ${money(s.totalCents ?? 0)}`)),
+      );
     } catch (err) {
       mount(out, h('p', { class: 'err' }, (err as Error).message));
     }

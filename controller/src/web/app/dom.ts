@@ -27,7 +27,9 @@ export function mount(parent: Element, ...children: Child[]): void {
 export function flash(text: string, bad = false): void {
   const box = document.getElementById('flash')!;
   mount(box, h('div', { class: bad ? 'msg bad' : 'msg' }, text));
-  setTimeout(() => { if (box.textContent === text) box.replaceChildren(); }, 6000);
+  setTimeout(() => {
+    if (box.textContent === text) box.replaceChildren();
+  }, 6000);
 }
 
 export function pill(text: string, cls = text): HTMLElement {
@@ -36,11 +38,17 @@ export function pill(text: string, cls = text): HTMLElement {
 
 /** A table whose cells carry their column name (stacked layout on phones). */
 export function table(cols: string[], rows: Child[][], caption?: string): HTMLElement {
-  return h('div', { class: 'table-wrap' },
-    h('table', { class: 'responsive' },
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'responsive' },
       caption ? h('caption', { class: 'hint' }, caption) : null,
       h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((cell, i) => h('td', { 'data-label': cols[i] }, cell)))))));
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((cell, i) => h('td', { 'data-label': cols[i] }, cell))))),
+    ),
+  );
 }
 
 export function ago(iso: string | undefined, now = Date.now()): string {

@@ -4,12 +4,18 @@ import { flash, h, mount } from './dom.ts';
 import { authView, billsView, reservationsView, reserveView } from './customer.ts';
 import { containersView, nodesView, reconcileView } from './admin.ts';
 
-interface Me { username: string; role: string }
+interface Me {
+  username: string;
+  role: string;
+}
 
 let me: Me | undefined;
 let cleanup: (() => void) | void;
 
-const go = (hash: string) => { if (location.hash === hash) void route(); else location.hash = hash; };
+const go = (hash: string) => {
+  if (location.hash === hash) void route();
+  else location.hash = hash;
+};
 
 async function whoami(): Promise<Me | undefined> {
   if (!token.get()) return undefined;
@@ -25,12 +31,25 @@ async function whoami(): Promise<Me | undefined> {
 function menu(path: string): void {
   const nav = document.getElementById('nav')!;
   const who = document.getElementById('who')!;
-  const links: Array<[string, string]> = !me ? [['#/login', 'Log in'], ['#/signup', 'Sign up']]
-    : [['#/reserve', 'Reserve'], ['#/reservations', 'Reservations'], ['#/bills', 'Bills'],
-      ...(me.role === 'admin' ? [['#/admin/nodes', 'Nodes'], ['#/admin/containers', 'Containers'], ['#/admin/reconcile', 'Reconciliation']] as Array<[string, string]> : [])];
+  const links: Array<[string, string]> = !me
+    ? [
+        ['#/login', 'Log in'],
+        ['#/signup', 'Sign up'],
+      ]
+    : [
+        ['#/reserve', 'Reserve'],
+        ['#/reservations', 'Reservations'],
+        ['#/bills', 'Bills'],
+        ...(me.role === 'admin'
+          ? ([
+              ['#/admin/nodes', 'Nodes'],
+              ['#/admin/containers', 'Containers'],
+              ['#/admin/reconcile', 'Reconciliation'],
+            ] as Array<[string, string]>)
+          : []),
+      ];
   mount(nav, ...links.map(([href, text]) => h('a', { href, 'aria-current': href === `#${path}` ? 'page' : undefined }, text)));
-  mount(who, me ? h('span', {}, `${me.username} (${me.role})`) : null,
-    me ? h('button', { class: 'secondary', onclick: logout }, 'Log out') : null);
+  mount(who, me ? h('span', {}, `${me.username} (${me.role})`) : null, me ? h('button', { class: 'secondary', onclick: logout }, 'Log out') : null);
 }
 
 async function logout(): Promise<void> {
@@ -54,15 +73,28 @@ async function route(): Promise<void> {
   menu(path);
   try {
     switch (path) {
-      case '/login': return authView(main, 'login', go);
-      case '/signup': return authView(main, 'signup', go);
-      case '/reserve': return await reserveView(main, go);
-      case '/reservations': cleanup = reservationsView(main, me!.role === 'admin'); return;
-      case '/bills': return await billsView(main);
-      case '/admin/nodes': cleanup = nodesView(main); return;
-      case '/admin/containers': cleanup = containersView(main); return;
-      case '/admin/reconcile': cleanup = reconcileView(main); return;
-      default: mount(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Home')));
+      case '/login':
+        return authView(main, 'login', go);
+      case '/signup':
+        return authView(main, 'signup', go);
+      case '/reserve':
+        return await reserveView(main, go);
+      case '/reservations':
+        cleanup = reservationsView(main, me!.role === 'admin');
+        return;
+      case '/bills':
+        return await billsView(main);
+      case '/admin/nodes':
+        cleanup = nodesView(main);
+        return;
+      case '/admin/containers':
+        cleanup = containersView(main);
+        return;
+      case '/admin/reconcile':
+        cleanup = reconcileView(main);
+        return;
+      default:
+        mount(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Home')));
     }
   } catch (err) {
     flash((err as Error).message, true);
