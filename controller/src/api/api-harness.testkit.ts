@@ -99,7 +99,6 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {})
     reservation: () => undefined,
     reservationAt: () => undefined,
     node: () => undefined,
-    allNodes: () => undefined,
     reservationNow: async (id: string) => {
       await reconciler.reconcile(id);
     },

@@ -9,6 +9,8 @@ export interface Route {
   /** Network and mask as 32-bit numbers (host order). */
   dest: number;
   mask: number;
+  /** Bits set in the mask: a longer prefix is a more specific route. */
+  prefix: number;
   metric: number;
 }
 
@@ -20,7 +22,8 @@ export function parseProcRoutes(text: string): Route[] {
     if (f.length < 8) continue;
     const flags = parseInt(f[3], 16);
     if (!(flags & 0x1)) continue;
-    routes.push({ dev: f[0], dest: fromLittleEndianHex(f[1]), mask: fromLittleEndianHex(f[7]), metric: Number(f[6]) });
+    const mask = fromLittleEndianHex(f[7]);
+    routes.push({ dev: f[0], dest: fromLittleEndianHex(f[1]), mask, prefix: bits(mask), metric: Number(f[6]) });
   }
   return routes;
 }
@@ -33,7 +36,7 @@ export function routeDevice(address: string, routes: Route[], localAddresses: Re
   let best: Route | undefined;
   for (const r of routes) {
     if ((ip & r.mask) >>> 0 !== r.dest) continue;
-    if (!best || bits(r.mask) > bits(best.mask) || (bits(r.mask) === bits(best.mask) && r.metric < best.metric)) best = r;
+    if (!best || r.prefix > best.prefix || (r.prefix === best.prefix && r.metric < best.metric)) best = r;
   }
   return best?.dev;
 }
