@@ -35,6 +35,23 @@ const toPem = (der: Buffer) =>
     .match(/.{1,64}/g)!
     .join('\n')}\n-----END CERTIFICATE-----\n`;
 
+// Certificates already fetched and matched, by address and pin: the pin fixes the certificate,
+// so a reconnect (or the second connection of a first join) needs no extra TLS round trip.
+const pinned = new Map<string, Buffer>();
+
+async function pinnedCertificate(address: string, fingerprint: string, timeoutMs: number): Promise<Buffer> {
+  const key = `${address} ${fingerprint}`;
+  const known = pinned.get(key);
+  if (known) return known;
+  const cert = await fetchCertificate(address, timeoutMs);
+  const seen = certificateFingerprint(cert.raw);
+  if (seen !== fingerprint) {
+    throw new CertificateMismatchError(`controller certificate ${seen.slice(0, 16)}… does not match the join token's ${fingerprint.slice(0, 16)}…`);
+  }
+  pinned.set(key, cert.raw);
+  return cert.raw;
+}
+
 /**
  * Channel credentials that accept only the certificate whose fingerprint the token names, and
  * present the node's own certificate when it has one (mutual TLS).
@@ -45,13 +62,9 @@ export async function pinnedCredentials(
   timeoutMs = 5000,
   client?: { keyPem: string; certPem: string },
 ): Promise<grpc.ChannelCredentials> {
-  const cert = await fetchCertificate(address, timeoutMs);
-  const seen = certificateFingerprint(cert.raw);
-  if (seen !== fingerprint) {
-    throw new CertificateMismatchError(`controller certificate ${seen.slice(0, 16)}… does not match the join token's ${fingerprint.slice(0, 16)}…`);
-  }
+  const raw = await pinnedCertificate(address, fingerprint, timeoutMs);
   const key = client ? Buffer.from(client.keyPem) : null;
-  return grpc.credentials.createSsl(Buffer.from(toPem(cert.raw)), key, client ? Buffer.from(client.certPem) : null, {
+  return grpc.credentials.createSsl(Buffer.from(toPem(raw)), key, client ? Buffer.from(client.certPem) : null, {
     // The pin replaces the host-name check, so agents may reach the controller by any address.
     checkServerIdentity: (_host, peer) =>
       certificateFingerprint(peer.raw) === fingerprint ? undefined : new CertificateMismatchError('controller certificate changed'),
