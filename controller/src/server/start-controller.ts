@@ -67,7 +67,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     ttlMs: config.joinTokenTtlMs,
     now: clock.now(),
     log,
-    fromEnv: process.env.BERTH_JOIN_TOKEN,
+    fromEnv: config.joinToken,
   });
   // Node identities: client certificates from Berth's CA (DATA_DIR/pki).
   const identities = new NodeIdentities(store.db, await loadOrCreateCa(config.dataDir, log), config.nodeCertTtlMs, log.child({ component: 'node-identity' }));
