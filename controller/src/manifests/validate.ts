@@ -29,7 +29,8 @@ export function validateManifest(input: unknown): Manifest {
   // The spec is checked against its kind even when the envelope has other problems.
   const kind = KINDS.find((k) => k === raw.kind);
   if (raw.spec === undefined && !problems.some((p) => p.field === 'spec')) problems.push({ field: 'spec', message: 'spec: is required' });
-  const spec = kind && raw.spec !== undefined ? check(kind === 'Image' ? imageSpecSchema : reservationSpecSchema, raw.spec, ['spec'], problems) : undefined;
+  const schema: z.ZodType<unknown> | undefined = kind === 'Image' ? imageSpecSchema : kind === 'Reservation' ? reservationSpecSchema : undefined;
+  const spec = schema && raw.spec !== undefined ? check(schema, raw.spec, ['spec'], problems) : undefined;
   if (problems.length || !envelope || !spec) {
     const unknownFirst = [...problems.filter((p) => p.message.startsWith('unknown field')), ...problems.filter((p) => !p.message.startsWith('unknown field'))];
     throw invalidFromProblems(unknownFirst);
