@@ -12,7 +12,12 @@ export function describeFailure(err: unknown, prefix = ''): Failure {
     const field = err.field ? ` (field: ${err.field})` : '';
     const lines = [`error: ${prefix}${err.message}${field}`];
     // An admin's message already names each node and why; a line of its own only for what it does not.
-    if (err.code === 'NoResources') lines.push(...nodeReasons(err.details).filter((l) => !err.message.includes(l)).map((l) => `  ${l}`));
+    if (err.code === 'NoResources')
+      lines.push(
+        ...nodeReasons(err.details)
+          .filter((l) => !err.message.includes(l))
+          .map((l) => `  ${l}`),
+      );
     return { lines, exitCode: exitCodeFor(err.code) };
   }
   const message = err instanceof Error ? err.message : String(err);
