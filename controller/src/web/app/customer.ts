@@ -63,7 +63,9 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     input.id = `f-${name}`;
     input.setAttribute('name', name);
     input.setAttribute('aria-describedby', `f-${name}-err${hint ? ` f-${name}-hint` : ''}`);
-    return h('label', { for: `f-${name}` }, label, hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : null, input, errs[name]);
+    // An empty hint keeps the controls of one row at the same height.
+    const hintEl = hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : h('span', { class: 'hint', 'aria-hidden': 'true' });
+    return h('label', { for: `f-${name}` }, label, hintEl, input, errs[name]);
   };
   const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
   const form = h(
