@@ -40,7 +40,7 @@ async function applyEach(reservations: LoadedManifest[]) {
   const results = [];
   for (const m of reservations) {
     results.push(await applyAs(customer, m));
-    await h!.app.inject({ method: 'DELETE', url: `/api/v1/reservations/${m.manifest.metadata.name}`, headers: { authorization: `Bearer ${customer}` } });
+    await h!.app.inject({ method: 'DELETE', url: `/api/v1/reservations/${m.manifest.metadata?.name}`, headers: { authorization: `Bearer ${customer}` } });
   }
   return results;
 }
