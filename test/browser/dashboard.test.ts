@@ -243,4 +243,11 @@ describe('dashboard', () => {
     await shot(page, 'admin-reconcile');
     await page.close();
   });
+
+  it('ran controller and agent without a deprecation warning on their stderr', () => {
+    // Node prints them once per process, at start-up or first use (FSTDEP023 and DEP0123 were
+    // printed at every start); by now both have served everything this file exercised.
+    expect(controller.log).not.toMatch(/DeprecationWarning|FastifyDeprecation|\[DEP\d+\]|\[FSTDEP\d+\]/);
+    expect(agent.log).not.toMatch(/DeprecationWarning|FastifyDeprecation|\[DEP\d+\]|\[FSTDEP\d+\]/);
+  });
 });
