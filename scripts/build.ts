@@ -87,7 +87,12 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   // Test code (*.test.ts, fakes in *.testkit.ts, test/) never ships: a release that bundles it is a bug.
   const testCode = inputs.filter((f) => /\.(test|testkit)\.ts$/.test(f) || path.relative(ROOT, path.resolve(f)).startsWith('test/'));
   if (testCode.length) throw new Error(`the build bundles test code: ${testCode.join(', ')}`);
-  const assets = ['proto/caas/v1/agent.proto', 'controller/src/web/static/index.html', 'controller/src/web/static/app.css'];
+  const assets = [
+    'proto/caas/v1/agent.proto',
+    'controller/src/web/static/index.html',
+    'controller/src/web/static/app.css',
+    'controller/src/web/static/favicon.svg',
+  ];
   const sources = [...new Set([...inputs.map((f) => path.relative(ROOT, path.resolve(f))), ...assets])].sort();
   writeFileSync(path.join(DIST, 'build-info.json'), `${JSON.stringify({ ...info, sources }, null, 1)}\n`);
   return info;

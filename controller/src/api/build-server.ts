@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
 import { BerthError } from '../errors/index.ts';
@@ -12,7 +12,8 @@ export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boole
     ...(tls ? { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
-    disableRequestLogging: true,
+    // The option itself at the top level is deprecated (FSTDEP023, a warning at every start).
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance; // the HTTPS flavour differs only in its server type
   // Manifests may be posted as YAML as well as JSON (curl --data-binary @file.yaml).
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
