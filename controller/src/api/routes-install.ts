@@ -35,10 +35,6 @@ export function registerInstallRoutes(app: FastifyInstance, opts: InstallRouteOp
   });
   app.get(`/install/${BUNDLE_NAME}`, async (_req, reply) => {
     const bundle = await opts.source.bundle();
-    return reply
-      .type('application/gzip')
-      .header('cache-control', 'no-store')
-      .header('x-content-sha256', bundle.sha256)
-      .send(bundle.bytes);
+    return reply.type('application/gzip').header('cache-control', 'no-store').header('x-content-sha256', bundle.sha256).send(bundle.bytes);
   });
 }
