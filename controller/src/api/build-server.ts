@@ -5,9 +5,19 @@ import { BerthError } from '../errors/index.ts';
 import type { ServiceContext } from '../services/index.ts';
 import { errorHandler } from './error-handler.ts';
 import { registerRoutes } from './routes.ts';
+import { type InstallRouteOptions, registerInstallRoutes } from './routes-install.ts';
 
-/** `tls` (key and certificate chain) makes it an HTTPS server; the API never mixes the two. */
-export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boolean, tls?: { cert: string; key: string }): FastifyInstance {
+/**
+ * `tls` (key and certificate chain) makes it an HTTPS server; the API never mixes the two.
+ * `install` serves the one-line node join (/install/...).
+ */
+export function buildServer(
+  ctx: ServiceContext,
+  log: Logger,
+  ready: () => boolean,
+  tls?: { cert: string; key: string },
+  install?: InstallRouteOptions,
+): FastifyInstance {
   const app = Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
@@ -29,5 +39,6 @@ export function buildServer(ctx: ServiceContext, log: Logger, ready: () => boole
     return reply.status(404).send(err.toBody());
   });
   registerRoutes(app, ctx, ready);
+  if (install) registerInstallRoutes(app, install);
   return app;
 }
