@@ -40,6 +40,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
         return reply.status(result.action === 'created' ? 201 : 200).send(result);
       });
 
+      api.get('/availability', async (req) => svc.availability(ctx, req.user, req.query));
       api.get('/images', async () => list('Image', await svc.listImages(ctx)));
       api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
       api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));
