@@ -1,17 +1,20 @@
 // How a failure reads on stderr: one `error:` line, plus per-node reasons when admission was
 // refused. Pure; never a stack trace.
 import { BerthError, exitCodeFor } from '../errors/index.ts';
+import { counterOfferLines } from './counter-offers.ts';
 
 export interface Failure {
   lines: string[];
   exitCode: number;
 }
 
-export function describeFailure(err: unknown, prefix = ''): Failure {
+/** `retry` re-runs the refused command, so counter-offers print as commands rather than flags. */
+export function describeFailure(err: unknown, prefix = '', retry?: { words: string[]; flags: Record<string, string> }): Failure {
   if (err instanceof BerthError) {
     const field = err.field ? ` (field: ${err.field})` : '';
     const lines = [`error: ${prefix}${err.message}${field}`];
     if (err.code === 'NoResources') lines.push(...nodeReasons(err.details).map((l) => `  ${l}`));
+    if (err.code === 'NoResources') lines.push(...counterOfferLines(err.details, retry).map((l) => `  ${l}`));
     return { lines, exitCode: exitCodeFor(err.code) };
   }
   const message = err instanceof Error ? err.message : String(err);
