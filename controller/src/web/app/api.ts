@@ -3,6 +3,7 @@ export interface ApiError {
   code: string;
   message: string;
   field?: string;
+  details?: unknown;
 }
 
 export class RequestError extends Error {
