@@ -66,7 +66,12 @@ const log = pino({ level: 'silent' });
 const now = T0 + 24 * H; // reservations before it, and all through the 7 days after it
 const ctx = { admission: { capacity: index }, clock: { now: () => now }, config: { strategy: 'min-ram-ratio' }, log } as unknown as ServiceContext;
 const admin = { id: 'admin', role: 'admin' } as User; // no quota: nothing to read from a store
-const want: Want = { durationMs: 2 * H, milliCores: Number(process.env.BENCH_CORES ?? 60_000), memoryMiB: Number(process.env.BENCH_MEMORY_MIB ?? 250_000), publicPorts: 1 };
+const want: Want = {
+  durationMs: 2 * H,
+  milliCores: Number(process.env.BENCH_CORES ?? 60_000),
+  memoryMiB: Number(process.env.BENCH_MEMORY_MIB ?? 250_000),
+  publicPorts: 1,
+};
 const lo = now;
 const hi = now + 7 * 24 * H;
 

@@ -49,8 +49,9 @@ describe('availability offers on random clusters', () => {
       const nodes = 2 + Math.floor(random() * 3);
       for (let i = 0; i < nodes; i++) {
         const id = await harness.addNode(`cn${i}`, { cores: pick([1, 2, 4]), memoryMiB: pick([1024, 2048, 4096]) });
-        if (random() < 0.2) await call('POST', `/api/v1/nodes/cn${i}/cordon`, harness.adminToken);
-        else if (random() < 0.2) await harness.setReady(id, false);
+        const state = random();
+        if (state < 0.2) await call('POST', `/api/v1/nodes/cn${i}/cordon`, harness.adminToken);
+        else if (state < 0.4) await harness.setReady(id, false);
       }
       const customers = [await harness.customer('alice'), await harness.customer('bob')];
       await call('PUT', '/api/v1/users/alice/quota', harness.adminToken, { maxCores: 3, maxAdvance: '2d' });
