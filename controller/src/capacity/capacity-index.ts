@@ -35,6 +35,9 @@ import {
  */
 export const MAX_RESERVATIONS_PER_NODE = 110;
 
+/** The size-independent checks (NotReady, cordoned) take a size; `free` asks for any. */
+const ANY_SIZE = { milliCores: 0, memoryMiB: 0 };
+
 export interface NodeShape {
   id: string;
   name: string;
@@ -259,7 +262,7 @@ export class CapacityIndex {
     return this.excluding(opts.excludeReservationId, () => {
       const nodes: Array<{ node: Readonly<NodeCandidate>; milliCores: number; memoryMiB: number }> = [];
       for (const node of this.scope(opts.onlyNodeId)) {
-        if (isReady(node, node) || isSchedulable(node, node) || this.slotShortage(node.id, window)) continue;
+        if (isReady(node, ANY_SIZE) || isSchedulable(node, ANY_SIZE) || this.slotShortage(node.id, window)) continue;
         const stats = windowStats(node, window);
         nodes.push({ node, milliCores: node.milliCores - stats.peakMilliCores, memoryMiB: node.memoryMiB - stats.peakMemoryMiB });
       }
@@ -297,18 +300,26 @@ export class CapacityIndex {
     return overloaded(hits, span, { milliCores: max, memoryMiB: max }, { milliCores: 1, memoryMiB: 1 });
   }
 
-  /** Where `count` more public ports do not fit within the span. */
+  /**
+   * Where `count` more public ports do not fit within the span. Bucket by bucket: a bucket's sum
+   * bounds its peak from above, so only crowded buckets are swept (the span may hold every
+   * reservation of the cluster for days; a sweep of them all would dominate the call).
+   */
   private portsFull(span: Window, count: number): Window[] {
     if (count === 0) return [];
-    const hits: Placement[] = [];
-    let sum = 0;
-    this.ports.forEachOverlapping(span, (p) => {
-      hits.push(p);
-      sum += p.milliCores;
-    });
-    if (sum + count <= this.publicPortPool) return []; // the sum bounds the peak from above
     const pool = this.publicPortPool;
-    return overloaded(hits, span, { milliCores: pool, memoryMiB: pool }, { milliCores: count, memoryMiB: count });
+    const out: Window[] = [];
+    this.ports.forEachBucket(span, (part, placements) => {
+      let sum = 0;
+      for (let i = 0; i < placements.length; i++) sum += placements[i].milliCores;
+      if (sum + count <= pool) return;
+      for (const w of overloaded(placements, part, { milliCores: pool, memoryMiB: pool }, { milliCores: count, memoryMiB: count })) {
+        const last = out[out.length - 1];
+        if (last && last.end === w.start) last.end = w.end;
+        else out.push(w);
+      }
+    });
+    return out;
   }
 
   /** Why the node's desired set has no room for one more reservation somewhere in the window. */
