@@ -28,7 +28,7 @@ beforeAll(async () => {
   const signup = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
     username: 'alice',
     email: 'alice@example.com',
-    password: 'Pw-alice-2026',
+    password: 'correct-horse-battery-9',
   });
   expect(signup.status).toBe(201);
   alice = new ApiClient(controller.url, signup.body.token, controller.ca);
