@@ -20,7 +20,6 @@ import { admit } from './admission.ts';
 import { loadRates, type RateTable } from './rates.ts';
 import { DEFAULT_RATE_CENTS_PER_CORE_HOUR } from '../billing/index.ts';
 import { enforceQuota } from './quotas.ts';
-import { withCounterOffers } from './counter-offers.ts';
 import { isUniqueViolation } from '../store/index.ts';
 
 type ReservationManifest = Extract<Manifest, { kind: 'Reservation' }>;
@@ -125,24 +124,22 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
     (v) => ({ v }),
     (err: unknown) => ({ err }),
   );
-  const result = await ctx.admission
-    .run(async () => {
-      const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
-      // Most applies create: try that first and let the unique (owner, name) index tell an update.
-      // A refusal (no room, quota) counts only if no live reservation has that name.
-      if (!('err' in fresh)) {
-        try {
-          return await create(ctx, user, m, fresh.v);
-        } catch (err) {
-          if (!isUniqueViolation(err) && !(await live())) throw err;
-        }
+  const result = await ctx.admission.run(async () => {
+    const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
+    // Most applies create: try that first and let the unique (owner, name) index tell an update.
+    // A refusal (no room, quota) counts only if no live reservation has that name.
+    if (!('err' in fresh)) {
+      try {
+        return await create(ctx, user, m, fresh.v);
+      } catch (err) {
+        if (!isUniqueViolation(err) && !(await live())) throw err;
       }
-      const existing = await live();
-      if (existing) return update(ctx, existing, m);
-      if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
-      return create(ctx, user, m, fresh.v); // it ended in between
-    })
-    .catch((err: unknown) => withCounterOffers(ctx, user, m, err)); // outside the section: suggestions, not holds
+    }
+    const existing = await live();
+    if (existing) return update(ctx, existing, m);
+    if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
+    return create(ctx, user, m, fresh.v); // it ended in between
+  });
   // A new admission is converged until its prepare time: the reconciler would only re-read it
   // to learn that, at ~4 queries per apply.
   if (result.action === 'created')
