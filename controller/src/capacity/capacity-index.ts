@@ -96,6 +96,8 @@ export class CapacityIndex {
   private readonly nodes = new Map<string, NodeCandidate>();
   private readonly entries = new Map<string, Entry>();
   private readonly ports = new PlacementIndex();
+  /** Peak public ports per bucket of `ports`, kept until a placement in the bucket changes. */
+  private readonly portPeaks = new Map<number, number>();
   /** Per node: one placement per reservation, counting 1, over its slot window. */
   private readonly slots = new Map<string, PlacementIndex>();
   private list: NodeCandidate[] | undefined;
@@ -162,6 +164,7 @@ export class CapacityIndex {
     if (c.publicPorts > 0) {
       // A placement whose "CPU" and memory are both the port count: the same peak sweep counts ports.
       entry.ports = { start: c.start - this.portLeadMs, end: c.end, milliCores: c.publicPorts, memoryMiB: c.publicPorts };
+      this.portsChanged(entry.ports);
       this.ports.add(entry.ports);
     }
     this.entries.set(reservationId, entry);
@@ -173,6 +176,7 @@ export class CapacityIndex {
     if (!entry) return;
     (this.nodes.get(entry.nodeId)?.index as PlacementIndex | undefined)?.remove(entry.placement);
     this.slots.get(entry.nodeId)?.remove(entry.slot);
+    if (entry.ports) this.portsChanged(entry.ports);
     if (entry.ports) this.ports.remove(entry.ports);
     this.entries.delete(reservationId);
   }
@@ -276,12 +280,14 @@ export class CapacityIndex {
     if (!excluded) return fn();
     (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
     this.slots.get(excluded.nodeId)?.remove(excluded.slot);
+    if (excluded.ports) this.portsChanged(excluded.ports);
     if (excluded.ports) this.ports.remove(excluded.ports);
     try {
       return fn();
     } finally {
       (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.add(excluded.placement);
       this.slots.get(excluded.nodeId)?.add(excluded.slot);
+      if (excluded.ports) this.portsChanged(excluded.ports);
       if (excluded.ports) this.ports.add(excluded.ports);
     }
   }
@@ -300,19 +306,30 @@ export class CapacityIndex {
     return overloaded(hits, span, { milliCores: max, memoryMiB: max }, { milliCores: 1, memoryMiB: 1 });
   }
 
+  private portsChanged(p: Placement): void {
+    const size = this.ports.bucketMs;
+    for (let b = Math.floor(p.start / size); b <= Math.floor((p.end - 1) / size); b++) this.portPeaks.delete(b);
+  }
+
   /**
-   * Where `count` more public ports do not fit within the span. Bucket by bucket: a bucket's sum
-   * bounds its peak from above, so only crowded buckets are swept (the span may hold every
-   * reservation of the cluster for days; a sweep of them all would dominate the call).
+   * Where `count` more public ports do not fit within the span. Bucket by bucket, each bucket's
+   * peak cached until it changes: the span may hold every reservation of the cluster for days,
+   * and sweeping them all at every call would dominate it. Only a bucket that may be full is swept.
    */
   private portsFull(span: Window, count: number): Window[] {
     if (count === 0) return [];
     const pool = this.publicPortPool;
     const out: Window[] = [];
+    const size = this.ports.bucketMs;
     this.ports.forEachBucket(span, (part, placements) => {
-      let sum = 0;
-      for (let i = 0; i < placements.length; i++) sum += placements[i].milliCores;
-      if (sum + count <= pool) return;
+      // The bucket's peak bounds the part's: only a bucket that may be full is swept for the part.
+      const bucket = Math.floor(part.start / size);
+      let peak = this.portPeaks.get(bucket);
+      if (peak === undefined) {
+        peak = sweepPeak(placements as Placement[], { start: bucket * size, end: (bucket + 1) * size }).milliCores;
+        this.portPeaks.set(bucket, peak);
+      }
+      if (peak + count <= pool) return;
       for (const w of overloaded(placements, part, { milliCores: pool, memoryMiB: pool }, { milliCores: count, memoryMiB: count })) {
         const last = out[out.length - 1];
         if (last && last.end === w.start) last.end = w.end;
