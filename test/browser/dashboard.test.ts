@@ -186,6 +186,34 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('offers a refused reservation its counter-offer as a button that reserves it', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Both of the node's cores are taken for an hour, two hours from now (whole minutes: the form's field has no seconds).
+    const blockStart = Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000;
+    const block = reservation('block', { cores: 2, memory: '64Mi', start: new Date(blockStart).toISOString() });
+    expect((await controller.api.apply(block)).status).toBe(201);
+    const local = (t: number) => {
+      const d = new Date(t);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    };
+    await page.goto(`${controller.url}/#/reserve`); // still alice, from the test before
+    await page.getByLabel(/^Name/).fill('later');
+    await page.getByLabel(/^Start/).fill(local(blockStart + 30 * 60_000));
+    await page.getByLabel(/^Duration/).fill('1h');
+    await page.getByLabel(/^Cores/).fill('1');
+    await page.getByRole('button', { name: 'Reserve' }).click();
+    const offer = page.getByRole('button', { name: /^Start .* instead$/ });
+    await offer.waitFor({ timeout: 10_000 });
+    await shot(page, 'counter-offer');
+    await offer.click();
+    await page.waitForURL(/#\/reservations$/);
+    const later = (await controller.api.list('reservations')).body.items.find((r: { metadata: { name: string } }) => r.metadata.name === 'later');
+    expect(later?.spec.start).toBe(new Date(blockStart + 3_600_000).toISOString());
+    await page.close();
+  });
+
   it('shows an admin the nodes with a chart that has data, and cordons a node', async () => {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });

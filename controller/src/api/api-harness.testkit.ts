@@ -53,6 +53,8 @@ export interface ApiHarness {
   customer(username: string): Promise<string>;
   /** A registered, Ready node, as an agent's registration and first heartbeat leave it. */
   addNode(name: string, size?: { cores?: number; memoryMiB?: number }): Promise<string>;
+  /** Marks a node Ready or NotReady, in the store and in admission's index, as the node reconciler does. */
+  setReady(nodeId: string, ready: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,6 +152,17 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
       });
       guard.capacity.upsertNode(nodeShapeOf(node));
       return node.id;
+    },
+    async setReady(nodeId, ready) {
+      const condition = {
+        type: 'Ready',
+        status: ready ? 'True' : 'False',
+        reason: ready ? 'Heartbeat' : 'NodeLost',
+        message: '',
+        lastTransitionTime: new Date(clock.now()).toISOString(),
+      };
+      await store.db.node.update({ where: { id: nodeId }, data: { status: { conditions: [condition] } } });
+      guard.capacity.setReady(nodeId, ready);
     },
     async close() {
       await app.close();

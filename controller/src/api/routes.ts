@@ -36,10 +36,15 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
 
       api.post('/apply', async (req, reply) => {
         const manifest = validateManifest(req.body);
-        const result = manifest.kind === 'Image' ? await svc.applyImage(ctx, req.user, manifest) : await svc.applyReservation(ctx, req.user, manifest);
+        const result =
+          manifest.kind === 'Image'
+            ? await svc.applyImage(ctx, req.user, manifest)
+            : // A refusal for want of room gains counter-offers, computed outside the admission section.
+              await svc.applyReservation(ctx, req.user, manifest).catch((err: unknown) => svc.withCounterOffers(ctx, req.user, manifest, err));
         return reply.status(result.action === 'created' ? 201 : 200).send(result);
       });
 
+      api.get('/availability', async (req) => svc.availability(ctx, req.user, req.query));
       api.get('/images', async () => list('Image', await svc.listImages(ctx)));
       api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
       api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));

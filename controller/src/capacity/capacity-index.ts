@@ -5,9 +5,20 @@
 // Pure: no I/O; capacity-store.ts loads it.
 import { isNodeReady } from '../domain/node-ready.ts';
 import {
+  firstFailure,
+  intersect,
+  isReady,
+  isSchedulable,
+  longestFrom,
+  overloaded,
   PlacementIndex,
   schedule,
+  spanOf,
+  startsAvoiding,
   sweepPeak,
+  windowStats,
+  type StartInterval,
+  type Window,
   type Decision,
   type NodeCandidate,
   type Placement,
@@ -23,6 +34,9 @@ import {
  * agent stream is sized for (STREAM_MAX_MESSAGE_BYTES in @berth/proto).
  */
 export const MAX_RESERVATIONS_PER_NODE = 110;
+
+/** The size-independent checks (NotReady, cordoned) take a size; `free` asks for any. */
+const ANY_SIZE = { milliCores: 0, memoryMiB: 0 };
 
 export interface NodeShape {
   id: string;
@@ -54,6 +68,22 @@ export interface Commitment {
   publicPorts: number;
 }
 
+/** What availability asks about: a request of a given size and length, starting in [lo, hi]. */
+export interface StartsQuery {
+  lo: number;
+  hi: number;
+  durationMs: number;
+  milliCores: number;
+  memoryMiB: number;
+  publicPorts: number;
+}
+
+export interface Scope {
+  /** A reservation being re-admitted does not compete with itself. */
+  excludeReservationId?: string;
+  onlyNodeId?: string;
+}
+
 interface Entry {
   nodeId: string;
   placement: Placement;
@@ -66,6 +96,8 @@ export class CapacityIndex {
   private readonly nodes = new Map<string, NodeCandidate>();
   private readonly entries = new Map<string, Entry>();
   private readonly ports = new PlacementIndex();
+  /** Peak public ports per bucket of `ports`, kept until a placement in the bucket changes. */
+  private readonly portPeaks = new Map<number, number>();
   /** Per node: one placement per reservation, counting 1, over its slot window. */
   private readonly slots = new Map<string, PlacementIndex>();
   private list: NodeCandidate[] | undefined;
@@ -132,6 +164,7 @@ export class CapacityIndex {
     if (c.publicPorts > 0) {
       // A placement whose "CPU" and memory are both the port count: the same peak sweep counts ports.
       entry.ports = { start: c.start - this.portLeadMs, end: c.end, milliCores: c.publicPorts, memoryMiB: c.publicPorts };
+      this.portsChanged(entry.ports);
       this.ports.add(entry.ports);
     }
     this.entries.set(reservationId, entry);
@@ -143,6 +176,7 @@ export class CapacityIndex {
     if (!entry) return;
     (this.nodes.get(entry.nodeId)?.index as PlacementIndex | undefined)?.remove(entry.placement);
     this.slots.get(entry.nodeId)?.remove(entry.slot);
+    if (entry.ports) this.portsChanged(entry.ports);
     if (entry.ports) this.ports.remove(entry.ports);
     this.entries.delete(reservationId);
   }
@@ -166,14 +200,9 @@ export class CapacityIndex {
    * Places a request with the scheduler, the reservation itself left out (a re-admission does
    * not compete with itself). Nothing changes here: the caller commits after its store write.
    */
-  decide(request: PlacementRequest, strategy: Strategy, opts: { excludeReservationId?: string; onlyNodeId?: string } = {}): Decision {
-    const excluded = opts.excludeReservationId ? this.entries.get(opts.excludeReservationId) : undefined;
-    if (excluded) {
-      (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
-      this.slots.get(excluded.nodeId)?.remove(excluded.slot);
-    }
-    try {
-      const nodes = opts.onlyNodeId ? [this.nodes.get(opts.onlyNodeId)].filter((n): n is NodeCandidate => !!n) : this.candidates();
+  decide(request: PlacementRequest, strategy: Strategy, opts: Scope = {}): Decision {
+    return this.excluding(opts.excludeReservationId, () => {
+      const nodes = this.scope(opts.onlyNodeId);
       const full: Rejection[] = [];
       const open = nodes.filter((n) => {
         const why = n.ready && !n.cordoned ? this.slotShortage(n.id, request) : undefined; // else the scheduler says why
@@ -182,12 +211,132 @@ export class CapacityIndex {
       });
       const decision = schedule(open, request, strategy);
       return full.length === 0 ? decision : { ...decision, rejections: [...full, ...decision.rejections] };
-    } finally {
-      if (excluded) {
-        (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.add(excluded.placement);
-        this.slots.get(excluded.nodeId)?.add(excluded.slot);
+    });
+  }
+
+  /**
+   * Every start in [lo, hi] at which the request fits, per node (only nodes where it fits at
+   * some start), and the starts the cluster's public ports allow. The same checks as `decide`
+   * and `publicPortShortage`, solved for the start instead of tested at one. Changes nothing.
+   */
+  starts(q: StartsQuery, opts: Scope = {}): { ports: StartInterval[]; nodes: Array<{ node: Readonly<NodeCandidate>; starts: StartInterval[] }> } {
+    return this.excluding(opts.excludeReservationId, () => {
+      const span = spanOf(q.lo, q.hi, q.durationMs);
+      const leadSpan = spanOf(q.lo, q.hi, q.durationMs, this.portLeadMs);
+      const nodes: Array<{ node: Readonly<NodeCandidate>; starts: StartInterval[] }> = [];
+      const hits: Placement[] = [];
+      for (const node of this.scope(opts.onlyNodeId)) {
+        if (firstFailure(node, q)) continue;
+        hits.length = 0;
+        node.index!.collect(span, hits);
+        let starts = startsAvoiding(overloaded(hits, span, node, q), q.lo, q.hi, q.durationMs);
+        const slots = starts.length ? this.slotsFull(node.id, leadSpan) : undefined;
+        if (slots?.length) starts = intersect(starts, startsAvoiding(slots, q.lo, q.hi, q.durationMs, this.portLeadMs));
+        if (starts.length) nodes.push({ node, starts });
       }
+      const ports = this.portsFull(leadSpan, q.publicPorts);
+      return { ports: startsAvoiding(ports, q.lo, q.hi, q.durationMs, this.portLeadMs), nodes };
+    });
+  }
+
+  /**
+   * How long a window of the request's size starting at `start` may last (up to maxMs), per node
+   * that could take it at all, and as far as the public ports allow.
+   */
+  longest(start: number, maxMs: number, q: Omit<StartsQuery, 'lo' | 'hi' | 'durationMs'>, opts: Scope = {}) {
+    return this.excluding(opts.excludeReservationId, () => {
+      const span = { start, end: start + maxMs };
+      const leadSpan = { start: start - this.portLeadMs, end: start + maxMs };
+      const nodes: Array<{ node: Readonly<NodeCandidate>; longest: number }> = [];
+      const hits: Placement[] = [];
+      for (const node of this.scope(opts.onlyNodeId)) {
+        if (firstFailure(node, q)) continue;
+        hits.length = 0;
+        node.index!.collect(span, hits);
+        const slots = this.slotsFull(node.id, leadSpan);
+        const longest = Math.min(maxMs, longestFrom(overloaded(hits, span, node, q), start), slots ? longestFrom(slots, start, this.portLeadMs) : maxMs);
+        if (longest > 0) nodes.push({ node, longest });
+      }
+      return { ports: Math.min(maxMs, longestFrom(this.portsFull(leadSpan, q.publicPorts), start, this.portLeadMs)), nodes };
+    });
+  }
+
+  /** What each open node has free at its busiest instant of the window (any request size). */
+  free(window: Window, publicPorts: number, opts: Scope = {}) {
+    return this.excluding(opts.excludeReservationId, () => {
+      const nodes: Array<{ node: Readonly<NodeCandidate>; milliCores: number; memoryMiB: number }> = [];
+      for (const node of this.scope(opts.onlyNodeId)) {
+        if (isReady(node, ANY_SIZE) || isSchedulable(node, ANY_SIZE) || this.slotShortage(node.id, window)) continue;
+        const stats = windowStats(node, window);
+        nodes.push({ node, milliCores: node.milliCores - stats.peakMilliCores, memoryMiB: node.memoryMiB - stats.peakMemoryMiB });
+      }
+      return { portsFit: !this.publicPortShortage(window, publicPorts), nodes };
+    });
+  }
+
+  /** Runs fn with a reservation's placement, slot and ports left out, then puts them back. */
+  private excluding<T>(reservationId: string | undefined, fn: () => T): T {
+    const excluded = reservationId ? this.entries.get(reservationId) : undefined;
+    if (!excluded) return fn();
+    (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.remove(excluded.placement);
+    this.slots.get(excluded.nodeId)?.remove(excluded.slot);
+    if (excluded.ports) this.portsChanged(excluded.ports);
+    if (excluded.ports) this.ports.remove(excluded.ports);
+    try {
+      return fn();
+    } finally {
+      (this.nodes.get(excluded.nodeId)?.index as PlacementIndex | undefined)?.add(excluded.placement);
+      this.slots.get(excluded.nodeId)?.add(excluded.slot);
+      if (excluded.ports) this.portsChanged(excluded.ports);
+      if (excluded.ports) this.ports.add(excluded.ports);
     }
+  }
+
+  private scope(onlyNodeId: string | undefined): NodeCandidate[] {
+    return onlyNodeId ? [this.nodes.get(onlyNodeId)].filter((n): n is NodeCandidate => !!n) : this.candidates();
+  }
+
+  /** Where the node's desired set is full within the span (undefined: it never can be). */
+  private slotsFull(nodeId: string, span: Window): Window[] | undefined {
+    const slots = this.slots.get(nodeId);
+    if (!slots || slots.size < this.maxReservationsPerNode) return undefined;
+    const hits: Placement[] = [];
+    slots.collect(span, hits);
+    const max = this.maxReservationsPerNode;
+    return overloaded(hits, span, { milliCores: max, memoryMiB: max }, { milliCores: 1, memoryMiB: 1 });
+  }
+
+  private portsChanged(p: Placement): void {
+    const size = this.ports.bucketMs;
+    for (let b = Math.floor(p.start / size); b <= Math.floor((p.end - 1) / size); b++) this.portPeaks.delete(b);
+  }
+
+  /**
+   * Where `count` more public ports do not fit within the span. Bucket by bucket, each bucket's
+   * peak cached until it changes: the span may hold every reservation of the cluster for days,
+   * and sweeping them all at every call would dominate it. Only a bucket that may be full is swept.
+   */
+  private portsFull(span: Window, count: number): Window[] {
+    if (count === 0) return [];
+    const pool = this.publicPortPool;
+    const out: Window[] = [];
+    const size = this.ports.bucketMs;
+    this.ports.forEachBucket(span, (part, placements) => {
+      // The bucket's peak bounds the part's: only a bucket that may be full is swept for the part.
+      const bucket = Math.floor(part.start / size);
+      let peak = this.portPeaks.get(bucket);
+      if (peak === undefined) {
+        peak = sweepPeak(placements as Placement[], { start: bucket * size, end: (bucket + 1) * size }).milliCores;
+        this.portPeaks.set(bucket, peak);
+      }
+      if (peak + count <= pool) return;
+      for (const w of overloaded(placements, part, { milliCores: pool, memoryMiB: pool }, { milliCores: count, memoryMiB: count })) {
+        const last = out[out.length - 1];
+        if (last && last.end === w.start) last.end = w.end;
+        else out.push(w);
+      }
+    });
+    return out;
   }
 
   /** Why the node's desired set has no room for one more reservation somewhere in the window. */

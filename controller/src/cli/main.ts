@@ -16,6 +16,7 @@ import { registerNodeOps } from './commands/node-ops.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBill } from './commands/bill.ts';
 import { registerExtend } from './commands/extend.ts';
+import { registerAvailability } from './commands/availability.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerToken } from './commands/token.ts';
@@ -53,6 +54,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerAuth(program, deps);
   registerBill(program, deps);
   registerExtend(program, deps);
+  registerAvailability(program, deps);
   registerAdmin(program, deps);
   registerConfig(program, deps);
   registerToken(program, deps);

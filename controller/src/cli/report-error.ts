@@ -1,23 +1,23 @@
 // How a failure reads on stderr: one `error:` line, plus per-node reasons when admission was
 // refused. Pure; never a stack trace.
 import { BerthError, exitCodeFor } from '../errors/index.ts';
+import { counterOfferLines } from './counter-offers.ts';
 
 export interface Failure {
   lines: string[];
   exitCode: number;
 }
 
-export function describeFailure(err: unknown, prefix = ''): Failure {
+/** `retry` re-runs the refused command, so counter-offers print as commands rather than flags. */
+export function describeFailure(err: unknown, prefix = '', retry?: { words: string[]; flags: Record<string, string> }): Failure {
   if (err instanceof BerthError) {
     const field = err.field ? ` (field: ${err.field})` : '';
     const lines = [`error: ${prefix}${err.message}${field}`];
-    // An admin's message already names each node and why; a line of its own only for what it does not.
-    if (err.code === 'NoResources')
-      lines.push(
-        ...nodeReasons(err.details)
-          .filter((l) => !err.message.includes(l))
-          .map((l) => `  ${l}`),
-      );
+    if (err.code === 'NoResources') {
+      // An admin's message already names each node and why; a line of its own only for what it does not.
+      const reasons = nodeReasons(err.details).filter((l) => !err.message.includes(l));
+      lines.push(...reasons.map((l) => `  ${l}`), ...counterOfferLines(err.details, retry).map((l) => `  ${l}`));
+    }
     return { lines, exitCode: exitCodeFor(err.code) };
   }
   const message = err instanceof Error ? err.message : String(err);

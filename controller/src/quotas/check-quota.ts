@@ -1,6 +1,7 @@
 // Quota decisions (pure): what a customer may hold, given what they already hold.
 import { coresOf, formatDurationMs } from '../manifests/index.ts';
 import { sweepPeak } from '../scheduler/window-stats.ts';
+import { longestFrom, overloaded, spanOf, startsAvoiding, type StartInterval } from '../scheduler/feasible-starts.ts';
 import type { Quota } from './types.ts';
 import { QUOTA_KEYS } from './types.ts';
 
@@ -61,4 +62,31 @@ export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): Q
     }
   }
   return undefined;
+}
+
+/**
+ * Starts in [lo, hi] at which a window of `durationMs` with `milliCores` keeps the owner within
+ * `maxCores` concurrent cores, given what they hold: the maxCores check solved for the start.
+ */
+export function coresQuotaStarts(held: Interval[], maxCores: number, milliCores: number, lo: number, hi: number, durationMs: number): StartInterval[] {
+  const span = spanOf(lo, hi, durationMs);
+  const busy = overloaded(
+    held.map((h) => ({ ...h, memoryMiB: 0 })),
+    span,
+    { milliCores: maxCores * 1000, memoryMiB: Number.POSITIVE_INFINITY },
+    { milliCores, memoryMiB: 0 },
+  );
+  return startsAvoiding(busy, lo, hi, durationMs);
+}
+
+/** How long a window with `milliCores` starting at `start` keeps within maxCores (up to maxMs). */
+export function coresQuotaLongest(held: Interval[], maxCores: number, milliCores: number, start: number, maxMs: number): number {
+  const span = { start, end: start + maxMs };
+  const busy = overloaded(
+    held.map((h) => ({ ...h, memoryMiB: 0 })),
+    span,
+    { milliCores: maxCores * 1000, memoryMiB: Number.POSITIVE_INFINITY },
+    { milliCores, memoryMiB: 0 },
+  );
+  return Math.min(maxMs, longestFrom(busy, start));
 }

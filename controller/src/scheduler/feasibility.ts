@@ -4,12 +4,14 @@ import type { NodeCandidate, Placement, PlacementRequest, Window } from './types
 import { sweepPeak, windowStats, type WindowStats } from './window-stats.ts';
 
 export type FeasibilityCheck = (node: NodeCandidate, request: PlacementRequest) => string | undefined;
+/** A check that does not depend on the window (availability runs these once per node). */
+export type StaticCheck = (node: NodeCandidate, request: Pick<PlacementRequest, 'milliCores' | 'memoryMiB'>) => string | undefined;
 
-export const isReady: FeasibilityCheck = (node) => (node.ready ? undefined : 'node is NotReady');
+export const isReady: StaticCheck = (node) => (node.ready ? undefined : 'node is NotReady');
 
-export const isSchedulable: FeasibilityCheck = (node) => (node.cordoned ? 'node is cordoned' : undefined);
+export const isSchedulable: StaticCheck = (node) => (node.cordoned ? 'node is cordoned' : undefined);
 
-export const fitsCapacityAtAll: FeasibilityCheck = (node, request) => {
+export const fitsCapacityAtAll: StaticCheck = (node, request) => {
   if (request.milliCores > node.milliCores) return `needs ${formatCores(request.milliCores)}, node has ${formatCores(node.milliCores)}`;
   if (request.memoryMiB > node.memoryMiB) return `needs ${request.memoryMiB}Mi memory, node has ${node.memoryMiB}Mi`;
   return undefined;

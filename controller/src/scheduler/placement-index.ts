@@ -83,6 +83,21 @@ export class PlacementIndex {
     }
   }
 
+  /**
+   * Calls fn for each bucket the window touches, with the part of the window in that bucket and
+   * every placement overlapping the bucket (it may overlap the neighbours too). Usage inside the
+   * bucket depends on these alone, so a caller can bound or sweep one bucket at a time.
+   */
+  forEachBucket(w: Window, fn: (part: Window, placements: readonly Placement[]) => void): void {
+    const first = Math.floor(w.start / this.bucketMs);
+    const last = Math.floor((w.end - 1) / this.bucketMs);
+    for (let b = Math.max(first, this.base); b <= last; b++) {
+      const list = this.buckets[b - this.base];
+      if (!list || list.length === 0) continue;
+      fn({ start: Math.max(w.start, b * this.bucketMs), end: Math.min(w.end, (b + 1) * this.bucketMs) }, list);
+    }
+  }
+
   overlapping(w: Window): Placement[] {
     const out: Placement[] = [];
     this.forEachOverlapping(w, (p) => out.push(p));

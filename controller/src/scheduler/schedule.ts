@@ -1,12 +1,12 @@
 // The scheduler: a chain of feasibility checks, then a ranking step. Pure: no I/O, no clock.
-import { fitsCapacityAtAll, fitsStats, isReady, isSchedulable, type FeasibilityCheck } from './feasibility.ts';
+import { fitsCapacityAtAll, fitsStats, isReady, isSchedulable, type StaticCheck } from './feasibility.ts';
 import { scoreStats } from './ranking.ts';
 import { windowStats, type WindowStats } from './window-stats.ts';
 import type { Decision, NodeCandidate, PlacementRequest, Rejection, Strategy } from './types.ts';
 
 // Cheapest checks first; the window pass runs only for nodes that could take the work at all,
 // and once per node: its stats serve both the window check and the ranking.
-const CHECKS: FeasibilityCheck[] = [isReady, isSchedulable, fitsCapacityAtAll];
+const CHECKS: StaticCheck[] = [isReady, isSchedulable, fitsCapacityAtAll];
 
 export function schedule(nodes: NodeCandidate[], request: PlacementRequest, strategy: Strategy = 'min-ram-ratio'): Decision {
   return decide(nodes, request, strategy, (node) => windowStats(node, request));
@@ -41,7 +41,8 @@ export function decide(
   return { ok: true, node: best.node, score: best.score, rejections };
 }
 
-function firstFailure(node: NodeCandidate, request: PlacementRequest): string | undefined {
+/** Why the node cannot take the request whatever the window (NotReady, cordoned, too small), or undefined. */
+export function firstFailure(node: NodeCandidate, request: Pick<PlacementRequest, 'milliCores' | 'memoryMiB'>): string | undefined {
   for (const check of CHECKS) {
     const reason = check(node, request);
     if (reason) return reason;

@@ -40,7 +40,7 @@ export function summarizeRejections(rejections: readonly Rejection[]): Array<{ r
  */
 export function admissionErrorFor(err: BerthError, user: Pick<User, 'role'> | null | undefined): BerthError {
   if (err.code !== 'NoResources' || user?.role === 'admin') return err;
-  const details = (err.details ?? {}) as { window?: unknown; rejections?: Rejection[] };
+  const details = (err.details ?? {}) as { window?: unknown; rejections?: Rejection[]; counterOffers?: unknown };
   const rejections = Array.isArray(details.rejections) ? details.rejections : [];
   if (rejections.length === 0) return err; // no node named: public ports short, or no nodes at all
   // The per-node reasons are the message's trailing " (node: reason; ...)"; node names have no "(".
@@ -48,5 +48,7 @@ export function admissionErrorFor(err: BerthError, user: Pick<User, 'role'> | nu
   const head = cut === -1 ? err.message : err.message.slice(0, cut);
   const summary = summarizeRejections(rejections);
   const text = summary.map((s) => `${s.nodes} ${s.reason}`).join(', ');
-  return new BerthError(err.code, `${head}: no node has room (${text})`, err.field, { window: details.window, summary });
+  // Counter-offers name no node: a customer gets them as they are.
+  const offers = details.counterOffers ? { counterOffers: details.counterOffers } : {};
+  return new BerthError(err.code, `${head}: no node has room (${text})`, err.field, { window: details.window, summary, ...offers });
 }

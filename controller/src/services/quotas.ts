@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError, parseOrInvalid } from '../errors/index.ts';
 import { formatDurationMs, parseDurationMs } from '../manifests/index.ts';
-import { checkQuota, effectiveQuota, type Quota } from '../quotas/index.ts';
+import { checkQuota, effectiveQuota, type Interval, type Quota } from '../quotas/index.ts';
 import { TERMINAL_PHASES } from '../domain/index.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -25,23 +25,25 @@ export async function enforceQuota(
 ): Promise<void> {
   const quota = quotaOf(ctx, owner);
   if (Object.keys(quota).length === 0) return;
+  const held = await heldCores(ctx, owner, { start: r.startAt, end: r.endAt }, excludeReservationId);
+  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() }, held);
+  if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
+}
+
+/** The owner's live reservations overlapping the window, as the maxCores quota counts them. */
+export async function heldCores(ctx: ServiceContext, owner: User, window: { start: number; end: number }, excludeReservationId?: string): Promise<Interval[]> {
   const held = await ctx.db.reservation.findMany({
     where: {
       ownerId: owner.id,
       phase: { notIn: [...TERMINAL_PHASES] },
       deletedAt: null,
-      startAt: { lt: new Date(r.endAt) },
-      endAt: { gt: new Date(r.startAt) },
+      startAt: { lt: new Date(window.end) },
+      endAt: { gt: new Date(window.start) },
       ...(excludeReservationId ? { id: { not: excludeReservationId } } : {}),
     },
     select: { startAt: true, endAt: true, milliCores: true },
   });
-  const violation = checkQuota(
-    quota,
-    { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() },
-    held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores })),
-  );
-  if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
+  return held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores }));
 }
 
 export function renderQuota(q: Quota) {

@@ -54,8 +54,8 @@ async function runningImage(ctx: ServiceContext, row: ReservationRow): Promise<I
   return spec ? { spec, generation: row.imageGeneration ?? 0 } : currentImage(ctx, row.imageName);
 }
 
-/** Semantic checks against the image and the clock; the manifest shape is already valid. */
-async function resolve(
+/** Semantic checks against the image and the clock; the manifest shape is already valid. Availability resolves the same way. */
+export async function resolve(
   ctx: ServiceContext,
   spec: ReservationSpecInput,
   keepStart?: number,

@@ -60,6 +60,17 @@ function showError(form: HTMLFormElement, errs: Record<string, HTMLElement>, err
   if (unplaced.length) flash(unplaced.join('; '), true);
 }
 
+/** An RFC 3339 time as the browser's local time, to the minute, for a datetime-local field. */
+function localInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
 // Cores as the API takes them: whole or up to 3 decimals (0.5), or millicores (250m).
@@ -78,6 +89,8 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     return h('label', { for: `f-${name}` }, label, hintEl, input, errs[name]);
   };
   const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
+  // A NoResources refusal's counter-offers, as buttons that reserve with that one change.
+  const offersBox = h('div', { class: 'offers', 'aria-live': 'polite' });
   const form = h(
     'form',
     { class: 'card', novalidate: true },
@@ -103,6 +116,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' })),
     ),
     h('p', {}, h('button', { type: 'submit' }, 'Reserve')),
+    offersBox,
   );
   const check = (data: Record<string, string>): boolean => {
     let ok = true;
@@ -125,8 +139,13 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       t.removeAttribute('aria-invalid');
     }
   });
-  form.addEventListener('submit', async (ev) => {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    void submit();
+  });
+  // `exact` carries a counter-offer's start to the millisecond (the form's field shows minutes).
+  const submit = async (exact: Record<string, unknown> = {}) => {
+    offersBox.replaceChildren();
     const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
     for (const [k, e] of Object.entries(errs)) {
       e.textContent = '';
@@ -138,14 +157,45 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     // Sent as written: a number of cores (0.5) or a millicore string ("250m"); the server checks it.
     if (data.cores) spec.cores = data.cores.trim().endsWith('m') ? data.cores.trim() : Number(data.cores);
     if (data.memory) spec.memory = data.memory;
+    Object.assign(spec, exact);
     try {
       await api('POST', '/api/v1/apply', { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name: data.name }, spec });
       flash(`reservation ${data.name} created`);
       go('#/reservations');
     } catch (err) {
       showError(form, errs, err);
+      showCounterOffers(err);
     }
-  });
+  };
+  const set = (name: string, value: string) => {
+    const input = form.querySelector<HTMLInputElement>(`[name="${name}"]`);
+    if (input) input.value = value;
+  };
+  const showCounterOffers = (err: unknown) => {
+    const offers = err instanceof RequestError ? ((err.error.details?.counterOffers as any) ?? {}) : {};
+    const buttons: HTMLElement[] = [];
+    const offer = (label: string, apply: () => void, exact: Record<string, unknown> = {}) => {
+      const b = h('button', { type: 'button' }, label);
+      b.addEventListener('click', () => {
+        apply();
+        void submit(exact);
+      });
+      buttons.push(b);
+    };
+    if (offers.earliestStart) {
+      const start = offers.earliestStart.start as string;
+      offer(`Start ${when(start)} instead`, () => set('start', localInput(start)), { start });
+    }
+    if (offers.longestDuration) offer(`Shorten to ${offers.longestDuration.duration}`, () => set('duration', offers.longestDuration.duration));
+    if (offers.largestSize) {
+      const { cores, memory } = offers.largestSize;
+      offer(`Use ${cores} ${cores === 1 ? 'core' : 'cores'} and ${memory}`, () => {
+        set('cores', String(cores));
+        set('memory', memory);
+      });
+    }
+    if (buttons.length) mount(offersBox, h('p', {}, 'It fits with one change (nothing is held for you):'), h('p', { class: 'row' }, ...buttons));
+  };
   mount(
     main,
     h('h1', {}, 'Reserve a service'),
