@@ -12,3 +12,5 @@ export * from './extend.ts';
 export * from './node-ops.ts';
 export * from './image-cache.ts';
 export * from './bootstrap-tokens.ts';
+export * from './calendar.ts';
+export * from './webhooks.ts';

@@ -38,6 +38,7 @@ export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
     joinTokenTtlMs: s.joinTokenTtl,
     nodeCertTtlMs: s.nodeCertTtl,
     agentsBehindNat: s.agentsBehindNat,
+    webhooks: { allowNetworks: s.webhookAllowNetworks, timeoutMs: s.webhookTimeout, retryBaseMs: s.webhookRetryBase, maxAttempts: s.webhookMaxAttempts },
     logLevel: s.logLevel,
   };
 }
