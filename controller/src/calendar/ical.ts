@@ -36,7 +36,7 @@ export function renderCalendar(entries: readonly CalendarEntry[], opts: Calendar
   ];
   for (const e of entries) lines.push(...eventLines(e, opts));
   lines.push('END:VCALENDAR');
-  return lines.map(foldLine).join('\r\n') + '\r\n';
+  return `${lines.map(foldLine).join('\r\n')}\r\n`;
 }
 
 function eventLines(e: CalendarEntry, opts: CalendarOptions): string[] {

@@ -6,11 +6,17 @@ import { h, mount } from './dom.ts';
 /** The webhooks' default "ending" notice: the banner shows the same window. */
 export const ENDING_SOON_MS = 15 * 60_000;
 
-export function endingSoon(list: any[], now: number): any[] {
+/** What the banner reads of a reservation as the API renders it. */
+export interface Ending {
+  metadata: { name: string; uid: string };
+  status: { phase: string; endTime: string };
+}
+
+export function endingSoon<T extends Ending>(list: T[], now: number): T[] {
   return list.filter((r) => r.status.phase === 'Running' && Date.parse(r.status.endTime) - now <= ENDING_SOON_MS && Date.parse(r.status.endTime) > now);
 }
 
-export function endingSoonBanner(extend: (r: any) => Promise<void>): { el: HTMLElement; update(list: any[], now: number): void } {
+export function endingSoonBanner<T extends Ending>(extend: (r: T) => Promise<void>): { el: HTMLElement; update(list: T[], now: number): void } {
   const el = h('div', { id: 'ending-soon', role: 'status', 'aria-live': 'polite' });
   let shown = '';
   return {
