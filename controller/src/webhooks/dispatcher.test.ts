@@ -92,7 +92,10 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const d of dispatchers.splice(0)) await d.stop(1000);
-  for (const s of servers.splice(0)) s.closeAllConnections(), s.close();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
