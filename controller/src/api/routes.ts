@@ -6,6 +6,7 @@ import { authenticate } from '../auth/index.ts';
 import * as svc from '../services/index.ts';
 import { registerNodeOpsRoutes } from './routes-nodes.ts';
 import { registerTokenRoutes } from './routes-tokens.ts';
+import { registerCalendarFeedRoute, registerNotifyRoutes } from './routes-notify.ts';
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
 import { registerWebRoutes } from '../web/index.ts';
@@ -26,6 +27,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
   registerMetricsEndpoint(app, ctx);
   registerWebRoutes(app);
   app.register(async (pub) => registerPublicAuthRoutes(pub, ctx), { prefix: '/api/v1/auth' });
+  app.register(async (pub) => registerCalendarFeedRoute(pub, ctx), { prefix: '/api/v1/calendar' });
   app.register(
     async (api) => {
       api.decorateRequest('user', null as unknown as User);
@@ -71,6 +73,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
       api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
       registerNodeOpsRoutes(api, ctx);
       registerTokenRoutes(api, ctx);
+      registerNotifyRoutes(api, ctx);
 
       api.get<{ Querystring: { kind?: string; name?: string; limit?: string } }>('/events', async (req) => {
         const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);

@@ -297,11 +297,16 @@ describe('berth get, describe, delete', () => {
         ],
       },
     };
+    routes['GET /api/v1/reservations/demo/deliveries'] = {
+      status: 200,
+      body: { items: [{ event: 'started', host: 'hooks.example.com', attempt: 2, statusCode: 200, time: '2026-01-01T10:00:06Z' }] },
+    };
     const r = await runCli(['describe', 'res', 'demo']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Name: +demo\n/);
     expect(r.stdout).toMatch(/Endpoints:\n {2}NAME +PORT +ADDRESS\n {2}http +80 +127\.0\.0\.1:30001\n/);
-    expect(r.stdout).toMatch(/Events:\n {2}AGE +TYPE +REASON +MESSAGE\n {2}\S+ +Normal +Started +container started on cn1\n$/);
+    expect(r.stdout).toMatch(/Events:\n {2}AGE +TYPE +REASON +MESSAGE\n {2}\S+ +Normal +Started +container started on cn1\n/);
+    expect(r.stdout).toMatch(/Webhook deliveries:\n {2}AGE +EVENT +HOST +ATTEMPT +STATUS +ERROR\n {2}\S+ +started +hooks\.example\.com +2 +200\n$/);
   });
 
   it('deletes by name and prints kind/name deleted', async () => {

@@ -183,13 +183,19 @@ export function formatObject(info: KindInfo, object: unknown, output: OutputForm
 /** Events for describe: either what the server returned or why they could not be fetched. */
 export type DescribeEvents = { items: EventObject[] } | { error: string };
 
-export function formatDescribe(object: ApiObject, events: DescribeEvents, now: Date): string {
+/** A reservation's recent webhook delivery attempts (newest first), or why they could not be fetched. */
+export type DescribeDeliveries =
+  | { items: Array<{ event: string; host: string; attempt: number; statusCode?: number; error?: string; time: string }> }
+  | { error: string };
+
+export function formatDescribe(object: ApiObject, events: DescribeEvents, now: Date, deliveries?: DescribeDeliveries): string {
   const sections = [header(object, now), section('Spec', yamlBlock(object.spec)), section('Status', yamlBlock(statusForDescribe(obj(object.status))))];
   const status = obj(object.status);
   if (status.image && typeof status.image === 'object') sections.push(section('Image', admittedImageBlock(obj(status.image))));
   if (Array.isArray(status.endpoints)) sections.push(section('Endpoints', endpointTable(status)));
   sections.push(section('Conditions', conditionTable(status, now)));
   sections.push(section('Events', eventTable(events, now)));
+  if (deliveries) sections.push(section('Webhook deliveries', deliveryTable(deliveries, now)));
   return sections.join('');
 }
 
@@ -251,6 +257,19 @@ function conditionTable(status: Obj, now: Date): string {
 function ago(timestamp: unknown, now: Date): string {
   const a = age(timestamp, now);
   return a === '<unknown>' ? a : `${a} ago`;
+}
+
+function deliveryTable(d: DescribeDeliveries, now: Date): string {
+  if ('error' in d) return ` <unavailable: ${d.error}>\n`;
+  const rows = d.items.map((a) => [
+    age(a.time, now),
+    a.event,
+    a.host,
+    String(a.attempt),
+    a.statusCode === undefined ? '-' : String(a.statusCode),
+    a.error ?? '',
+  ]);
+  return rows.length ? renderTable(['AGE', 'EVENT', 'HOST', 'ATTEMPT', 'STATUS', 'ERROR'], rows, '  ') : ' <none>\n';
 }
 
 function eventTable(events: DescribeEvents, now: Date): string {

@@ -20,6 +20,8 @@ import { registerAvailability } from './commands/availability.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerToken } from './commands/token.ts';
+import { registerCalendar } from './commands/calendar.ts';
+import { registerWebhook } from './commands/webhook.ts';
 import { CliExit, processDeps, type CliDeps } from './deps.ts';
 import { describeFailure } from './report-error.ts';
 import { addSettingOptions } from '../settings/options.ts';
@@ -58,6 +60,8 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerAdmin(program, deps);
   registerConfig(program, deps);
   registerToken(program, deps);
+  registerCalendar(program, deps);
+  registerWebhook(program, deps);
   registerDevHook(program);
   registerControllerHook(program);
   return program;

@@ -12,13 +12,26 @@ export class EventRecorder {
   private buffer: EventInput[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private readonly subscribers: Array<(e: EventInput) => void> = [];
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
   ) {}
 
+  /** Calls `fn` with every event recorded from now on (synchronously: keep it cheap). */
+  subscribe(fn: (e: EventInput) => void): void {
+    this.subscribers.push(fn);
+  }
+
   record(e: EventInput): void {
+    for (const fn of this.subscribers) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log.warn({ err, reason: e.reason }, 'event subscriber failed');
+      }
+    }
     this.buffer.push(e);
     if (this.buffer.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);

@@ -33,6 +33,7 @@ import { assertApiTlsAllowed } from '../settings/api-tls-settings.ts';
 import { AdvisoryMutex } from '../lib/advisory-mutex.ts';
 import { AccessReconciler, checkStorageKey, SshStorageAdmin, StorageJanitor, storageNodeFor } from '../storage/index.ts';
 import { ChangeBus, LogBroker, LoopMonitor, MetricsRecorder, type Monitoring } from '../monitoring/index.ts';
+import { addressJudgeSource, DEFAULT_RETRY_POLICY, WebhookDispatcher, WebhookNotifier } from '../webhooks/index.ts';
 
 export interface RunningController {
   config: ControllerConfig;
@@ -79,6 +80,20 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const storageSettings = config.storage;
   const bus = new ChangeBus();
   const events = new EventRecorder(store.db, log.child({ component: 'events' }));
+  // Lifecycle webhooks: the notifier hears every recorded event and fills the outbox; the
+  // dispatcher delivers it, one lane per webhook.
+  const judge = addressJudgeSource(store.db, { allow: config.webhooks.allowNetworks, publicAddress: config.publicAddress, now: () => clock.now() });
+  const dispatcher = new WebhookDispatcher({
+    db: store.db,
+    log,
+    clock,
+    policy: { ...DEFAULT_RETRY_POLICY, baseMs: config.webhooks.retryBaseMs, maxAttempts: config.webhooks.maxAttempts },
+    timeoutMs: config.webhooks.timeoutMs,
+    maxResponseBytes: 4096,
+    judge,
+  });
+  const notifier = new WebhookNotifier({ db: store.db, log, clock, publicAddress: config.publicAddress, wake: (id) => dispatcher.wake(id) });
+  events.subscribe(notifier.onEvent);
   const loopMonitor = new LoopMonitor(clock, log.child({ component: 'loop-monitor' }));
   // With PostgreSQL several controllers may admit at once: serialize them with an advisory lock.
   const mutex = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
@@ -249,6 +264,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     settle,
     monitoring,
     agentCertFingerprint: tls.fingerprint,
+    notifications: { judge, webhooksChanged: () => notifier.webhooksChanged() },
     agents: {
       revokeNode: async (name) => {
         const id = await identities.revoke(name, clock.now());
@@ -275,6 +291,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   ready = true;
   recorder.start();
   heartbeats.start();
+  notifier.start();
+  await dispatcher.start(); // deliveries a previous run left pending
   const url = `${apiTls ? 'https' : 'http'}://${urlHost(config.httpHost)}:${httpPort}`;
   log.info({ url, grpc: `${config.grpcHost}:${grpcPort}`, nat: natBackend.kind, provider: store.provider }, 'controller started');
 
@@ -303,6 +321,8 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
         left(),
       );
       await withDeadline(events.flush(), left());
+      await withDeadline(notifier.stop(), left());
+      await dispatcher.stop(left());
       await withDeadline(natBackend.close(), left());
       await withDeadline(guard.close(), left());
       loopMonitor.stop();

@@ -30,6 +30,8 @@ export interface ServiceContext {
   agentCertFingerprint?: string;
   /** The agent side of the controller (optional: a context built without it cannot revoke nodes). */
   agents?: { revokeNode(name: string): Promise<string> };
+  /** The webhook address policy and the notifier (optional: without it, the strictest policy and nothing to tell). */
+  notifications?: { judge(): Promise<(ip: string) => string | undefined>; webhooksChanged(): void };
 }
 
 export interface Reconcile {

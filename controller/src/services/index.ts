@@ -14,3 +14,5 @@ export * from './image-cache.ts';
 export * from './bootstrap-tokens.ts';
 export * from './availability.ts';
 export * from './counter-offers.ts';
+export * from './calendar.ts';
+export * from './webhooks.ts';

@@ -268,6 +268,9 @@ export async function renderReservationRow(ctx: ServiceContext, row: Reservation
 
 const visibleTo = (user: User) => (user.role === 'admin' ? {} : { ownerId: user.id });
 
+/** The reservation of that name the user may see (webhook delivery logs use it too). */
+export const findReservationByName = (ctx: ServiceContext, user: User, name: string) => findByName(ctx, user, name);
+
 async function findByName(ctx: ServiceContext, user: User, name: string): Promise<ReservationRow> {
   // The live reservation of that name wins; otherwise the most recent one that ended.
   const row =

@@ -55,6 +55,8 @@ export interface ControllerConfig {
   nodeCertTtlMs: number;
   /** Agents reach the controller through NAT: their registered address need not be their source. */
   agentsBehindNat: boolean;
+  /** Webhook deliveries: networks allowed despite the SSRF guard, attempt deadline, retries. */
+  webhooks: { allowNetworks: string[]; timeoutMs: number; retryBaseMs: number; maxAttempts: number };
 }
 
 /**

@@ -39,6 +39,7 @@ export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
     ...(s.joinToken ? { joinToken: s.joinToken } : {}),
     nodeCertTtlMs: s.nodeCertTtl,
     agentsBehindNat: s.agentsBehindNat,
+    webhooks: { allowNetworks: s.webhookAllowNetworks, timeoutMs: s.webhookTimeout, retryBaseMs: s.webhookRetryBase, maxAttempts: s.webhookMaxAttempts },
     logLevel: s.logLevel,
   };
 }

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { isIPv4 } from 'node:net';
 import { formatDurationMs, parseDurationMs } from '../manifests/quantity.ts';
+import { parseNetwork } from '../webhooks/address-guard.ts';
 
 export class Bad extends Error {}
 
@@ -101,4 +102,19 @@ export const portRange: Kind<PortRange> = {
     return r;
   },
   show: (r) => `${r.min}-${r.max}`,
+};
+
+/** Comma-separated networks ("10.0.0.0/8,fd00::/8" or bare addresses). */
+export const networkList: Kind<string[]> = {
+  arg: 'cidrs',
+  parse(t) {
+    const parts = t
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const bad = parts.find((p) => !parseNetwork(p));
+    if (bad !== undefined) throw new Bad(`must be networks such as 10.0.0.0/8,fd00::/8 (not ${JSON.stringify(bad)})`);
+    return parts;
+  },
+  show: (list) => list.join(',') || 'none',
 };

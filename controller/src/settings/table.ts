@@ -9,7 +9,8 @@ import { DEFAULT_PULL_FAILURE_TIMEOUT_MS } from '../reconcile/reservation-plan.t
 import { DEFAULT_USER_LIMIT } from '../auth/login-limiter.ts';
 import { DEFAULT_SIGNUP_LIMIT } from '../auth/signup-limiter.ts';
 import { DEFAULT_ADMIN_TOKEN_TTL_MS } from '../auth/admin-token.ts';
-import { absolutePath, bool, duration, ipv4, num, oneOf, port, portRange, positiveInt, text, type Kind } from './kinds.ts';
+import { absolutePath, bool, duration, ipv4, networkList, num, oneOf, port, portRange, positiveInt, text, type Kind } from './kinds.ts';
+import { DEFAULT_RETRY_POLICY } from '../webhooks/retry-plan.ts';
 
 export type Group = 'server' | 'tls' | 'scheduling' | 'nodes' | 'accounts' | 'storage' | 'operations';
 
@@ -265,6 +266,35 @@ export const SETTINGS = {
     default: 8_000,
     group: 'operations',
     help: 'on SIGTERM, in-flight work, streams and the store get this long in all',
+  }),
+  webhookAllowNetworks: setting({
+    env: 'BERTH_WEBHOOK_ALLOW_NETWORKS',
+    kind: networkList,
+    default: [],
+    defaultText: 'none',
+    group: 'operations',
+    help: 'private/loopback networks webhooks may be delivered to (never the nodes), e.g. 10.20.0.0/16',
+  }),
+  webhookTimeout: setting({
+    env: 'BERTH_WEBHOOK_TIMEOUT',
+    kind: duration,
+    default: 5_000,
+    group: 'operations',
+    help: 'a webhook delivery attempt gets this long for an answer',
+  }),
+  webhookRetryBase: setting({
+    env: 'BERTH_WEBHOOK_RETRY_BASE',
+    kind: duration,
+    default: DEFAULT_RETRY_POLICY.baseMs,
+    group: 'operations',
+    help: 'first retry delay of a failed webhook delivery; doubles per attempt, at most 1h',
+  }),
+  webhookMaxAttempts: setting({
+    env: 'BERTH_WEBHOOK_MAX_ATTEMPTS',
+    kind: positiveInt,
+    default: DEFAULT_RETRY_POLICY.maxAttempts,
+    group: 'operations',
+    help: 'attempts of one webhook delivery before it is given up',
   }),
   heapGrowth: setting({
     env: 'BERTH_HEAP_GROWTH',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
 import type { CliDeps } from '../deps.ts';
-import { formatDescribe, type DescribeEvents } from '../format.ts';
+import { formatDescribe, type DescribeDeliveries, type DescribeEvents } from '../format.ts';
 import type { BerthClient } from '../http-client.ts';
 import { resolveTarget } from '../kinds.ts';
 import type { EventObject } from '../types.ts';
@@ -21,7 +21,8 @@ export function registerDescribe(program: Command, deps: CliDeps): void {
       const client = clientFor(cmd, deps);
       const object = await client.get(info.plural, names[0]);
       const events = await eventsFor(client, object.kind ?? info.kind, object.metadata?.name ?? names[0]);
-      deps.stdout(formatDescribe(object, events, deps.now()));
+      const deliveries = info.kind === 'Reservation' ? await deliveriesFor(client, object.metadata?.name ?? names[0]) : undefined;
+      deps.stdout(formatDescribe(object, events, deps.now(), deliveries));
     });
 }
 
@@ -30,6 +31,21 @@ async function eventsFor(client: BerthClient, kind: string, name: string): Promi
   try {
     const list = await client.list<EventObject>('events', { kind, name });
     return { items: list.items };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+async function deliveriesFor(client: BerthClient, name: string): Promise<DescribeDeliveries> {
+  try {
+    return {
+      items: (
+        await client.request<{ items: Extract<DescribeDeliveries, { items: unknown }>['items'] }>(
+          'GET',
+          `api/v1/reservations/${encodeURIComponent(name)}/deliveries`,
+        )
+      ).items,
+    };
   } catch (err) {
     return { error: (err as Error).message };
   }

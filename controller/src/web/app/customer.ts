@@ -2,6 +2,7 @@
 import { api, RequestError, token, watch } from './api.ts';
 import { isTerminal } from '../../domain/phases.ts';
 import { ago, duration, flash, h, money, mount, pill, table } from './dom.ts';
+import { endingSoonBanner } from './ending-soon.ts';
 
 export type Go = (hash: string) => void;
 
@@ -218,10 +219,12 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
 export function reservationsView(main: HTMLElement, admin: boolean): () => void {
   const items = new Map<string, any>();
   const body = h('div', {}, h('p', {}, 'Loading…'));
-  mount(main, h('h1', {}, admin ? 'All reservations' : 'My reservations'), h('p', {}, h('a', { href: '#/reserve' }, 'New reservation')), body);
+  const banner = endingSoonBanner(extend);
+  mount(main, h('h1', {}, admin ? 'All reservations' : 'My reservations'), banner.el, h('p', {}, h('a', { href: '#/reserve' }, 'New reservation')), body);
   const render = () => {
     const now = Date.now();
     const list = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    banner.update(list, now);
     if (!list.length) return mount(body, h('p', {}, 'No reservations yet.'));
     mount(
       body,
@@ -260,13 +263,12 @@ export function reservationsView(main: HTMLElement, admin: boolean): () => void 
     },
   );
   // Time left ticks in place: re-rendering the table would swap buttons under the pointer.
-  const tick = setInterval(
-    () =>
-      body.querySelectorAll<HTMLElement>('[data-until]').forEach((e) => {
-        e.textContent = duration(Date.parse(e.dataset.until!) - Date.now());
-      }),
-    1000,
-  );
+  const tick = setInterval(() => {
+    body.querySelectorAll<HTMLElement>('[data-until]').forEach((e) => {
+      e.textContent = duration(Date.parse(e.dataset.until!) - Date.now());
+    });
+    banner.update([...items.values()], Date.now());
+  }, 1000);
   return () => {
     stop();
     clearInterval(tick);
