@@ -20,7 +20,8 @@ let home: string;
 let admin: string;
 let carol: string;
 
-const pw = (user: string) => `Pw-${user}-9x`;
+// A password must not contain the user name.
+const pw = (user: string) => `Pw-${Buffer.from(user).toString('hex')}`;
 const configFile = () => path.join(home, '.config', 'berth', 'config');
 /** The real CLI with nothing but a home directory: it reads and writes the default config file. */
 const berth = (args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) =>
@@ -45,7 +46,8 @@ const later = () => new Date(Date.now() + 3_600_000).toISOString();
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'berth-contexts-'));
   await mkdir(path.join(home, '.config'));
-  host = await startSingleHost('ctx');
+  // Userspace NAT: this test needs no iptables chains of its own.
+  host = await startSingleHost('ctx', { nat: 'userspace' });
   const { controller } = host;
   const hostPort = new URL(controller.url).host;
   admin = `boss@${hostPort}`;
