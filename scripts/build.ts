@@ -6,11 +6,16 @@
 //   static/                      the dashboard: index.html, app.css and app.js bundled now
 //   migrations/<provider>/       Prisma's migration folders, applied by the controller on start
 //   build-info.json              version, commit and the source files, for the bins' freshness check
+//   berth-agent.tar.gz           the agent alone, every package bundled in (berth-agent.mjs and
+//                                caas/): what the controller serves to a node joining with
+//                                /install/agent.sh (controller/src/install/), with that script
+//   agent-install.sh             the template of that script
 // Every file lives directly in dist/ (no chunk folder) because modules find their run-time files
 // relative to their own URL. Packages with native addons or files they locate themselves stay
 // external and come from node_modules (a release ships the production dependencies).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,6 +31,17 @@ const EXTERNAL = [
   'dockerode', // ssh2 beneath it has optional native parts
 ];
 
+// Bundled CommonJS packages call require() and read __dirname; ES modules have neither.
+const BANNER = [
+  '#!/usr/bin/env node',
+  "import { createRequire as __berthCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
+  "import { dirname as __berthDirname } from 'node:path';",
+  'const require = __berthCreateRequire(import.meta.url);',
+  'const __filename = __berthFileURLToPath(import.meta.url);',
+  'const __dirname = __berthDirname(__filename);',
+].join('\n');
+
 function git(args: string[]): string | undefined {
   try {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -38,6 +54,36 @@ function commit(): string {
   const head = git(['rev-parse', '--short=12', 'HEAD']);
   if (!head) return 'unknown';
   return git(['status', '--porcelain', '--untracked-files=no'])?.length ? `${head}-dirty` : head;
+}
+
+/**
+ * DIST/berth-agent.tar.gz: the agent as one file with every package inside, so that a node needs
+ * Node.js and nothing else (no node_modules, no native addon built for another ABI). ssh2's
+ * optional native parts stay out: it falls back to JavaScript without them.
+ */
+async function buildAgentBundle(DIST: string, info: { version: string; commit: string }): Promise<void> {
+  const staging = mkdtempSync(path.join(tmpdir(), 'berth-agent-bundle-'));
+  try {
+    await build({
+      entryPoints: { 'berth-agent': path.join(ROOT, 'agent/src/main.ts') },
+      outdir: staging,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: ['cpu-features', '*.node'],
+      define: { __BERTH_BUILD__: JSON.stringify(info) },
+      banner: { js: BANNER },
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    cpSync(path.join(ROOT, 'proto/caas'), path.join(staging, 'caas'), { recursive: true });
+    writeFileSync(path.join(staging, 'VERSION'), `${info.version} ${info.commit}\n`);
+    execFileSync('tar', ['-czf', path.join(DIST, 'berth-agent.tar.gz'), '--owner=0', '--group=0', '-C', staging, '.']);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise<{ version: string; commit: string }> {
@@ -57,18 +103,7 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
     target: 'node20',
     external: EXTERNAL,
     define: { __BERTH_BUILD__: JSON.stringify(info) },
-    // Bundled CommonJS packages call require() and read __dirname; ES modules have neither.
-    banner: {
-      js: [
-        '#!/usr/bin/env node',
-        "import { createRequire as __berthCreateRequire } from 'node:module';",
-        "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
-        "import { dirname as __berthDirname } from 'node:path';",
-        'const require = __berthCreateRequire(import.meta.url);',
-        'const __filename = __berthFileURLToPath(import.meta.url);',
-        'const __dirname = __berthDirname(__filename);',
-      ].join('\n'),
-    },
+    banner: { js: BANNER },
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',
@@ -80,6 +115,8 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   cpSync(path.join(ROOT, 'controller/src/web/static'), path.join(DIST, 'static'), { recursive: true });
   writeFileSync(path.join(DIST, 'static/app.js'), await bundleDashboard());
   cpSync(path.join(ROOT, 'prisma/migrations'), path.join(DIST, 'migrations'), { recursive: true });
+  await buildAgentBundle(DIST, info);
+  cpSync(path.join(ROOT, 'controller/src/install/agent-install.sh'), path.join(DIST, 'agent-install.sh'));
 
   // The repository's bins run dist/ only while no source it was built from is newer than it.
   // Skips packages (a new install is not a source change) and esbuild's virtual <define:...> inputs.
@@ -87,7 +124,13 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   // Test code (*.test.ts, fakes in *.testkit.ts, test/) never ships: a release that bundles it is a bug.
   const testCode = inputs.filter((f) => /\.(test|testkit)\.ts$/.test(f) || path.relative(ROOT, path.resolve(f)).startsWith('test/'));
   if (testCode.length) throw new Error(`the build bundles test code: ${testCode.join(', ')}`);
-  const assets = ['proto/caas/v1/agent.proto', 'controller/src/web/static/index.html', 'controller/src/web/static/app.css'];
+  const assets = [
+    'proto/caas/v1/agent.proto',
+    'controller/src/web/static/index.html',
+    'controller/src/web/static/app.css',
+    'controller/src/web/static/favicon.svg',
+    'controller/src/install/agent-install.sh',
+  ];
   const sources = [...new Set([...inputs.map((f) => path.relative(ROOT, path.resolve(f))), ...assets])].sort();
   writeFileSync(path.join(DIST, 'build-info.json'), `${JSON.stringify({ ...info, sources }, null, 1)}\n`);
   return info;

@@ -32,6 +32,10 @@ if $for_tests; then
   command -v docker-registry >/dev/null || packages+=(docker-registry)
   command -v systemd-analyze >/dev/null || packages+=(systemd)
   command -v nsenter >/dev/null || packages+=(util-linux)
+  # The one-line join under a real systemd (test/e2e/agent-join-systemd.test.ts): a Debian root
+  # made by mmdebstrap (cached in /var/cache/berth), booted with systemd-nspawn.
+  command -v systemd-nspawn >/dev/null || packages+=(systemd-container)
+  command -v mmdebstrap >/dev/null || packages+=(mmdebstrap)
   if ! command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     packages+=(postgresql)
   fi

@@ -110,6 +110,20 @@ describe('berth apply', () => {
     expect((await controller.api.get('reservations', 'cli-bad')).status).toBe(404);
   });
 
+  it('names every problem of a manifest in its one error line, the misspelled field first', async () => {
+    const file = path.join(tmp, 'typo.yaml');
+    const bad = reservation('cli-typo', { image: IMAGE }) as { spec: Record<string, unknown> };
+    delete bad.spec.duration;
+    Object.assign(bad.spec, { duraton: '1h', cores: 0 });
+    await writeFile(file, yamlDoc(bad));
+    const result = await berth(['apply', '-f', file]);
+    expect(result.code).toBe(2);
+    const line = expectOneErrorLine(result);
+    expect(line).toContain(file);
+    expect(line).toMatch(/3 problems: unknown field "spec\.duraton" \(did you mean "duration"\?\); spec\.duration: is required; spec\.cores: /);
+    expect((await controller.api.get('reservations', 'cli-typo')).status).toBe(404);
+  });
+
   it('refuses a file that is not valid YAML with exit 2 and one error line naming the file and line', async () => {
     const file = path.join(tmp, 'broken.yaml');
     await writeFile(file, 'apiVersion: berth/v1\nkind: Reservation\nmetadata: { name: cli-broken\nspec: [\n');

@@ -4,7 +4,8 @@
 // the API and the dashboard (bundled at build time), an agent registers with it, and the CLI
 // lists the node. This is also CI's proof that the build runs.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -93,5 +94,14 @@ describe('the release tarball', () => {
       },
     );
     expect(listed).toMatch(/NAME/);
+  });
+
+  it("serves the one-line join from the release's own agent bundle, announcing its SHA-256", async () => {
+    const bundle = await readFile(path.join(home, 'dist', 'berth-agent.tar.gz'));
+    const script = await controller!.fetch(`${controller!.url}/install/agent.sh`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain(`BUNDLE_SHA256='${createHash('sha256').update(bundle).digest('hex')}'`);
+    const served = await controller!.fetch(`${controller!.url}/install/berth-agent.tar.gz`);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bundle)).toBe(true);
   });
 });

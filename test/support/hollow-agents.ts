@@ -20,7 +20,7 @@ import {
   type NodeMetrics,
   type Register,
 } from '@berth/proto';
-import { connectToController, pinnedCredentials, type ControllerConnection } from '../../agent/src/connection/index.ts';
+import { connectToController, pinnedCredentialsFor, type ControllerConnection } from '../../agent/src/connection/index.ts';
 import { MemoryIdentityStore } from '../../agent/src/identity/index.ts';
 
 export const HOLLOW_AGENT_VERSION = 'hollow';
@@ -136,9 +136,11 @@ class HollowNode {
 
   start(): void {
     const { opts, fingerprint } = this.fleet;
+    // Per node, as each real agent keeps its own: the fleet does not share one fetch.
+    const pinned = pinnedCredentialsFor(opts.controller, fingerprint);
     this.connection = connectToController({
       controller: opts.controller,
-      credentials: (id) => pinnedCredentials(opts.controller, fingerprint, undefined, id),
+      credentials: (id) => pinned(id),
       // Each hollow node joins like a real one: a certificate for its own key, then mutual TLS.
       identity: new MemoryIdentityStore(),
       register: () => this.register(),

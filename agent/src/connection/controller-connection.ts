@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
+import { isIP } from 'node:net';
 import {
   loadAgentService,
   STREAM_MAX_MESSAGE_BYTES,
@@ -17,6 +18,7 @@ import {
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { withTimeout } from './with-timeout.ts';
+import { splitHostPort } from './pinned-credentials.ts';
 import { renewalDelayMs, type ClientIdentity, type IdentityStore } from '../identity/index.ts';
 
 export interface ConnectOptions {
@@ -68,6 +70,8 @@ const METRICS_TIMEOUT_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
 // A renewal the controller did not answer is asked again this much later.
 const RENEW_RETRY_MS = 60_000;
+/** The server name sent when the controller is addressed by IP; the controller does not look at it. */
+const SNI_NAME = 'berth-controller';
 
 /** Keeps one Connect stream open to the controller, re-registering after every reconnect. */
 export function connectToController(opts: ConnectOptions): ControllerConnection {
@@ -88,6 +92,9 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       'grpc.keepalive_permit_without_calls': 1,
       // A node's whole desired set is one message, sized for this limit (not gRPC's 4 MiB).
       'grpc.max_receive_message_length': STREAM_MAX_MESSAGE_BYTES,
+      // TLS would send an IP address as the server name (SNI), which RFC 6066 forbids and Node
+      // warns about (DEP0123) at every start. The pin, not the name, verifies the controller.
+      ...(isIP(splitHostPort(opts.controller).host) ? { 'grpc.ssl_target_name_override': SNI_NAME } : {}),
     }));
   };
   let stream: AgentStream | undefined;

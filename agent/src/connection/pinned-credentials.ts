@@ -45,13 +45,37 @@ export async function pinnedCredentials(
   timeoutMs = 5000,
   client?: { keyPem: string; certPem: string },
 ): Promise<grpc.ChannelCredentials> {
+  return pinnedCredentialsFor(address, fingerprint, timeoutMs)(client);
+}
+
+/**
+ * pinnedCredentials for one agent: the certificate is fetched once and kept, since the pin fixes
+ * it; a reconnect (or the second channel of a first join) needs no extra TLS round trip.
+ */
+export function pinnedCredentialsFor(
+  address: string,
+  fingerprint: string,
+  timeoutMs = 5000,
+): (client?: { keyPem: string; certPem: string }) => Promise<grpc.ChannelCredentials> {
+  let pinned: Buffer | undefined;
+  return async (client) => {
+    pinned ??= await fetchPinned(address, fingerprint, timeoutMs);
+    return credentialsFor(pinned, fingerprint, client);
+  };
+}
+
+async function fetchPinned(address: string, fingerprint: string, timeoutMs: number): Promise<Buffer> {
   const cert = await fetchCertificate(address, timeoutMs);
   const seen = certificateFingerprint(cert.raw);
   if (seen !== fingerprint) {
     throw new CertificateMismatchError(`controller certificate ${seen.slice(0, 16)}… does not match the join token's ${fingerprint.slice(0, 16)}…`);
   }
+  return cert.raw;
+}
+
+function credentialsFor(raw: Buffer, fingerprint: string, client?: { keyPem: string; certPem: string }): grpc.ChannelCredentials {
   const key = client ? Buffer.from(client.keyPem) : null;
-  return grpc.credentials.createSsl(Buffer.from(toPem(cert.raw)), key, client ? Buffer.from(client.certPem) : null, {
+  return grpc.credentials.createSsl(Buffer.from(toPem(raw)), key, client ? Buffer.from(client.certPem) : null, {
     // The pin replaces the host-name check, so agents may reach the controller by any address.
     checkServerIdentity: (_host, peer) =>
       certificateFingerprint(peer.raw) === fingerprint ? undefined : new CertificateMismatchError('controller certificate changed'),

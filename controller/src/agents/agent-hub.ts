@@ -24,7 +24,7 @@ import { normalizeStorageKey } from '../storage/storage-account.ts';
 import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { streamServerCredentials } from './stream-credentials.ts';
-import { admitAgent, peerIdentity, peerIp, type NodeIdentities } from '../node-identity/index.ts';
+import { admitAgent, identityHeld, peerIdentity, peerIp, publicKeyHashOfPem, type NodeIdentities } from '../node-identity/index.ts';
 
 const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
 // Signing is cheap but not free: a stream gets at most one renewal per 10 s.
@@ -309,6 +309,7 @@ export class AgentHub {
       peer,
       token,
       publicKeyGiven: !!r.publicKey,
+      ...(!peer && r.publicKey && identityHeld(existing, now) ? { publicKeyHash: publicKeyHashOfPem(r.publicKey) } : {}),
       node: existing,
       now,
     });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ContainerStatus } from '@berth/proto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildServer } from './index.ts';
+import { buildServer, type InstallRouteOptions } from './index.ts';
 import { bootstrapAdmin, issueToken } from '../auth/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
@@ -58,7 +58,8 @@ export interface ApiHarness {
 
 export const START = Date.parse('2030-01-01T00:00:00Z');
 
-export async function startApiHarness(overrides: Partial<ControllerConfig> = {}): Promise<ApiHarness> {
+/** `install` serves the /install routes (the one-line node join) with these options. */
+export async function startApiHarness(overrides: Partial<ControllerConfig> = {}, install?: InstallRouteOptions): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
   const log = pino({ level: 'silent' });
   const clock = new ManualClock(START);
@@ -125,7 +126,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {})
       },
     },
   };
-  const app = buildServer(ctx, log, () => true);
+  const app = buildServer(ctx, log, () => true, undefined, install);
   await app.ready();
   const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
   return {

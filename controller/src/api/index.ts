@@ -1,1 +1,2 @@
 export * from './build-server.ts';
+export type { InstallRouteOptions } from './routes-install.ts';

@@ -55,6 +55,17 @@ describe('POST /api/v1/apply', () => {
     expect(await h.store.db.image.count()).toBe(0);
   });
 
+  it('answers a manifest with several mistakes with one 400 listing them all, the misspelled field first', async () => {
+    await call('POST', '/api/v1/apply', h.adminToken, NGINX);
+    const res = await call('POST', '/api/v1/apply', h.adminToken, { ...reservation('x'), spec: { image: 'nginx', duraton: '2h', cores: 0 } });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.field).toBe('spec.duraton');
+    expect(error.details.problems.map((p: { field: string }) => p.field)).toEqual(['spec.duraton', 'spec.duration', 'spec.cores']);
+    expect(error.message).toMatch(/^3 problems: unknown field "spec.duraton" \(did you mean "duration"\?\); spec.duration: is required; spec.cores: /);
+    expect(await h.store.db.reservation.count()).toBe(0);
+  });
+
   it('admits a Reservation onto a node (201, Scheduled there) and answers 200 unchanged on a re-apply', async () => {
     await call('POST', '/api/v1/apply', h.adminToken, NGINX);
     await h.addNode('cn1');

@@ -20,7 +20,7 @@ export interface JoinTokenFileOptions {
   ttlMs: number;
   now: number;
   log: Logger;
-  /** BERTH_JOIN_TOKEN: a whole token or `<id>.<secret>`, registered with ttlMs if new. */
+  /** The joinToken setting (BERTH_JOIN_TOKEN): a whole token or `<id>.<secret>`, registered with ttlMs if new. */
   fromEnv?: string;
 }
 

@@ -2,7 +2,7 @@
 // contract with canned answers and records what the CLI sent.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ let url: string;
 let home: string;
 let requests: Recorded[];
 let routes: Record<string, Reply | ((body: any) => Reply)>;
+/** Long-lived answers (watch, logs): the test writes to the response itself. */
+let streams: Record<string, (res: ServerResponse) => void>;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -44,6 +46,8 @@ beforeAll(async () => {
     const text = await readBody(req);
     const body = text ? JSON.parse(text) : undefined;
     requests.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body });
+    const stream = streams[`${req.method} ${req.url}`];
+    if (stream) return stream(res);
     const route = routes[`${req.method} ${req.url}`];
     const reply = typeof route === 'function' ? route(body) : (route ?? { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.url}` } } });
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
@@ -60,6 +64,7 @@ afterAll(async () => {
 beforeEach(() => {
   requests = [];
   routes = {};
+  streams = {};
 });
 
 function runCli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
@@ -74,6 +79,33 @@ function runCli(args: string[], opts: { stdin?: string; env?: Record<string, str
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** The CLI running, its output readable while it runs. */
+function spawnCli(args: string[]) {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, BERTH_SERVER: url, BERTH_TOKEN: 'tok' };
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  const waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) if (w.test()) waiters.splice(waiters.indexOf(w), 1) && w.resolve();
+  };
+  child.stdout.on('data', (c) => {
+    out.stdout += c;
+    check();
+  });
+  child.stderr.on('data', (c) => (out.stderr += c));
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    out,
+    done,
+    /** Resolves once stdout contains `text` (the test's timeout bounds it). */
+    stdoutHas: (text: string) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ test: () => out.stdout.includes(text), resolve });
+        check();
+      }),
+  };
 }
 
 const meta = (name: string) => ({ name, uid: `uid-${name}`, labels: {}, generation: 1, creationTimestamp: new Date().toISOString() });
@@ -268,8 +300,8 @@ describe('berth get, describe, delete', () => {
     const r = await runCli(['describe', 'res', 'demo']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Name: +demo\n/);
-    expect(r.stdout).toMatch(/Endpoints:\n  NAME +PORT +ADDRESS\n  http +80 +127\.0\.0\.1:30001\n/);
-    expect(r.stdout).toMatch(/Events:\n  AGE +TYPE +REASON +MESSAGE\n  \S+ +Normal +Started +container started on cn1\n$/);
+    expect(r.stdout).toMatch(/Endpoints:\n {2}NAME +PORT +ADDRESS\n {2}http +80 +127\.0\.0\.1:30001\n/);
+    expect(r.stdout).toMatch(/Events:\n {2}AGE +TYPE +REASON +MESSAGE\n {2}\S+ +Normal +Started +container started on cn1\n$/);
   });
 
   it('deletes by name and prints kind/name deleted', async () => {
@@ -310,5 +342,59 @@ describe('usage and connection errors', () => {
     const r = await runCli(['get', 'nodes'], { env: { BERTH_SERVER: deadUrl } });
     expect(r.code).toBe(8);
     expect(r.stderr).toBe(`error: cannot reach the Berth server at ${deadUrl}: connect ECONNREFUSED ${deadUrl.slice(7)}\n`);
+  });
+});
+
+describe('berth get -w', () => {
+  it('prints the header as soon as the server answers, then one aligned row per event; a deleted reservation reads Deleted', async () => {
+    let send!: (line: string | null) => void;
+    streams['GET /api/v1/reservations?watch=1'] = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.flushHeaders();
+      send = (line) => (line === null ? res.end() : res.write(`${line}\n`));
+    };
+    const cli = spawnCli(['get', 'reservations', '-w']);
+    // No event has been sent: the header alone must be there already.
+    await cli.stdoutHas('\n');
+    expect(cli.out.stdout).toMatch(/^EVENT +NAME +IMAGE +PHASE +NODE +ENDPOINTS +START +END\n$/);
+    send(JSON.stringify({ type: 'ADDED', object: resObj }));
+    await cli.stdoutHas('ADDED');
+    send(JSON.stringify({ type: 'DELETED', object: resObj }));
+    send(null);
+    expect(await cli.done).toBe(0);
+    const lines = cli.out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^ADDED +demo +web +Running +cn1 +127\.0\.0\.1:30001 +2026-01-01T10:00:00Z +2026-01-01T12:00:00Z$/);
+    expect(lines[2]).toMatch(/^DELETED +demo +web +Deleted +cn1 +<none> +2026-01-01T10:00:00Z/);
+    for (const column of ['NAME', 'PHASE', 'ENDPOINTS', 'END']) {
+      const at = lines[0]!.indexOf(` ${column}`) + 1;
+      expect(lines.slice(1).map((l) => l[at - 1] === ' ' && l[at] !== ' ')).toEqual([true, true]);
+    }
+  });
+
+  it('keeps the final phase of a reservation that had ended before it left the list', async () => {
+    streams['GET /api/v1/reservations?watch=1'] = (res) => {
+      const expired = { ...resObj, status: { ...resObj.status, phase: 'Expired', endpoints: [] } };
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'DELETED', object: expired })}\n`);
+    };
+    const cli = spawnCli(['get', 'reservations', '-w']);
+    expect(await cli.done).toBe(0);
+    expect(cli.out.stdout.split('\n')[1]).toMatch(/^DELETED +demo +web +Expired /);
+  });
+});
+
+describe('berth logs', () => {
+  it('says on stderr that a container has no log lines yet, and prints nothing on stdout', async () => {
+    streams['GET /api/v1/reservations/demo/logs'] = (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end();
+    const cli = spawnCli(['logs', 'demo']);
+    expect(await cli.done).toBe(0);
+    expect(cli.out).toEqual({ stdout: '', stderr: 'reservation demo: no log lines yet\n' });
+  });
+
+  it('prints the lines as they come and nothing on stderr when there are some', async () => {
+    streams['GET /api/v1/reservations/demo/logs'] = (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello\n');
+    const cli = spawnCli(['logs', 'demo']);
+    expect(await cli.done).toBe(0);
+    expect(cli.out).toEqual({ stdout: 'hello\n', stderr: '' });
   });
 });

@@ -189,9 +189,9 @@ describe('formatDescribe', () => {
     expect(text).toContain('Spec:\n  image: nginx\n');
     expect(text).toContain('  phase: Running\n');
     expect(text).toContain('  cost: $1.50\n');
-    expect(text).toMatch(/Endpoints:\n  NAME +PORT +ADDRESS\n  http +80 +203\.0\.113\.1:30001\n/);
-    expect(text).toMatch(/Conditions:\n  TYPE +STATUS +REASON +LAST TRANSITION +MESSAGE\n  Ready +True +ContainerRunning +3m ago +serving\n/);
-    expect(text).toMatch(/Events:\n  AGE +TYPE +REASON +MESSAGE\n  2m +Normal +Started +container up\n$/);
+    expect(text).toMatch(/Endpoints:\n {2}NAME +PORT +ADDRESS\n {2}http +80 +203\.0\.113\.1:30001\n/);
+    expect(text).toMatch(/Conditions:\n {2}TYPE +STATUS +REASON +LAST TRANSITION +MESSAGE\n {2}Ready +True +ContainerRunning +3m ago +serving\n/);
+    expect(text).toMatch(/Events:\n {2}AGE +TYPE +REASON +MESSAGE\n {2}2m +Normal +Started +container up\n$/);
     expect(text.indexOf('Spec:')).toBeLessThan(text.indexOf('Status:'));
     expect(text).not.toContain('conditions:');
   });

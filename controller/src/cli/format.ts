@@ -132,6 +132,25 @@ export function formatTable(kind: KindInfo['kind'], items: unknown[], opts: { wi
   );
 }
 
+// Widths of a streamed table (`get -w`), which is printed row by row and cannot measure the
+// rows ahead: the widest value a column usually holds. A longer one shifts its row, as in kubectl.
+const STREAM_WIDTHS: Record<string, number> = { NAME: 16, IMAGE: 10, PHASE: 10, NODE: 10, ENDPOINTS: 21, START: 20, END: 20, STATUS: 8, ADDRESS: 15 };
+
+/** A table printed as it streams: the header at once, then one row per object, columns fixed. */
+export function streamingTable(kind: KindInfo['kind'], wide: boolean, lead: { header: string; width: number }) {
+  const { headers, row } = columns(kind, wide);
+  const widths = [lead.width, ...headers.map((h) => Math.max(h.length, STREAM_WIDTHS[h] ?? 8))];
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd() + '\n';
+  return {
+    header: () => line([lead.header, ...headers]),
+    row: (first: string, item: unknown, now: Date) => line([first, ...row(obj(item), now)]),
+  };
+}
+
 function byTime(a: unknown, b: unknown): number {
   return (Date.parse(String(obj(a).time)) || 0) - (Date.parse(String(obj(b).time)) || 0);
 }

@@ -15,6 +15,16 @@ describe('describeFailure', () => {
     expect(describeFailure(err, 'reservation/x: ').lines).toEqual(['error: reservation/x: no resources available', '  cn1: full']);
   });
 
+  it('does not repeat a node reason the message already gives (as the API words it for admins)', () => {
+    const rejections = [
+      { node: 'local', reason: 'memory: 1Gi free at the busiest instant, 2048Mi asked' },
+      { node: 'cn2', reason: 'cordoned' },
+    ];
+    const message = 'no resources available for 1 and 2048Mi from A to B (local: memory: 1Gi free at the busiest instant, 2048Mi asked)';
+    const lines = describeFailure(new BerthError('NoResources', message, undefined, { rejections }), 'reservation/x: ').lines;
+    expect(lines).toEqual([`error: reservation/x: ${message}`, '  cn2: cordoned']);
+  });
+
   it('turns anything unexpected into one Internal line without a stack', () => {
     const err = new TypeError('boom\n    at somewhere (file.ts:1:1)');
     expect(describeFailure(err)).toEqual({ lines: ['error: boom'], exitCode: 1 });

@@ -11,7 +11,13 @@ export function describeFailure(err: unknown, prefix = ''): Failure {
   if (err instanceof BerthError) {
     const field = err.field ? ` (field: ${err.field})` : '';
     const lines = [`error: ${prefix}${err.message}${field}`];
-    if (err.code === 'NoResources') lines.push(...nodeReasons(err.details).map((l) => `  ${l}`));
+    // An admin's message already names each node and why; a line of its own only for what it does not.
+    if (err.code === 'NoResources')
+      lines.push(
+        ...nodeReasons(err.details)
+          .filter((l) => !err.message.includes(l))
+          .map((l) => `  ${l}`),
+      );
     return { lines, exitCode: exitCodeFor(err.code) };
   }
   const message = err instanceof Error ? err.message : String(err);

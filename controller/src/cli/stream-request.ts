@@ -5,8 +5,11 @@ import type { CliDeps } from './deps.ts';
 import { errorFromResponse, UnreachableError } from './http-client.ts';
 import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
 
-/** Opens `path` on the configured server and calls onText for each piece of the body. */
-export async function streamGet(cmd: Command, deps: CliDeps, path: string, onText: (text: string) => void): Promise<void> {
+/**
+ * Opens `path` on the configured server, calls onOpen once it has answered with success, then
+ * onText for each piece of the body.
+ */
+export async function streamGet(cmd: Command, deps: CliDeps, path: string, onText: (text: string) => void, onOpen?: () => void): Promise<void> {
   const flags = cmd.optsWithGlobals<ClientFlags>();
   const cfg = resolveClientConfig({ flags, env: deps.env });
   const url = new URL(path, cfg.server.endsWith('/') ? cfg.server : `${cfg.server}/`);
@@ -29,6 +32,7 @@ export async function streamGet(cmd: Command, deps: CliDeps, path: string, onTex
     }
     throw errorFromResponse(res.status, res.statusText, data);
   }
+  onOpen?.();
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
     const { value, done } = await reader.read();

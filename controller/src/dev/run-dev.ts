@@ -11,6 +11,7 @@ import { resolveControllerConfig } from '../settings/controller-config.ts';
 import type { SettingKey } from '../settings/table.ts';
 import { defaultConfigPath, saveDevContext } from '../client-config/index.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
+import { isNodeReady } from '../domain/index.ts';
 
 /**
  * Settings by key as in ../settings/table.ts (flags of `berth dev`; the environment and a
@@ -85,10 +86,7 @@ async function waitForNode(db: Db, name: string, settle: () => Promise<void>): P
   while (Date.now() < deadline) {
     await settle();
     const node = await db.node.findUnique({ where: { name } });
-    const ready = ((node?.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions?.some(
-      (c) => c.type === 'Ready' && c.status === 'True',
-    );
-    if (ready) return;
+    if (isNodeReady(node?.status)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the local agent did not register within 30s; is the Docker engine running?`);

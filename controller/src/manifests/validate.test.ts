@@ -173,3 +173,43 @@ function maximalEnv(prefix: string): Record<string, string> {
   env[names[0]] += 'v'.repeat(rest);
   return env;
 }
+
+describe('validateManifest reports every problem at once', () => {
+  it('names a misspelled required field as unknown first, with the spelling it resembles', () => {
+    const err = errorOf({ ...reservation, spec: { image: 'web', duraton: '2h' } });
+    expect(err.field).toBe('spec.duraton');
+    expect(err.message).toBe('2 problems: unknown field "spec.duraton" (did you mean "duration"?); spec.duration: is required');
+    expect(err.details).toEqual({
+      problems: [
+        { field: 'spec.duraton', message: 'unknown field "spec.duraton" (did you mean "duration"?)' },
+        { field: 'spec.duration', message: 'spec.duration: is required' },
+      ],
+    });
+  });
+
+  it('lists the envelope problems and the spec problems together, unknown fields first', () => {
+    const err = errorOf({ ...reservation, apiVersion: 'v1', metadata: { name: 'Demo!' }, extra: 1, spec: { image: 'web', duration: 'soon', colour: 'red' } });
+    const problems = (err.details as { problems: { field: string }[] }).problems.map((p) => p.field);
+    expect(problems).toEqual(['extra', 'spec.colour', 'apiVersion', 'metadata.name', 'spec.duration']);
+    expect(err.field).toBe('extra');
+  });
+
+  it('still checks the spec of a known kind when the envelope is wrong, and reports a missing spec', () => {
+    const wrongVersion = errorOf({ ...image, apiVersion: 'berth/v2', spec: { ...image.spec, ref: '' } });
+    expect(wrongVersion.message).toContain('apiVersion: must be berth/v1');
+    expect(wrongVersion.message).toContain('spec.ref:');
+    const noSpec = errorOf({ apiVersion: 'berth/v1', kind: 'Pod', metadata: { name: 'x' } });
+    expect(noSpec.message).toBe('2 problems: kind: must be one of Image, Reservation; spec: is required');
+  });
+
+  it('keeps a single problem as one plain message without details', () => {
+    const err = errorOf({ ...reservation, spec: { ...reservation.spec, duration: 'soon' } });
+    expect(err.message).toBe('spec.duration: must be a duration such as 90m or 2h');
+    expect(err.details).toBeUndefined();
+  });
+
+  it('suggests nothing for an unknown field that resembles no missing one', () => {
+    const err = errorOf({ ...reservation, spec: { ...reservation.spec, replicas: 3 } });
+    expect(err.message).toBe('unknown field "spec.replicas"');
+  });
+});

@@ -21,6 +21,16 @@ export interface ContainerView {
   message?: string;
 }
 
+/**
+ * A container's usage as its node last measured it, or nothing if it has not been measured: the
+ * agent samples every 10 s and, until its first sample, reports proto3's default 0 for both
+ * (no running process uses 0 bytes), which read as "0.0 % and 0 MiB" rather than "not yet".
+ */
+export function measuredUsage(c: { cpuPercent?: number; memoryBytes?: number } | undefined): { cpuPercent: number; memoryBytes: number } | undefined {
+  if (!c || !(Number(c.memoryBytes) > 0)) return undefined;
+  return { cpuPercent: c.cpuPercent ?? 0, memoryBytes: Number(c.memoryBytes) };
+}
+
 export async function listContainers(db: Db, mon: Pick<Monitoring, 'observed'>): Promise<ContainerView[]> {
   const rows = await db.reservation.findMany({
     where: { phase: { in: [...PLACED_PHASES] }, nodeId: { not: null } },
@@ -38,8 +48,7 @@ export async function listContainers(db: Db, mon: Pick<Monitoring, 'observed'>):
       state: seen?.state ?? (mon.observed(r.nodeId!) ? 'absent' : 'unknown'),
       health: seen?.health || 'none',
       restartCount: seen?.restartCount ?? 0,
-      ...(seen?.cpuPercent !== undefined ? { cpuPercent: seen.cpuPercent } : {}),
-      ...(seen?.memoryBytes !== undefined ? { memoryBytes: seen.memoryBytes } : {}),
+      ...measuredUsage(seen),
       ...(seen?.containerId ? { containerId: seen.containerId } : {}),
       ...(seen?.message ? { message: seen.message } : {}),
     };

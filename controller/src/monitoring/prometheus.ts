@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import { isNodeReady, PHASES, STARTED_PHASES } from '../domain/index.ts';
 import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';
+import { measuredUsage } from './containers.ts';
 
 type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
 
@@ -175,8 +176,8 @@ function tenantRegistry(db: Db, mon: Pick<Monitoring, 'observed'>): client.Regis
         }
       },
     });
-  perContainer('berth_container_cpu_percent', 'Container CPU use, 100 = one core', (c) => c.cpuPercent);
-  perContainer('berth_container_memory_bytes', 'Container memory in use', (c) => c.memoryBytes);
+  perContainer('berth_container_cpu_percent', 'Container CPU use, 100 = one core', (c) => measuredUsage(c)?.cpuPercent);
+  perContainer('berth_container_memory_bytes', 'Container memory in use', (c) => measuredUsage(c)?.memoryBytes);
   perContainer('berth_container_restarts', 'Container restart count', (c) => c.restartCount);
   return registry;
 }

@@ -29,6 +29,14 @@ describe('admitting an agent', () => {
     });
   });
 
+  it('issues again for the key that holds the name: the agent lost the first answer', () => {
+    expect(admitAgent({ ...base, node: held, publicKeyHash: 'k1' }).kind).toBe('issue');
+    expect(admitAgent({ ...base, node: held, publicKeyHash: 'k2' })).toMatchObject({ kind: 'refuse', status: 'PERMISSION_DENIED' });
+    expect(admitAgent({ ...base, node: held, publicKeyHash: 'k1', token: { ok: false, refusal: 'revoked' } })).toMatchObject({
+      status: 'UNAUTHENTICATED',
+    });
+  });
+
   it('refuses a bad token before anything else is said, and a token without a key', () => {
     expect(admitAgent({ ...base, token: { ok: false, refusal: 'expired' }, node: held })).toMatchObject({
       status: 'UNAUTHENTICATED',

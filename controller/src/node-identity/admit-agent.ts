@@ -26,6 +26,8 @@ export interface AdmissionFacts {
   /** Only looked at without a certificate. */
   token: { ok: true } | { ok: false; refusal: 'invalid' | 'expired' | 'revoked' };
   publicKeyGiven: boolean;
+  /** SHA-256 of the given public key (SPKI DER), when it parses. */
+  publicKeyHash?: string;
   /** The stored node of that name, if any. */
   node?: NodeIdentityRow | null;
   now: number;
@@ -78,7 +80,9 @@ function admitBootstrap(f: AdmissionFacts): Admission {
       'no public key',
       'a bootstrap token only asks for a node identity: send a public key (this agent is older than the controller)',
     );
-  if (identityHeld(f.node, f.now))
+  // The same key asking again is the same agent: its first answer was lost (a stream broken under
+  // load) and it cannot connect without it. A certificate for a key is useless to anyone else.
+  if (identityHeld(f.node, f.now) && !(f.publicKeyHash && f.node?.identityKeyHash === f.publicKeyHash))
     return refuse(
       'PERMISSION_DENIED',
       'name held by another identity',

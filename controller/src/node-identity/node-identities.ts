@@ -1,7 +1,6 @@
 // Node identities in the store: a certificate from Berth's CA is issued for a name no live identity
 // holds (the claim is one conditional write, so two claimants cannot both win), renewed for the
 // same key, and revoked by forgetting the key: no certificate for it is accepted again.
-import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { NodeIdentity } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
@@ -32,15 +31,18 @@ export class NodeIdentities {
 
   /** Issues and records an identity; undefined when another identity got the name first. */
   async claim(input: ClaimInput, now: number): Promise<NodeIdentity | undefined> {
-    const spki = spkiOf(input.publicKeyPem);
-    const issued = await this.issue(input.nodeName, spki, now);
+    const issued = await this.issue(input.nodeName, input.publicKeyPem, now);
     const identity = {
       identitySerial: issued.serial,
-      identityKeyHash: publicKeyHash(spki),
+      identityKeyHash: publicKeyHash(issued.spkiDer),
       identityExpiresAt: new Date(issued.expiresAtMs),
       identityRevokedAt: null,
     };
-    const free = { name: input.nodeName, OR: [{ identityKeyHash: null }, { identityExpiresAt: { lte: new Date(now) } }] };
+    // Free, or held by this very key (a retry whose first certificate never arrived).
+    const free = {
+      name: input.nodeName,
+      OR: [{ identityKeyHash: null }, { identityExpiresAt: { lte: new Date(now) } }, { identityKeyHash: identity.identityKeyHash }],
+    };
     if ((await this.db.node.updateMany({ where: free, data: identity })).count === 0) {
       try {
         await this.db.node.create({ data: { name: input.nodeName, address: input.address, cores: input.cores, memoryMiB: input.memoryMiB, ...identity } });
@@ -76,18 +78,14 @@ export class NodeIdentities {
     return node.id;
   }
 
-  private async issue(nodeName: string, spkiDer: Buffer, now: number) {
-    const { certPem, caPem } = await issueClientCertificate(this.ca, { commonName: nodeName, publicKey: spkiDer, ttlMs: this.ttlMs, now });
-    const cert = new X509Certificate(certPem);
-    const expiresAtMs = Date.parse(cert.validTo);
-    return { serial: cert.serialNumber.toLowerCase(), expiresAtMs, message: { certificatePem: certPem, caPem, expiresAtMs } satisfies NodeIdentity };
-  }
-}
-
-function spkiOf(pem: string): Buffer {
-  try {
-    return createPublicKey(pem).export({ format: 'der', type: 'spki' });
-  } catch {
-    throw new BerthError('Invalid', 'publicKey: not a PEM public key (SPKI)', 'publicKey');
+  private async issue(nodeName: string, publicKey: string | Buffer, now: number) {
+    const issued = await issueClientCertificate(this.ca, { commonName: nodeName, publicKey, ttlMs: this.ttlMs, now });
+    const expiresAtMs = issued.notAfter.getTime();
+    return {
+      serial: issued.serial,
+      spkiDer: issued.spkiDer,
+      expiresAtMs,
+      message: { certificatePem: issued.certPem, caPem: issued.caPem, expiresAtMs } satisfies NodeIdentity,
+    };
   }
 }

@@ -1,7 +1,8 @@
 // What the transport says about the other end of an agent stream: its IP and, when it presented
 // one that chains to Berth's CA, its node certificate.
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { certificateSpki } from '../pki/index.ts';
 import type { PeerIdentity } from './admit-agent.ts';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -14,15 +15,24 @@ export function peerIp(peer: string): string | undefined {
 
 export const publicKeyHash = (spkiDer: Buffer): string => createHash('sha256').update(spkiDer).digest('hex');
 
+/** The hash of a PEM public key; undefined when it is not one (the claim says why, later). */
+export function publicKeyHashOfPem(pem: string): string | undefined {
+  try {
+    return publicKeyHash(createPublicKey(pem).export({ format: 'der', type: 'spki' }));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The verified client certificate of the stream, if any, as a node identity. */
 export function peerIdentity(call: ServerDuplexStream<unknown, unknown>): (PeerIdentity & { spkiDer: Buffer }) | undefined {
-  const raw = call.getAuthContext?.()?.sslPeerCertificate?.raw;
-  if (!raw) return undefined; // none, or one that does not chain to the CA (the TLS layer said so)
-  const cert = new X509Certificate(raw);
+  // The TLS layer already parsed the certificate it verified: its fields are read, not re-parsed.
+  const cert = call.getAuthContext?.()?.sslPeerCertificate;
+  if (!cert?.raw) return undefined; // none, or one that does not chain to the CA (the TLS layer said so)
   // Only client certificates name nodes: a server certificate of the same CA never does.
-  if (!(cert.keyUsage ?? []).includes(CLIENT_AUTH)) return undefined;
-  const commonName = /^CN=(.+)$/m.exec(cert.subject)?.[1];
-  if (!commonName) return undefined;
-  const spkiDer = cert.publicKey.export({ format: 'der', type: 'spki' });
+  if (!(cert.ext_key_usage ?? []).includes(CLIENT_AUTH)) return undefined;
+  const commonName = cert.subject?.CN;
+  if (typeof commonName !== 'string' || !commonName) return undefined;
+  const spkiDer = certificateSpki(cert.raw);
   return { commonName, keyHash: publicKeyHash(spkiDer), spkiDer };
 }

@@ -4,7 +4,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { BerthError } from '../errors/index.ts';
 import { signLeaf } from './sign-leaf.ts';
-import { x509 } from './x509.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 
 export interface ClientCertificateRequest {
@@ -20,23 +19,28 @@ export interface ClientCertificateRequest {
 
 const COMMON_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:-]{0,62}[A-Za-z0-9])?$/;
 
-export async function issueClientCertificate(ca: CertificateAuthority, req: ClientCertificateRequest): Promise<{ certPem: string; caPem: string }> {
+export interface IssuedClientCertificate {
+  certPem: string;
+  caPem: string;
+  /** Lower-case hex. */
+  serial: string;
+  notAfter: Date;
+  /** The certified key, SPKI DER. */
+  spkiDer: Buffer;
+}
+
+export async function issueClientCertificate(ca: CertificateAuthority, req: ClientCertificateRequest): Promise<IssuedClientCertificate> {
   if (!COMMON_NAME.test(req.commonName))
     throw new BerthError('Invalid', `commonName: "${req.commonName}" must be 1-64 letters, digits, '.', '_', ':' or '-'`, 'commonName');
   if ((req.publicKey === undefined) === (req.csrPem === undefined)) throw new BerthError('Invalid', 'publicKey, csrPem: give exactly one of them', 'publicKey');
   const spki = req.csrPem !== undefined ? await spkiOfCsr(req.csrPem) : spkiOfKey(req.publicKey!);
-  const certPem = await signLeaf(ca, {
-    subject: [{ CN: [req.commonName] }],
-    publicKey: new x509.PublicKey(new Uint8Array(spki)),
-    extendedKeyUsage: x509.ExtendedKeyUsage.clientAuth,
-    ttlMs: req.ttlMs,
-    now: req.now,
-  });
-  return { certPem, caPem: ca.certPem };
+  const leaf = signLeaf(ca, { commonName: req.commonName, spkiDer: spki, extendedKeyUsage: 'clientAuth', ttlMs: req.ttlMs, now: req.now });
+  return { ...leaf, caPem: ca.certPem, spkiDer: spki };
 }
 
 async function spkiOfCsr(csrPem: string): Promise<Buffer> {
-  let csr: x509.Pkcs10CertificateRequest;
+  const { x509 } = await import('./x509.ts'); // CSRs are rare: the agent sends its public key
+  let csr: InstanceType<typeof x509.Pkcs10CertificateRequest>;
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
   } catch {

@@ -1,7 +1,6 @@
 // A new certificate authority in memory: a P-256 key and a self-signed CA certificate that may
 // sign leaf certificates only (path length 0). No files: ca-files.ts keeps it.
 import { randomBytes } from 'node:crypto';
-import { EC_P256, subtle, x509 } from './x509.ts';
 import { endWithNewline, toPem } from './key-pem.ts';
 
 export interface CaPems {
@@ -15,6 +14,8 @@ export const CA_TTL_MS = 10 * 365 * 86_400_000;
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 export async function createCertificateAuthority(opts: { now?: number; ttlMs?: number } = {}): Promise<CaPems> {
+  // @peculiar/x509 (asn1js and friends) is loaded only when a CA is made: once per cluster.
+  const { EC_P256, subtle, x509 } = await import('./x509.ts');
   const now = opts.now ?? Date.now();
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   // A random suffix: two clusters' CAs must not share a subject, or a client holding both

@@ -5,3 +5,4 @@ export * from './fingerprint.ts';
 export * from './server-certificate.ts';
 export * from './client-certificate.ts';
 export * from './host-name.ts';
+export { certificateSpki } from './der.ts';

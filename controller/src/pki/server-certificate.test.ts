@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadCertificateAuthority } from './certificate-authority.ts';
 import { createCertificateAuthority } from './create-ca.ts';
@@ -9,6 +14,7 @@ import { issueServerCertificate } from './server-certificate.ts';
 
 const newCa = async () => loadCertificateAuthority(await createCertificateAuthority());
 const DAY = 86_400_000;
+const run = promisify(execFile);
 
 /** Completes a TLS handshake to a server with this certificate; resolves with the client's verdict. */
 async function handshake(server: { certPem: string; keyPem: string; caPem: string }, ca: string, servername: string | undefined, host = '127.0.0.1') {
@@ -42,6 +48,33 @@ describe('issueServerCertificate', () => {
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']); // serverAuth only
     expect(cert.checkPrivateKey(await import('node:crypto').then((c) => c.createPrivateKey(issued.keyPem)))).toBe(true);
     expect(issued.caPem).toBe(ca.certPem);
+  });
+
+  it('carries IPv6 addresses, and OpenSSL verifies it and reads the same extensions', async () => {
+    const ca = await newCa();
+    const issued = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['::1', 'fd00::10:2', '::ffff:10.0.0.1'], ttlMs: DAY });
+    expect(new X509Certificate(issued.certPem).subjectAltName).toBe(
+      'DNS:localhost, IP Address:0:0:0:0:0:0:0:1, IP Address:FD00:0:0:0:0:0:10:2, IP Address:0:0:0:0:0:FFFF:A00:1',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'berth-openssl-'));
+    try {
+      await writeFile(join(dir, 'ca.pem'), ca.certPem);
+      await writeFile(join(dir, 'leaf.pem'), issued.certPem);
+      const verify = await run('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', join(dir, 'ca.pem'), join(dir, 'leaf.pem')]);
+      expect(verify.stdout).toContain('leaf.pem: OK');
+      const text = (await run('openssl', ['x509', '-noout', '-text', '-in', join(dir, 'leaf.pem')])).stdout;
+      expect(text).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
+      expect(text).toMatch(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
+      expect(text).toMatch(/Extended Key Usage:\s+TLS Web Server Authentication/);
+      expect(text).toContain('Subject: CN = localhost, O = Berth');
+      expect(text).toContain('Signature Algorithm: ecdsa-with-SHA256');
+      const caText = (await run('openssl', ['x509', '-noout', '-text', '-in', join(dir, 'ca.pem')])).stdout;
+      const caKeyId = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(caText)?.[1];
+      expect(caKeyId).toBeDefined();
+      expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${caKeyId}`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is accepted in a real TLS handshake by a client that trusts the CA, for an address in its SANs', async () => {

@@ -1,9 +1,9 @@
 // A TLS server certificate for the controller's own addresses, with a fresh P-256 key.
+import { generateKeyPair } from 'node:crypto';
 import { isIP } from 'node:net';
+import { promisify } from 'node:util';
 import { BerthError } from '../errors/index.ts';
-import { toPem } from './key-pem.ts';
 import { signLeaf } from './sign-leaf.ts';
-import { EC_P256, subtle, x509 } from './x509.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 import { isHostName } from './host-name.ts';
 
@@ -28,14 +28,18 @@ export async function issueServerCertificate(ca: CertificateAuthority, req: Serv
   for (const ip of ipAddresses) if (!isIP(ip)) throw new BerthError('Invalid', `ipAddresses: "${ip}" is not an IP address`, 'ipAddresses');
   if (dnsNames.length + ipAddresses.length === 0)
     throw new BerthError('Invalid', 'dnsNames, ipAddresses: a server certificate needs at least one name or address', 'dnsNames');
-  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const certPem = await signLeaf(ca, {
-    subject: [{ CN: [dnsNames[0] ?? ipAddresses[0]] }, { O: ['Berth'] }],
-    publicKey: await x509.PublicKey.create(keys.publicKey),
-    extendedKeyUsage: x509.ExtendedKeyUsage.serverAuth,
-    altNames: [...dnsNames.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))],
+  const { publicKey, privateKey } = await generateP256();
+  const { certPem } = signLeaf(ca, {
+    commonName: dnsNames[0] ?? ipAddresses[0],
+    organization: 'Berth',
+    spkiDer: publicKey.export({ format: 'der', type: 'spki' }),
+    extendedKeyUsage: 'serverAuth',
+    dnsNames,
+    ipAddresses,
     ttlMs: req.ttlMs,
     now: req.now,
   });
-  return { certPem, keyPem: toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'), caPem: ca.certPem };
+  return { certPem, keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), caPem: ca.certPem };
 }
+
+const generateP256 = () => promisify(generateKeyPair)('ec', { namedCurve: 'prime256v1' });

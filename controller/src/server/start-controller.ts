@@ -22,6 +22,7 @@ import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
+import { AgentBundleSource } from '../install/index.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
@@ -67,7 +68,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     ttlMs: config.joinTokenTtlMs,
     now: clock.now(),
     log,
-    fromEnv: process.env.BERTH_JOIN_TOKEN,
+    fromEnv: config.joinToken,
   });
   // Node identities: client certificates from Berth's CA (DATA_DIR/pki).
   const identities = new NodeIdentities(store.db, await loadOrCreateCa(config.dataDir, log), config.nodeCertTtlMs, log.child({ component: 'node-identity' }));
@@ -257,12 +258,14 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     },
   };
   let ready = false;
-  const app = buildServer(ctx, log, () => ready, apiTls);
+  let grpcPort = config.grpcPort;
+  const install = { source: new AgentBundleSource(), grpcPort: () => grpcPort, fingerprint: tls.fingerprint, caPem: apiTls?.caPem };
+  const app = buildServer(ctx, log, () => ready, apiTls, install);
   loopMonitor.start();
   // Rebuild what lives in memory from the store before anything can change it.
   await guard.run(async () => undefined);
   await restoreNat(store.db, reservations, nat);
-  const grpcPort = await hub.listen(config.grpcHost, config.grpcPort);
+  grpcPort = await hub.listen(config.grpcHost, config.grpcPort);
   await app.listen({ host: config.httpHost, port: config.httpPort });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;

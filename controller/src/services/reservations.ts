@@ -112,7 +112,11 @@ function checkStorage(ctx: ServiceContext, spec: ReservationSpecInput, image: Im
     throw new BerthError('Invalid', `spec.profile: image "${spec.image}" declares no spec.dataPath, so only the ephemeral profile is possible`, 'spec.profile');
   }
   if (spec.profile === 'remote' && !ctx.config.storage) {
-    throw new BerthError('Invalid', 'spec.profile: this cluster has no storage node configured, so the remote profile is not available', 'spec.profile');
+    throw new BerthError(
+      'Invalid',
+      'spec.profile: this cluster has no storage node configured (`berth dev` has none), so the remote profile is not available: use local, or give the controller --storage-host',
+      'spec.profile',
+    );
   }
 }
 

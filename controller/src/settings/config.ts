@@ -49,6 +49,8 @@ export interface ControllerConfig {
   heapGrowthPercent: number;
   /** Lifetime of the bootstrap token a start writes to DATA_DIR/join-token (and the CLI's default). */
   joinTokenTtlMs: number;
+  /** A bootstrap token to use instead of generating one (registered if new). */
+  joinToken?: string;
   /** Lifetime of a node's client certificate; agents renew at two thirds of it. */
   nodeCertTtlMs: number;
   /** Agents reach the controller through NAT: their registered address need not be their source. */

@@ -36,6 +36,7 @@ export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
     shutdownTimeoutMs: s.shutdownTimeout,
     heapGrowthPercent: s.heapGrowth,
     joinTokenTtlMs: s.joinTokenTtl,
+    ...(s.joinToken ? { joinToken: s.joinToken } : {}),
     nodeCertTtlMs: s.nodeCertTtl,
     agentsBehindNat: s.agentsBehindNat,
     logLevel: s.logLevel,

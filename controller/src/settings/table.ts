@@ -150,6 +150,13 @@ export const SETTINGS = {
     group: 'nodes',
     help: 'lifetime of the bootstrap token written to DATA_DIR/join-token',
   }),
+  joinToken: setting({
+    env: 'BERTH_JOIN_TOKEN',
+    kind: text('token'),
+    defaultText: 'a new token, kept in DATA_DIR/join-token',
+    group: 'nodes',
+    help: 'bootstrap token (<id>.<secret> or K10...::<id>.<secret>) to write to DATA_DIR/join-token; set it in the environment, a flag shows in ps',
+  }),
   nodeCertTtl: setting({
     env: 'BERTH_NODE_CERT_TTL',
     kind: duration,

@@ -16,3 +16,16 @@ describe('dashboard pages', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });
+
+describe('favicon', () => {
+  it.each(['/favicon.ico', '/ui/favicon.svg'])('%s answers 200 with an SVG image', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/svg+xml');
+    expect(res.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
+
+  it('is named by the page', async () => {
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toContain('<link rel="icon" type="image/svg+xml" href="/ui/favicon.svg">');
+  });
+});

@@ -56,5 +56,13 @@ export function registerWebRoutes(app: FastifyInstance): void {
       .headers({ ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' })
       .send(await readFile(path.join(HERE, 'static/app.css'), 'utf8')),
   );
+  // The page names /ui/favicon.svg; /favicon.ico is what browsers and other clients ask for
+  // without a page (an SVG there too: Chromium and Firefox go by the content type).
+  const favicon = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply
+      .headers({ ...SECURITY_HEADERS, 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' })
+      .send(await readFile(path.join(HERE, 'static/favicon.svg'), 'utf8'));
+  app.get('/ui/favicon.svg', favicon);
+  app.get('/favicon.ico', favicon);
   app.get('/ui/*', page);
 }

@@ -15,6 +15,13 @@ export function registerLogs(program: Command, deps: CliDeps): void {
       const q = new URLSearchParams();
       if (opts.follow) q.set('follow', '1');
       if (opts.tail !== undefined) q.set('tail', opts.tail);
-      await streamGet(cmd, deps, `api/v1/reservations/${encodeURIComponent(name)}/logs${q.size ? `?${q}` : ''}`, deps.stdout);
+      let printed = false;
+      const print = (text: string) => {
+        printed ||= text.length > 0;
+        deps.stdout(text);
+      };
+      await streamGet(cmd, deps, `api/v1/reservations/${encodeURIComponent(name)}/logs${q.size ? `?${q}` : ''}`, print);
+      // On stderr, so that `berth logs x > file` still writes exactly the container's output.
+      if (!printed) deps.stderr(`reservation ${name}: no log lines yet\n`);
     });
 }

@@ -3,6 +3,7 @@ import { isNodeReady } from '../../domain/node-ready.ts';
 import { api, watch } from './api.ts';
 import { chart, type Point } from './chart.ts';
 import { ago, duration, flash, h, mib, mount, pill, table } from './dom.ts';
+import { formatBytes, formatCpuPercent } from './usage-format.ts';
 
 const ready = (n: any) => isNodeReady(n.status);
 
@@ -145,8 +146,8 @@ export function containersView(main: HTMLElement): () => void {
             pill(c.state),
             pill(c.health),
             String(c.restartCount),
-            c.cpuPercent !== undefined ? `${c.cpuPercent.toFixed(1)}%` : '—',
-            c.memoryBytes !== undefined ? mib(c.memoryBytes) : '—',
+            c.cpuPercent !== undefined ? formatCpuPercent(c.cpuPercent) : '—',
+            c.memoryBytes !== undefined ? formatBytes(c.memoryBytes) : '—',
           ]),
         ),
       );

@@ -3,6 +3,8 @@ export interface ApiError {
   code: string;
   message: string;
   field?: string;
+  /** An invalid manifest's problems, each with its field, when there are several. */
+  details?: { problems?: Array<{ field?: string; message: string }> };
 }
 
 export class RequestError extends Error {

@@ -41,6 +41,7 @@ export function chart(title: string, points: Point[]): SVGSVGElement {
   line('cpu', (p) => p.cpuPercent);
   line('mem', (p) => (p.memoryTotalMiB ? (100 * p.memoryUsedMiB) / p.memoryTotalMiB : 0));
   const fmt = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  svg.append(el('text', { x: PAD, y: H - 6 }, fmt(t0)), el('text', { x: W - 50, y: H - 6 }, fmt(t1)));
+  // The last label ends at the right edge, however long the locale writes the time ("03:45 PM").
+  svg.append(el('text', { x: PAD, y: H - 6 }, fmt(t0)), el('text', { x: W - 2, y: H - 6, 'text-anchor': 'end' }, fmt(t1)));
   return svg;
 }

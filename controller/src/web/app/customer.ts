@@ -35,19 +35,29 @@ export function authView(main: HTMLElement, mode: 'login' | 'signup', go: Go): v
   mount(main, h('h1', {}, mode === 'signup' ? 'Sign up' : 'Log in'), form);
 }
 
-/** Puts a server error next to its field (body.error.field, e.g. spec.duration) or flashes it. */
+/**
+ * Puts a server error next to its field (body.error.field, e.g. spec.duration), each problem of an
+ * invalid manifest next to its own, and flashes what belongs to no field of the form.
+ */
 function showError(form: HTMLFormElement, errs: Record<string, HTMLElement>, err: unknown, fallback?: string): void {
-  const e = err instanceof RequestError ? err.error : { message: String(err), field: undefined };
-  const key = e.field?.replace(/^(spec|metadata)\./, '');
-  const target = (key && errs[key]) || (fallback && !e.field ? errs[fallback] : undefined);
-  if (target) {
-    target.textContent = e.message;
-    const input = form.querySelector<HTMLInputElement>(`[name="${key}"]`);
+  const e = err instanceof RequestError ? err.error : { message: String(err), field: undefined, details: undefined };
+  const problems = e.details?.problems?.length ? e.details.problems : [{ field: e.field, message: e.message }];
+  const unplaced: string[] = [];
+  let focused = false;
+  for (const p of problems) {
+    const key = p.field?.replace(/^(spec|metadata)\./, '');
+    const target = (key && errs[key]) || (fallback && !p.field ? errs[fallback] : undefined);
+    if (!target) {
+      unplaced.push(p.message);
+      continue;
+    }
+    target.textContent = target.textContent ? `${target.textContent}; ${p.message}` : p.message;
+    const input = form.querySelector<HTMLInputElement>(`[name="${key ?? fallback}"]`);
     input?.setAttribute('aria-invalid', 'true');
-    input?.focus();
-  } else {
-    flash(e.message, true);
+    if (!focused) input?.focus();
+    focused = true;
   }
+  if (unplaced.length) flash(unplaced.join('; '), true);
 }
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -63,7 +73,9 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     input.id = `f-${name}`;
     input.setAttribute('name', name);
     input.setAttribute('aria-describedby', `f-${name}-err${hint ? ` f-${name}-hint` : ''}`);
-    return h('label', { for: `f-${name}` }, label, hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : null, input, errs[name]);
+    // An empty hint keeps the controls of one row at the same height.
+    const hintEl = hint ? h('span', { class: 'hint', id: `f-${name}-hint` }, hint) : h('span', { class: 'hint', 'aria-hidden': 'true' });
+    return h('label', { for: `f-${name}` }, label, hintEl, input, errs[name]);
   };
   const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
   const form = h(

@@ -1,0 +1,2 @@
+export * from './agent-bundle.ts';
+export * from './render-install-script.ts';
