@@ -9,16 +9,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'controller/src');
 
 // Known edges allowed to close a cycle, in one place, each with why. Keep it empty when you can.
-// These are the settings' edges: the controller's settings (server/config.ts, resolved in
-// server/run-controller.ts) are being gathered into one settings module outside server/, and
-// that work removes them; until then server/ is not yet the composition root only.
-const ALLOWED_EDGES: Record<string, string> = {
-  // cli/config.ts is the client's config file (~/.berth/config), which the controller's first
-  // start and `berth dev` write for the admin. The imports sit in the settings files
-  // (server/run-controller.ts, dev/run-dev.ts); cli/main.ts is the entry point that starts both.
-  'server -> cli': 'server/run-controller.ts writes the admin client config with cli/config.ts',
-  'dev -> cli': 'dev/run-dev.ts reads and writes the dev client config with cli/config.ts',
-};
+const ALLOWED_EDGES: Record<string, string> = {};
 
 const graph = folderGraph(SRC);
 const edges = new Map<string, string[]>();

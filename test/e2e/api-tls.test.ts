@@ -2,13 +2,14 @@
 // the CA in the CLI config verifies the server, a wrong CA is refused, `berth login` takes the CA
 // from a file or, on a terminal, after showing its fingerprint; plain HTTP is refused off loopback.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { runCli, type CliResult } from '../support/cli.ts';
+import { currentContext } from '../support/client-config.ts';
 import { BERTH_BIN, freePort, removeDir, startController, type ControllerProcess } from '../support/processes.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
@@ -48,7 +49,7 @@ describe('the API over HTTPS', () => {
   it('answers the CLI over HTTPS, verified with the CA the controller put in its admin config', async () => {
     expect(controller.url).toMatch(/^https:\/\//);
     const configFile = path.join(controller.dataDir, 'berth.config');
-    const config = parseYaml(await readFile(configFile, 'utf8')) as Record<string, string>;
+    const config = (await currentContext(configFile))!;
     expect(config.server).toBe(controller.url);
     expect(Buffer.from(config['certificate-authority-data'], 'base64').toString()).toBe(controller.ca);
     const r = await runCli(['whoami'], { env: { BERTH_CONFIG: configFile } });
@@ -96,7 +97,7 @@ describe('the API over HTTPS', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const saved = parseYaml(await readFile(env.BERTH_CONFIG, 'utf8')) as Record<string, string>;
+    const saved = (await currentContext(env.BERTH_CONFIG))!;
     expect(Buffer.from(saved['certificate-authority-data'], 'base64').toString()).toBe(controller.ca);
     const me = await runCli(['whoami'], { env });
     expect(me.stdout).toMatch(/^tess \(customer\)/);
@@ -120,7 +121,7 @@ describe('the API over HTTPS', () => {
     session.type(`${PASSWORD}\n`);
     expect(await session.exit).toBe(0);
     expect(session.output).toContain('Logged in as tess (customer)');
-    const saved = parseYaml(await readFile(env.BERTH_CONFIG, 'utf8')) as Record<string, string>;
+    const saved = (await currentContext(env.BERTH_CONFIG))!;
     expect(Buffer.from(saved['certificate-authority-data'], 'base64').toString()).toBe(controller.ca);
     expect((await runCli(['whoami'], { env })).stdout).toMatch(/^tess \(customer\)/); // no question the second time
   });

@@ -1,11 +1,12 @@
 // The real `berth` CLI, run as a subprocess against real controller and agent processes, with the
 // config file the controller writes (BERTH_CONFIG) or with BERTH_SERVER/BERTH_TOKEN alone.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runCli, type CliResult } from '../support/cli.ts';
+import { currentContext } from '../support/client-config.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { freePort, removeDir, type ControllerProcess } from '../support/processes.ts';
 import { startSingleHost, waitForPhase as phaseOf, type SingleHost } from '../support/single-host.ts';
@@ -218,7 +219,7 @@ describe('berth get, describe and delete', () => {
 
 describe('berth configuration', () => {
   it('works with BERTH_SERVER and BERTH_TOKEN and no config file', async () => {
-    const { token } = parseYaml(await readFile(configFile, 'utf8')) as { token: string };
+    const { token } = (await currentContext(configFile))!;
     const result = await berthWithEnv(['get', 'reservation', 'cli-read', '-o', 'json'], {
       BERTH_SERVER: controller.url,
       BERTH_TOKEN: token,

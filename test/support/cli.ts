@@ -19,7 +19,7 @@ export interface RunCliOptions {
 }
 
 // The caller's own BERTH_* settings must never leak into a test's CLI.
-const CLIENT_VARS = ['BERTH_CONFIG', 'BERTH_SERVER', 'BERTH_TOKEN'];
+const CLIENT_VARS = ['BERTH_CONFIG', 'BERTH_CONTEXT', 'BERTH_SERVER', 'BERTH_TOKEN'];
 
 export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };

@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { ApiClient } from './api-client.ts';
+import { currentContext } from './client-config.ts';
 import { trustOptions } from '../../controller/src/cli/server-trust.ts';
 import { waitFor } from './wait.ts';
 
@@ -142,8 +142,8 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   // PostgreSQL that can take a moment longer.
   const config = await waitFor(
     async () => {
-      const parsed = parseYaml(await readFile(path.join(dataDir, 'berth.config'), 'utf8')) as { token?: string } | null;
-      return parsed?.token ? (parsed as { token: string }) : undefined;
+      const admin = await currentContext(path.join(dataDir, 'berth.config'));
+      return admin?.token ? (admin as { token: string }) : undefined;
     },
     {
       timeoutMs: 30_000,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { writeClientConfig } from './config.ts';
+import { updateConfigFile, upsertContext } from '../client-config/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
 
@@ -317,7 +317,7 @@ describe('berth get, describe, delete', () => {
 
   it('uses the token from the config file named by BERTH_CONFIG', async () => {
     const cfg = join(home, 'named-config');
-    writeClientConfig(cfg, { server: url, token: 'from-file' });
+    updateConfigFile(cfg, (c) => upsertContext(c, { name: 'local', server: url, token: 'from-file' }, 'always'));
     routes['GET /api/v1/images'] = { status: 200, body: { apiVersion: 'berth/v1', kind: 'ImageList', items: [imageObj] } };
     const r = await runCli(['get', 'images'], { env: { BERTH_SERVER: '', BERTH_TOKEN: '', BERTH_CONFIG: cfg } });
     expect(r.code).toBe(0);

@@ -1,4 +1,4 @@
-export * from './config.ts';
+export * from '../client-config/index.ts';
 export * from './deps.ts';
 export * from './format.ts';
 export * from './http-client.ts';

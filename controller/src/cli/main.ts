@@ -34,6 +34,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
     .description('Berth: containers on demand on your own machines')
     .option('-s, --server <url>', 'Berth server URL (env BERTH_SERVER)')
     .option('--token <token>', 'API token (env BERTH_TOKEN)')
+    .option('--context <name>', 'the config context to use for this command (env BERTH_CONTEXT; default: the current context)')
     .option(
       '--certificate-authority <file>',
       'PEM file of the CA that signs the server certificate (env BERTH_CERTIFICATE_AUTHORITY; default: from the config)',

@@ -3,7 +3,6 @@
 // passwords never go over plain HTTP beyond this machine.
 import type { Agent, Dispatcher } from 'undici';
 import { BerthError } from '../errors/index.ts';
-import { isLoopbackUrl } from './config.ts';
 
 const agents = new Map<string, Agent>();
 
@@ -23,6 +22,15 @@ export async function trustOptions(ca: string | undefined): Promise<{ dispatcher
     agents.set(ca, agent);
   }
   return { dispatcher: agent };
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** Refuses a plain-HTTP server that is not on this machine. */

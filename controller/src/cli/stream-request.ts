@@ -1,6 +1,6 @@
 // Long-lived GETs for the CLI (watch, logs -f): the response body is read as it arrives.
 import type { Command } from 'commander';
-import { resolveClientConfig } from './config.ts';
+import { type ClientFlags, resolveClientConfig } from '../client-config/index.ts';
 import type { CliDeps } from './deps.ts';
 import { errorFromResponse, UnreachableError } from './http-client.ts';
 import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
@@ -10,7 +10,7 @@ import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts'
  * onText for each piece of the body.
  */
 export async function streamGet(cmd: Command, deps: CliDeps, path: string, onText: (text: string) => void, onOpen?: () => void): Promise<void> {
-  const flags = cmd.optsWithGlobals<{ server?: string; token?: string; certificateAuthority?: string }>();
+  const flags = cmd.optsWithGlobals<ClientFlags>();
   const cfg = resolveClientConfig({ flags, env: deps.env });
   const url = new URL(path, cfg.server.endsWith('/') ? cfg.server : `${cfg.server}/`);
   assertSafeServer(url.href);

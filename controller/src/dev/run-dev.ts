@@ -5,12 +5,11 @@
 import path from 'node:path';
 import { startAgent } from '@berth/agent';
 import { startController, createLogger } from '../server/index.ts';
-import { exitWithin } from '../server/run-controller.ts';
+import { ensureAdminConfig, exitWithin } from '../server/run-controller.ts';
 import { DEV_PROFILE, resolveSettings } from '../settings/resolve.ts';
 import { resolveControllerConfig } from '../settings/controller-config.ts';
 import type { SettingKey } from '../settings/table.ts';
-import { reuseOrIssueAdminToken } from '../auth/index.ts';
-import { readClientConfig, writeDevClientConfig } from '../cli/config.ts';
+import { defaultConfigPath, saveDevContext } from '../client-config/index.ts';
 import type { PrismaClient as Db } from '../store/index.ts';
 import { isNodeReady } from '../domain/index.ts';
 
@@ -28,11 +27,17 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolveSettings({ env }, DEV_PROFILE, ['dataDir']).dataDir;
 }
 
-function previousToken(configPath: string): string | undefined {
+/**
+ * `berth dev`'s context in the user's default config: added or updated, current only when no
+ * context is. A default config that cannot be read is left alone (the reason is reported):
+ * DATA_DIR/berth.config still works.
+ */
+function addDevContext(server: string, token: string): { path: string; name?: string; current: boolean; problem?: string } {
+  const file = defaultConfigPath(process.env);
   try {
-    return readClientConfig(configPath)?.token;
-  } catch {
-    return undefined;
+    return { path: file, ...saveDevContext(file, { server, token }) };
+  } catch (err) {
+    return { path: file, current: false, problem: (err as Error).message };
   }
 }
 
@@ -43,8 +48,9 @@ export async function startDev(opts: DevOptions = {}) {
   const dataDir = settings.dataDir;
   const log = createLogger({ name: 'berth-dev', level: logLevel });
   const controller = await startController({ ...settings, log });
-  const token = await reuseOrIssueAdminToken(controller.store.db, previousToken(path.join(dataDir, 'berth.config')));
-  const written = writeDevClientConfig(dataDir, { server: controller.url, token, user: 'admin' });
+  const configPath = path.join(dataDir, 'berth.config');
+  const token = await ensureAdminConfig(controller.store.db, configPath, controller.url);
+  const devContext = addDevContext(controller.url, token);
   const agent = await startAgent({
     controller: controller.grpcAddress,
     joinToken: controller.joinToken,
@@ -60,13 +66,19 @@ export async function startDev(opts: DevOptions = {}) {
     controller,
     agent,
     dataDir,
-    configPath: written.path,
-    defaultConfigWritten: written.defaultWritten,
+    configPath,
+    devContext,
     async stop() {
       await agent.stop();
       await controller.stop();
     },
   };
+}
+
+function devContextLine(ctx: ReturnType<typeof addDevContext>): string {
+  if (!ctx.name) return `not added to ${ctx.path} (${ctx.problem})`;
+  if (ctx.current) return `context ${ctx.name} in ${ctx.path} (current)`;
+  return `context ${ctx.name} in ${ctx.path} (not current: another context is; \`npx berth config use-context ${ctx.name}\` switches, or \`npx berth --context ${ctx.name} ...\` for one command)`;
 }
 
 async function waitForNode(db: Db, name: string, settle: () => Promise<void>): Promise<void> {
@@ -86,7 +98,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   out.write(`Berth dev is running.\n`);
   out.write(`  API:        ${dev.controller.url} (plain HTTP, on loopback only: \`berth controller\` serves HTTPS)\n`);
   out.write(`  data:       ${dev.dataDir}\n`);
-  out.write(`  CLI config: ${dev.configPath}${dev.defaultConfigWritten ? ' (also the default)' : ''}\n`);
+  out.write(`  CLI config: ${devContextLine(dev.devContext)}; also ${dev.configPath}\n`);
   out.write(`  NAT:        ${dev.controller.nat.kind}\n`);
   out.write(`Try: npx berth apply -f examples/quickstart.yaml && npx berth get reservations\n`);
   await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { BerthError } from '../errors/index.ts';
 import { reuseOrIssueAdminToken } from '../auth/index.ts';
-import { readClientConfig, writeClientConfig } from '../cli/config.ts';
+import { readAdminContext, saveAdminContext } from '../client-config/index.ts';
 import { startController } from './start-controller.ts';
 import { createLogger } from './logger.ts';
 import { CONTROLLER_PROFILE } from '../settings/resolve.ts';
@@ -21,17 +21,20 @@ export function resolveControllerSettings(flags: ControllerFlags, env: NodeJS.Pr
 }
 
 /**
- * Keeps the admin client config of an earlier start while its token is valid; writes a fresh one
- * (token valid for ttlMs) otherwise. The file is 0600: it holds an admin token.
+ * Keeps the admin's token of an earlier start while it is valid; writes a fresh one (valid for
+ * ttlMs) otherwise, into the admin context of the file (0600: it holds an admin token), leaving
+ * any other context there alone. Returns the token.
  */
-export async function ensureAdminConfig(db: Db, file: string, server: string, ttlMs?: number, ca?: string): Promise<void> {
+export async function ensureAdminConfig(db: Db, file: string, server: string, ttlMs?: number, ca?: string): Promise<string> {
   let previous: string | undefined;
   try {
-    previous = readClientConfig(file)?.token;
+    previous = readAdminContext(file)?.token;
   } catch {
-    previous = undefined;
+    previous = undefined; // a broken file: saving below reports it
   }
-  writeClientConfig(file, { server, token: await reuseOrIssueAdminToken(db, previous, Date.now(), ttlMs), user: 'admin', ca });
+  const token = await reuseOrIssueAdminToken(db, previous, Date.now(), ttlMs);
+  saveAdminContext(file, { server, token, ca });
+  return token;
 }
 
 export async function runController(flags: ControllerFlags): Promise<void> {
@@ -48,9 +51,10 @@ export async function runController(flags: ControllerFlags): Promise<void> {
     settings.accounts.adminTokenTtlMs,
     controller.caPem,
   ).catch((err: unknown) => {
-    // A customer holding the admin's name is not promoted; the cluster still serves, and an
-    // admin can be created with `berth admin create-user NAME --admin`.
-    if (!(err instanceof BerthError) || err.code !== 'Conflict') throw err;
+    // A customer holding the admin's name is not promoted, and a broken berth.config is not
+    // overwritten: the cluster still serves, and the error says what to fix (an admin can also
+    // be created with `berth admin create-user NAME --admin`).
+    if (!(err instanceof BerthError) || (err.code !== 'Conflict' && err.code !== 'Invalid')) throw err;
     log.error({ err: err.message }, 'no bootstrap admin token written');
   });
   process.stdout.write(

@@ -95,14 +95,14 @@ async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void
   if (ttlText && !(ttlMs && ttlMs > 0)) throw new BerthError('Invalid', `ttl: must be a duration such as 30d or 12h, got "${ttlText}"`, 'ttl');
   const { openStore } = await import('../../store/index.ts');
   const { rotateAdminToken } = await import('../../auth/index.ts');
-  const { DEFAULT_SERVER, readClientConfig, writeClientConfig } = await import('../config.ts');
+  const { DEFAULT_SERVER, readAdminContext, saveAdminContext } = await import('../../client-config/index.ts');
   const dataDir = dataDirOf(flags, deps, true); // berth.config
   const file = path.join(dataDir, 'berth.config');
-  const existing = readClientConfig(file);
+  const existing = readAdminContext(file);
   const store = await openStore({ url: storeSettings(flags, deps).databaseUrl, dataDir });
   try {
     const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
-    writeClientConfig(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, user: 'admin', ca: existing?.ca });
+    saveAdminContext(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, ca: existing?.ca });
     deps.stdout(`admin token rotated: written to ${file} (expires ${rotated.expiresAt.toISOString()}); ${rotated.revoked} old token(s) revoked\n`);
   } finally {
     await store.close();

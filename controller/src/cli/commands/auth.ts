@@ -1,9 +1,21 @@
 // `berth signup`, `berth login`, `berth logout`, `berth whoami`. Interactive on a terminal, or
-// scriptable with --username/--email/--password-stdin. The token lands in the CLI config file
-// (BERTH_CONFIG, else the default path) with mode 0600.
+// scriptable with --username/--email/--password-stdin. The token lands in a context of its own in
+// the CLI config file (BERTH_CONFIG, else the default path; 0600), `user@host:port` unless that user
+// already has a context for that server, and that context becomes the current one: the other
+// logins in the file (the admin's, other servers') stay as they were.
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
-import { DEFAULT_SERVER, defaultConfigPath, readCaFile, readClientConfig, resolveClientConfig, writeClientConfig } from '../config.ts';
+import {
+  type ClientFlags,
+  DEFAULT_SERVER,
+  findContext,
+  knownCaFor,
+  loadClientConfig,
+  loginContextName,
+  resolveClientConfig,
+  updateConfigFile,
+  upsertContext,
+} from '../../client-config/index.ts';
 import { establishTrust } from '../trust-on-first-use.ts';
 import type { CliDeps } from '../deps.ts';
 import { createClient } from '../http-client.ts';
@@ -32,19 +44,16 @@ interface Target {
 }
 
 /**
- * Where the token goes and which server it is for. The CA is --certificate-authority (or
- * BERTH_CERTIFICATE_AUTHORITY), else the config's when it is for the same server, else the one the
- * user accepts after seeing its fingerprint.
+ * Where the token goes and which server it is for (as every command resolves it). The CA is
+ * --certificate-authority (or BERTH_CERTIFICATE_AUTHORITY), else one a context already trusts for
+ * that server, else the one the user accepts after seeing its fingerprint.
  */
 async function configTarget(cmd: Command, deps: CliDeps): Promise<Target> {
-  const path = nonEmpty(deps.env.BERTH_CONFIG) ?? defaultConfigPath(deps.env);
-  const existing = readClientConfig(path);
-  const flags = cmd.optsWithGlobals<{ server?: string; certificateAuthority?: string }>();
-  const server = nonEmpty(flags.server) ?? nonEmpty(deps.env.BERTH_SERVER) ?? nonEmpty(existing?.server) ?? DEFAULT_SERVER;
-  const caFile = nonEmpty(flags.certificateAuthority) ?? nonEmpty(deps.env.BERTH_CERTIFICATE_AUTHORITY);
-  const known = caFile ? readCaFile(caFile) : existing?.server === server ? existing.ca : undefined;
-  const ca = await establishTrust(server, known, { interactive: isInteractive(), ask: (q) => ask(q), say: deps.stderr });
-  return { path, server, ca };
+  const opts = { flags: cmd.optsWithGlobals<ClientFlags>(), env: deps.env };
+  const loaded = loadClientConfig({ ...opts, mustExist: false });
+  const server = nonEmpty(opts.flags.server) ?? nonEmpty(deps.env.BERTH_SERVER) ?? loaded.context?.server ?? DEFAULT_SERVER;
+  const ca = await establishTrust(server, knownCaFor(server, loaded, opts), { interactive: isInteractive(), ask: (q) => ask(q), say: deps.stderr });
+  return { path: loaded.path, server, ca };
 }
 
 async function value(given: string | undefined, question: string, what: string): Promise<string> {
@@ -62,8 +71,13 @@ async function password(flags: CredentialFlags, deps: CliDeps, confirm: boolean)
 }
 
 function save(deps: CliDeps, target: Target, issued: Issued, verb: string): void {
-  writeClientConfig(target.path, { server: target.server, token: issued.token, user: issued.user.username, ca: target.ca });
-  deps.stdout(`${verb} as ${issued.user.username} (${issued.user.role}); token saved in ${target.path}, valid until ${issued.expiresAt}\n`);
+  const user = issued.user.username;
+  let name = '';
+  updateConfigFile(target.path, (cfg) => {
+    name = loginContextName(cfg, target.server, user);
+    return upsertContext(cfg, { name, server: target.server, user, token: issued.token, ca: target.ca }, 'always');
+  });
+  deps.stdout(`${verb} as ${user} (${issued.user.role}); token saved in ${target.path} as context ${name} (now current), valid until ${issued.expiresAt}\n`);
 }
 
 export function registerAuth(program: Command, deps: CliDeps): void {
@@ -99,10 +113,17 @@ export function registerAuth(program: Command, deps: CliDeps): void {
     .command('logout')
     .description('revoke the saved token and remove it from the CLI config')
     .action(async (_flags: unknown, cmd: Command) => {
-      const cfg = resolveClientConfig({ flags: cmd.optsWithGlobals<{ server?: string; token?: string }>(), env: deps.env });
+      const flags = cmd.optsWithGlobals<ClientFlags>();
+      const cfg = resolveClientConfig({ flags, env: deps.env });
       if (cfg.token) await clientFor(cmd, deps).request('POST', 'api/v1/auth/logout');
-      const file = cfg.configPath ? readClientConfig(cfg.configPath) : undefined;
-      if (cfg.configPath && file?.token) writeClientConfig(cfg.configPath, { server: file.server ?? cfg.server, ca: file.ca });
+      // The context keeps its server and CA for the next login; only the token it held goes, and
+      // only when that is the token just revoked (not one from --token or BERTH_TOKEN).
+      if (cfg.configPath && cfg.context && cfg.token) {
+        updateConfigFile(cfg.configPath, (file) => {
+          const ctx = findContext(file, cfg.context);
+          return ctx && ctx.token === cfg.token ? upsertContext(file, { ...ctx, token: undefined }, 'if-none') : file;
+        });
+      }
       deps.stdout('Logged out\n');
     });
 
