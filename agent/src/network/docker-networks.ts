@@ -29,6 +29,9 @@ export class DockerNetworks implements TenantNetworkHost {
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
+        // Said, not left to the engine's defaults (`default-network-opts` can turn IPv6 on): the
+        // isolation rules are IPv4 only, so a tenant network must carry no IPv6.
+        EnableIPv6: false,
         // The bridge interface carries the network's name, which the isolation rules match.
         Options: { 'com.docker.network.bridge.name': name, 'com.docker.network.bridge.enable_icc': 'true' },
         Labels: { [LABELS.managed]: 'true', [LABELS.node]: this.nodeName, [LABELS.tenant]: tenant },
