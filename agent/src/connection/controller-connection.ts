@@ -152,7 +152,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     } catch (err) {
       log?.warn({ err: String(err) }, 'metrics unavailable; heartbeat sent without them');
     }
-    if (stream === s && registered) s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null, protectionsOff: [...(opts.protectionsOff ?? [])] } } satisfies AgentMessageIn);
+    if (stream === s && registered)
+      s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null, protectionsOff: [...(opts.protectionsOff ?? [])] } } satisfies AgentMessageIn);
   };
 
   const startHeartbeat = (s: AgentStream, intervalMs: number): void => {

@@ -34,7 +34,8 @@ export class PooledNetworks implements TenantNetworkHost {
       const free = Array.isArray(raw.free) ? raw.free.filter((n): n is string => typeof n === 'string') : [];
       this.record = { assigned: new Map(assigned), free: new Set(free.filter((n) => !raw.assigned?.[n])) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log?.error({ err: String(err) }, 'tenant network record unreadable; unused spares are replaced');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.o.log?.error({ err: String(err) }, 'tenant network record unreadable; unused spares are replaced');
       this.record = { assigned: new Map(), free: new Set() };
     }
   }

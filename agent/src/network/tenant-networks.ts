@@ -47,9 +47,7 @@ export function planNetworkSetup(desired: readonly ContainerSpec[], observed: re
     const tenant = tenantOf(spec);
     if (!present.has(tenant)) wanted.set(tenantNetworkName(nodeName, tenant), tenant);
   }
-  return [...wanted]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, tenant]) => ({ kind: 'create', name, tenant }));
+  return [...wanted].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, tenant]) => ({ kind: 'create', name, tenant }));
 }
 
 export interface NetworkRelease {

@@ -69,7 +69,7 @@ describe('quotas', () => {
     expect(checkQuota({ maxReservations: 2 }, { ...tiny(2 * H, 4 * H), now }, held)).toBeUndefined();
   });
 
-  it('refuses more concurrent published ports than maxPublicPorts, counting the new reservation\'s', () => {
+  it("refuses more concurrent published ports than maxPublicPorts, counting the new reservation's", () => {
     const withPorts = (publicPorts: number) => ({ start: 0, end: H, milliCores: 100, publicPorts });
     const held = [withPorts(10), withPorts(5), { start: 2 * H, end: 3 * H, milliCores: 100, publicPorts: 16 }];
     expect(checkQuota({ maxPublicPorts: 20 }, { ...withPorts(5), now }, held)).toBeUndefined();
