@@ -156,6 +156,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),
     engine: () => engine.status(),
+    protectionsOff: [...without],
     // A fresh stream needs the current picture at once, not at the next resync.
     onRegistered: (r) => {
       if (stopping) return;

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type pino from 'pino';
-import { DockerNetworks, NodeIsolation, type EgressPolicy, type TenantNetworkHost } from './network/index.ts';
+import { DockerNetworks, NodeIsolation, PooledNetworks, type EgressPolicy, type TenantNetworkHost } from './network/index.ts';
 import { EphemeralStorageMonitor, EvictionStore } from './monitoring/index.ts';
 import type { ContainerRuntime } from './runtime/index.ts';
 import type { Protection } from './protections.ts';
@@ -60,10 +60,15 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
     onEvicted: o.trigger,
     log: o.log,
   });
+  const networks = new PooledNetworks({
+    networks: new DockerNetworks(o.docker, o.nodeName),
+    stateFile: path.join(o.stateDir, 'tenant-networks.json'),
+    log: o.log,
+  });
   let verifier: NodeJS.Timeout | undefined;
   return {
     isolation,
-    networks: { host: new DockerNetworks(o.docker, o.nodeName) },
+    networks: { host: networks },
     ephemeral,
     async start() {
       // After a reboot the engine restarts containers before any desired state arrives: the
@@ -71,6 +76,7 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
       // starts nothing until it succeeds.
       await isolation?.ensure().catch((err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isolation rules not in place'));
       await evictions.load();
+      await networks.load();
       ephemeral.start();
       if (!isolation) return;
       verifier = setInterval(() => {

@@ -77,7 +77,7 @@ async function watchForEndpoint(api: ApiClient, name: string): Promise<{ endpoin
   const res = await fetch(`${api.url}/api/v1/reservations?watch=1`, {
     headers: { authorization: `Bearer ${api.token}` },
     signal: abort.signal,
-    ...trustOptions(api.ca),
+    ...(await trustOptions(api.ca)),
   } as RequestInit);
   if (!res.ok || !res.body) throw new Error(`watch: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -199,6 +199,7 @@ class BerthRig {
     marks.firstAnswer = marks.applySent + total;
 
     const uid = (await api.get('reservations', name)).body.metadata.uid as string;
+    const networks = this.newCustomer ? await networksOf(this.node) : [];
     const deleted = await api.delete('reservations', name);
     if (deleted.status !== 200) throw new Error(`delete ${name}: ${deleted.status}`);
     await waitFor(async () => (await containersOfNode(this.node)).length === 0, {
@@ -206,8 +207,9 @@ class BerthRig {
       intervalMs: 25,
       what: `${name} container removal`,
     });
-    // The engine's address pools are shared with whatever else runs here: one network at a time.
-    if (this.newCustomer) await removeNodeContainers(this.node);
+    // The engine's address pools are shared with whatever else runs here: one tenant network at a
+    // time (the spares of the agent's pool stay, as on a real node).
+    for (const network of networks) await run('docker', ['network', 'rm', network]).catch(() => undefined);
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
     return { total, marks };
   }
@@ -233,6 +235,14 @@ class BerthRig {
     await new IptablesNat({ log: pino({ level: 'silent' }), chainPrefix: this.chainPrefix }).teardown();
     if (this.dataDir) await removeDir(this.dataDir);
   }
+}
+
+/** The networks the node's containers are attached to. */
+async function networksOf(node: string): Promise<string[]> {
+  const ids = (await containersOfNode(node)).map((c) => c.id);
+  if (ids.length === 0) return [];
+  const { stdout } = await run('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{println $k}}{{end}}', ...ids]);
+  return [...new Set(stdout.split('\n').filter((n) => n.startsWith('berth-')))];
 }
 
 /** The harness leaves a controller that never became ready running; it is ours by its data dir. */

@@ -50,7 +50,7 @@ const agentEnv = (node: ComputeNode, other: ComputeNode) => ({
   BERTH_STORAGE_CHECK_INTERVAL: '1',
 });
 
-function launchAgent(node: ComputeNode): AgentProcess {
+function launchAgent(node: ComputeNode, extraEnv: Record<string, string> = {}): AgentProcess {
   const other = topo.nodes.find((n) => n !== node)!;
   const agent = startAgent({
     controller: `${topo.mgmtAddress}:${controller.opts.grpcPort}`,
@@ -58,7 +58,7 @@ function launchAgent(node: ComputeNode): AgentProcess {
     nodeName: node.name,
     address: node.address,
     netns: node.netns,
-    env: agentEnv(node, other),
+    env: { ...agentEnv(node, other), ...extraEnv },
   });
   agents.set(node.name, agent);
   return agent;
@@ -227,6 +227,10 @@ describe('a network per tenant', () => {
     const [i1, i2, ib] = await Promise.all([c1, c2, cb].map((id) => inspect(node1, id)));
     expect(Object.keys(i1.NetworkSettings.Networks)).toEqual(Object.keys(i2.NetworkSettings.Networks));
     expect(Object.keys(ib.NetworkSettings.Networks)).not.toEqual(Object.keys(i1.NetworkSettings.Networks));
+    // No IPv6 path around the IPv4 rules: the network has none and the container's stack is off.
+    const network = JSON.parse(await docker(node1, ['network', 'inspect', Object.keys(i1.NetworkSettings.Networks)[0]]))[0];
+    expect(network.EnableIPv6).toBe(false);
+    expect(await docker(node1, ['exec', c1, 'cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6', '/proc/net/if_inet6'])).toBe('1\n');
 
     expect(await containerGet(node1, c1, ipOf(i2), 80)).toContain('berth ok');
     expect(await containerGet(node1, c1, ipOf(ib), 80)).toBe('');
@@ -288,6 +292,23 @@ describe('the infrastructure is off limits to containers', () => {
     const c1 = await containerOf(node1, a1.metadata.uid);
     expect(await containerGet(node1, c1, ipOf(await inspect(node1, await containerOf(node1, b1.metadata.uid))), 80)).toBe('');
     expect(await containerConnects(node1, c1, topo.mgmtAddress, controller.opts.grpcPort)).toBe(false);
+  });
+});
+
+describe('protections left out for a measurement', () => {
+  it('show in the node status (Isolated=False naming them) until the agent runs with all of them again', async () => {
+    const isolated = async () => (await nodeStatus(node2.name)).status.conditions.find((c: any) => c.type === 'Isolated');
+    expect(await isolated()).toMatchObject({ status: 'True', reason: 'AllProtections' });
+    await agents.get(node2.name)!.stop('SIGTERM');
+    await waitForNodeReady(controller, node2.name, launchAgent(node2, { BERTH_MEASURE_WITHOUT: 'hardening' }));
+    await waitFor(async () => (await isolated())?.status === 'False', { timeoutMs: 20_000, what: 'Isolated=False' });
+    expect(await isolated()).toMatchObject({ reason: 'ProtectionsOff', message: expect.stringContaining('hardening') });
+    const described = await runCli(['describe', 'node', node2.name], { env: controller.cliEnv(controller.api.token) });
+    expect(described.stdout).toMatch(/Isolated\s+False\s+ProtectionsOff/);
+    expect(described.stdout).toContain('--measure-without): hardening');
+    await agents.get(node2.name)!.stop('SIGTERM');
+    await waitForNodeReady(controller, node2.name, launchAgent(node2));
+    await waitFor(async () => (await isolated())?.status === 'True', { timeoutMs: 20_000, what: 'Isolated=True again' });
   });
 });
 

@@ -39,6 +39,8 @@ export interface ConnectOptions {
   metrics: () => Promise<NodeMetrics>;
   /** The engine's latest health, sent with every heartbeat; must answer at once (no engine call). */
   engine?: () => EngineStatus;
+  /** Protections left out for a measurement, sent with every heartbeat (empty: all in force). */
+  protectionsOff?: readonly string[];
   onRegistered?: (r: Registered) => void;
   onDesired: (d: DesiredState) => void;
   /** Container logs asked for by the controller; answer with sendLogChunk. */
@@ -150,7 +152,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     } catch (err) {
       log?.warn({ err: String(err) }, 'metrics unavailable; heartbeat sent without them');
     }
-    if (stream === s && registered) s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null } } satisfies AgentMessageIn);
+    if (stream === s && registered)
+      s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null, protectionsOff: [...(opts.protectionsOff ?? [])] } } satisfies AgentMessageIn);
   };
 
   const startHeartbeat = (s: AgentStream, intervalMs: number): void => {

@@ -45,6 +45,7 @@ export interface ConvergeLoopOptions {
 }
 
 const NO_STORAGE: StorageObservation = { volumes: [], mounts: [] };
+const SPARE_REFILL_DELAY_MS = 1_000;
 
 /**
  * Level-triggered, serialised convergence: at most one pass runs at a time, and any number of
@@ -187,7 +188,10 @@ export class ConvergeLoop {
   }
 
   private networkFor(spec: ContainerSpec): string | undefined {
-    return this.opts.networks ? tenantNetworkName(this.opts.runtime.nodeName, tenantOf(spec)) : undefined;
+    const networks = this.opts.networks;
+    if (!networks) return undefined;
+    const tenant = tenantOf(spec);
+    return networks.host.nameFor?.(tenant) ?? tenantNetworkName(this.opts.runtime.nodeName, tenant);
   }
 
   private async releaseIdleNetworks(desired: ContainerSpec[], observed: ObservedContainer[]): Promise<void> {
@@ -200,6 +204,9 @@ export class ConvergeLoop {
       await releaseNetworks(release.actions, networks.host, this.log);
       const removed = new Set(release.actions.map((a) => a.name));
       this.networksSeen = new Set(listed.map((n) => n.name).filter((n) => !removed.has(n)));
+      // Spares for the next new tenant, a little later: the engine is then done starting what this
+      // pass started (a network create is ~20 iptables calls), and no pass waits for them.
+      if (networks.host.refill) setTimeout(() => void (this.stopped || networks.host.refill?.()), SPARE_REFILL_DELAY_MS).unref();
     } catch (err) {
       this.networksSeen = undefined;
       this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'tenant networks unavailable');

@@ -4,3 +4,5 @@ export * from './node-isolation.ts';
 export * from './tenant-networks.ts';
 export * from './docker-networks.ts';
 export * from './apply-networks.ts';
+export * from './network-pool.ts';
+export * from './pooled-networks.ts';

@@ -57,6 +57,11 @@ describe('planNetworkSetup', () => {
     expect(actions).toEqual([{ kind: 'create', name: tenantNetworkName('cn1', 'alice'), tenant: 'alice' }]);
     expect(planNetworkSetup(desired, [net('cn1', 'alice'), net('cn1', 'bob')], 'cn1')).toEqual([]);
   });
+
+  it('counts a spare given to a tenant (another name) as its network', () => {
+    const spare = { id: 'n-spare', name: 'berth-0a1b2c3d4', tenant: 'alice' };
+    expect(planNetworkSetup([spec('a1', 'alice')], [spare], 'cn1')).toEqual([]);
+  });
 });
 
 describe('planNetworkRelease', () => {

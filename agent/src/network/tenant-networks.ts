@@ -36,18 +36,18 @@ export function tenantNetworkName(nodeName: string, tenant: string): string {
   return `${TENANT_NETWORK_PREFIX}${digest.slice(0, 15 - TENANT_NETWORK_PREFIX.length)}`;
 }
 
-/** Networks to create before the containers of these specs are. */
+/**
+ * Networks to create before the containers of these specs are: one per tenant that has none (its
+ * own, named after it, or a spare it was given; see network-pool.ts).
+ */
 export function planNetworkSetup(desired: readonly ContainerSpec[], observed: readonly ObservedNetwork[], nodeName: string): NetworkAction[] {
-  const present = new Set(observed.map((n) => n.name));
+  const present = new Set(observed.map((n) => n.tenant));
   const wanted = new Map<string, string>();
   for (const spec of desired) {
     const tenant = tenantOf(spec);
-    wanted.set(tenantNetworkName(nodeName, tenant), tenant);
+    if (!present.has(tenant)) wanted.set(tenantNetworkName(nodeName, tenant), tenant);
   }
-  return [...wanted]
-    .filter(([name]) => !present.has(name))
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, tenant]) => ({ kind: 'create', name, tenant }));
+  return [...wanted].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, tenant]) => ({ kind: 'create', name, tenant }));
 }
 
 export interface NetworkRelease {

@@ -36,6 +36,15 @@ export interface LiveNode {
   metrics: Record<string, number>;
   /** The node's container engine as the agent last saw it (absent from older agents). */
   engine?: { available: boolean; message: string; unavailableSinceMs?: number };
+  /** Isolation protections the agent leaves out for a measurement; unknown until the first beat. */
+  protectionsOff?: string[];
+}
+
+const PROTECTION_NAME = /^[a-z][a-z-]{0,31}$/;
+
+/** A node's word on its protections, bounded: a few short names, sorted, anything else dropped. */
+export function protectionsOff(names: readonly string[] | undefined): string[] {
+  return [...new Set((names ?? []).slice(0, 8).filter((n) => PROTECTION_NAME.test(n)))].sort();
 }
 
 interface Session {
@@ -265,15 +274,19 @@ export class AgentHub {
   private beat(nodeId: string, heartbeat: NonNullable<AgentMessage['heartbeat']>): void {
     const engine = heartbeat.engine ?? undefined;
     const before = this.live.get(nodeId);
+    const off = protectionsOff(heartbeat.protectionsOff);
     this.live.set(nodeId, {
       beatAt: this.opts.clock.now(),
       metrics: { ...(heartbeat.metrics ?? {}) } as Record<string, number>,
       ...(engine ? { engine: { ...engine } } : {}),
+      protectionsOff: off,
     });
-    if (engine && before?.engine?.available !== engine.available) {
-      this.log.info({ node: nodeId, engineAvailable: engine.available, message: engine.message }, 'node engine health changed');
-      this.opts.onNodeChange(nodeId);
-    }
+    const engineChanged = engine !== undefined && before?.engine?.available !== engine.available;
+    if (engineChanged) this.log.info({ node: nodeId, engineAvailable: engine.available, message: engine.message }, 'node engine health changed');
+    // Known only from the first beat of a stream on (undefined before): that beat reconciles once.
+    const offChanged = before?.protectionsOff?.join(',') !== off.join(',');
+    if (offChanged && off.length) this.log.warn({ node: nodeId, protectionsOff: off }, 'node runs with isolation protections off');
+    if (engineChanged || offChanged) this.opts.onNodeChange(nodeId);
     this.opts.onHeartbeat?.(nodeId);
   }
 

@@ -78,6 +78,56 @@ describe('quotas', () => {
   });
 });
 
+describe('quotas on reservations', () => {
+  const image = (ports: number) => ({
+    apiVersion: 'berth/v1',
+    kind: 'Image',
+    metadata: { name: `svc${ports}` },
+    spec: {
+      ref: 'nginx:1.27',
+      ports: Array.from({ length: ports }, (_, i) => ({ name: `p${i}`, port: 8000 + i })),
+      resources: { cores: '10m', memory: '16Mi', maxCores: 1, maxMemory: '1Gi' },
+    },
+  });
+  const reservation = (name: string, img: string) => ({
+    apiVersion: 'berth/v1',
+    kind: 'Reservation',
+    metadata: { name },
+    spec: { image: img, duration: '2h', profile: 'ephemeral' },
+  });
+
+  it('refuses a reservation past maxReservations with 403 QuotaExceeded naming it, and stores nothing', async () => {
+    await h.addNode('cn1', { cores: 64 });
+    await call('POST', '/api/v1/apply', h.adminToken, image(1));
+    const alice = await h.customer('alice');
+    expect((await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxReservations: 2 })).statusCode).toBe(200);
+    for (const name of ['a1', 'a2']) expect((await call('POST', '/api/v1/apply', alice, reservation(name, 'svc1'))).statusCode).toBe(201);
+    const third = await call('POST', '/api/v1/apply', alice, reservation('a3', 'svc1'));
+    expect(third.statusCode).toBe(403);
+    expect(third.json().error).toMatchObject({ code: 'QuotaExceeded', message: expect.stringContaining('maxReservations') });
+    expect(await h.store.db.reservation.count()).toBe(2);
+    // Another customer is not held back by alice's count.
+    expect((await call('POST', '/api/v1/apply', await h.customer('bob'), reservation('b1', 'svc1'))).statusCode).toBe(201);
+  });
+
+  it('refuses a reservation whose published ports would pass maxPublicPorts', async () => {
+    await h.addNode('cn1', { cores: 64 });
+    await call('POST', '/api/v1/apply', h.adminToken, image(4));
+    const alice = await h.customer('alice');
+    await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxPublicPorts: 6 });
+    expect((await call('POST', '/api/v1/apply', alice, reservation('a1', 'svc4'))).statusCode).toBe(201);
+    const second = await call('POST', '/api/v1/apply', alice, reservation('a2', 'svc4'));
+    expect(second.statusCode).toBe(403);
+    expect(second.json().error.message).toBe('quota maxPublicPorts exceeded: at most 6 concurrent published ports, this window would hold 8');
+  });
+
+  it('rejects a bad count with 400 naming the field', async () => {
+    await h.customer('alice');
+    const bad = await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxReservations: 1.5 });
+    expect([bad.statusCode, bad.json().error.field]).toEqual([400, 'maxReservations']);
+  });
+});
+
 describe('nodes', () => {
   it('shows admins the whole node and customers a reduced view without its address', async () => {
     await h.addNode('cn1');

@@ -95,6 +95,22 @@ describe('GET /api/v1/availability', () => {
     expect([tooLong.statusCode, tooLong.json().error.code]).toEqual([403, 'QuotaExceeded']);
   });
 
+  it("honours the caller's count quotas: maxReservations and maxPublicPorts push the offer past what they hold", async () => {
+    await setup();
+    await h.addNode('cn1', { cores: 16, memoryMiB: 16384 });
+    const alice = await h.customer('alice');
+    await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxReservations: 2 });
+    expect((await call('POST', '/api/v1/apply', alice, reservation('r1', { duration: '2h' }))).statusCode).toBe(201);
+    expect((await call('POST', '/api/v1/apply', alice, reservation('r2', { duration: '4h' }))).statusCode).toBe(201);
+    const res = await avail(alice, 'image=web&duration=1h');
+    expect(res.json().offers[0].start).toBe(iso(START + 2 * H));
+    expect((await call('POST', '/api/v1/apply', alice, reservation('r3', { duration: '1h', start: res.json().offers[0].start }))).statusCode).toBe(201);
+    await call('PUT', '/api/v1/users/alice/quota', h.adminToken, { maxReservations: null, maxPublicPorts: 2 });
+    // r1 (until 2h) and r3 (2h-3h) hold one port each at a time besides r2 (until 4h).
+    const ports = await avail(alice, 'image=web&duration=1h');
+    expect(ports.json().offers[0].start).toBe(iso(START + 3 * H));
+  });
+
   it('counts public ports as admission does', async () => {
     await setup({ portRanges: { node: { min: 20000, max: 20100 }, nat: { min: 30000, max: 30001 } } });
     await h.addNode('cn1', { cores: 16, memoryMiB: 16384 });

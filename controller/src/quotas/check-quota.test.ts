@@ -58,4 +58,26 @@ describe('quotas', () => {
     expect(checkQuota({ maxAdvanceMs: 48 * H }, { start: 49 * H, end: 50 * H, milliCores: 1000, now }, [])).toMatchObject({ quota: 'maxAdvanceMs' });
     expect(checkQuota({}, { start: 900 * H, end: 2000 * H, milliCores: 99000, now }, [])).toBeUndefined();
   });
+
+  it('refuses more concurrent reservations than maxReservations, however few millicores each has', () => {
+    const tiny = (start: number, end: number) => ({ start, end, milliCores: 1 });
+    const held = [tiny(0, 2 * H), tiny(H, 3 * H), tiny(4 * H, 5 * H)];
+    expect(checkQuota({ maxReservations: 3, maxCores: 16 }, { ...tiny(H, 2 * H), now }, held)).toBeUndefined();
+    const v = checkQuota({ maxReservations: 2, maxCores: 16 }, { ...tiny(H, 2 * H), now }, held);
+    expect(v).toEqual({ quota: 'maxReservations', message: 'quota maxReservations exceeded: at most 2 concurrent reservations, this window would hold 3' });
+    // Only the reservations live at the same instant count: [2h, 4h) meets one of them at a time.
+    expect(checkQuota({ maxReservations: 2 }, { ...tiny(2 * H, 4 * H), now }, held)).toBeUndefined();
+  });
+
+  it("refuses more concurrent published ports than maxPublicPorts, counting the new reservation's", () => {
+    const withPorts = (publicPorts: number) => ({ start: 0, end: H, milliCores: 100, publicPorts });
+    const held = [withPorts(10), withPorts(5), { start: 2 * H, end: 3 * H, milliCores: 100, publicPorts: 16 }];
+    expect(checkQuota({ maxPublicPorts: 20 }, { ...withPorts(5), now }, held)).toBeUndefined();
+    expect(checkQuota({ maxPublicPorts: 20 }, { ...withPorts(6), now }, held)).toEqual({
+      quota: 'maxPublicPorts',
+      message: 'quota maxPublicPorts exceeded: at most 20 concurrent published ports, this window would hold 21',
+    });
+    // A reservation without ports is never refused for ports.
+    expect(checkQuota({ maxPublicPorts: 1 }, { ...withPorts(0), now }, held)).toBeUndefined();
+  });
 });

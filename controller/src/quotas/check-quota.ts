@@ -10,6 +10,8 @@ export interface Interval {
   end: number;
   /** CPU in whole millicores, so sums of fractions compare exactly. */
   milliCores: number;
+  /** Published ports (the admitted image's); 0 when absent. */
+  publicPorts?: number;
 }
 
 export interface QuotaRequest extends Interval {
@@ -38,6 +40,12 @@ export function peakMilliCores(intervals: Interval[], start: number, end: number
   return sweepPeak(inside, { start, end }).milliCores; // the scheduler's peak, over cores only
 }
 
+/** Highest number of the intervals (or of their ports, by `weight`) live at any instant of [start, end). */
+export function peakCount(intervals: Interval[], start: number, end: number, weight: (i: Interval) => number = () => 1): number {
+  const inside = intervals.filter((i) => i.start < end && i.end > start).map((i) => ({ ...i, milliCores: weight(i), memoryMiB: 0 }));
+  return sweepPeak(inside, { start, end }).milliCores;
+}
+
 /** The first quota the request breaks, or undefined. `held` excludes the request itself. */
 export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): QuotaViolation | undefined {
   const duration = req.end - req.start;
@@ -61,6 +69,30 @@ export function checkQuota(quota: Quota, req: QuotaRequest, held: Interval[]): Q
       return { quota: 'maxCores', message: `quota maxCores exceeded: at most ${quota.maxCores} concurrent cores, this window would hold ${coresOf(total)}` };
     }
   }
+  return countViolation(quota, req, held);
+}
+
+/** maxReservations and maxPublicPorts: at the busiest instant of the window, the new one included. */
+function countViolation(quota: Quota, req: QuotaRequest, held: Interval[]): QuotaViolation | undefined {
+  if (quota.maxReservations !== undefined) {
+    const total = peakCount(held, req.start, req.end) + 1;
+    if (total > quota.maxReservations) {
+      return {
+        quota: 'maxReservations',
+        message: `quota maxReservations exceeded: at most ${quota.maxReservations} concurrent reservations, this window would hold ${total}`,
+      };
+    }
+  }
+  const ports = req.publicPorts ?? 0;
+  if (quota.maxPublicPorts !== undefined && ports > 0) {
+    const total = peakCount(held, req.start, req.end, (i) => i.publicPorts ?? 0) + ports;
+    if (total > quota.maxPublicPorts) {
+      return {
+        quota: 'maxPublicPorts',
+        message: `quota maxPublicPorts exceeded: at most ${quota.maxPublicPorts} concurrent published ports, this window would hold ${total}`,
+      };
+    }
+  }
   return undefined;
 }
 
@@ -78,6 +110,34 @@ export function coresQuotaStarts(held: Interval[], maxCores: number, milliCores:
   );
   return startsAvoiding(busy, lo, hi, durationMs);
 }
+
+/**
+ * The starts the concurrent-count quotas allow (maxReservations, maxPublicPorts): the same
+ * peak-over-the-window rule as maxCores, counted in units instead of millicores.
+ */
+export function countQuotaStarts(quota: Quota, held: Interval[], publicPorts: number, lo: number, hi: number, durationMs: number): StartInterval[][] {
+  const limits: StartInterval[][] = [];
+  if (quota.maxReservations !== undefined)
+    limits.push(
+      coresQuotaStarts(
+        held.map((h) => ({ ...h, milliCores: 1000 })),
+        quota.maxReservations,
+        1000,
+        lo,
+        hi,
+        durationMs,
+      ),
+    );
+  if (quota.maxPublicPorts !== undefined && publicPorts > 0) {
+    const ports = held.map((h) => ({ ...h, milliCores: (h.publicPorts ?? 0) * 1000 }));
+    limits.push(coresQuotaStarts(ports, quota.maxPublicPorts, publicPorts * 1000, lo, hi, durationMs));
+  }
+  return limits;
+}
+
+/** Whether any quota counts the user's held reservations (so they must be read). */
+export const quotaCountsHeld = (quota: Quota): boolean =>
+  quota.maxCores !== undefined || quota.maxReservations !== undefined || quota.maxPublicPorts !== undefined;
 
 /** How long a window with `milliCores` starting at `start` keeps within maxCores (up to maxMs). */
 export function coresQuotaLongest(held: Interval[], maxCores: number, milliCores: number, start: number, maxMs: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodeReadiness } from './node-reconciler.ts';
+import { nodeIsolation, nodeReadiness } from './node-reconciler.ts';
 
 const GRACE = 20_000;
 const NOW = 1_000_000;
@@ -31,5 +31,21 @@ describe('nodeReadiness', () => {
 
   it('keeps a reconnecting node Ready within the grace period when its engine is available', () => {
     expect(nodeReadiness(NOW - 5_000, false, NOW, GRACE, alive)).toMatchObject({ status: 'True', reason: 'AgentReconnecting' });
+  });
+});
+
+describe('nodeIsolation', () => {
+  it('says Isolated=False, naming each protection, when the agent leaves protections out', () => {
+    expect(nodeIsolation(['hardening', 'network'])).toEqual({
+      type: 'Isolated',
+      status: 'False',
+      reason: 'ProtectionsOff',
+      message: "left out for a measurement (--measure-without): hardening, network; this node must not run customers' containers",
+    });
+  });
+
+  it('says Isolated=True when every protection is in force, and nothing before the first heartbeat', () => {
+    expect(nodeIsolation([])).toMatchObject({ type: 'Isolated', status: 'True', reason: 'AllProtections' });
+    expect(nodeIsolation(undefined)).toBeUndefined();
   });
 });

@@ -34,6 +34,23 @@ export function nodeReadiness(lastHeartbeat: number | null, connected: boolean, 
   return { type: 'Ready', status: 'False', reason: 'HeartbeatMissed', message: `no heartbeat for more than ${Math.round(graceMs / 1000)}s` };
 }
 
+/**
+ * Pure: the Isolated condition, from the protections the agent's heartbeat says it leaves out
+ * (`--measure-without`, benchmarks only), so `berth describe node` shows a node that must not
+ * serve customers. undefined: not known yet (no beat on this stream), the condition stays.
+ */
+export function nodeIsolation(protectionsOff: readonly string[] | undefined): ConditionInput | undefined {
+  if (protectionsOff === undefined) return undefined;
+  if (protectionsOff.length === 0)
+    return { type: 'Isolated', status: 'True', reason: 'AllProtections', message: 'tenant networks, isolation rules and container hardening in force' };
+  return {
+    type: 'Isolated',
+    status: 'False',
+    reason: 'ProtectionsOff',
+    message: `left out for a measurement (--measure-without): ${protectionsOff.join(', ')}; this node must not run customers' containers`,
+  };
+}
+
 /** Pure: since when the node has been unusable, for the evacuation grace (undefined: usable). */
 export function unusableSince(ready: ConditionInput, conditions: Condition[], engine: EngineHealth | undefined, now: number): number | undefined {
   if (ready.status === 'True') return undefined;
@@ -50,7 +67,7 @@ export interface NodeReconcilerDeps {
   events: EventRecorder;
   isConnected: (nodeId: string) => boolean;
   /** The latest heartbeat this controller heard from the node, if any. */
-  live: (nodeId: string) => { beatAt: number; engine?: EngineHealth } | undefined;
+  live: (nodeId: string) => { beatAt: number; engine?: EngineHealth; protectionsOff?: string[] } | undefined;
   /** The controller's start or the end of its last stall: heartbeat ages count from there. */
   resumedAt: () => number;
   /** Readiness as admission sees it. */
@@ -83,7 +100,8 @@ export class NodeReconciler {
     const ready = nodeReadiness(beat, this.deps.isConnected(nodeId), now, graceMs, live?.engine);
     const status = (node.status ?? {}) as { conditions?: Condition[] };
     const before = status.conditions ?? [];
-    const conditions = setCondition(before, ready, now);
+    const isolation = nodeIsolation(live?.protectionsOff);
+    const conditions = isolation ? setCondition(setCondition(before, ready, now), isolation, now) : setCondition(before, ready, now);
     if (conditions !== before) {
       await db.node.update({ where: { id: nodeId }, data: { status: { ...status, conditions } } });
       if (before.find((c) => c.type === 'Ready')?.status !== ready.status || before.find((c) => c.type === 'Ready')?.reason !== ready.reason) {

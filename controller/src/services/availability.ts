@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError, parseOrInvalid } from '../errors/index.ts';
 import { nameSchema, parseDurationMs, reservationSpecSchema } from '../manifests/index.ts';
-import { checkQuota, coresQuotaStarts, type Interval, type Quota } from '../quotas/index.ts';
+import { checkQuota, coresQuotaStarts, countQuotaStarts, quotaCountsHeld, type Interval, type Quota } from '../quotas/index.ts';
 import { offersFrom, type NodeCandidate, type Offer, type StartInterval } from '../scheduler/index.ts';
 import type { Scope } from '../capacity/index.ts';
 import type { ServiceContext } from './context.ts';
 import { admit } from './admission.ts';
-import { heldCores, quotaOf } from './quotas.ts';
+import { heldReservations, quotaOf } from './quotas.ts';
 import { resolve } from './reservations.ts';
 
 const DAY = 86_400_000;
@@ -93,9 +93,11 @@ export async function findOffers(
   scope: Scope = {},
 ): Promise<Found> {
   if (hi < lo) return { offers: [], lo, hi };
-  const held = quota.maxCores === undefined ? [] : await heldCores(ctx, owner, { start: lo, end: hi + want.durationMs }, scope.excludeReservationId);
+  const held = quotaCountsHeld(quota)
+    ? await heldReservations(ctx, owner, { start: lo, end: hi + want.durationMs }, scope.excludeReservationId, quota.maxPublicPorts !== undefined)
+    : [];
   const { ports, nodes } = ctx.admission.capacity.starts({ lo, hi, ...want }, scope);
-  const limits: StartInterval[][] = [ports];
+  const limits: StartInterval[][] = [ports, ...countQuotaStarts(quota, held, want.publicPorts, lo, hi, want.durationMs)];
   if (quota.maxCores !== undefined) limits.push(coresQuotaStarts(held, quota.maxCores, want.milliCores, lo, hi, want.durationMs));
   const offers = offersFrom(nodes, limits, max).filter((o) => admissible(ctx, quota, held, want, o.start, { ...scope, onlyNodeId: o.nodes[0]?.id }));
   return { offers, lo, hi };
@@ -108,7 +110,7 @@ export async function findOffers(
  */
 export function admissible(ctx: ServiceContext, quota: Quota, held: Interval[], want: Want, start: number, scope: Scope): boolean {
   const req = { start, end: start + want.durationMs, milliCores: want.milliCores, memoryMiB: want.memoryMiB };
-  const violation = checkQuota(quota, { ...req, now: ctx.clock.now() }, held);
+  const violation = checkQuota(quota, { ...req, publicPorts: want.publicPorts, now: ctx.clock.now() }, held);
   try {
     if (violation) throw new BerthError('QuotaExceeded', violation.message);
     admit(ctx.admission, { ...req, publicPorts: want.publicPorts, ...scope }, ctx.config.strategy);

@@ -5,13 +5,13 @@
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
 import { coresOf, formatDurationMs, formatMemoryMiB, type Manifest } from '../manifests/index.ts';
-import { coresQuotaLongest, peakMilliCores, type Quota } from '../quotas/index.ts';
+import { coresQuotaLongest, peakMilliCores, quotaCountsHeld, type Quota } from '../quotas/index.ts';
 import { largestSize } from '../scheduler/index.ts';
 import type { Scope } from '../capacity/index.ts';
 import { admittedPortCount, hasStarted } from '../domain/index.ts';
 import type { ServiceContext } from './context.ts';
 import { admissible, findOffers, MAX_RANGE_MS, resolveWant, type Want } from './availability.ts';
-import { heldCores, quotaOf } from './quotas.ts';
+import { heldReservations, quotaOf } from './quotas.ts';
 import { resolve } from './reservations.ts';
 
 const MINUTE = 60_000;
@@ -102,7 +102,8 @@ async function largest(ctx: ServiceContext, user: User, want: Want, start: numbe
 }
 
 function heldFor(ctx: ServiceContext, user: User, quota: Quota, start: number, end: number, scope: Scope) {
-  return quota.maxCores === undefined ? Promise.resolve([]) : heldCores(ctx, user, { start, end }, scope.excludeReservationId);
+  if (!quotaCountsHeld(quota)) return Promise.resolve([]);
+  return heldReservations(ctx, user, { start, end }, scope.excludeReservationId, quota.maxPublicPorts !== undefined);
 }
 
 const iso = (t: number) => new Date(t).toISOString();

@@ -34,7 +34,7 @@ export async function extendReservation(ctx: ServiceContext, user: User, name: s
         'by',
       );
     }
-    await enforceQuota(ctx, existing.owner, { startAt, endAt, milliCores: existing.milliCores }, existing.id);
+    await enforceQuota(ctx, existing.owner, { startAt, endAt, milliCores: existing.milliCores, publicPorts: admittedPortCount(existing) }, existing.id);
     // Only the extra window is new, but admitting the whole window on the same node is equivalent
     // (the reservation does not compete with itself) and reuses the scheduler's own 409.
     const publicPorts = admittedPortCount(existing);

@@ -4,7 +4,7 @@ import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError, parseOrInvalid } from '../errors/index.ts';
 import { formatDurationMs, parseDurationMs } from '../manifests/index.ts';
 import { checkQuota, effectiveQuota, type Interval, type Quota } from '../quotas/index.ts';
-import { TERMINAL_PHASES } from '../domain/index.ts';
+import { admittedPortCount, TERMINAL_PHASES } from '../domain/index.ts';
 import type { ServiceContext } from './context.ts';
 
 function adminOnly(user: User, what: string): void {
@@ -20,18 +20,24 @@ export function quotaOf(ctx: ServiceContext, user: User): Quota {
 export async function enforceQuota(
   ctx: ServiceContext,
   owner: User,
-  r: { startAt: number; endAt: number; milliCores: number },
+  r: { startAt: number; endAt: number; milliCores: number; publicPorts: number },
   excludeReservationId?: string,
 ): Promise<void> {
   const quota = quotaOf(ctx, owner);
   if (Object.keys(quota).length === 0) return;
-  const held = await heldCores(ctx, owner, { start: r.startAt, end: r.endAt }, excludeReservationId);
-  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, now: ctx.clock.now() }, held);
+  const held = await heldReservations(ctx, owner, { start: r.startAt, end: r.endAt }, excludeReservationId, quota.maxPublicPorts !== undefined);
+  const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, publicPorts: r.publicPorts, now: ctx.clock.now() }, held);
   if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
 }
 
-/** The owner's live reservations overlapping the window, as the maxCores quota counts them. */
-export async function heldCores(ctx: ServiceContext, owner: User, window: { start: number; end: number }, excludeReservationId?: string): Promise<Interval[]> {
+/** The owner's live reservations overlapping the window, as the quotas count them (ports only when asked). */
+export async function heldReservations(
+  ctx: ServiceContext,
+  owner: User,
+  window: { start: number; end: number },
+  excludeReservationId?: string,
+  withPorts = false,
+): Promise<Interval[]> {
   const held = await ctx.db.reservation.findMany({
     where: {
       ownerId: owner.id,
@@ -41,9 +47,14 @@ export async function heldCores(ctx: ServiceContext, owner: User, window: { star
       endAt: { gt: new Date(window.start) },
       ...(excludeReservationId ? { id: { not: excludeReservationId } } : {}),
     },
-    select: { startAt: true, endAt: true, milliCores: true },
+    select: { startAt: true, endAt: true, milliCores: true, ...(withPorts ? { imageSpec: true } : {}) },
   });
-  return held.map((h) => ({ start: h.startAt.getTime(), end: h.endAt.getTime(), milliCores: h.milliCores }));
+  return held.map((h) => ({
+    start: h.startAt.getTime(),
+    end: h.endAt.getTime(),
+    milliCores: h.milliCores,
+    publicPorts: 'imageSpec' in h ? admittedPortCount(h) : 0,
+  }));
 }
 
 export function renderQuota(q: Quota) {
@@ -51,12 +62,17 @@ export function renderQuota(q: Quota) {
     ...(q.maxCores !== undefined ? { maxCores: q.maxCores } : {}),
     ...(q.maxDurationMs !== undefined ? { maxDuration: formatDurationMs(q.maxDurationMs) } : {}),
     ...(q.maxAdvanceMs !== undefined ? { maxAdvance: formatDurationMs(q.maxAdvanceMs) } : {}),
+    ...(q.maxReservations !== undefined ? { maxReservations: q.maxReservations } : {}),
+    ...(q.maxPublicPorts !== undefined ? { maxPublicPorts: q.maxPublicPorts } : {}),
   };
 }
 
 const durationField = z.union([z.null(), z.string().refine((v) => (parseDurationMs(v) ?? 0) > 0, 'must be a duration such as 24h or 30d')]);
+const countField = z.union([z.null(), z.number().int('must be a whole number').positive('must be greater than 0').max(100_000)]);
 const quotaBody = z.strictObject({
-  maxCores: z.union([z.null(), z.number().int('must be a whole number').positive('must be greater than 0').max(100_000)]).optional(),
+  maxCores: countField.optional(),
+  maxReservations: countField.optional(),
+  maxPublicPorts: countField.optional(),
   maxDuration: durationField.optional(),
   maxAdvance: durationField.optional(),
 });
@@ -96,6 +112,8 @@ export async function setQuota(ctx: ServiceContext, admin: User, username: strin
     else next[key] = value;
   };
   put('maxCores', input.maxCores);
+  put('maxReservations', input.maxReservations);
+  put('maxPublicPorts', input.maxPublicPorts);
   put('maxDurationMs', input.maxDuration === null ? null : input.maxDuration === undefined ? undefined : parseDurationMs(input.maxDuration)!);
   put('maxAdvanceMs', input.maxAdvance === null ? null : input.maxAdvance === undefined ? undefined : parseDurationMs(input.maxAdvance)!);
   const row = await ctx.db.user.update({ where: { id: user.id }, data: { quota: next } });

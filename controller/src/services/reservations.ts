@@ -157,8 +157,8 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
 
 /** Admits and inserts a new reservation; inside the admission section. */
 async function create(ctx: ServiceContext, user: User, m: ReservationManifest, { r, image }: { r: Resolved; image: ImageSpecInput }) {
-  await enforceQuota(ctx, user, r);
   const publicPorts = image.ports.length;
+  await enforceQuota(ctx, user, { ...r, publicPorts });
   const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
   const conditions = setCondition(
     [],
@@ -215,8 +215,9 @@ async function update(ctx: ServiceContext, existing: ReservationRow, m: Reservat
   // Once started, sizes and ports stay those of the image it runs, whatever the Image says now.
   const keepStart = started || sameJson(old.start, m.spec.start) ? existing.startAt.getTime() : undefined;
   const { r, image } = await resolve(ctx, m.spec, keepStart, started ? await runningImage(ctx, existing) : undefined);
-  await enforceQuota(ctx, existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } })), r, existing.id);
   const publicPorts = image.ports.length;
+  const owner = existing.owner ?? (await ctx.db.user.findUniqueOrThrow({ where: { id: existing.ownerId } }));
+  await enforceQuota(ctx, owner, { ...r, publicPorts }, existing.id);
   const node = admit(
     ctx.admission,
     {

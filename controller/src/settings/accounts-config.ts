@@ -28,6 +28,8 @@ export const ACCOUNT_SETTINGS = [
   'quotaMaxCores',
   'quotaMaxDuration',
   'quotaMaxAdvance',
+  'quotaMaxReservations',
+  'quotaMaxPublicPorts',
 ] as const;
 
 export function accountsFrom(s: Pick<Settings, (typeof ACCOUNT_SETTINGS)[number]>): AccountsConfig {
@@ -39,7 +41,13 @@ export function accountsFrom(s: Pick<Settings, (typeof ACCOUNT_SETTINGS)[number]
       source: { ...DEFAULT_SOURCE_LIMIT, lockoutMs: s.loginLockout },
     },
     signupLimit: { ...DEFAULT_SIGNUP_LIMIT, max: s.signupLimit },
-    defaultQuota: { maxCores: s.quotaMaxCores, maxDurationMs: s.quotaMaxDuration, maxAdvanceMs: s.quotaMaxAdvance },
+    defaultQuota: {
+      maxCores: s.quotaMaxCores,
+      maxDurationMs: s.quotaMaxDuration,
+      maxAdvanceMs: s.quotaMaxAdvance,
+      maxReservations: s.quotaMaxReservations,
+      maxPublicPorts: s.quotaMaxPublicPorts,
+    },
   };
 }
 

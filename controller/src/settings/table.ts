@@ -223,6 +223,20 @@ export const SETTINGS = {
     group: 'accounts',
     help: 'default quota: how far ahead a reservation may start',
   }),
+  quotaMaxReservations: setting({
+    env: 'BERTH_QUOTA_MAX_RESERVATIONS',
+    kind: positiveInt,
+    default: 50,
+    group: 'accounts',
+    help: "default quota: a customer's concurrent reservations",
+  }),
+  quotaMaxPublicPorts: setting({
+    env: 'BERTH_QUOTA_MAX_PUBLIC_PORTS',
+    kind: positiveInt,
+    default: 100,
+    group: 'accounts',
+    help: "default quota: a customer's concurrent published ports",
+  }),
 
   storageHost: setting({
     env: 'BERTH_STORAGE_HOST',

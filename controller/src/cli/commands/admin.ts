@@ -109,13 +109,27 @@ async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void
   }
 }
 
-function quotaBody(flags: { maxCores?: string; maxDuration?: string; maxAdvance?: string }) {
+interface QuotaFlags {
+  maxCores?: string;
+  maxDuration?: string;
+  maxAdvance?: string;
+  maxReservations?: string;
+  maxPublicPorts?: string;
+}
+
+function quotaBody(flags: QuotaFlags) {
   const clear = (v: string | undefined) => (v === 'default' ? null : v);
+  // The server validates and names the field; a non-number goes as written (NaN would be sent as
+  // null, which clears the override).
+  const count = (v: string) => (v === 'default' ? null : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
   const body: Record<string, unknown> = {};
-  if (flags.maxCores !== undefined) body.maxCores = flags.maxCores === 'default' ? null : Number(flags.maxCores);
+  if (flags.maxCores !== undefined) body.maxCores = count(flags.maxCores);
   if (flags.maxDuration !== undefined) body.maxDuration = clear(flags.maxDuration);
   if (flags.maxAdvance !== undefined) body.maxAdvance = clear(flags.maxAdvance);
-  if (Object.keys(body).length === 0) throw new BerthError('Invalid', 'set-quota needs at least one of --max-cores, --max-duration, --max-advance');
+  if (flags.maxReservations !== undefined) body.maxReservations = count(flags.maxReservations);
+  if (flags.maxPublicPorts !== undefined) body.maxPublicPorts = count(flags.maxPublicPorts);
+  if (Object.keys(body).length === 0)
+    throw new BerthError('Invalid', 'set-quota needs at least one of --max-cores, --max-duration, --max-advance, --max-reservations, --max-public-ports');
   return body;
 }
 
@@ -154,7 +168,9 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .option('--max-cores <n>', 'concurrent cores')
     .option('--max-duration <duration>', 'longest reservation, e.g. 24h')
     .option('--max-advance <duration>', 'how far ahead a reservation may start, e.g. 30d')
-    .action(async (user: string, flags: { maxCores?: string; maxDuration?: string; maxAdvance?: string }, cmd: Command) => {
+    .option('--max-reservations <n>', 'concurrent reservations')
+    .option('--max-public-ports <n>', 'concurrent published ports')
+    .action(async (user: string, flags: QuotaFlags, cmd: Command) => {
       const result = await clientFor(cmd, deps).request<UserView>('PUT', `api/v1/users/${encodeURIComponent(user)}/quota`, quotaBody(flags));
       deps.stdout(`user/${result.username} quota: ${quotaText(result.quota)}\n`);
     });
