@@ -38,7 +38,9 @@ export function registerExecUpgrade(app: FastifyInstance): void {
   app.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (String(req.headers.upgrade ?? '').toLowerCase() !== EXEC_PROTOCOL || !EXEC_PATH.test(req.url ?? '')) {
-      const body = JSON.stringify(new BerthError('NotFound', `no upgrade to "${String(req.headers.upgrade ?? '')}" at ${(req.url ?? '').split('?')[0]}`).toBody());
+      const body = JSON.stringify(
+        new BerthError('NotFound', `no upgrade to "${String(req.headers.upgrade ?? '')}" at ${(req.url ?? '').split('?')[0]}`).toBody(),
+      );
       socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }

@@ -35,7 +35,9 @@ export async function openExecConnection(cfg: Pick<ResolvedClientConfig, 'server
         reject(errorFromResponse(res.statusCode ?? 0, res.statusMessage ?? '', data));
       });
     });
-    req.on('error', (err) => reject(trustFailure(cfg.server, err, cfg.ca) ?? new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${err.message}`)));
+    req.on('error', (err) =>
+      reject(trustFailure(cfg.server, err, cfg.ca) ?? new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${err.message}`)),
+    );
     req.end();
   });
 }

@@ -27,7 +27,8 @@ export function runExecSession(socket: Duplex, term: ExecTerminal): Promise<Exec
     });
     const onInput = (d: Buffer) => {
       let ok = true;
-      for (let off = 0; off < d.length; off += STDIN_FRAME_BYTES) ok = socket.write(encodeFrame(FrameType.Stdin, d.subarray(off, off + STDIN_FRAME_BYTES))) && ok;
+      for (let off = 0; off < d.length; off += STDIN_FRAME_BYTES)
+        ok = socket.write(encodeFrame(FrameType.Stdin, d.subarray(off, off + STDIN_FRAME_BYTES))) && ok;
       if (!ok) {
         term.stdin?.pause();
         socket.once('drain', () => term.stdin?.resume());

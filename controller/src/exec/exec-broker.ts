@@ -65,7 +65,18 @@ export class ExecBroker {
       throw new BerthError('TooManyRequests', `at most ${EXEC_MAX_PER_USER} execs at once per user: end one first`);
     if (entries.filter((e) => e.nodeId === target.nodeId).length >= EXEC_MAX_PER_NODE)
       throw new BerthError('TooManyRequests', 'too many execs on the node of this reservation: try again later');
-    const e: Entry = { id: randomUUID(), nodeId: target.nodeId, userId: target.userId, client, received: 0, delivered: 0, ackSent: 0, stdinSent: 0, stdinAcked: 0, paused: false };
+    const e: Entry = {
+      id: randomUUID(),
+      nodeId: target.nodeId,
+      userId: target.userId,
+      client,
+      received: 0,
+      delivered: 0,
+      ackSent: 0,
+      stdinSent: 0,
+      stdinAcked: 0,
+      paused: false,
+    };
     const start = {
       reservationId: target.reservationId,
       command: params.command,
@@ -133,7 +144,8 @@ export class ExecBroker {
       this.touch(e);
       e.client.output(out.stream === 2 ? 'stderr' : 'stdout', Buffer.from(data), () => this.delivered(e, data.length));
     }
-    if (out.exited) this.finish(e, out.error ? { error: { code: 'Unavailable', message: `exec failed on the node: ${out.error}` } } : { exitCode: out.exitCode });
+    if (out.exited)
+      this.finish(e, out.error ? { error: { code: 'Unavailable', message: `exec failed on the node: ${out.error}` } } : { exitCode: out.exitCode });
   }
 
   private delivered(e: Entry, n: number): void {

@@ -43,7 +43,8 @@ const dimension = (v: string | undefined, name: string): number | undefined => {
 
 /** Validates a command line: 1-256 arguments, no NUL, at most 4 KiB each and 16 KiB in all. */
 export function checkCommand(command: readonly string[]): string[] {
-  if (command.length === 0 || command[0] === '') throw new BerthError('Invalid', 'command: give the command to run (berth exec NAME -- CMD [ARGS...])', 'command');
+  if (command.length === 0 || command[0] === '')
+    throw new BerthError('Invalid', 'command: give the command to run (berth exec NAME -- CMD [ARGS...])', 'command');
   if (command.length > MAX_EXEC_ARGS) throw new BerthError('Invalid', `command: at most ${MAX_EXEC_ARGS} arguments (got ${command.length})`, 'command');
   let total = 0;
   for (const [i, arg] of command.entries()) {
@@ -82,7 +83,8 @@ export function parseExecQuery(q: ExecQuery, limits: ExecLimits): ExecParams {
   const stdin = flag(q.stdin, 'stdin');
   const rows = dimension(q.rows, 'rows');
   const cols = dimension(q.cols, 'cols');
-  if ((rows === undefined) !== (cols === undefined)) throw new BerthError('Invalid', 'rows and cols: give both or neither', rows === undefined ? 'rows' : 'cols');
+  if ((rows === undefined) !== (cols === undefined))
+    throw new BerthError('Invalid', 'rows and cols: give both or neither', rows === undefined ? 'rows' : 'cols');
   const timeoutMs = parseExecTimeout(q.timeout, limits);
   return { command, tty, stdin, ...(tty && rows && cols ? { size: { rows, cols } } : {}), timeoutMs };
 }

@@ -53,7 +53,8 @@ export function resolveControllerConfig(src: Sources, profile: Profile = CONTROL
 
 /** The exec limits, checked against each other and against what agents enforce (7 days). */
 function execLimitsFrom(s: Settings): ExecLimits {
-  if (s.execMaxTimeout > EXEC_MAX_TIMEOUT_MS) throw new BerthError('Invalid', 'exec-max-timeout: must be at most 7d (agents end every exec then)', 'execMaxTimeout');
+  if (s.execMaxTimeout > EXEC_MAX_TIMEOUT_MS)
+    throw new BerthError('Invalid', 'exec-max-timeout: must be at most 7d (agents end every exec then)', 'execMaxTimeout');
   if (s.execTimeout > s.execMaxTimeout) throw new BerthError('Invalid', 'exec-timeout: must not exceed exec-max-timeout', 'execTimeout');
   return { defaultTimeoutMs: s.execTimeout, maxTimeoutMs: s.execMaxTimeout, idleTimeoutMs: s.execIdleTimeout };
 }

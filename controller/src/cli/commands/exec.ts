@@ -13,7 +13,11 @@ interface ExecFlags {
 }
 
 /** Pure: the request path for an exec. */
-export function execPath(name: string, command: string[], o: { stdin: boolean; tty: boolean; timeout?: string; size?: { rows: number; cols: number } }): string {
+export function execPath(
+  name: string,
+  command: string[],
+  o: { stdin: boolean; tty: boolean; timeout?: string; size?: { rows: number; cols: number } },
+): string {
   const q = new URLSearchParams();
   for (const a of checkCommand(command)) q.append('command', a);
   if (o.stdin) q.set('stdin', '1');
