@@ -31,24 +31,28 @@ interface Upgrade {
 }
 const upgradeOf = (req: FastifyRequest): Upgrade | undefined => (req.raw as unknown as { [UPGRADE]?: Upgrade })[UPGRADE];
 
-const EXEC_PATH = /^\/api\/v1\/reservations\/[^/?]+\/exec(?:\?|$)/;
-
-/** Hands upgrade requests for exec to fastify's router; any other upgrade is refused. */
+/**
+ * Hands upgrade requests to fastify's router, marked when they ask for exec. With an 'upgrade'
+ * listener Node routes every request carrying `Upgrade` here (curl's `h2c` too): a GET or HEAD
+ * for anything else is answered as if it had not asked; other methods would bring a body the
+ * upgrade path cannot read, and are refused.
+ */
 export function registerExecUpgrade(app: FastifyInstance): void {
   app.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    if (String(req.headers.upgrade ?? '').toLowerCase() !== EXEC_PROTOCOL || !EXEC_PATH.test(req.url ?? '')) {
-      const body = JSON.stringify(
-        new BerthError('NotFound', `no upgrade to "${String(req.headers.upgrade ?? '')}" at ${(req.url ?? '').split('?')[0]}`).toBody(),
+    const ours = String(req.headers.upgrade ?? '').toLowerCase() === EXEC_PROTOCOL;
+    if (!ours && req.method !== 'GET' && req.method !== 'HEAD') {
+      const body = JSON.stringify(new BerthError('Invalid', `upgrade to "${String(req.headers.upgrade)}" is not supported here`).toBody());
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
-      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }
-    (req as unknown as { [UPGRADE]: Upgrade })[UPGRADE] = { socket, head };
+    if (ours) (req as unknown as { [UPGRADE]: Upgrade })[UPGRADE] = { socket, head };
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as never);
-    // An answer other than the switch (an error) closes the connection once it is written.
+    // An answer other than the switch (an error, or any other route) closes the connection once written.
     res.on('finish', () => socket.end());
     app.routing(req, res);
   });
