@@ -29,7 +29,10 @@ export class ExecManager {
     if (req.start) return void this.begin(req);
     const run = this.runs.get(req.execId);
     if (!run) return;
-    if (req.cancel) return run.cancel(req.cancelReason || 'cancelled by the controller');
+    if (req.cancel) {
+      run.cancel(req.cancelReason || 'cancelled by the controller');
+      return;
+    }
     if (req.outputAcked > 0) run.ack(req.outputAcked);
     if (req.stdin?.length) run.stdin(Buffer.from(req.stdin));
     if (req.resize) run.resize(req.resize);

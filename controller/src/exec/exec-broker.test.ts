@@ -8,7 +8,11 @@ const limits = { defaultTimeoutMs: 60_000, maxTimeoutMs: 120_000, idleTimeoutMs:
 
 function setup() {
   const sent: { nodeId: string; req: ExecRequestIn }[] = [];
-  const broker = new ExecBroker({ sendExec: (nodeId, req) => (sent.push({ nodeId, req }), nodeId !== 'gone') }, limits);
+  const sendExec = (nodeId: string, req: ExecRequestIn) => {
+    sent.push({ nodeId, req });
+    return nodeId !== 'gone';
+  };
+  const broker = new ExecBroker({ sendExec }, limits);
   return { broker, sent };
 }
 

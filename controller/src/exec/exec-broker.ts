@@ -138,7 +138,8 @@ export class ExecBroker {
       // The agent may have at most a window (plus the chunk that crossed it) unacknowledged.
       if (data.length > EXEC_CHUNK_BYTES || e.received + data.length - e.ackSent > EXEC_WINDOW_BYTES + EXEC_CHUNK_BYTES) {
         this.transport.sendExec(nodeId, { execId: e.id, cancel: true, cancelReason: 'flow control violated' });
-        return this.finish(e, { error: { code: 'Internal', message: 'the node sent more output than allowed: exec ended' } });
+        this.finish(e, { error: { code: 'Internal', message: 'the node sent more output than allowed: exec ended' } });
+        return;
       }
       e.received += data.length;
       this.touch(e);
