@@ -189,7 +189,7 @@ describe('berth exec', () => {
       bytes += d.length;
     });
     try {
-      await waitFor(() => bytes > 8 << 20, { timeoutMs: 30_000, what: 'the flood flowing' });
+      await waitFor(() => bytes > 2 << 20, { timeoutMs: 30_000, what: 'the flood flowing' });
       const t0 = Date.now();
       const b0 = bytes;
       let maxAge = 0;
