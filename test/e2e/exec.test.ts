@@ -20,6 +20,8 @@ let alice: { api: ApiClient; token: string };
 let bob: { api: ApiClient; token: string };
 const node = uniqueName('exec');
 const IDLE_S = 8;
+// Small, so the four reservations here fit a 2-core machine at once.
+const small = (name: string, spec: Record<string, unknown> = {}) => reservation(name, { cores: '250m', memory: '32Mi', ...spec });
 
 async function customer(username: string) {
   const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
@@ -50,7 +52,7 @@ beforeAll(async () => {
   expect((await controller.api.apply(webImage('web'))).status).toBe(201);
   alice = await customer('alice');
   bob = await customer('bob');
-  expect((await alice.api.apply(reservation('box'))).status).toBe(201);
+  expect((await alice.api.apply(small('box'))).status).toBe(201);
   await running(alice.api, 'box');
 }, 120_000);
 
@@ -143,7 +145,7 @@ describe('berth exec', () => {
   });
 
   it('refuses a reservation that is not Running, and bad input with the field named', async () => {
-    expect((await alice.api.apply(reservation('later', { start: new Date(Date.now() + 3_600_000).toISOString() }))).status).toBe(201);
+    expect((await alice.api.apply(small('later', { start: new Date(Date.now() + 3_600_000).toISOString() }))).status).toBe(201);
     const r = await cliAs(alice.token, ['exec', 'later', '--', 'echo', 'hi']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/exec needs it Running/);
@@ -176,7 +178,7 @@ describe('berth exec', () => {
   it("keeps heartbeats and another reservation's start flowing while one exec floods output", async () => {
     const startTime = async (name: string) => {
       const t0 = Date.now();
-      expect((await alice.api.apply(reservation(name))).status).toBe(201);
+      expect((await alice.api.apply(small(name))).status).toBe(201);
       await running(alice.api, name);
       return Date.now() - t0;
     };
