@@ -21,7 +21,7 @@ let bob: { api: ApiClient; token: string };
 const node = uniqueName('exec');
 const IDLE_S = 8;
 // Small, so the four reservations here fit a 2-core machine at once.
-const small = (name: string, spec: Record<string, unknown> = {}) => reservation(name, { cores: '250m', memory: '32Mi', ...spec });
+const small = (name: string, spec: Record<string, unknown> = {}) => reservation(name, { cores: '250m', ...spec });
 
 async function customer(username: string) {
   const res = await new ApiClient(controller.url, '', controller.ca).request('POST', '/api/v1/auth/signup', {
