@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openExecConnection } from '../cli/exec-connect.ts';
 import { runExecSession } from '../cli/exec-session.ts';
+import { encodeFrame, FrameType } from '../exec/index.ts';
 import { PassThrough } from 'node:stream';
 import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
@@ -46,6 +47,15 @@ afterEach(async () => {
   await h.close();
 });
 
+async function waitFor<T>(check: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not met within 2 s');
+}
+
 const open = (token: string, path: string): Promise<Duplex> => openExecConnection({ server, token }, path);
 const execPath = (name: string, q = 'command=echo&command=hi') => `api/v1/reservations/${name}/exec?${q}`;
 
@@ -85,6 +95,17 @@ describe('POST /api/v1/reservations/NAME/exec', () => {
     expect(events.json().items.map((e: { reason: string; message: string }) => `${e.reason}: ${e.message}`)).toEqual(
       expect.arrayContaining(["Exec: exec by alice: sh -c 'exit 3'", 'ExecEnded: exec by alice ended: exit code 3']),
     );
+  });
+
+  it('sends the stdin frames of one read to the node as one message, and cancels when the client goes', async () => {
+    const socket = await open(alice, execPath('box', 'command=cat&stdin=1'));
+    const frames = Array.from({ length: 100 }, (_, i) => encodeFrame(FrameType.Stdin, String(i % 10)));
+    socket.write(Buffer.concat(frames));
+    const stdin = await waitFor(() => h.hub.execs.find((e) => e.req.stdin));
+    expect((stdin.req.stdin as Buffer).toString()).toBe('0123456789'.repeat(10));
+    expect(h.hub.execs.filter((e) => e.req.stdin)).toHaveLength(1);
+    socket.destroy();
+    expect((await waitFor(() => h.hub.execs.find((e) => e.req.cancel))).req).toMatchObject({ cancelReason: 'the client disconnected: exec ended' });
   });
 
   it('serves a GET that asks for another upgrade as if it had not, and refuses other methods', async () => {

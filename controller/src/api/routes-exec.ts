@@ -115,7 +115,11 @@ class ExecConnection {
     const { socket, head } = this.up;
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${EXEC_PROTOCOL}\r\n\r\n`);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
-    socket.on('close', () => handle.cancel('the client disconnected: exec ended'));
+    // HTTP server sockets allow half-open connections: a client's end (FIN) alone never closes
+    // ours, and the protocol ends stdin with a frame, so an end means the client is gone.
+    const gone = () => handle.cancel('the client disconnected: exec ended');
+    socket.on('end', gone);
+    socket.on('close', gone);
     if (head.length) this.read(head);
   }
 
@@ -133,17 +137,26 @@ class ExecConnection {
   private read(chunk: Buffer): void {
     const h = this.handle;
     if (!h || this.ended) return;
+    // Stdin frames of one read go to the node as one message: a client sending 1-byte frames must
+    // not turn each into a message on the node's stream.
+    let input: Buffer[] = [];
+    const flush = () => {
+      if (input.length && this.params.stdin && !h.stdin(Buffer.concat(input))) this.up.socket.pause();
+      input = [];
+    };
     try {
       for (const f of this.reader.push(chunk)) {
-        if (f.type === FrameType.Stdin) {
-          // Input the request did not ask for has nowhere to go.
-          if (this.params.stdin && !h.stdin(f.payload)) this.up.socket.pause();
-        } else if (f.type === FrameType.StdinEof) h.stdinEof();
-        else if (f.type === FrameType.Resize) {
+        if (f.type === FrameType.Stdin) input.push(f.payload);
+        else if (f.type === FrameType.StdinEof) {
+          flush();
+          h.stdinEof();
+        } else if (f.type === FrameType.Resize) {
+          flush();
           const size = parseSize(f.payload);
           if (this.params.tty) h.resize(size);
         } else throw new BerthError('Invalid', `exec stream: frame type ${f.type} is not for the server`);
       }
+      flush();
     } catch (err) {
       h.cancel(err instanceof BerthError ? err.message : 'exec stream: unreadable input');
     }

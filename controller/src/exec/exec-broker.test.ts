@@ -120,4 +120,15 @@ describe('exec broker', () => {
     expect(ks.map((k) => k.ends)).toEqual(ks.map(() => [{ error: { code: 'Unavailable', message: 'the node disconnected: exec ended' } }]));
     expect(broker.size).toBe(0);
   });
+
+  it('passes a storm of resizes on at most every 100 ms, the last size winning', () => {
+    const { broker, sent } = setup();
+    const h = broker.start({ nodeId: 'n1', reservationId: 'r1', userId: 'u1' }, { ...params, tty: true }, client().c);
+    for (let i = 1; i <= 50; i++) h.resize({ rows: i, cols: 80 });
+    vi.advanceTimersByTime(100);
+    expect(sent.filter((s) => s.req.resize).map((s) => s.req.resize)).toEqual([
+      { rows: 1, cols: 80 },
+      { rows: 50, cols: 80 },
+    ]);
+  });
 });

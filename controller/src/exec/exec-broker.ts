@@ -8,6 +8,9 @@ import { formatDurationMs } from '../manifests/index.ts';
 import type { ExecEnd } from './exec-frames.ts';
 import { DEFAULT_EXEC_LIMITS, type ExecLimits, type ExecParams } from './exec-params.ts';
 
+/** Resizes reach the node at most this often (each is an engine call there); the last one wins. */
+export const EXEC_RESIZE_MIN_MS = 100;
+
 /** Concurrent execs of one user, across all their reservations. */
 export const EXEC_MAX_PER_USER = 4;
 
@@ -46,6 +49,9 @@ interface Entry {
   stdinSent: number;
   stdinAcked: number;
   paused: boolean;
+  resizeAt: number;
+  resizeTimer?: NodeJS.Timeout;
+  nextSize?: { rows: number; cols: number };
   idle?: NodeJS.Timeout;
   total?: NodeJS.Timeout;
 }
@@ -76,6 +82,7 @@ export class ExecBroker {
       stdinSent: 0,
       stdinAcked: 0,
       paused: false,
+      resizeAt: 0,
     };
     const start = {
       reservationId: target.reservationId,
@@ -112,7 +119,18 @@ export class ExecBroker {
         if (live()) this.transport.sendExec(e.nodeId, { execId: e.id, stdinEof: true });
       },
       resize: (size) => {
-        if (live()) this.transport.sendExec(e.nodeId, { execId: e.id, resize: size });
+        if (!live()) return;
+        e.nextSize = size;
+        const send = () => {
+          e.resizeTimer = undefined;
+          if (!live() || !e.nextSize) return;
+          this.transport.sendExec(e.nodeId, { execId: e.id, resize: e.nextSize });
+          e.nextSize = undefined;
+          e.resizeAt = Date.now();
+        };
+        const wait = e.resizeAt + EXEC_RESIZE_MIN_MS - Date.now();
+        if (wait <= 0) send();
+        else e.resizeTimer ??= setTimeout(send, wait);
       },
       cancel: (reason) => {
         if (!live()) return;
@@ -191,6 +209,7 @@ export class ExecBroker {
     this.open.delete(e.id);
     clearTimeout(e.idle);
     clearTimeout(e.total);
+    clearTimeout(e.resizeTimer);
     e.client.end(how);
   }
 }
