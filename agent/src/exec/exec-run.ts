@@ -28,6 +28,9 @@ export class ExecRun {
   private eof = false;
   private done = false;
   private timer?: NodeJS.Timeout;
+  /** Input that came while the engine was still starting the exec (at most a window of it). */
+  private early: Buffer[] = [];
+  private earlyEof = false;
 
   constructor(
     private readonly docker: Docker,
@@ -58,7 +61,11 @@ export class ExecRun {
     stream.on('close', () => this.onEnd());
     stream.on('error', (err: Error) => this.log.debug({ err: err.message }, 'exec stream error'));
     if (tty && this.start.size) this.resize(this.start.size);
-    if (!stdin) stream.end();
+    if (!stdin) return void stream.end();
+    const early = this.early;
+    this.early = [];
+    for (const d of early) this.stdin(d);
+    if (this.earlyEof) stream.end();
   }
 
   private onData(chunk: Buffer): void {
@@ -92,7 +99,13 @@ export class ExecRun {
 
   stdin(data: Buffer): void {
     const s = this.stream;
-    if (!s || this.done || !this.start.stdin || !s.writable) return;
+    if (this.done || !this.start.stdin) return;
+    if (!s) {
+      // The controller sends input at once; the engine has not started the exec yet.
+      if (this.early.reduce((n, b) => n + b.length, data.length) <= EXEC_WINDOW_BYTES + EXEC_CHUNK_BYTES) this.early.push(data);
+      return;
+    }
+    if (!s.writable) return;
     s.write(data, () => {
       this.inputWritten += data.length;
       // Acknowledged in steps, or at once when all is written (a keystroke must not wait for 64 KiB).
@@ -104,7 +117,9 @@ export class ExecRun {
   }
 
   stdinEof(): void {
-    if (this.start.stdin) this.stream?.end();
+    if (!this.start.stdin) return;
+    if (this.stream) this.stream.end();
+    else this.earlyEof = true;
   }
 
   resize(size: { rows: number; cols: number }): void {
