@@ -26,6 +26,9 @@ export type { AgentMessage__Output as AgentMessage } from './generated/caas/v1/A
 export type { ContainerSecurity__Output as ContainerSecurity } from './generated/caas/v1/ContainerSecurity.ts';
 export type { ControllerMessage__Output as ControllerMessage } from './generated/caas/v1/ControllerMessage.ts';
 export type { EngineStatus__Output as EngineStatus } from './generated/caas/v1/EngineStatus.ts';
+export type { ExecOutput__Output as ExecOutput, ExecOutput as ExecOutputIn } from './generated/caas/v1/ExecOutput.ts';
+export type { ExecRequest__Output as ExecRequest, ExecRequest as ExecRequestIn } from './generated/caas/v1/ExecRequest.ts';
+export type { ExecStart__Output as ExecStart } from './generated/caas/v1/ExecStart.ts';
 export type { Heartbeat__Output as Heartbeat } from './generated/caas/v1/Heartbeat.ts';
 export type { LogChunk__Output as LogChunk } from './generated/caas/v1/LogChunk.ts';
 export type { MountStatus__Output as MountStatus } from './generated/caas/v1/MountStatus.ts';
@@ -83,3 +86,4 @@ export function loadAgentService(): grpc.ServiceClientConstructor {
 export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export * from './join-token.ts';
+export * from './exec-limits.ts';

@@ -13,6 +13,7 @@ import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsa
 import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 import { containerGuards } from './container-guards.ts';
 import { FileIdentityStore, type IdentityStore } from './identity/index.ts';
+import { ExecManager } from './exec/index.ts';
 import type { EgressPolicy } from './network/index.ts';
 import type { Protection } from './protections.ts';
 
@@ -125,6 +126,17 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // Evictions are read back before the first pass, so none of them is started again.
   await guards?.start();
   const logStreams = new Map<string, () => void>();
+  // Execs only in a real engine's containers; a fake runtime in unit tests has none.
+  const execs = docker
+    ? new ExecManager({
+        docker,
+        nodeName: opts.nodeName,
+        log,
+        desired: () => loop.desiredContainers(),
+        observed: () => loop.lastReport?.containers,
+        send: (o) => void connection?.sendExecOutput(o),
+      })
+    : undefined;
   // Set by stop(): messages still arriving from the controller start nothing new.
   let stopping = false;
   const register = async (): Promise<Register> => {
@@ -190,6 +202,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         ),
       );
     },
+    onExec: (req) => {
+      if (stopping && req.start) return void connection?.sendExecOutput({ execId: req.execId, exited: true, error: 'the agent is stopping' });
+      if (execs) execs.handle(req);
+      else if (req.start) connection?.sendExecOutput({ execId: req.execId, exited: true, error: 'exec is not supported by this runtime' });
+    },
+    onStreamLost: () => execs?.cancelAll('the controller stream was lost'),
     log,
     backoff: opts.backoff,
   });
@@ -223,6 +241,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       engine.stop();
       stopEvents();
       for (const cancel of [...logStreams.values()]) cancel(); // each sends its final chunk while the stream is open
+      execs?.cancelAll('the agent is stopping');
       // A converge pass or stats round in flight may hang on a dead engine: wait for it only so long.
       await settleWithin(
         Promise.all([loop.stop(), usage?.stop(), metrics?.close(), guards?.stop()]),

@@ -12,6 +12,8 @@ import {
   type EngineStatus,
   type LogChunk,
   type LogsRequest,
+  type ExecRequest,
+  type ExecOutputIn,
   type NodeMetrics,
   type Register,
   type Registered,
@@ -45,6 +47,10 @@ export interface ConnectOptions {
   onDesired: (d: DesiredState) => void;
   /** Container logs asked for by the controller; answer with sendLogChunk. */
   onLogs?: (r: LogsRequest) => void;
+  /** Exec starts, input and cancels from the controller; answer with sendExecOutput. */
+  onExec?: (r: ExecRequest) => void;
+  /** The registered stream was lost: whatever it carried (execs) can no longer be answered. */
+  onStreamLost?: () => void;
   log?: pino.Logger;
   backoff?: BackoffPolicy;
   /** Used when the controller does not say. */
@@ -57,6 +63,8 @@ export interface ControllerConnection {
   isRegistered(): boolean;
   /** Sends one chunk of a logs answer if the stream is registered; returns whether it was sent. */
   sendLogChunk(chunk: LogChunk): boolean;
+  /** Sends exec output or its end if the stream is registered; returns whether it was sent. */
+  sendExecOutput(output: ExecOutputIn): boolean;
   /**
    * Stops reconnecting and handing messages on, half-closes the stream and waits up to graceMs
    * (default 2000) for the controller to end it, then cancels it.
@@ -178,6 +186,8 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       opts.onDesired(msg.desired);
     } else if (msg.logs) {
       opts.onLogs?.(msg.logs);
+    } else if (msg.exec) {
+      opts.onExec?.(msg.exec);
     } else if (msg.identity && opts.identity) {
       saving = onIdentity(s, msg.identity.certificatePem);
     }
@@ -186,6 +196,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
   const lost = (s: AgentStream, why: string): void => {
     if (stream !== s) return;
     stream = undefined;
+    if (registered) opts.onStreamLost?.();
     registered = false;
     stopHeartbeat();
     stopRenewal();
@@ -273,6 +284,11 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
     sendLogChunk(logChunk) {
       if (!stream || !registered) return false;
       stream.write({ logChunk } satisfies AgentMessageIn);
+      return true;
+    },
+    sendExecOutput(execOutput) {
+      if (!stream || !registered) return false;
+      stream.write({ execOutput } satisfies AgentMessageIn);
       return true;
     },
     async close(graceMs = CLOSE_GRACE_MS) {

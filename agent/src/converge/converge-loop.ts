@@ -77,6 +77,11 @@ export class ConvergeLoop {
     this.timer.unref();
   }
 
+  /** The containers the controller last said belong on this node (undefined before it said). */
+  desiredContainers(): readonly ContainerSpec[] | undefined {
+    return this.desired?.containers;
+  }
+
   /** Replaces the desired state; the returned promise settles once it has been converged to. */
   setDesired(desired: DesiredState): Promise<void> {
     this.desired = desired;

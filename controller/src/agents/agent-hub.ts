@@ -14,6 +14,8 @@ import {
   type StorageNode,
   type LogChunk,
   type LogsRequest,
+  type ExecOutput,
+  type ExecRequestIn,
 } from '@berth/proto';
 import type { PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -90,6 +92,8 @@ export interface AgentHubOptions {
   storage?: (nodeName: string) => StorageNode;
   /** Chunks of container logs an agent streams back (see requestLogs). */
   onLogChunk?: (nodeId: string, chunk: LogChunk) => void;
+  /** Output and ends of execs an agent runs (see sendExec). */
+  onExecOutput?: (nodeId: string, output: ExecOutput) => void;
   /** After each heartbeat (readiness, monitoring, live dashboards). */
   onHeartbeat?: (nodeId: string) => void;
   /** A node (re)registered with this shape: capacity follows it. */
@@ -194,6 +198,14 @@ export class AgentHub {
     return true;
   }
 
+  /** Opens, feeds or ends an exec on the node; false when the node is not connected. */
+  sendExec(nodeId: string, request: ExecRequestIn): boolean {
+    const session = this.sessions.get(nodeId);
+    if (!session) return false;
+    session.call.write({ exec: request });
+    return true;
+  }
+
   private handle(call: ControllerStream): void {
     let session: Session | undefined;
     // Messages of one stream are handled strictly in order: a report must not overtake register.
@@ -228,6 +240,8 @@ export class AgentHub {
       this.beat(session.nodeId, msg.heartbeat);
     } else if (msg.logChunk) {
       this.opts.onLogChunk?.(session.nodeId, msg.logChunk);
+    } else if (msg.execOutput) {
+      this.opts.onExecOutput?.(session.nodeId, msg.execOutput);
     } else if (msg.renew) {
       await this.renew(session);
     } else if (msg.report) {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerStatus } from '@berth/proto';
+import type { ContainerStatus, ExecRequestIn } from '@berth/proto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildServer, type InstallRouteOptions } from './index.ts';
@@ -13,6 +13,7 @@ import { bootstrapAdmin, issueToken } from '../auth/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { ChangeBus, LogBroker, type Monitoring } from '../monitoring/index.ts';
+import { ExecBroker } from '../exec/index.ts';
 import type { NatEndpoint } from '../nat/index.ts';
 import { NatTable } from '../nat/index.ts';
 import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
@@ -38,6 +39,8 @@ export class FakeAgentHub {
   readonly observed = new Map<string, Map<string, ContainerStatus>>();
   readonly pushed: string[] = [];
   readonly revoked: string[] = [];
+  /** Exec messages sent to nodes; a node is connected when it has an observed entry. */
+  readonly execs: { nodeId: string; req: ExecRequestIn }[] = [];
 }
 
 export interface ApiHarness {
@@ -48,6 +51,8 @@ export interface ApiHarness {
   /** The endpoints the NAT backend was last told to serve. */
   nat: () => NatEndpoint[];
   reconciler: ReservationReconciler;
+  /** Relays execs to hub.execs; feed it agent output with onOutput. */
+  exec: ExecBroker;
   adminToken: string;
   /** A customer with a fresh token. */
   customer(username: string): Promise<string>;
@@ -109,6 +114,12 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
       hub.pushed.push(id);
     },
   };
+  const exec = new ExecBroker({
+    sendExec: (nodeId, req) => {
+      hub.execs.push({ nodeId, req });
+      return hub.observed.has(nodeId);
+    },
+  });
   const ctx: ServiceContext = {
     db: store.db,
     log,
@@ -120,6 +131,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     images: new ImageCache(store.db, () => clock.now()),
     settle: () => events.flush(),
     monitoring,
+    exec,
     agentCertFingerprint: 'ab'.repeat(32),
     agents: {
       revokeNode: async (name) => {
@@ -137,6 +149,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     clock,
     hub,
     reconciler,
+    exec,
     adminToken,
     nat: () => natEndpoints,
     async customer(username) {

@@ -10,6 +10,7 @@ import { registerCalendarFeedRoute, registerNotifyRoutes } from './routes-notify
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
 import { registerWebRoutes } from '../web/index.ts';
+import { registerExecRoute, registerExecUpgrade } from './routes-exec.ts';
 import { containerDetail, observedContainer } from '../monitoring/index.ts';
 
 declare module 'fastify' {
@@ -25,6 +26,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
   app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.status(503).send({ status: 'starting' })));
 
   registerMetricsEndpoint(app, ctx);
+  registerExecUpgrade(app);
   registerWebRoutes(app);
   app.register(async (pub) => registerPublicAuthRoutes(pub, ctx), { prefix: '/api/v1/auth' });
   app.register(async (pub) => registerCalendarFeedRoute(pub, ctx), { prefix: '/api/v1/calendar' });
@@ -70,6 +72,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
         isWatch(req.query) ? streamWatch(api, req, reply, ctx, ['nodes'], () => nodesFor(req.user)) : list('Node', await nodesFor(req.user)),
       );
       registerMonitoringRoutes(api, ctx);
+      registerExecRoute(api, ctx);
       api.get<{ Params: { name: string } }>('/nodes/:name', async (req) => svc.nodeViewFor(req.user, await svc.getNode(ctx, req.params.name)));
       registerNodeOpsRoutes(api, ctx);
       registerTokenRoutes(api, ctx);

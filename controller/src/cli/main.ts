@@ -11,6 +11,7 @@ import { registerDescribe } from './commands/describe.ts';
 import { registerGet } from './commands/get.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerLogs } from './commands/logs.ts';
+import { registerExec } from './commands/exec.ts';
 import { registerTop } from './commands/top.ts';
 import { registerNodeOps } from './commands/node-ops.ts';
 import { registerAuth } from './commands/auth.ts';
@@ -52,6 +53,7 @@ export function buildProgram(deps: CliDeps = processDeps()): Command {
   registerDelete(program, deps);
   registerVersion(program, deps);
   registerLogs(program, deps);
+  registerExec(program, deps);
   registerTop(program, deps);
   registerNodeOps(program, deps);
   registerAuth(program, deps);

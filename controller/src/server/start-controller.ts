@@ -20,6 +20,7 @@ import {
 } from '../reconcile/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
 import { EventRecorder } from '../events/index.ts';
+import { ExecBroker } from '../exec/index.ts';
 import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
 import { AgentBundleSource } from '../install/index.ts';
@@ -110,6 +111,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let queues: Queues | undefined;
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
+  let execs: ExecBroker | undefined;
   const hub = new AgentHub({
     db: store.db,
     log,
@@ -144,9 +146,14 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       bus.notify('nodes');
     },
     onLogChunk: (id, c) => logs?.onChunk(id, c),
-    onSessionEnd: (id) => logs?.nodeLost(id),
+    onExecOutput: (id, o) => execs?.onOutput(id, o),
+    onSessionEnd: (id) => {
+      logs?.nodeLost(id);
+      execs?.nodeLost(id);
+    },
   });
   logs = new LogBroker(hub);
+  execs = new ExecBroker(hub, config.exec);
   const heartbeats = new HeartbeatFlusher(
     store.db,
     () => hub.liveNodes(),
@@ -263,6 +270,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     images: new ImageCache(store.db, () => clock.now()),
     settle,
     monitoring,
+    exec: execs,
     agentCertFingerprint: tls.fingerprint,
     notifications: { judge, webhooksChanged: () => notifier.webhooksChanged() },
     agents: {
@@ -314,6 +322,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       storageLoop?.stop();
       await Promise.all([q.reservations.shutdown(left()), q.nodes.shutdown(left()), q.push.shutdown(left())]);
       await withDeadline(recorder.stop(), left());
+      execs.closeAll('the controller is shutting down: exec ended');
       await withDeadline(app.close(), left());
       await withDeadline(hub.close(), left());
       await withDeadline(

@@ -8,6 +8,7 @@ import type { ImageCache } from './image-cache.ts';
 import type { ControllerConfig } from '../settings/config.ts';
 import { BerthError } from '../errors/index.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
+import type { ExecBroker } from '../exec/index.ts';
 
 export interface ServiceContext {
   db: Db;
@@ -28,6 +29,8 @@ export interface ServiceContext {
   monitoring?: Monitoring;
   /** SHA-256 of the agent-stream certificate: the `K10<fingerprint>::` part of join tokens. */
   agentCertFingerprint?: string;
+  /** Relays `berth exec` to agents (optional: a context built without it answers exec with 503). */
+  exec?: ExecBroker;
   /** The agent side of the controller (optional: a context built without it cannot revoke nodes). */
   agents?: { revokeNode(name: string): Promise<string> };
   /** The webhook address policy and the notifier (optional: without it, the strictest policy and nothing to tell). */

@@ -4,6 +4,7 @@ import type { AccountsConfig } from './accounts-config.ts';
 import type { StorageSettings } from './storage-settings.ts';
 import type { DisruptionPolicy } from '../reconcile/eviction-limiter.ts';
 import type { ApiTlsSettings } from './api-tls-settings.ts';
+import type { ExecLimits } from '../exec/index.ts';
 import { resolveControllerConfig } from './controller-config.ts';
 export type NatMode = 'auto' | 'iptables' | 'userspace';
 
@@ -39,6 +40,8 @@ export interface ControllerConfig {
   disruption: DisruptionPolicy;
   /** How often node heartbeats are sampled into the metrics history. */
   metricsSampleMs: number;
+  /** berth exec: default and longest time limit, and the idle limit (absent: exec/'s defaults). */
+  exec?: ExecLimits;
   /** SIGTERM: in-flight work, streams and the store get this long in all. */
   shutdownTimeoutMs: number;
   /**

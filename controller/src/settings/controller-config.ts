@@ -6,6 +6,9 @@ import { storageSettingsFrom } from './storage-settings.ts';
 import { accountsFrom } from './accounts-config.ts';
 import { resolveSettings, CONTROLLER_PROFILE, type Profile, type Sources } from './resolve.ts';
 import type { Settings } from './table.ts';
+import { BerthError } from '../errors/index.ts';
+import { EXEC_MAX_TIMEOUT_MS } from '@berth/proto';
+import type { ExecLimits } from '../exec/index.ts';
 
 export type ResolvedControllerConfig = Omit<ControllerConfig, 'startToleranceMs' | 'maxDurationMs' | 'bodyLimitBytes'> & { logLevel: string };
 
@@ -33,6 +36,7 @@ export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
     pullFailureTimeoutMs: s.pullFailureTimeout,
     disruption: { unhealthyThreshold: s.unhealthyThreshold, normalRate: s.evictionRate, disruptedRate: s.disruptedEvictionRate },
     metricsSampleMs: s.metricsSampleMs,
+    exec: execLimitsFrom(s),
     shutdownTimeoutMs: s.shutdownTimeout,
     heapGrowthPercent: s.heapGrowth,
     joinTokenTtlMs: s.joinTokenTtl,
@@ -47,4 +51,12 @@ export function controllerConfigFrom(s: Settings): ResolvedControllerConfig {
 /** Sources → the controller's configuration, under a profile (`berth controller` or `berth dev`). */
 export function resolveControllerConfig(src: Sources, profile: Profile = CONTROLLER_PROFILE): ResolvedControllerConfig {
   return controllerConfigFrom(resolveSettings(src, profile));
+}
+
+/** The exec limits, checked against each other and against what agents enforce (7 days). */
+function execLimitsFrom(s: Settings): ExecLimits {
+  if (s.execMaxTimeout > EXEC_MAX_TIMEOUT_MS)
+    throw new BerthError('Invalid', 'exec-max-timeout: must be at most 7d (agents end every exec then)', 'execMaxTimeout');
+  if (s.execTimeout > s.execMaxTimeout) throw new BerthError('Invalid', 'exec-timeout: must not exceed exec-max-timeout', 'execTimeout');
+  return { defaultTimeoutMs: s.execTimeout, maxTimeoutMs: s.execMaxTimeout, idleTimeoutMs: s.execIdleTimeout };
 }

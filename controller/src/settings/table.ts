@@ -267,6 +267,27 @@ export const SETTINGS = {
     help: 'removed: the base directory is set on the storage node',
   }),
 
+  execTimeout: setting({
+    env: 'BERTH_EXEC_TIMEOUT',
+    kind: duration,
+    default: 3600_000,
+    group: 'operations',
+    help: 'berth exec: how long a command may run when the client asks no --timeout',
+  }),
+  execMaxTimeout: setting({
+    env: 'BERTH_EXEC_MAX_TIMEOUT',
+    kind: duration,
+    default: 24 * 3600_000,
+    group: 'operations',
+    help: 'berth exec: the longest --timeout a client may ask for (at most 7d)',
+  }),
+  execIdleTimeout: setting({
+    env: 'BERTH_EXEC_IDLE_TIMEOUT',
+    kind: duration,
+    default: 30 * 60_000,
+    group: 'operations',
+    help: 'berth exec: a command with no input and no output for this long is ended',
+  }),
   metricsSampleMs: setting({
     env: 'BERTH_METRICS_SAMPLE_MS',
     kind: num('a whole number of milliseconds of at least 100', (n) => Number.isInteger(n) && n >= 100, 'ms'),
