@@ -7,8 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { BerthError } from '../errors/index.ts';
+import { parseFlatYaml, yaml } from '../lib/lazy-yaml.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:7070';
 
@@ -49,7 +49,7 @@ export function readClientConfig(path: string): Partial<ClientConfig> | undefine
   }
   let data: unknown;
   try {
-    data = parse(text);
+    data = parseFlatYaml(text) ?? yaml().parse(text);
   } catch (err) {
     throw new BerthError('Invalid', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -128,7 +128,7 @@ export function writeClientConfig(path: string, cfg: ClientConfig): void {
   if (cfg.token) body.token = cfg.token;
   if (cfg.user) body.user = cfg.user;
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, stringify(body), { mode: 0o600 });
+  writeFileSync(tmp, yaml().stringify(body), { mode: 0o600 });
   chmodSync(tmp, 0o600); // the umask may have narrowed it, never widened: make it exact
   renameSync(tmp, path);
 }
