@@ -29,8 +29,16 @@ const EXTERNAL = [
   '@prisma/client',
   '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
   'esbuild', // only the source run bundles the dashboard on request; a build serves static/app.js
-  'dockerode', // ssh2 beneath it has optional native parts
 ];
+
+// dockerode is bundled with ssh2 replaced (see stubs/ssh2.cjs): its optional native parts and
+// WebAssembly are for docker hosts over SSH, which Berth does not use.
+const stubSsh2: Plugin = {
+  name: 'stub-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: path.join(ROOT, 'scripts/stubs/ssh2.cjs') }));
+  },
+};
 
 // What CLI commands import dynamically, built with the servers as entries of their own and imported
 // by the CLI bundle at run time. Inlined, their external packages (Prisma, native addons) would load
@@ -107,6 +115,7 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
     },
     chunkNames: 'chunk-[hash]',
     splitting: true,
+    plugins: [stubSsh2],
   });
   const cli = await build({
     ...common,
