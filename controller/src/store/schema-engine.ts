@@ -13,10 +13,15 @@ export type { SchemaEngine, MigrationList, SchemaFilter } from '@prisma/schema-e
 // The instance lives only while an engine is in use: its compiled code and linear memory are
 // tens of MB a controller would otherwise hold all its life after the migrations at its start.
 let loaded: Promise<typeof bg> | undefined;
+let memory: WebAssembly.Memory | undefined;
 let users = 0;
 
 function releaseWasm(): void {
   if (--users > 0) return;
+  // The glue caches views of the instance's memory until their buffer is detached; growing by
+  // zero pages detaches it, so a later instance's memory is read, not this one's.
+  memory?.grow(0);
+  memory = undefined;
   loaded = undefined;
   bg.__wbg_set_wasm(undefined);
 }
@@ -29,6 +34,7 @@ function loadWasm(): Promise<typeof bg> {
     const bytes = await readFile(join(dirname(bgPath), 'schema_engine_bg.wasm'));
     const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg });
     bg.__wbg_set_wasm(instance.exports);
+    memory = instance.exports.memory as WebAssembly.Memory;
     (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
     return bg;
   })();
