@@ -1,7 +1,13 @@
 // `npm run build`: type-checks nothing (that is `npm run lint`) and emits what a release runs,
 // into dist/ at the repository's root:
-//   berth.mjs, berth-agent.mjs   the two executables (ES modules with a #! line), sharing chunks
-//   chunk-*.mjs                  code both use, and code the CLI loads only for some commands
+//   berth.mjs                    the CLI in one file (a file per module would cost the ES loader's
+//                                resolve and load for each at every start), built apart from the
+//                                rest so no module it shares with the servers lands in a chunk
+//   berth-controller.mjs, berth-dev.mjs, berth-store.mjs, berth-auth.mjs, berth-manifests.mjs
+//                                what some commands (`berth controller`, `dev`, `admin`, `apply`)
+//                                import from berth.mjs when they run (LATE_ENTRIES)
+//   berth-agent.mjs              the agent
+//   chunk-*.mjs                  code the last three share
 //   caas/v1/agent.proto          read at run time by @grpc/proto-loader
 //   static/                      the dashboard: index.html, app.css and app.js bundled now
 //   migrations/<provider>/       Prisma's migration folders, applied by the controller on start
@@ -18,7 +24,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { bundleDashboard } from '../controller/src/web/serve-web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +34,6 @@ const EXTERNAL = [
   '@prisma/client',
   '@prisma/schema-engine-wasm', // load their .wasm/.mjs files by path at run time
   'esbuild', // only the source run bundles the dashboard on request; a build serves static/app.js
-  'dockerode', // ssh2 beneath it has optional native parts
 ];
 
 // Bundled CommonJS packages call require() and read __dirname; ES modules have neither.
@@ -41,6 +46,38 @@ const BANNER = [
   'const __filename = __berthFileURLToPath(import.meta.url);',
   'const __dirname = __berthDirname(__filename);',
 ].join('\n');
+
+// dockerode is bundled with ssh2 replaced (see stubs/ssh2.cjs): its optional native parts and
+// WebAssembly are for docker hosts over SSH, which Berth does not use.
+const stubSsh2: Plugin = {
+  name: 'stub-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: path.join(ROOT, 'scripts/stubs/ssh2.cjs') }));
+  },
+};
+
+// What CLI commands import dynamically, built with the servers as entries of their own and imported
+// by the CLI bundle at run time. Inlined, their external packages (Prisma, native addons) would load
+// at every CLI start and their code (zod's 800 KB) be parsed at every start.
+const LATE_ENTRIES: Record<string, string> = {
+  'berth-controller': 'controller/src/server/run-controller.ts', // berth controller
+  'berth-dev': 'controller/src/dev/run-dev.ts', // berth dev
+  'berth-store': 'controller/src/store/index.ts', // berth admin on the management node
+  'berth-auth': 'controller/src/auth/index.ts', // likewise
+  'berth-manifests': 'controller/src/manifests/index.ts', // berth apply's validation
+};
+
+const lateOutside: Plugin = {
+  name: 'late-outside',
+  setup(b) {
+    b.onResolve({ filter: /\.ts$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const resolved = path.relative(ROOT, path.resolve(args.resolveDir, args.path));
+      const entry = Object.entries(LATE_ENTRIES).find(([, file]) => file === resolved)?.[0];
+      return entry ? { path: `./${entry}.mjs`, external: true } : undefined;
+    });
+  },
+};
 
 function git(args: string[]): string | undefined {
   try {
@@ -73,6 +110,7 @@ async function buildAgentBundle(DIST: string, info: { version: string; commit: s
       platform: 'node',
       target: 'node20',
       external: ['cpu-features', '*.node'],
+      plugins: [stubSsh2],
       define: { __BERTH_BUILD__: JSON.stringify(info) },
       banner: { js: BANNER },
       legalComments: 'none',
@@ -91,13 +129,10 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   const info = { version, commit: commit() };
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
-  const result = await build({
-    entryPoints: { berth: path.join(ROOT, 'controller/src/cli/main.ts'), 'berth-agent': path.join(ROOT, 'agent/src/main.ts') },
+  const common: BuildOptions = {
     outdir: DIST,
     outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunk-[hash]',
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -107,9 +142,25 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',
+  };
+  const servers = await build({
+    ...common,
+    entryPoints: {
+      'berth-agent': path.join(ROOT, 'agent/src/main.ts'),
+      ...Object.fromEntries(Object.entries(LATE_ENTRIES).map(([name, file]) => [name, path.join(ROOT, file)])),
+    },
+    chunkNames: 'chunk-[hash]',
+    splitting: true,
+    plugins: [stubSsh2],
+  });
+  const cli = await build({
+    ...common,
+    entryPoints: { berth: path.join(ROOT, 'controller/src/cli/main.ts') },
+    plugins: [lateOutside],
   });
   chmodSync(path.join(DIST, 'berth.mjs'), 0o755);
   chmodSync(path.join(DIST, 'berth-agent.mjs'), 0o755);
+  const metafiles = [servers.metafile, cli.metafile] as Metafile[];
 
   cpSync(path.join(ROOT, 'proto/caas'), path.join(DIST, 'caas'), { recursive: true });
   cpSync(path.join(ROOT, 'controller/src/web/static'), path.join(DIST, 'static'), { recursive: true });
@@ -120,7 +171,7 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
 
   // The repository's bins run dist/ only while no source it was built from is newer than it.
   // Skips packages (a new install is not a source change) and esbuild's virtual <define:...> inputs.
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('<'));
+  const inputs = [...new Set(metafiles.flatMap((m) => Object.keys(m.inputs)))].filter((f) => !f.includes('node_modules/') && !f.startsWith('<'));
   // Test code (*.test.ts, fakes in *.testkit.ts, test/) never ships: a release that bundles it is a bug.
   const testCode = inputs.filter((f) => /\.(test|testkit)\.ts$/.test(f) || path.relative(ROOT, path.resolve(f)).startsWith('test/'));
   if (testCode.length) throw new Error(`the build bundles test code: ${testCode.join(', ')}`);

@@ -9,7 +9,7 @@ import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
 import { HostStorage } from './storage/index.ts';
-import { ContainerUsageSampler, startMetricsServer, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
+import { ContainerUsageSampler, streamContainerLogs, withUsage, type MetricsServer } from './monitoring/index.ts';
 import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 import { containerGuards } from './container-guards.ts';
 import { FileIdentityStore, type IdentityStore } from './identity/index.ts';
@@ -45,7 +45,7 @@ export interface StartAgentOptions {
   /** Re-observe and re-converge this often even without events (default 5000). */
   resyncIntervalMs?: number;
   backoff?: BackoffPolicy;
-  /** Ports for tests and alternative engines; default to Docker and systeminformation. */
+  /** Ports for tests and alternative engines; default to Docker and /proc. */
   runtime?: ContainerRuntime;
   hostStats?: HostStats;
   /** Serve /metrics, /healthz and /readyz on this port (0 = any free port); off when undefined. */
@@ -218,6 +218,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   engine.start();
   let metrics: MetricsServer | undefined;
   if (opts.metricsPort !== undefined) {
+    const { startMetricsServer } = await import('./monitoring/metrics-server.ts');
     metrics = await startMetricsServer(
       {
         nodeName: opts.nodeName,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
 import { canonicalCidr } from './network/isolation-rules.ts';
@@ -53,7 +53,7 @@ const FILE_KEYS: Record<string, string> = {
 function readConfigFile(file: string): Record<string, string> {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    parsed = loadYaml().parse(readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
     throw new Error(`cannot read --config ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -67,6 +67,9 @@ function readConfigFile(file: string): Record<string, string> {
 }
 
 /** Flags win over environment variables, which win over the config file; throws a one-line Error on bad input. */
+// yaml loads only when a --config file is given: the agent would otherwise hold it all its life.
+const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+
 export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {

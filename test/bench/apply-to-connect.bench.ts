@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { IptablesNat } from '../../controller/src/nat/index.ts';
 import { ApiClient } from '../support/api-client.ts';
-import { trustOptions } from '../../controller/src/cli/server-trust.ts';
+import { trustOptions } from '../support/trust.ts';
 import { freePort, removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { containersOfNode, httpGetRaw, removeNodeContainers } from '../support/host.ts';
 import { reservation, TEST_IMAGE_REF, webImage } from '../support/fixtures.ts';

@@ -1,6 +1,6 @@
 // Minimal REST client for tests: returns status and parsed body, never throws on 4xx/5xx. Over
 // HTTPS it verifies the server against the controller's CA, as the CLI does.
-import { trustOptions } from '../../controller/src/cli/server-trust.ts';
+import { trustOptions } from './trust.ts';
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from './api-client.ts';
 import { currentContext } from './client-config.ts';
-import { trustOptions } from '../../controller/src/cli/server-trust.ts';
+import { trustOptions } from './trust.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,5 +1,5 @@
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import si from 'systeminformation';
 import type { HostSnapshot, HostStats } from './host-stats.ts';
 
 export class SystemHostStats implements HostStats {
@@ -9,7 +9,7 @@ export class SystemHostStats implements HostStats {
     // Logical CPUs, the unit container CPU limits are in. Not si.cpu(): it runs lscpu and
     // dmidecode, external commands with no time limit, on the path to registering.
     const cores = os.availableParallelism();
-    const mem = await si.mem();
+    const mem = await memory();
     const [load1, load5, load15] = os.loadavg();
     const cpu = cpuTimes();
     const total = cpu.total - this.lastCpu.total;
@@ -28,6 +28,27 @@ export class SystemHostStats implements HostStats {
       cpuPercent,
     };
   }
+}
+
+/**
+ * Total and available memory from /proc/meminfo (what systeminformation's mem() read, without the
+ * ~10 MB that package costs the agent in memory). Where it cannot be read, Node's own figures:
+ * free memory then excludes reclaimable page cache.
+ */
+async function memory(): Promise<{ total: number; available: number }> {
+  const text = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+  return parseMeminfo(text) ?? { total: os.totalmem(), available: os.freemem() };
+}
+
+/** MemTotal and MemAvailable in bytes, or undefined when either is missing. */
+export function parseMeminfo(text: string): { total: number; available: number } | undefined {
+  const kib = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return m ? Number(m[1]) * 1024 : undefined;
+  };
+  const total = kib('MemTotal');
+  const available = kib('MemAvailable');
+  return total === undefined || available === undefined ? undefined : { total, available };
 }
 
 /** Busy and total CPU time over all cores since boot; the difference of two readings is the usage. */

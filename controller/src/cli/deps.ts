@@ -1,12 +1,14 @@
 // The CLI's ports to the outside world, so commands can run against fakes or the real process.
 import { text } from 'node:stream/consumers';
+import { nodeRequest, type HttpRequest } from './node-request.ts';
 
 export interface CliDeps {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   readStdin: () => Promise<string>;
-  fetch: typeof fetch;
+  /** HTTP(S) to the server; `ca` in its options is the only CA the server may chain to. */
+  fetch: HttpRequest;
   now: () => Date;
 }
 
@@ -16,9 +18,7 @@ export function processDeps(): CliDeps {
     stderr: (t) => void process.stderr.write(t),
     env: process.env,
     readStdin: () => text(process.stdin),
-    // npm's undici, which the CLI loads anyway to verify a server against its CA: Node's own fetch
-    // would load and set up a second undici (~40 ms at every command that talks to the server).
-    fetch: (async (input: string | URL, init?: RequestInit) => (await import('undici')).default.fetch(input, init as never)) as unknown as typeof fetch,
+    fetch: nodeRequest,
     now: () => new Date(),
   };
 }

@@ -1,5 +1,6 @@
 // Fake ports for in-process CLI tests: a scripted server behind fetch, captured stdout/stderr.
 import type { CliDeps } from './deps.ts';
+import type { HttpRequest } from './node-request.ts';
 
 export type FakeHandler = (method: string, path: string) => { status: number; body: unknown };
 
@@ -12,13 +13,13 @@ export function fakeDeps(handler: FakeHandler, describeCall: (method: string, ur
     env: { BERTH_SERVER: 'https://berth.test:7070', BERTH_CONFIG: '', HOME: '/nonexistent-home' },
     readStdin: async () => '',
     now: () => new Date('2026-01-01T00:00:00Z'),
-    fetch: (async (input: URL | RequestInfo, init?: RequestInit) => {
+    fetch: (async (input: URL, init?: { method?: string }) => {
       const url = new URL(String(input));
       const method = init?.method ?? 'GET';
       out.calls.push(describeCall(method, url));
       const { status, body } = handler(method, path(url));
       return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-    }) as typeof fetch,
+    }) as HttpRequest,
   };
   return { deps, out };
 }

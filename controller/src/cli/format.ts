@@ -1,9 +1,9 @@
 // Everything the CLI prints about objects: tables per kind, -o json|yaml|name, and describe.
 // Pure: objects in, text out; the clock is a parameter.
-import { stringify } from 'yaml';
 import { formatMemoryMiB } from '../manifests/quantity.ts'; // not index.ts: keeps zod out of plain reads
 import { isNodeReady } from '../domain/node-ready.ts';
 import type { KindInfo } from './kinds.ts';
+import { yaml } from '../lib/lazy-yaml.ts';
 import { age, cell, renderTable, shortTime } from './table.ts';
 import type { ApiList, ApiObject, EventObject } from './types.ts';
 
@@ -161,7 +161,7 @@ function itemRef(info: KindInfo, item: unknown): string {
 }
 
 function serialize(value: unknown, output: 'json' | 'yaml'): string {
-  return output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value);
+  return output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : yaml().stringify(value);
 }
 
 /** A list as the user asked for it. JSON/YAML keep apiVersion and kind, like kubectl's List. */
@@ -222,7 +222,8 @@ function yamlBlock(value: unknown): string {
   if (value === undefined || (typeof value === 'object' && value !== null && !Object.keys(value).length)) {
     return ' <none>\n';
   }
-  return stringify(value)
+  return yaml()
+    .stringify(value)
     .trimEnd()
     .split('\n')
     .map((l) => `  ${l}\n`)

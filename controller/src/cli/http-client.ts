@@ -1,15 +1,16 @@
-// The CLI's port to the REST API: fetch in, typed objects or BerthError out.
+// The CLI's port to the REST API: an HTTP request in, typed objects or BerthError out.
 import { BerthError, isErrorCode, type ErrorCode } from '../errors/index.ts';
 import type { Plural } from './kinds.ts';
 import type { ApiList, ApiObject, ApplyResult, RawManifest } from './types.ts';
-import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
+import { assertSafeServer, trustFailure } from './server-trust.ts';
+import { nodeRequest, type HttpRequest, type HttpResponse } from './node-request.ts';
 
 export interface BerthClientOptions {
   server: string;
   token?: string;
   /** PEM of the CA the server's certificate must chain to; else the system's roots. */
   ca?: string;
-  fetch?: typeof fetch;
+  fetch?: HttpRequest;
   /** Per request; default 60 s (admission of an apply can take a moment under load). */
   timeoutMs?: number;
 }
@@ -48,24 +49,22 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 export function createClient(opts: BerthClientOptions): BerthClient {
   const base = baseUrl(opts.server);
   assertSafeServer(base.href);
-  const doFetch = opts.fetch ?? fetch;
-  let trust: ReturnType<typeof trustOptions> | undefined;
+  const doFetch = opts.fetch ?? nodeRequest;
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: HttpResponse;
     try {
-      trust ??= trustOptions(opts.ca);
       res = await doFetch(new URL(path, base), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
-        ...(await trust),
-      } as RequestInit);
+        ca: opts.ca,
+      });
     } catch (err) {
       throw trustFailure(opts.server, err, opts.ca) ?? unreachable(opts.server, err, timeoutMs);
     }
@@ -135,7 +134,7 @@ function unreachable(server: string, err: unknown, timeoutMs: number): Unreachab
   return new UnreachableError(`cannot reach the Berth server at ${server}: ${causeOf(err)}`);
 }
 
-// undici wraps the socket error as `cause`; with several addresses it is an AggregateError.
+// A wrapped socket error is the `cause`; with several addresses it is an AggregateError.
 function causeOf(err: unknown): string {
   let cur = err as { cause?: unknown; errors?: unknown[]; message?: string; code?: string } | undefined;
   while (cur?.cause) cur = cur.cause as typeof cur;

@@ -2,7 +2,7 @@
 // Reads files and stdin; everything else is pure parsing.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { yaml } from '../lib/lazy-yaml.ts';
 import { BerthError } from '../errors/index.ts';
 import type { RawManifest } from './types.ts';
 
@@ -59,6 +59,7 @@ function fail(source: string, document: number, line: number, message: string): 
 
 /** Parses one YAML (or JSON) stream into manifests. Pure. */
 export function parseManifests(text: string, source: string): LoadedManifest[] {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream

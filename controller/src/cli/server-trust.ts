@@ -1,28 +1,7 @@
 // How the CLI trusts the server: HTTPS verified against the CA of its config (or the system's
 // roots), and a refusal that says what to do when the certificate does not check out. Tokens and
 // passwords never go over plain HTTP beyond this machine.
-import type { Agent, Dispatcher } from 'undici';
 import { BerthError } from '../errors/index.ts';
-
-const agents = new Map<string, Agent>();
-
-/**
- * The fetch option that makes the request verify the server against `ca` (PEM) only. undici is
- * imported here, when a CA is in play, not with the CLI: loading it costs ~60 ms, which `--help`,
- * `version` and plain-HTTP `berth dev` commands need not pay.
- */
-export async function trustOptions(ca: string | undefined): Promise<{ dispatcher?: Dispatcher }> {
-  if (!ca) return {};
-  let agent = agents.get(ca);
-  if (!agent) {
-    // Its CommonJS exports through `default`: a bundle's dynamic import of a CommonJS module has
-    // no named exports, Node's has both.
-    const { Agent } = (await import('undici')).default;
-    agent = agents.get(ca) ?? new Agent({ connect: { ca } });
-    agents.set(ca, agent);
-  }
-  return { dispatcher: agent };
-}
 
 export function isLoopbackUrl(url: string): boolean {
   try {
@@ -56,7 +35,7 @@ const VERIFY_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** A BerthError when err is a failed certificate check (found in undici's cause chain). */
+/** A BerthError when err is a failed certificate check (the error itself or one in its cause chain). */
 export function trustFailure(server: string, err: unknown, ca: string | undefined): BerthError | undefined {
   let cur = err as { cause?: unknown; code?: string; message?: string } | undefined;
   while (cur && !VERIFY_CODES.has(cur.code ?? '')) cur = cur.cause as typeof cur;

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { type ClientFlags, resolveClientConfig } from '../client-config/index.ts';
 import type { CliDeps } from './deps.ts';
 import { errorFromResponse, UnreachableError } from './http-client.ts';
-import { assertSafeServer, trustFailure, trustOptions } from './server-trust.ts';
+import { assertSafeServer, trustFailure } from './server-trust.ts';
+import type { HttpResponse } from './node-request.ts';
 
 /**
  * Opens `path` on the configured server, calls onOpen once it has answered with success, then
@@ -16,9 +17,9 @@ export async function streamGet(cmd: Command, deps: CliDeps, path: string, onTex
   assertSafeServer(url.href);
   const headers: Record<string, string> = {};
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await deps.fetch(url, { headers, ...(await trustOptions(cfg.ca)) } as RequestInit);
+    res = await deps.fetch(url, { headers, ca: cfg.ca });
   } catch (err) {
     throw trustFailure(cfg.server, err, cfg.ca) ?? new UnreachableError(`cannot reach the Berth server at ${cfg.server}: ${(err as Error).message}`);
   }
@@ -33,12 +34,10 @@ export async function streamGet(cmd: Command, deps: CliDeps, path: string, onTex
     throw errorFromResponse(res.status, res.statusText, data);
   }
   onOpen?.();
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    onText(value);
-  }
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body ?? []) onText(decoder.decode(chunk, { stream: true }));
+  const rest = decoder.decode();
+  if (rest) onText(rest);
 }
 
 /** Splits streamed text into complete lines. */

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { BerthError } from '../errors/index.ts';
+import { parseFlatYaml, yaml } from '../lib/lazy-yaml.ts';
 import { type ContextsConfig, parseContextsConfig, renderContextsConfig } from './contexts.ts';
 
 type Env = Record<string, string | undefined>;
@@ -32,11 +32,22 @@ export function readConfigFile(path: string): ContextsConfig | undefined {
   }
   let data: unknown;
   try {
-    data = parse(text);
+    // Berth writes JSON (YAML's subset) so that a command reads it without loading a YAML parser;
+    // an old flat file or one edited by hand as YAML is read as YAML.
+    data = parseJson(text) ?? parseFlatYaml(text) ?? yaml().parse(text);
   } catch (err) {
     throw new BerthError('Invalid', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   return parseContextsConfig(data, `config file ${path}`);
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // YAML's flow style also starts with {: let the YAML parser say what is wrong
+  }
 }
 
 /** A symlinked config (dotfiles) is written where it points, not replaced by a plain file. */
@@ -54,7 +65,7 @@ export function writeConfigFile(path: string, cfg: ContextsConfig): void {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, stringify(renderContextsConfig(cfg)), { mode: 0o600, flag: 'wx' });
+    writeFileSync(tmp, `${JSON.stringify(renderContextsConfig(cfg), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(tmp, 0o600); // the umask may have narrowed it, never widened: make it exact
     renameSync(tmp, file);
   } catch (err) {

@@ -22,7 +22,20 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; field?: string; details?: unknown };
 }
 
+// The build loads the CLI and the server it starts (`berth controller`, `berth dev`) from two
+// bundles, each with its own copy of this class: the mark lets `instanceof BerthError` in one
+// recognise an error made by the other. Subclasses keep the ordinary prototype check.
+const MARK = Symbol.for('berth.BerthError');
+
 export class BerthError extends Error {
+  readonly [MARK] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of instanceof, maybe a subclass
+    if (this !== BerthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
+  }
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -4,8 +4,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { BerthError } from '../errors/index.ts';
+import { yaml } from '../lib/lazy-yaml.ts';
 import { Bad, type Kind } from './kinds.ts';
 import { CONFIG_ENV, SETTINGS, SETTING_KEYS, flagOf, type Setting, type SettingKey, type Settings } from './table.ts';
 
@@ -50,7 +50,7 @@ export const DEV_PROFILE: Profile = {
 export function readSettingsFile(file: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    parsed = yaml().parse(readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
     throw new BerthError('Invalid', `config: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`, 'config');
   }

@@ -1,9 +1,8 @@
 // Opens the controller's store, PostgreSQL for a postgres:// URL and SQLite otherwise, with
-// every pending migration applied before it returns.
+// every pending migration applied before it returns. Each provider's client, driver and adapter
+// load only when that provider is opened: a controller holds one of them, not both.
 import { isAbsolute, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { openPostgres } from './open-postgres.ts';
-import { openSqlite } from './open-sqlite.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
@@ -17,9 +16,9 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'store' });
   const url = opts.url ?? '';
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, log);
+  if (/^postgres(ql)?:\/\//.test(url)) return (await import('./open-postgres.ts')).openPostgres(url, log);
   if (url && !url.startsWith('file:')) throw new Error('store url must be postgres://, postgresql:// or file:');
-  return openSqlite(sqlitePath(url, opts.dataDir), log);
+  return (await import('./open-sqlite.ts')).openSqlite(sqlitePath(url, opts.dataDir), log);
 }
 
 function sqlitePath(url: string, dataDir = '.berth'): string {

@@ -12,10 +12,10 @@ function fakeDeps(answer: FakeHandler) {
   const sent: unknown[] = [];
   const { deps, out } = fakeCliDeps(answer, (m, u) => `${m} ${u.pathname}${u.search}`);
   const fetch = deps.fetch;
-  deps.fetch = (async (input: URL | RequestInfo, init?: RequestInit) => {
+  deps.fetch = (async (input, init) => {
     if (init?.body) sent.push(JSON.parse(String(init.body)));
     return fetch(input, init);
-  }) as typeof globalThis.fetch;
+  }) as typeof deps.fetch;
   return { deps, out, sent };
 }
 

@@ -27,10 +27,10 @@ function cli(handler: FakeHandler = () => ({ status: 200, body: { apiVersion: 'b
   const { deps, out } = fakeDeps(handler, (m, u) => `${m} ${u.host}${u.pathname}`);
   const auth: string[] = [];
   const fetch = deps.fetch;
-  deps.fetch = (async (input: URL | RequestInfo, init?: RequestInit) => {
+  deps.fetch = (async (input, init) => {
     auth.push(String((init?.headers as Record<string, string> | undefined)?.authorization ?? ''));
     return fetch(input, init);
-  }) as typeof globalThis.fetch;
+  }) as typeof deps.fetch;
   deps.env = { BERTH_CONFIG: file, HOME: dir };
   deps.readStdin = async () => stdin;
   return { deps, out, auth };
