@@ -10,31 +10,15 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@p
 
 export type { SchemaEngine, MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 
-// The instance lives only while an engine is in use: its compiled code and linear memory are
-// tens of MB a controller would otherwise hold all its life after the migrations at its start.
 let loaded: Promise<typeof bg> | undefined;
-let memory: WebAssembly.Memory | undefined;
-let users = 0;
-
-function releaseWasm(): void {
-  if (--users > 0) return;
-  // The glue caches views of the instance's memory until their buffer is detached; growing by
-  // zero pages detaches it, so a later instance's memory is read, not this one's.
-  memory?.grow(0);
-  memory = undefined;
-  loaded = undefined;
-  bg.__wbg_set_wasm(undefined);
-}
 
 function loadWasm(): Promise<typeof bg> {
-  users++;
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
     const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(join(dirname(bgPath), 'schema_engine_bg.wasm'));
     const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg });
     bg.__wbg_set_wasm(instance.exports);
-    memory = instance.exports.memory as WebAssembly.Memory;
     (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
     return bg;
   })();
@@ -54,13 +38,7 @@ export async function withSchemaEngine<T>(
   fn: (engine: SchemaEngine) => Promise<T>,
   onLog: (line: string) => void = () => {},
 ): Promise<T> {
-  let wasm: typeof bg;
-  try {
-    wasm = await loadWasm();
-  } catch (err) {
-    releaseWasm();
-    throw err;
-  }
+  const wasm = await loadWasm();
   const opened: SqlDriverAdapter[] = [];
   // The engine disposes some connections itself (the shadow database); dispose each only once.
   const track = async (pending: Promise<SqlDriverAdapter>) => {
@@ -77,15 +55,11 @@ export async function withSchemaEngine<T>(
     connect: () => track(adapterFactory.connect()),
     connectToShadowDb: () => track(adapterFactory.connectToShadowDb()),
   };
+  const engine = await wasm.SchemaEngine.new({ datamodels: [schema] }, onLog, bindMigrationAwareSqlAdapterFactory(tracking));
   try {
-    const engine = await wasm.SchemaEngine.new({ datamodels: [schema] }, onLog, bindMigrationAwareSqlAdapterFactory(tracking));
-    try {
-      return await fn(engine);
-    } finally {
-      engine.free();
-      await Promise.all(opened.map((adapter) => adapter.dispose()));
-    }
+    return await fn(engine);
   } finally {
-    releaseWasm();
+    engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose()));
   }
 }
