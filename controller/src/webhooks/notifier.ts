@@ -31,12 +31,15 @@ const include = { ports: { select: { natPort: true } } } as const;
 const SWEEP_MAX_MS = 60_000;
 /** How long "are there any webhooks at all" is trusted, so a cluster without any pays nothing per event. */
 const ANY_TTL_MS = 10_000;
+/** Admissions and starts ask for a look; a burst of them gets one look a second, not one each. */
+const SWEEP_MIN_GAP_MS = 1_000;
 
 export class WebhookNotifier {
   private chain: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
   private anyUntil = 0;
   private any = false;
+  private lastSweepAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   /** "ending" keys queued by this process: the watch looks again until the end, without re-inserting. */
   private readonly endingQueued = new Set<string>();
@@ -137,7 +140,9 @@ export class WebhookNotifier {
   private kickSweep(): void {
     if (this.stopped) return;
     clearTimeout(this.sweepTimer);
+    const wait = Math.max(0, this.lastSweepAt + SWEEP_MIN_GAP_MS - this.deps.clock.now());
     this.sweepTimer = setTimeout(() => {
+      this.lastSweepAt = this.deps.clock.now();
       this.chain = this.chain
         .then(() => this.sweep())
         .then((wait) => this.scheduleSweep(wait))
@@ -145,7 +150,7 @@ export class WebhookNotifier {
           this.log.warn({ err }, 'ending-soon watch failed');
           this.scheduleSweep(SWEEP_MAX_MS);
         });
-    }, 0);
+    }, wait);
   }
 
   private scheduleSweep(waitMs: number): void {
@@ -158,6 +163,7 @@ export class WebhookNotifier {
   async sweep(): Promise<number> {
     const { db, clock } = this.deps;
     const now = clock.now();
+    if (!(await this.anyWebhooks())) return SWEEP_MAX_MS; // a cluster without webhooks pays nothing
     const hooks = (await db.webhook.findMany({ select: { id: true, userId: true, events: true, endingBeforeMs: true } })).filter((h) =>
       subscribed(h, 'ending'),
     );
