@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { runCli } from '../support/cli.ts';
 import { removeDir, startController, type ControllerProcess } from '../support/processes.ts';
+import { currentContext } from '../support/client-config.ts';
 import { waitFor } from '../support/wait.ts';
 
 let controller: ControllerProcess;
@@ -208,7 +209,7 @@ describe('accounts', () => {
 
 describe('the bootstrap admin token', () => {
   const configFile = () => path.join(controller.dataDir, 'berth.config');
-  const tokenInConfig = async () => (await readFile(configFile(), 'utf8')).match(/token: (\S+)/)![1];
+  const tokenInConfig = async () => (await currentContext(configFile()))!.token;
   const whoami = (token: string) => new ApiClient(controller.url, token, controller.ca).request('GET', '/api/v1/auth/whoami');
   const rotate = (args: string[] = []) => runCli(['admin', 'rotate-token', '--data-dir', controller.dataDir, ...args]);
 
@@ -235,7 +236,7 @@ describe('the bootstrap admin token', () => {
     expect((await whoami(third)).status).toBe(200);
     secrets.push(third);
     // The server address in the config is kept.
-    expect(await readFile(configFile(), 'utf8')).toContain(`server: ${controller.url}`);
+    expect((await currentContext(configFile()))?.server).toBe(controller.url);
   });
 
   it('refuses a malformed --ttl and changes nothing', async () => {
@@ -268,12 +269,12 @@ describe('the berth CLI', () => {
     expect(up.stdout).toMatch(/carol \(customer\)/);
     const file = path.join(cliDir, 'config');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await readFile(file, 'utf8')).toMatch(/token: berth_/);
+    expect((await currentContext(file))?.token).toMatch(/^berth_/);
 
     expect((await cli(['whoami'])).stdout).toMatch(/^carol \(customer\) <carol@example.com>/);
     const out = await cli(['logout']);
     expect(out.code).toBe(0);
-    expect(await readFile(file, 'utf8')).not.toMatch(/token/);
+    expect(await readFile(file, 'utf8')).not.toMatch(/berth_/); // no token left in the file
     const gone = await cli(['whoami']);
     expect(gone.code).toBe(3);
 

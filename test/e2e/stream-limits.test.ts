@@ -53,6 +53,10 @@ beforeAll(async () => {
   expect((await admin.apply(webImage())).status).toBe(201);
   heavy = await customer('heavy');
   other = await customer('other');
+  // The default quota holds a tenant to 50 concurrent reservations; this one is allowed the node's
+  // whole desired set, so the stream limit is what is tested.
+  const raised = await admin.request('PUT', '/api/v1/users/heavy/quota', { maxReservations: 200 });
+  expect(raised.status).toBe(200);
 });
 
 afterAll(async () => {
