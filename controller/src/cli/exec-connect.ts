@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { EXEC_PROTOCOL } from '../exec/index.ts';
+import { EXEC_PROTOCOL } from '../exec/exec-frames.ts';
 import type { ResolvedClientConfig } from '../client-config/index.ts';
 import { errorFromResponse, UnreachableError } from './http-client.ts';
 import { assertSafeServer, trustFailure } from './server-trust.ts';

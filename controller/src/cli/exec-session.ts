@@ -2,7 +2,7 @@
 // backpressure both ways (a full socket pauses stdin; a full stdout pauses the socket).
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { BerthError, isErrorCode } from '../errors/index.ts';
-import { encodeFrame, FrameReader, FrameType, type ExecEnd } from '../exec/index.ts';
+import { encodeFrame, FrameReader, FrameType, type ExecEnd } from '../exec/exec-frames.ts';
 
 const STDIN_FRAME_BYTES = 32 * 1024;
 

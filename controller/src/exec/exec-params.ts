@@ -1,7 +1,7 @@
 // Pure: what `POST /api/v1/reservations/NAME/exec` asks for, validated at the edge, and the
 // one-line description of a command that events and logs carry.
 import { BerthError } from '../errors/index.ts';
-import { formatDurationMs, parseDurationMs } from '../manifests/index.ts';
+import { formatDurationMs, parseDurationMs } from '../manifests/quantity.ts';
 import { isDimension } from './exec-frames.ts';
 
 export interface ExecParams {

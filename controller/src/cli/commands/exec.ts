@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../errors/index.ts';
-import { checkCommand } from '../../exec/index.ts';
+import { checkCommand } from '../../exec/exec-params.ts';
 import { type ClientFlags, resolveClientConfig } from '../../client-config/index.ts';
 import { CliExit, type CliDeps } from '../deps.ts';
 import { openExecConnection } from '../exec-connect.ts';
