@@ -3,23 +3,21 @@
 // the nodes, a chart with data, and cordons a node. Screenshots go to test-artifacts/.
 // The dashboard is served over HTTPS: Chromium trusts exactly the controller's certificate, by the
 // hash of its public key (--ignore-certificate-errors-spki-list), not by ignoring certificate errors.
-import { createHash, createPublicKey } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { removeNodeContainers } from '../support/host.ts';
 import { reservation, webImage } from '../support/fixtures.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
-import { fetchServerChain } from '../../controller/src/cli/trust-on-first-use.ts';
+import { type Chromium, launchChromium } from '../support/chromium.ts';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 let controller: ControllerProcess;
 let agent: AgentProcess;
 let browser: BrowserContext;
-let profileDir: string;
+let chromiumRun: Chromium;
 const node = uniqueName('ui');
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -32,36 +30,16 @@ beforeAll(async () => {
   agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: node });
   await waitForNodeReady(controller, node, agent);
   expect((await controller.api.apply(webImage())).status).toBe(201);
-  profileDir = await mkdtemp(path.join(os.tmpdir(), 'berth-chromium-'));
-  const leaf = (await fetchServerChain(controller.url)).chain[0]!;
-  const spki = createHash('sha256')
-    .update(createPublicKey(leaf).export({ type: 'spki', format: 'der' }))
-    .digest('base64');
-  // A fresh profile directory per run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      `--ignore-certificate-errors-spki-list=${spki}`,
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  chromiumRun = await launchChromium(controller.url);
+  browser = chromiumRun.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromiumRun?.close();
   await agent?.stop();
   await controller?.stop();
   await removeNodeContainers(node);
   if (controller) await removeDir(controller.dataDir);
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 interface Box {
