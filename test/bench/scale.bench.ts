@@ -7,11 +7,12 @@
 //   npm run bench:scale -- --nodes 200 --reservations 4000 [--store sqlite|postgresql] [--inflight 16]
 //     [--grace 20s] [--loss 0.1] [--start-now 0.1] [--cores 16] [--memory-gib 64] [--seed 42] [--json FILE]
 //
-// PostgreSQL: a fresh database on BERTH_TEST_PG_URL (else .berth/test-pg-url, else
+// Builds dist/ first (see below). PostgreSQL: a fresh database on BERTH_TEST_PG_URL (else .berth/test-pg-url, else
 // postgresql://postgres:berth@127.0.0.1:5432/postgres), dropped at the end. BERTH_LOG_LEVEL sets
 // the controller's log level (default warn). Wrap runs in `flock /tmp/berth-e2e.lock` on a shared host.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { buildDist } from '../../scripts/build.ts';
 import { formatScaleReport, ScaleRun, scaleOptions, summaryLine, type Store } from '../support/scale-driver.ts';
 
 function usage(message: string): never {
@@ -66,6 +67,15 @@ const opts = scaleOptions({
   memoryGiB: int('memory-gib', 1),
   seed: int('seed', 0),
 });
+
+// The controller runs what ships: dist/ built from the current sources (the bins fall back to the
+// sources through tsx when dist/ is stale, which costs ~150 MB of RSS and CPU on every start).
+// BERTH_FROM_SOURCES=1 measures the sources instead.
+if (process.env.BERTH_FROM_SOURCES === '1') process.stderr.write('bench:scale: controller runs the TypeScript sources (BERTH_FROM_SOURCES=1)\n');
+else {
+  const built = await buildDist();
+  process.stderr.write(`bench:scale: controller runs dist/ (berth ${built.version}, commit ${built.commit})\n`);
+}
 
 const scale = new ScaleRun(opts);
 // One Ctrl-C arrives several times (the terminal signals the whole group, and npm and tsx relay

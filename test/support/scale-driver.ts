@@ -886,6 +886,8 @@ export class ScaleRun {
     }
     const deadline = t0 + this.result.nodeGraceMs + o.budgets.rescheduleExtraMs;
     const names = new Set(affected.map((i) => i.metadata.name));
+    // The last list's reservations that had not moved, to say where each one was left.
+    let waiting: any[] = [];
     while (Date.now() < deadline) {
       this.check();
       const t = Date.now();
@@ -894,13 +896,13 @@ export class ScaleRun {
         let movedRunning = 0,
           movedFuture = 0,
           failed = 0;
+        waiting = [];
         for (const i of now.items) {
           if (!names.has(i.metadata.name)) continue;
           if (i.status?.phase === 'Failed') failed++;
-          else if (i.status?.node && !lostSet.has(i.status.node)) {
-            if (!startedAffected.has(i.metadata.name)) movedFuture++;
-            else if (runningReady(i)) movedRunning++;
-          }
+          else if (i.status?.node && !lostSet.has(i.status.node) && !startedAffected.has(i.metadata.name)) movedFuture++;
+          else if (i.status?.node && !lostSet.has(i.status.node) && runningReady(i)) movedRunning++;
+          else waiting.push(i);
         }
         Object.assign(loss, { movedRunning, movedFuture, failed, stillWaiting: names.size - movedRunning - movedFuture - failed });
         if (loss.stillWaiting === 0) {
@@ -912,8 +914,15 @@ export class ScaleRun {
       await this.sleep(2_000 - (Date.now() - t));
     }
     this.mark('rescheduled');
-    if (loss.ms === undefined)
+    if (loss.ms === undefined) {
       this.problem(`node loss: ${loss.stillWaiting} of ${names.size} reservations not moved within grace + ${o.budgets.rescheduleExtraMs / 1000} s`);
+      for (const i of waiting.slice(0, 5)) {
+        const ready = (i.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
+        this.log(
+          `  not moved: ${i.metadata.name} phase=${i.status?.phase} node=${i.status?.node ?? '-'}${lostSet.has(i.status?.node) ? ' (lost)' : ''} Ready=${ready?.status}/${ready?.reason}: ${ready?.message ?? ''}`,
+        );
+      }
+    }
     else
       this.log(
         `node loss handled in ${(loss.ms / 1000).toFixed(1)} s: ${loss.movedRunning} started moved and Running, ${loss.movedFuture} future moved, ${loss.failed} failed`,
