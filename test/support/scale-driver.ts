@@ -330,7 +330,13 @@ function latencyOf(xs: number[]): Latency | undefined {
 
 class Interrupted extends Error {}
 
-type Conditioned = { status?: { phase?: string; node?: string; conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> } };
+type Conditioned = {
+  status?: {
+    phase?: string;
+    node?: string;
+    conditions?: Array<{ type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string }>;
+  };
+};
 const readyTrue = (o: Conditioned) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 const runningReady = (o: Conditioned) => o.status?.phase === 'Running' && readyTrue(o);
 
@@ -887,7 +893,7 @@ export class ScaleRun {
     const deadline = t0 + this.result.nodeGraceMs + o.budgets.rescheduleExtraMs;
     const names = new Set(affected.map((i) => i.metadata.name));
     // The last list's reservations that had not moved, to say where each one was left.
-    let waiting: any[] = [];
+    let waiting: Array<{ metadata: { name: string } } & Conditioned> = [];
     while (Date.now() < deadline) {
       this.check();
       const t = Date.now();
@@ -917,13 +923,12 @@ export class ScaleRun {
     if (loss.ms === undefined) {
       this.problem(`node loss: ${loss.stillWaiting} of ${names.size} reservations not moved within grace + ${o.budgets.rescheduleExtraMs / 1000} s`);
       for (const i of waiting.slice(0, 5)) {
-        const ready = (i.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
+        const ready = (i.status?.conditions ?? []).find((c) => c.type === 'Ready');
         this.log(
-          `  not moved: ${i.metadata.name} phase=${i.status?.phase} node=${i.status?.node ?? '-'}${lostSet.has(i.status?.node) ? ' (lost)' : ''} Ready=${ready?.status}/${ready?.reason}: ${ready?.message ?? ''}`,
+          `  not moved: ${i.metadata.name} phase=${i.status?.phase} node=${i.status?.node ?? '-'}${lostSet.has(i.status?.node ?? '') ? ' (lost)' : ''} Ready=${ready?.status}/${ready?.reason}: ${ready?.message ?? ''}`,
         );
       }
-    }
-    else
+    } else
       this.log(
         `node loss handled in ${(loss.ms / 1000).toFixed(1)} s: ${loss.movedRunning} started moved and Running, ${loss.movedFuture} future moved, ${loss.failed} failed`,
       );
