@@ -200,7 +200,7 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
     if (req.user.role !== 'admin') throw new BerthError('Forbidden', 'only admins can read node metrics');
     const node = await ctx.db.node.findUnique({ where: { name: req.params.name } });
     if (!node) throw new BerthError('NotFound', `node "${req.params.name}" not found`);
-    return { node: node.name, range, samples: await nodeHistory(ctx.db, node.id, rangeMs, ctx.clock.now()) };
+    return { node: node.name, range, samples: await nodeHistory(ctx.db, node.id, rangeMs, ctx.clock.now(), ctx.monitoring?.openMetrics?.(node.id)) };
   });
 }
 

@@ -1,5 +1,9 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { nodeIsolation, nodeReadiness } from './node-reconciler.ts';
+import type { EventRecorder } from '../events/index.ts';
+import type { PrismaClient as Db } from '../store/index.ts';
+import { DEFAULT_DISRUPTION_POLICY, EvictionLimiter } from './eviction-limiter.ts';
+import { type EngineHealth, NodeReconciler, nodeIsolation, nodeReadiness } from './node-reconciler.ts';
 
 const GRACE = 20_000;
 const NOW = 1_000_000;
@@ -47,5 +51,67 @@ describe('nodeIsolation', () => {
   it('says Isolated=True when every protection is in force, and nothing before the first heartbeat', () => {
     expect(nodeIsolation([])).toMatchObject({ type: 'Isolated', status: 'True', reason: 'AllProtections' });
     expect(nodeIsolation(undefined)).toBeUndefined();
+  });
+});
+
+describe('NodeReconciler', () => {
+  function setup() {
+    const row = { id: 'n1', name: 'node-1', lastHeartbeat: null as Date | null, status: {} as Record<string, unknown> };
+    const reads: number[] = [];
+    const ready = new Map<string, boolean>();
+    let now = NOW;
+    const live = { beatAt: NOW - 1_000, engine: alive as EngineHealth, protectionsOff: [] as string[] };
+    const db = {
+      node: {
+        findUnique: async () => (reads.push(now), structuredClone(row)),
+        update: async ({ data }: { data: { status: Record<string, unknown> } }) => Object.assign(row, data),
+      },
+    } as unknown as Db;
+    const reconciler = new NodeReconciler({
+      db,
+      log: pino({ level: 'silent' }),
+      clock: { now: () => now },
+      graceMs: GRACE,
+      events: { record: () => {} } as unknown as EventRecorder,
+      isConnected: () => true,
+      live: () => live,
+      resumedAt: () => 0,
+      setReady: (id, r) => ready.set(id, r),
+      readiness: () => ({ notReady: 0, total: 1 }),
+      limiter: new EvictionLimiter(DEFAULT_DISRUPTION_POLICY, NOW),
+    });
+    return { row, reads, ready, live, reconciler, at: (t: number) => (now = t) };
+  }
+
+  it('looks at a Ready node whose agent keeps beating again from memory, without reading the store', async () => {
+    const t = setup();
+    expect(await t.reconciler.reconcile('n1')).toEqual({ requeueAfterMs: GRACE - 1_000 });
+    expect(t.reads).toHaveLength(1);
+    for (let i = 1; i <= 5; i++) {
+      t.at(NOW + i * GRACE);
+      t.live.beatAt = NOW + i * GRACE - 500;
+      expect(await t.reconciler.reconcile('n1')).toEqual({ requeueAfterMs: GRACE - 500 });
+    }
+    expect(t.reads).toHaveLength(1);
+    expect(t.ready.get('n1')).toBe(true);
+  });
+
+  it('reads and writes again as soon as what it sees differs: an engine that died, then a beat gone stale', async () => {
+    const t = setup();
+    await t.reconciler.reconcile('n1');
+    t.live.engine = dead;
+    await t.reconciler.reconcile('n1');
+    expect(t.reads).toHaveLength(2);
+    expect(t.ready.get('n1')).toBe(false);
+    expect((t.row.status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Ready')?.reason).toBe('EngineUnavailable');
+
+    t.live.engine = alive;
+    await t.reconciler.reconcile('n1');
+    expect(t.ready.get('n1')).toBe(true);
+    t.at(NOW + GRACE); // no beat since NOW - 1 s
+    await t.reconciler.reconcile('n1');
+    expect(t.reads).toHaveLength(4);
+    expect(t.ready.get('n1')).toBe(false);
+    expect((t.row.status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Ready')?.reason).toBe('HeartbeatMissed');
   });
 });

@@ -79,8 +79,15 @@ export interface NodeReconcilerDeps {
   evacuate?: (node: { id: string; name: string }) => Promise<number>;
 }
 
+/** What the fast path compares: the Ready condition and, once known, the Isolated one. */
+function memoKey(ready: ConditionInput, isolation: ConditionInput | undefined, protectionsOff: readonly string[] | undefined): string {
+  return JSON.stringify([ready.status, ready.reason, ready.message, isolation?.reason ?? null, protectionsOff ?? null]);
+}
+
 export class NodeReconciler {
   private readonly log: Logger;
+  /** Per Ready node, the conditions it was last seen to carry in the store (memoKey). */
+  private readonly stored = new Map<string, string>();
 
   constructor(private readonly deps: NodeReconcilerDeps) {
     this.log = deps.log.child({ component: 'node-reconciler' });
@@ -88,10 +95,15 @@ export class NodeReconciler {
 
   async reconcile(nodeId: string): Promise<ReconcileResult> {
     const { db, clock, graceMs } = this.deps;
-    const node = await db.node.findUnique({ where: { id: nodeId } });
-    if (!node) return undefined;
     const now = clock.now();
     const live = this.deps.live(nodeId);
+    const unchanged = this.unchangedSinceStored(nodeId, live, now);
+    if (unchanged) return unchanged;
+    const node = await db.node.findUnique({ where: { id: nodeId } });
+    if (!node) {
+      this.stored.delete(nodeId);
+      return undefined;
+    }
     const heard = Math.max(live?.beatAt ?? 0, node.lastHeartbeat?.getTime() ?? 0) || null;
     // A controller that was down or stalled heard no heartbeats: a node Ready before gets a
     // grace period from the moment this controller could hear again.
@@ -118,12 +130,29 @@ export class NodeReconciler {
       }
     }
     this.deps.setReady(nodeId, ready.status === 'True');
+    if (ready.status === 'True') this.stored.set(nodeId, memoKey(ready, isolation, live?.protectionsOff));
+    else this.stored.delete(nodeId);
     // Look again when the freshest heartbeat goes stale (Ready, or EngineUnavailable, turns HeartbeatMissed).
     const staleIn = beat !== null && now - beat < graceMs ? beat + graceMs - now : undefined;
     if (ready.status === 'True') return { requeueAfterMs: staleIn };
     const evacuation = await this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed);
     const dues = [staleIn, evacuation?.requeueAfterMs].filter((d): d is number => d !== undefined);
     return dues.length ? { requeueAfterMs: Math.min(...dues) } : undefined;
+  }
+
+  /**
+   * The due look at a Ready node while its agent keeps beating decides nothing new: the fast path
+   * answers it from memory, without a read per node per grace period (1,000 nodes: 50 reads a
+   * second). Only while the live beat is fresh and gives the same conditions this reconciler last
+   * stored; anything else (a stale beat, an engine or protections change, a restart) reads.
+   */
+  private unchangedSinceStored(nodeId: string, live: ReturnType<NodeReconcilerDeps['live']>, now: number): ReconcileResult | undefined {
+    const memo = this.stored.get(nodeId);
+    if (memo === undefined || !live || now - live.beatAt >= this.deps.graceMs) return undefined;
+    const ready = nodeReadiness(live.beatAt, this.deps.isConnected(nodeId), now, this.deps.graceMs, live.engine);
+    if (ready.status !== 'True' || memoKey(ready, nodeIsolation(live.protectionsOff), live.protectionsOff) !== memo) return undefined;
+    this.deps.setReady(nodeId, true);
+    return { requeueAfterMs: live.beatAt + this.deps.graceMs - now };
   }
 
   private async evacuateIfDue(

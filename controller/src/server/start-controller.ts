@@ -166,6 +166,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     observed: (id) => hub.observed(id),
     connectedNodeIds: () => hub.connectedNodeIds(),
     live: (id) => hub.liveNode(id),
+    openMetrics: (id) => recorder.openBucket(id),
     loop: loopMonitor,
     queues: () => (queues ? { ...queues } : undefined),
   };
