@@ -274,6 +274,28 @@ export class CapacityIndex {
     });
   }
 
+  /**
+   * How many more requests of one size fit over the whole window: per open node (only nodes
+   * that take at least one), and as far as the cluster's public ports allow (Infinity when the
+   * request publishes none). Admission's own checks (decide, publicPortShortage) counted
+   * instead of tested once: identical requests spanning the same window each take the same
+   * share, so a node's count is its free room at its busiest instant divided by the size.
+   */
+  fits(window: Window, size: { milliCores: number; memoryMiB: number }, publicPorts: number) {
+    const nodes: Array<{ node: Readonly<NodeCandidate>; count: number }> = [];
+    for (const node of this.candidates()) {
+      if (isReady(node, size) || isSchedulable(node, size)) continue;
+      const stats = windowStats(node, window);
+      const room = Math.min(
+        Math.floor((node.milliCores - stats.peakMilliCores) / size.milliCores),
+        Math.floor((node.memoryMiB - stats.peakMemoryMiB) / size.memoryMiB),
+      );
+      const count = room > 0 ? Math.min(room, this.slotRoom(node.id, window, room)) : 0;
+      if (count > 0) nodes.push({ node, count });
+    }
+    return { ports: this.portRoom(window, publicPorts), nodes };
+  }
+
   /** Runs fn with a reservation's placement, slot and ports left out, then puts them back. */
   private excluding<T>(reservationId: string | undefined, fn: () => T): T {
     const excluded = reservationId ? this.entries.get(reservationId) : undefined;
@@ -304,6 +326,26 @@ export class CapacityIndex {
     slots.collect(span, hits);
     const max = this.maxReservationsPerNode;
     return overloaded(hits, span, { milliCores: max, memoryMiB: max }, { milliCores: 1, memoryMiB: 1 });
+  }
+
+  /** How many more reservations the node's desired set takes over the window, up to `upTo`. */
+  private slotRoom(nodeId: string, window: Window, upTo: number): number {
+    const slots = this.slots.get(nodeId);
+    // Fewer placements in all than the cap leaves room for upTo: no scan (the common case).
+    if (!slots || slots.size + upTo <= this.maxReservationsPerNode) return upTo;
+    const w = { start: window.start - this.portLeadMs, end: window.end };
+    const hits: Placement[] = [];
+    slots.collect(w, hits);
+    return Math.min(upTo, this.maxReservationsPerNode - sweepPeak(hits, w).milliCores);
+  }
+
+  /** How many more requests of `count` public ports each the pool takes over the window. */
+  private portRoom(window: Window, count: number): number {
+    if (count === 0) return Number.POSITIVE_INFINITY;
+    const w = { start: window.start - this.portLeadMs, end: window.end };
+    const hits: Placement[] = [];
+    this.ports.collect(w, hits);
+    return Math.max(0, Math.floor((this.publicPortPool - sweepPeak(hits, w).milliCores) / count));
   }
 
   private portsChanged(p: Placement): void {

@@ -1,8 +1,8 @@
-// CapacityIndex.starts / longest / free against admission's own checks (decide and
+// CapacityIndex.starts / longest / free / fits against admission's own checks (decide and
 // publicPortShortage) on random clusters: every start it reports fits, every start it leaves out
 // does not, including node slots, public ports with their lead, NotReady and cordoned nodes.
 import { describe, expect, it } from 'vitest';
-import { contains, union } from '../scheduler/index.ts';
+import { contains, union, windowStats, type NodeCandidate } from '../scheduler/index.ts';
 import { CapacityIndex } from './capacity-index.ts';
 
 const M = 60_000;
@@ -95,6 +95,44 @@ describe('CapacityIndex.starts', () => {
         expect(more.ok).toBe(false);
       }
     }
+  });
+
+  it('fits counts exactly how many copies of a request admission takes one after another, on random clusters', () => {
+    const random = rng(23);
+    const seen = { none: 0, some: 0, portBound: 0, slotBound: 0 };
+    for (let round = 0; round < 200; round++) {
+      const { ix } = randomCluster(random);
+      const start = Math.floor(random() * 46) * 30 * M;
+      const window = { start, end: start + (1 + Math.floor(random() * 4)) * 30 * M };
+      const size = { milliCores: 250 * (1 + Math.floor(random() * 6)), memoryMiB: 256 * (1 + Math.floor(random() * 3)) };
+      const ports = Math.floor(random() * 3);
+      const { nodes, ports: portRoom } = ix.fits(window, size, ports);
+      const counted = Math.min(
+        portRoom,
+        nodes.reduce((sum, n) => sum + n.count, 0),
+      );
+      const roomOf = (n: (typeof nodes)[number]) => {
+        const stats = windowStats(n.node as NodeCandidate, window);
+        return Math.min(
+          Math.floor((n.node.milliCores - stats.peakMilliCores) / size.milliCores),
+          Math.floor((n.node.memoryMiB - stats.peakMemoryMiB) / size.memoryMiB),
+        );
+      };
+      if (nodes.some((n) => n.count < roomOf(n))) seen.slotBound++;
+      let admitted = 0;
+      for (;;) {
+        const req = { ...window, ...size };
+        if (ix.publicPortShortage(req, ports)) break;
+        const d = ix.decide(req, 'min-ram-ratio');
+        if (!d.ok) break;
+        ix.commit(`copy${admitted++}`, { nodeId: d.node.id, ...req, publicPorts: ports });
+      }
+      expect(counted, `round ${round}`).toBe(admitted);
+      seen[admitted ? 'some' : 'none']++;
+      if (portRoom === counted) seen.portBound++;
+    }
+    // Full and free windows both occur; the port pool binds in some, a node's reservation cap in others.
+    expect(Math.min(seen.none, seen.some, seen.portBound, seen.slotBound)).toBeGreaterThan(3);
   });
 
   it('leaves a re-admitted reservation out of its own way', () => {
