@@ -11,6 +11,7 @@ import {
   isSchedulable,
   longestFrom,
   overloaded,
+  peaksEach,
   PlacementIndex,
   schedule,
   spanOf,
@@ -275,25 +276,40 @@ export class CapacityIndex {
   }
 
   /**
-   * How many more requests of one size fit over the whole window: per open node (only nodes
-   * that take at least one), and as far as the cluster's public ports allow (Infinity when the
-   * request publishes none). Admission's own checks (decide, publicPortShortage) counted
+   * How many more requests of one size fit over the whole of each window (in order, not
+   * overlapping: the hours of a week): on the open nodes together, with one node that takes one,
+   * and as far as the cluster's public ports allow (counted up to what the nodes take: beyond
+   * that the ports do not decide). Admission's own checks (decide, publicPortShortage) counted
    * instead of tested once: identical requests spanning the same window each take the same
    * share, so a node's count is its free room at its busiest instant divided by the size.
    */
-  fits(window: Window, size: { milliCores: number; memoryMiB: number }, publicPorts: number) {
-    const nodes: Array<{ node: Readonly<NodeCandidate>; count: number }> = [];
+  fitsEach(windows: readonly Window[], size: { milliCores: number; memoryMiB: number }, publicPorts: number) {
+    const out = windows.map(() => ({ count: 0, ports: 0, nodeId: undefined as string | undefined }));
+    if (windows.length === 0) return out;
+    const span = { start: windows[0].start, end: windows[windows.length - 1].end };
+    const hits: Placement[] = [];
     for (const node of this.candidates()) {
       if (isReady(node, size) || isSchedulable(node, size)) continue;
-      const stats = windowStats(node, window);
-      const room = Math.min(
-        Math.floor((node.milliCores - stats.peakMilliCores) / size.milliCores),
-        Math.floor((node.memoryMiB - stats.peakMemoryMiB) / size.memoryMiB),
-      );
-      const count = room > 0 ? Math.min(room, this.slotRoom(node.id, window, room)) : 0;
-      if (count > 0) nodes.push({ node, count });
+      hits.length = 0;
+      node.index!.collect(span, hits);
+      const peaks = peaksEach(hits, windows);
+      for (let i = 0; i < windows.length; i++) {
+        const room = Math.min(
+          Math.floor((node.milliCores - peaks.milliCores[i]) / size.milliCores),
+          Math.floor((node.memoryMiB - peaks.memoryMiB[i]) / size.memoryMiB),
+        );
+        const count = room > 0 ? Math.min(room, this.slotRoom(node.id, windows[i], room)) : 0;
+        if (count <= 0) continue;
+        out[i].count += count;
+        out[i].nodeId ??= node.id;
+      }
     }
-    return { ports: this.portRoom(window, publicPorts), nodes };
+    const ports = this.portRooms(
+      windows,
+      publicPorts,
+      out.map((o) => o.count),
+    );
+    return out.map((o, i) => ({ ...o, ports: ports[i] }));
   }
 
   /** Runs fn with a reservation's placement, slot and ports left out, then puts them back. */
@@ -339,13 +355,26 @@ export class CapacityIndex {
     return Math.min(upTo, this.maxReservationsPerNode - sweepPeak(hits, w).milliCores);
   }
 
-  /** How many more requests of `count` public ports each the pool takes over the window. */
-  private portRoom(window: Window, count: number): number {
-    if (count === 0) return Number.POSITIVE_INFINITY;
-    const w = { start: window.start - this.portLeadMs, end: window.end };
+  /**
+   * Per window, how many more requests of `count` public ports each the pool takes over it (from
+   * the ports' lead before it), up to upTo[i]. One sweep for all: each window with its lead is
+   * a union of the pieces between the windows' edges, and pieces do not overlap.
+   */
+  private portRooms(windows: readonly Window[], count: number, upTo: readonly number[]): number[] {
+    if (count === 0 || windows.length === 0) return [...upTo];
+    const lead = this.portLeadMs;
+    const cuts = [...new Set(windows.flatMap((w) => [w.start - lead, w.start, w.end]))].sort((a, b) => a - b);
+    const pieces = cuts.slice(1).map((end, i) => ({ start: cuts[i], end }));
     const hits: Placement[] = [];
-    this.ports.collect(w, hits);
-    return Math.max(0, Math.floor((this.publicPortPool - sweepPeak(hits, w).milliCores) / count));
+    this.ports.collect({ start: cuts[0], end: cuts[cuts.length - 1] }, hits);
+    const peaks = peaksEach(hits, pieces).milliCores;
+    let first = 0;
+    return windows.map((w, i) => {
+      while (pieces[first].start < w.start - lead) first++;
+      let peak = 0;
+      for (let k = first; k < pieces.length && pieces[k].end <= w.end; k++) peak = Math.max(peak, peaks[k]);
+      return Math.min(upTo[i], Math.max(0, Math.floor((this.publicPortPool - peak) / count)));
+    });
   }
 
   private portsChanged(p: Placement): void {

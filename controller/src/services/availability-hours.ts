@@ -45,13 +45,7 @@ export async function availabilityHours(ctx: ServiceContext, user: User, raw: un
   const held = quotaCountsHeld(quota)
     ? await heldReservations(ctx, user, { start: Math.max(from, now), end: Math.max(until, now) }, undefined, quota.maxPublicPorts !== undefined)
     : [];
-  const hours: HourCell[] = [];
-  for (let t = from; t < until; t += HOUR) {
-    const end = Math.min(t + HOUR, until);
-    // The hour under way counts from now; an hour gone is shown, never offered.
-    if (end <= now) hours.push({ start: t, end, fits: 0, reason: 'in the past' });
-    else hours.push({ start: Math.max(t, now), end, ...hourRoom(ctx, quota, held, want, { start: Math.max(t, now), end }, now) });
-  }
+  const hours = hourCells(ctx, quota, held, want, from, until, now);
   const iso = (t: number) => new Date(t).toISOString();
   return {
     apiVersion: 'berth/v1',
@@ -62,17 +56,39 @@ export async function availabilityHours(ctx: ServiceContext, user: User, raw: un
   };
 }
 
+/** Each hour of [from, until): the hour under way counts from now; an hour gone is shown, never offered. */
+export function hourCells(ctx: ServiceContext, quota: Quota, held: Interval[], want: Want, from: number, until: number, now: number): HourCell[] {
+  const past: HourCell[] = [];
+  const windows: Window[] = [];
+  for (let t = from; t < until; t += HOUR) {
+    const end = Math.min(t + HOUR, until);
+    if (end <= now) past.push({ start: t, end, fits: 0, reason: 'in the past' });
+    else windows.push({ start: Math.max(t, now), end });
+  }
+  const room = ctx.admission.capacity.fitsEach(windows, want, want.publicPorts);
+  return [...past, ...windows.map((w, i) => ({ ...w, ...hourRoom(ctx, quota, held, want, w, now, room[i]) }))];
+}
+
 /** How many more of the request fit over the whole window, the tightest limit deciding. */
-function hourRoom(ctx: ServiceContext, quota: Quota, held: Interval[], want: Want, w: Window, now: number): { fits: number; reason?: string } {
+function hourRoom(
+  ctx: ServiceContext,
+  quota: Quota,
+  held: Interval[],
+  want: Want,
+  w: Window,
+  now: number,
+  room: { count: number; ports: number; nodeId?: string },
+): { fits: number; reason?: string } {
   const own = quotaRoom(quota, { ...w, milliCores: want.milliCores, publicPorts: want.publicPorts, now }, held);
   if (own.count === 0) return { fits: 0, reason: quotaReason(quota, own.quota!) };
-  const { nodes, ports } = ctx.admission.capacity.fits(w, want, want.publicPorts);
-  const onNodes = nodes.reduce((sum, n) => sum + n.count, 0);
-  if (onNodes === 0) return { fits: 0, reason: `full: no node has ${want.milliCores / 1000} cores and ${want.memoryMiB}Mi free for the whole hour` };
-  if (ports === 0) return { fits: 0, reason: 'full: every public port is taken in this hour' };
+  if (room.count === 0) return { fits: 0, reason: `full: no node has ${want.milliCores / 1000} cores and ${want.memoryMiB}Mi free for the whole hour` };
+  if (room.ports === 0) return { fits: 0, reason: 'full: every public port is taken in this hour' };
   // Admission has the last word; a refusal here is a bug, logged by `admissible`, and shows as full.
-  if (!admissible(ctx, quota, held, { ...want, durationMs: w.end - w.start }, w.start, {})) return { fits: 0, reason: 'full: admission refuses this hour' };
-  return { fits: Math.min(onNodes, ports, own.count) };
+  // Any node that takes it proves admission over all would (as for offers): one node is cheap.
+  if (!admissible(ctx, quota, held, { ...want, durationMs: w.end - w.start }, w.start, { onlyNodeId: room.nodeId })) {
+    return { fits: 0, reason: 'full: admission refuses this hour' };
+  }
+  return { fits: Math.min(room.count, room.ports, own.count) };
 }
 
 function quotaReason(quota: Quota, name: keyof Quota): string {
