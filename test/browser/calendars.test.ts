@@ -78,7 +78,7 @@ describe('calendars', () => {
     // The node's 2 cores are taken for that hour: not selectable, and the strip says why.
     expect(await cell(blockStart).getAttribute('aria-disabled')).toBe('true');
     expect(await cell(blockStart).getAttribute('title')).toMatch(
-      new RegExp(`${clock(blockStart)}–${clock(blockStart + HOUR)}: not free \\(full: no node has 1 cores and 64Mi free for the whole hour\\)$`),
+      new RegExp(`${clock(blockStart)}–${clock(blockStart + HOUR)}: not free \\(full: no node has 1 core and 64Mi free for the whole hour\\)$`),
     );
     // Around it, two more of the image's default size (1 core) fit.
     for (const t of [blockStart - HOUR, pickStart]) {

@@ -78,7 +78,7 @@ describe('GET /api/v1/availability/hours', () => {
       start: iso(START + 2 * H),
       end: iso(START + 3 * H),
       fits: 0,
-      reason: 'full: no node has 1 cores and 1024Mi free for the whole hour',
+      reason: 'full: no node has 1 core and 1024Mi free for the whole hour',
     });
     // Bigger requests fit fewer times: 2 cores each.
     const big = await hours(await h.customer('bob'), `image=web&cores=2&memory=2Gi&until=${iso(START + 6 * H)}`);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { User } from '../store/generated/postgresql/client.ts';
 import { BerthError, parseOrInvalid } from '../errors/index.ts';
-import { formatDurationMs, nameSchema, reservationSpecSchema } from '../manifests/index.ts';
+import { formatCores, formatDurationMs, nameSchema, reservationSpecSchema } from '../manifests/index.ts';
 import { quotaCountsHeld, quotaRoom, type Interval, type Quota } from '../quotas/index.ts';
 import type { Window } from '../scheduler/index.ts';
 import type { ServiceContext } from './context.ts';
@@ -81,7 +81,7 @@ function hourRoom(
 ): { fits: number; reason?: string } {
   const own = quotaRoom(quota, { ...w, milliCores: want.milliCores, publicPorts: want.publicPorts, now }, held);
   if (own.count === 0) return { fits: 0, reason: quotaReason(quota, own.quota!) };
-  if (room.count === 0) return { fits: 0, reason: `full: no node has ${want.milliCores / 1000} cores and ${want.memoryMiB}Mi free for the whole hour` };
+  if (room.count === 0) return { fits: 0, reason: `full: no node has ${formatCores(want.milliCores)} and ${want.memoryMiB}Mi free for the whole hour` };
   if (room.ports === 0) return { fits: 0, reason: 'full: every public port is taken in this hour' };
   // Admission has the last word; a refusal here is a bug, logged by `admissible`, and shows as full.
   // Any node that takes it proves admission over all would (as for offers): one node is cheap.

@@ -10,7 +10,7 @@ const hoursFrom = (start: number, fits: number[]): HourAvailability[] =>
     start: iso(start + i * H),
     end: iso(start + (i + 1) * H),
     fits: f,
-    ...(f ? {} : { reason: 'full: no node has 1 cores and 1024Mi free for the whole hour' }),
+    ...(f ? {} : { reason: 'full: no node has 1 core and 1024Mi free for the whole hour' }),
   }));
 
 describe('stripDays', () => {
@@ -43,7 +43,7 @@ describe('stripDays', () => {
       [true, 'some', '3'],
       [true, 'many', '9+'],
     ]);
-    expect(day.cells[0].title).toBe('Tue 1 Jan 12:00–13:00: not free (full: no node has 1 cores and 1024Mi free for the whole hour)');
+    expect(day.cells[0].title).toBe('Tue 1 Jan 12:00–13:00: not free (full: no node has 1 core and 1024Mi free for the whole hour)');
     expect(day.cells[1].title).toBe('Tue 1 Jan 13:00–14:00: 1 more fits');
   });
 
