@@ -6,6 +6,7 @@ import { authenticate } from '../auth/index.ts';
 import * as svc from '../services/index.ts';
 import { registerNodeOpsRoutes } from './routes-nodes.ts';
 import { registerTokenRoutes } from './routes-tokens.ts';
+import { registerAvailabilityRoutes } from './routes-availability.ts';
 import { registerCalendarFeedRoute, registerNotifyRoutes } from './routes-notify.ts';
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
@@ -48,7 +49,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
         return reply.status(result.action === 'created' ? 201 : 200).send(result);
       });
 
-      api.get('/availability', async (req) => svc.availability(ctx, req.user, req.query));
+      registerAvailabilityRoutes(api, ctx);
       api.get('/images', async () => list('Image', await svc.listImages(ctx)));
       api.get<{ Params: { name: string } }>('/images/:name', async (req) => svc.getImage(ctx, req.params.name));
       api.delete<{ Params: { name: string } }>('/images/:name', async (req) => svc.deleteImage(ctx, req.user, req.params.name));

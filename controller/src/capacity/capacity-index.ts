@@ -11,6 +11,7 @@ import {
   isSchedulable,
   longestFrom,
   overloaded,
+  peaksEach,
   PlacementIndex,
   schedule,
   spanOf,
@@ -274,6 +275,43 @@ export class CapacityIndex {
     });
   }
 
+  /**
+   * How many more requests of one size fit over the whole of each window (in order, not
+   * overlapping: the hours of a week): on the open nodes together, with one node that takes one,
+   * and as far as the cluster's public ports allow (counted up to what the nodes take: beyond
+   * that the ports do not decide). Admission's own checks (decide, publicPortShortage) counted
+   * instead of tested once: identical requests spanning the same window each take the same
+   * share, so a node's count is its free room at its busiest instant divided by the size.
+   */
+  fitsEach(windows: readonly Window[], size: { milliCores: number; memoryMiB: number }, publicPorts: number) {
+    const out = windows.map(() => ({ count: 0, ports: 0, nodeId: undefined as string | undefined }));
+    if (windows.length === 0) return out;
+    const span = { start: windows[0].start, end: windows[windows.length - 1].end };
+    const hits: Placement[] = [];
+    for (const node of this.candidates()) {
+      if (isReady(node, size) || isSchedulable(node, size)) continue;
+      hits.length = 0;
+      node.index!.collect(span, hits);
+      const peaks = peaksEach(hits, windows);
+      for (let i = 0; i < windows.length; i++) {
+        const room = Math.min(
+          Math.floor((node.milliCores - peaks.milliCores[i]) / size.milliCores),
+          Math.floor((node.memoryMiB - peaks.memoryMiB[i]) / size.memoryMiB),
+        );
+        const count = room > 0 ? Math.min(room, this.slotRoom(node.id, windows[i], room)) : 0;
+        if (count <= 0) continue;
+        out[i].count += count;
+        out[i].nodeId ??= node.id;
+      }
+    }
+    const ports = this.portRooms(
+      windows,
+      publicPorts,
+      out.map((o) => o.count),
+    );
+    return out.map((o, i) => ({ ...o, ports: ports[i] }));
+  }
+
   /** Runs fn with a reservation's placement, slot and ports left out, then puts them back. */
   private excluding<T>(reservationId: string | undefined, fn: () => T): T {
     const excluded = reservationId ? this.entries.get(reservationId) : undefined;
@@ -304,6 +342,39 @@ export class CapacityIndex {
     slots.collect(span, hits);
     const max = this.maxReservationsPerNode;
     return overloaded(hits, span, { milliCores: max, memoryMiB: max }, { milliCores: 1, memoryMiB: 1 });
+  }
+
+  /** How many more reservations the node's desired set takes over the window, up to `upTo`. */
+  private slotRoom(nodeId: string, window: Window, upTo: number): number {
+    const slots = this.slots.get(nodeId);
+    // Fewer placements in all than the cap leaves room for upTo: no scan (the common case).
+    if (!slots || slots.size + upTo <= this.maxReservationsPerNode) return upTo;
+    const w = { start: window.start - this.portLeadMs, end: window.end };
+    const hits: Placement[] = [];
+    slots.collect(w, hits);
+    return Math.min(upTo, this.maxReservationsPerNode - sweepPeak(hits, w).milliCores);
+  }
+
+  /**
+   * Per window, how many more requests of `count` public ports each the pool takes over it (from
+   * the ports' lead before it), up to upTo[i]. One sweep for all: each window with its lead is
+   * a union of the pieces between the windows' edges, and pieces do not overlap.
+   */
+  private portRooms(windows: readonly Window[], count: number, upTo: readonly number[]): number[] {
+    if (count === 0 || windows.length === 0) return [...upTo];
+    const lead = this.portLeadMs;
+    const cuts = [...new Set(windows.flatMap((w) => [w.start - lead, w.start, w.end]))].sort((a, b) => a - b);
+    const pieces = cuts.slice(1).map((end, i) => ({ start: cuts[i], end }));
+    const hits: Placement[] = [];
+    this.ports.collect({ start: cuts[0], end: cuts[cuts.length - 1] }, hits);
+    const peaks = peaksEach(hits, pieces).milliCores;
+    let first = 0;
+    return windows.map((w, i) => {
+      while (pieces[first].start < w.start - lead) first++;
+      let peak = 0;
+      for (let k = first; k < pieces.length && pieces[k].end <= w.end; k++) peak = Math.max(peak, peaks[k]);
+      return Math.min(upTo[i], Math.max(0, Math.floor((this.publicPortPool - peak) / count)));
+    });
   }
 
   private portsChanged(p: Placement): void {

@@ -1,8 +1,8 @@
-// CapacityIndex.starts / longest / free against admission's own checks (decide and
+// CapacityIndex.starts / longest / free / fitsEach against admission's own checks (decide and
 // publicPortShortage) on random clusters: every start it reports fits, every start it leaves out
 // does not, including node slots, public ports with their lead, NotReady and cordoned nodes.
 import { describe, expect, it } from 'vitest';
-import { contains, union } from '../scheduler/index.ts';
+import { contains, union, windowStats } from '../scheduler/index.ts';
 import { CapacityIndex } from './capacity-index.ts';
 
 const M = 60_000;
@@ -94,6 +94,66 @@ describe('CapacityIndex.starts', () => {
         const more = ix.decide({ start, end: start + H, milliCores: n.milliCores + 1, memoryMiB: n.memoryMiB }, 'min-ram-ratio', { onlyNodeId: n.node.id });
         expect(more.ok).toBe(false);
       }
+    }
+  });
+
+  it('fitsEach counts exactly how many copies of a request admission takes one after another, on random clusters', () => {
+    const random = rng(23);
+    const seen = { none: 0, some: 0, portBound: 0, slotBound: 0 };
+    for (let round = 0; round < 200; round++) {
+      const { ix } = randomCluster(random);
+      const start = Math.floor(random() * 46) * 30 * M;
+      const window = { start, end: start + (1 + Math.floor(random() * 4)) * 30 * M };
+      const size = { milliCores: 250 * (1 + Math.floor(random() * 6)), memoryMiB: 256 * (1 + Math.floor(random() * 3)) };
+      const ports = Math.floor(random() * 3);
+      const [room] = ix.fitsEach([window], size, ports);
+      // What cores and memory alone leave on the open nodes: more than counted means a node's reservation cap binds.
+      const byResources = ix
+        .candidates()
+        .filter((n) => n.ready && !n.cordoned)
+        .reduce((sum, n) => {
+          const stats = windowStats(n, window);
+          const fit = Math.min(
+            Math.floor((n.milliCores - stats.peakMilliCores) / size.milliCores),
+            Math.floor((n.memoryMiB - stats.peakMemoryMiB) / size.memoryMiB),
+          );
+          return sum + Math.max(0, fit);
+        }, 0);
+      let admitted = 0;
+      for (;;) {
+        const req = { ...window, ...size };
+        if (ix.publicPortShortage(req, ports)) break;
+        const d = ix.decide(req, 'min-ram-ratio');
+        if (!d.ok) break;
+        if (admitted === 0 && room.nodeId) expect(ix.decide(req, 'min-ram-ratio', { onlyNodeId: room.nodeId }).ok).toBe(true);
+        ix.commit(`copy${admitted++}`, { nodeId: d.node.id, ...req, publicPorts: ports });
+      }
+      expect(Math.min(room.count, room.ports), `round ${round}`).toBe(admitted);
+      seen[admitted ? 'some' : 'none']++;
+      if (room.ports < room.count) seen.portBound++;
+      if (room.count < byResources) seen.slotBound++;
+    }
+    // Full and free windows both occur; the port pool binds in some, a node's reservation cap in others.
+    expect(Math.min(seen.none, seen.some, seen.portBound, seen.slotBound)).toBeGreaterThan(3);
+  });
+
+  it('fitsEach over consecutive windows answers as it does for each window alone', () => {
+    const random = rng(31);
+    for (let round = 0; round < 40; round++) {
+      const { ix } = randomCluster(random);
+      // Consecutive hours, the first cut short (the hour under way), with a gap before the last.
+      const first = Math.floor(random() * 20) * 30 * M + 7 * M;
+      const windows = [{ start: first, end: Math.ceil(first / H) * H }];
+      for (let i = 0; i < 8; i++) windows.push({ start: windows[windows.length - 1].end, end: windows[windows.length - 1].end + H });
+      windows.push({ start: windows[windows.length - 1].end + 2 * H, end: windows[windows.length - 1].end + 3 * H });
+      const size = { milliCores: 250 * (1 + Math.floor(random() * 6)), memoryMiB: 256 * (1 + Math.floor(random() * 3)) };
+      const ports = Math.floor(random() * 3);
+      const together = ix.fitsEach(windows, size, ports);
+      const alone = windows.map((w) => ix.fitsEach([w], size, ports)[0]);
+      expect(
+        together.map((r) => [r.count, r.ports]),
+        `round ${round}`,
+      ).toEqual(alone.map((r) => [r.count, r.ports]));
     }
   });
 

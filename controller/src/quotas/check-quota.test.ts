@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkQuota, effectiveQuota, peakMilliCores } from './check-quota.ts';
+import { checkQuota, effectiveQuota, peakMilliCores, quotaRoom } from './check-quota.ts';
 
 const H = 3_600_000;
 const now = 0;
@@ -79,5 +79,50 @@ describe('quotas', () => {
     });
     // A reservation without ports is never refused for ports.
     expect(checkQuota({ maxPublicPorts: 1 }, { ...withPorts(0), now }, held)).toBeUndefined();
+  });
+});
+
+describe('quotaRoom', () => {
+  const req = (milliCores: number, publicPorts = 0) => ({ start: H, end: 2 * H, milliCores, publicPorts, now });
+
+  it('is unlimited without quotas and names the quota that binds first', () => {
+    expect(quotaRoom({}, req(1000), [])).toEqual({ count: Number.POSITIVE_INFINITY });
+    const held = [{ start: 0, end: 3 * H, milliCores: 1500, publicPorts: 1 }];
+    expect(quotaRoom({ maxCores: 4 }, req(1000), held)).toEqual({ count: 2, quota: 'maxCores' });
+    expect(quotaRoom({ maxCores: 4, maxReservations: 2 }, req(1000), held)).toEqual({ count: 1, quota: 'maxReservations' });
+    expect(quotaRoom({ maxCores: 4, maxPublicPorts: 5 }, req(500, 2), held)).toEqual({ count: 2, quota: 'maxPublicPorts' });
+    // Ports count only for a request that publishes some.
+    expect(quotaRoom({ maxPublicPorts: 1 }, req(500, 0), held)).toEqual({ count: Number.POSITIVE_INFINITY });
+  });
+
+  it('is 0, not negative, when held reservations already exceed a lowered quota', () => {
+    const held = [{ start: 0, end: 3 * H, milliCores: 6000 }];
+    expect(quotaRoom({ maxCores: 4 }, req(1000), held)).toEqual({ count: 0, quota: 'maxCores' });
+  });
+
+  it('is 0 for a window longer than maxDuration or starting beyond maxAdvance', () => {
+    expect(quotaRoom({ maxDurationMs: 30 * 60_000 }, req(1000), [])).toEqual({ count: 0, quota: 'maxDurationMs' });
+    expect(quotaRoom({ maxAdvanceMs: 30 * 60_000 }, req(1000), [])).toEqual({ count: 0, quota: 'maxAdvanceMs' });
+  });
+
+  it('agrees with checkQuota: n copies pass, the next one is refused by the quota it names', () => {
+    const quota = { maxCores: 5, maxReservations: 4, maxPublicPorts: 7 };
+    const held = [
+      { start: 0, end: 90 * 60_000, milliCores: 1500, publicPorts: 1 },
+      { start: 100 * 60_000, end: 3 * H, milliCores: 500, publicPorts: 2 },
+    ];
+    for (const [milliCores, ports] of [
+      [250, 0],
+      [1000, 1],
+      [750, 2],
+      [2000, 0],
+    ]) {
+      const r = req(milliCores, ports);
+      const room = quotaRoom(quota, r, held);
+      const holding = (copies: number) => [...held, ...Array.from({ length: copies }, () => r)];
+      expect(room.count).toBeGreaterThan(0);
+      expect(checkQuota(quota, r, holding(room.count - 1))).toBeUndefined();
+      expect(checkQuota(quota, r, holding(room.count))?.quota).toBe(room.quota);
+    }
   });
 });

@@ -150,3 +150,24 @@ export function coresQuotaLongest(held: Interval[], maxCores: number, milliCores
   );
   return Math.min(maxMs, longestFrom(busy, start));
 }
+
+/**
+ * How many more copies of the request the quotas let the owner hold at once over its window
+ * (Infinity when none limits it), and the quota that binds: checkQuota counted instead of tested
+ * once. Copies span the same window, so each adds the same cores, count and ports at every instant.
+ */
+export function quotaRoom(quota: Quota, req: QuotaRequest, held: Interval[]): { count: number; quota?: keyof Quota } {
+  if (quota.maxDurationMs !== undefined && req.end - req.start > quota.maxDurationMs) return { count: 0, quota: 'maxDurationMs' };
+  if (quota.maxAdvanceMs !== undefined && req.start - req.now > quota.maxAdvanceMs) return { count: 0, quota: 'maxAdvanceMs' };
+  let room: { count: number; quota?: keyof Quota } = { count: Number.POSITIVE_INFINITY };
+  const bind = (name: keyof Quota, count: number) => {
+    if (count < room.count) room = { count: Math.max(0, count), quota: name };
+  };
+  if (quota.maxCores !== undefined) bind('maxCores', Math.floor((quota.maxCores * 1000 - peakMilliCores(held, req.start, req.end)) / req.milliCores));
+  if (quota.maxReservations !== undefined) bind('maxReservations', quota.maxReservations - peakCount(held, req.start, req.end));
+  const ports = req.publicPorts ?? 0;
+  if (quota.maxPublicPorts !== undefined && ports > 0) {
+    bind('maxPublicPorts', Math.floor((quota.maxPublicPorts - peakCount(held, req.start, req.end, (i) => i.publicPorts ?? 0)) / ports));
+  }
+  return room;
+}

@@ -6,3 +6,4 @@ export * from './window-stats.ts';
 export * from './placement-index.ts';
 export * from './feasible-starts.ts';
 export * from './offers.ts';
+export * from './free-steps.ts';

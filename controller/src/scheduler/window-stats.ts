@@ -81,3 +81,40 @@ export function sweepPeak(hits: Placement[], w: Window): { milliCores: number; m
   }
   return { milliCores: peakMilliCores, memoryMiB: peakMemory };
 }
+
+/**
+ * The peak of the placements in each of several windows, in order and not overlapping (the
+ * hours of a week), in one sweep: what `sweepPeak` gives per window, for the cost of one sort.
+ */
+export function peaksEach(hits: readonly Placement[], windows: readonly Window[]): { milliCores: number[]; memoryMiB: number[] } {
+  const edges: Array<[number, number, number]> = [];
+  for (const p of hits) {
+    edges.push([p.start, p.milliCores, p.memoryMiB]);
+    edges.push([p.end, -p.milliCores, -p.memoryMiB]);
+  }
+  // Ends sort before starts at the same instant: [a, t) and [t, b) never overlap.
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const milliCores = new Array<number>(windows.length).fill(0);
+  const memoryMiB = new Array<number>(windows.length).fill(0);
+  let e = 0;
+  let cores = 0;
+  let memory = 0;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i];
+    for (; e < edges.length && edges[e][0] <= w.start; e++) {
+      cores += edges[e][1];
+      memory += edges[e][2];
+    }
+    let peakCores = cores;
+    let peakMemory = memory;
+    for (; e < edges.length && edges[e][0] < w.end; e++) {
+      cores += edges[e][1];
+      memory += edges[e][2];
+      if (cores > peakCores) peakCores = cores;
+      if (memory > peakMemory) peakMemory = memory;
+    }
+    milliCores[i] = peakCores;
+    memoryMiB[i] = peakMemory;
+  }
+  return { milliCores, memoryMiB };
+}

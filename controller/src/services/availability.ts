@@ -25,15 +25,16 @@ export const DEFAULT_OFFERS = 5;
 /** Admins see the nodes that take an offer, up to this many names per offer. */
 const MAX_NODE_NAMES = 20;
 
-const time = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time such as 2026-12-01T10:00:00Z' });
+/** An RFC 3339 query parameter, as every availability route takes `from` and `until`. */
+export const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time such as 2026-12-01T10:00:00Z' });
 const querySchema = z.strictObject({
   image: nameSchema,
   duration: reservationSpecSchema.shape.duration,
   profile: reservationSpecSchema.shape.profile,
   cores: reservationSpecSchema.shape.cores,
   memory: reservationSpecSchema.shape.memory,
-  from: time.optional(),
-  until: time.optional(),
+  from: rfc3339.optional(),
+  until: rfc3339.optional(),
   limit: z
     .string()
     .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_OFFERS}`)

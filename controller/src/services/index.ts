@@ -13,6 +13,8 @@ export * from './node-ops.ts';
 export * from './image-cache.ts';
 export * from './bootstrap-tokens.ts';
 export * from './availability.ts';
+export * from './availability-hours.ts';
+export * from './node-timelines.ts';
 export * from './counter-offers.ts';
 export * from './calendar.ts';
 export * from './webhooks.ts';

@@ -3,6 +3,9 @@ import { api, RequestError, token, watch } from './api.ts';
 import { isTerminal } from '../../domain/phases.ts';
 import { ago, duration, flash, h, money, mount, pill, table } from './dom.ts';
 import { endingSoonBanner } from './ending-soon.ts';
+import { availabilityStrip, type Pick } from './calendar-view.ts';
+import { localInput } from './local-time.ts';
+import { durationUntil } from './slot-pick.ts';
 
 export type Go = (hash: string) => void;
 
@@ -61,13 +64,6 @@ function showError(form: HTMLFormElement, errs: Record<string, HTMLElement>, err
   if (unplaced.length) flash(unplaced.join('; '), true);
 }
 
-/** An RFC 3339 time as the browser's local time, to the minute, for a datetime-local field. */
-function localInput(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
@@ -92,6 +88,19 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
   const imageSel = h('select', {}, ...images.map((i) => h('option', { value: i.metadata.name }, `${i.metadata.name} (${i.spec.ref})`)));
   // A NoResources refusal's counter-offers, as buttons that reserve with that one change.
   const offersBox = h('div', { class: 'offers', 'aria-live': 'polite' });
+  // The hour under way starts "now": its duration is counted again at submit, to the same end.
+  let picked: Pick | undefined;
+  const strip = availabilityStrip((pick) => {
+    picked = pick;
+    for (const [name, value] of [
+      ['start', pick.start ? localInput(pick.start) : ''],
+      ['duration', pick.duration],
+    ]) {
+      set(name, value);
+      errs[name].textContent = '';
+      form.querySelector(`[name="${name}"]`)?.removeAttribute('aria-invalid');
+    }
+  });
   const form = h(
     'form',
     { class: 'card', novalidate: true },
@@ -116,9 +125,20 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       field('cores', 'Cores', h('input', { inputmode: 'decimal', placeholder: 'image default', autocomplete: 'off' }), 'e.g. 2, 0.5 or 250m'),
       field('memory', 'Memory', h('input', { placeholder: 'image default, e.g. 256Mi' })),
     ),
+    strip.el,
     h('p', {}, h('button', { type: 'submit' }, 'Reserve')),
     offersBox,
   );
+  // The strip follows the form's image, profile and size; a size the form would refuse waits.
+  const loadStrip = () => {
+    const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
+    if (!data.image) return;
+    if ((data.cores && !CORES_RE.test(data.cores.trim())) || (data.memory && !/^\d+(Mi|Gi)$/.test(data.memory))) return;
+    void strip.load({ image: data.image, profile: data.profile, cores: data.cores.trim() || undefined, memory: data.memory || undefined });
+  };
+  form.addEventListener('change', (ev) => {
+    if (['image', 'profile', 'cores', 'memory'].includes((ev.target as HTMLElement).getAttribute('name') ?? '')) loadStrip();
+  });
   const check = (data: Record<string, string>): boolean => {
     let ok = true;
     const bad = (k: string, msg: string) => {
@@ -153,6 +173,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
       form.querySelector(`[name="${k}"]`)?.removeAttribute('aria-invalid');
     }
     if (!check(data)) return;
+    if (!data.start && picked && data.duration === picked.duration) data.duration = durationUntil(picked.end, Date.now());
     const spec: Record<string, unknown> = { image: data.image, duration: data.duration, profile: data.profile };
     if (data.start) spec.start = new Date(data.start).toISOString();
     // Sent as written: a number of cores (0.5) or a millicore string ("250m"); the server checks it.
@@ -214,6 +235,7 @@ export async function reserveView(main: HTMLElement, go: Go): Promise<void> {
     h('h2', {}, 'New reservation'),
     form,
   );
+  loadStrip();
 }
 
 export function reservationsView(main: HTMLElement, admin: boolean): () => void {

@@ -3,6 +3,7 @@ import { api, token } from './api.ts';
 import { flash, h, mount } from './dom.ts';
 import { authView, billsView, reservationsView, reserveView } from './customer.ts';
 import { containersView, nodesView, reconcileView } from './admin.ts';
+import { timelineView } from './gantt-view.ts';
 
 interface Me {
   username: string;
@@ -43,6 +44,7 @@ function menu(path: string): void {
         ...(me.role === 'admin'
           ? ([
               ['#/admin/nodes', 'Nodes'],
+              ['#/admin/timeline', 'Timeline'],
               ['#/admin/containers', 'Containers'],
               ['#/admin/reconcile', 'Reconciliation'],
             ] as Array<[string, string]>)
@@ -86,6 +88,9 @@ async function route(): Promise<void> {
         return await billsView(main);
       case '/admin/nodes':
         cleanup = nodesView(main);
+        return;
+      case '/admin/timeline':
+        cleanup = timelineView(main);
         return;
       case '/admin/containers':
         cleanup = containersView(main);
