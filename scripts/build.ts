@@ -163,7 +163,8 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   // Every CLI command pays for what its bundle holds: a server-side package pulled in through an
   // index.ts re-export (exec's broker brought grpc, a manifests index brought zod) is a bug.
   const heavy = Object.keys((cli.metafile as Metafile).inputs).filter((f) => /node_modules\/(@grpc|protobufjs|zod|@prisma|fastify|pino)\//.test(f));
-  if (heavy.length) throw new Error(`the CLI bundle holds server-side packages: ${[...new Set(heavy.map((f) => f.split('node_modules/')[1].split('/')[0]))].join(', ')}`);
+  if (heavy.length)
+    throw new Error(`the CLI bundle holds server-side packages: ${[...new Set(heavy.map((f) => f.split('node_modules/')[1].split('/')[0]))].join(', ')}`);
   const metafiles = [servers.metafile, cli.metafile] as Metafile[];
 
   cpSync(path.join(ROOT, 'proto/caas'), path.join(DIST, 'caas'), { recursive: true });
