@@ -11,7 +11,8 @@ import { checkBootstrapToken, createBootstrapToken } from '../bootstrap/index.ts
 import type { Clock } from '../lib/clock.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { loadOrCreateCa } from '../pki/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { AgentHub, type AgentHubOptions } from './agent-hub.ts';
 import { loadOrCreateAgentTls } from './agent-tls.ts';
 
@@ -27,7 +28,7 @@ export interface HubHarness {
 
 export async function startHubHarness(opts: { clock: Clock; heartbeatIntervalMs?: number; log?: Logger } & Callbacks): Promise<HubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-hub-'));
-  const store = await openStore({ dataDir: dir });
+  const store = await openTestStore(dir);
   const tls = await loadOrCreateAgentTls(dir, []);
   const silent = pino({ level: 'silent' });
   const hub = new AgentHub({

@@ -21,7 +21,8 @@ import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/ind
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { Mutex } from '../lib/mutex.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock {
@@ -78,7 +79,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
   const log = pino({ level: 'silent' });
   const clock = new ManualClock(START);
   const config: ControllerConfig = { ...DEFAULT_CONFIG, ...overrides, dataDir: dir };
-  const store = await openStore({ dataDir: dir, log });
+  const store = await openTestStore(dir);
   const hub = new FakeAgentHub();
   let natEndpoints: NatEndpoint[] = [];
   const nat = new NatTable(
@@ -157,6 +158,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     },
   };
   let serving = true;
+  let closed = false;
   const app = buildServer(ctx, log, () => serving, undefined, install);
   await app.ready();
   const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
@@ -198,7 +200,10 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     setServing(ready) {
       serving = ready;
     },
+    // Idempotent: a file's afterEach may close a harness a test already closed.
     async close() {
+      if (closed) return;
+      closed = true;
       await app.close();
       await events.flush();
       await store.close();
