@@ -3,14 +3,7 @@
 // MAX_RESERVATIONS_PER_NODE reservations, each at most what the manifest limits allow; that set
 // must arrive whole, on the first stream, without a reconnect.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToController, MemoryIdentityStore, pinnedCredentials, type ControllerConnection } from '@berth/agent';
-import { loadOrCreateCa } from '../pki/index.ts';
-import { NodeIdentities } from '../node-identity/index.ts';
 import { loadAgentService, STREAM_MAX_MESSAGE_BYTES, type ContainerSpec, type DesiredState } from '@berth/proto';
 import { MAX_RESERVATIONS_PER_NODE } from '../capacity/index.ts';
 import {
@@ -22,11 +15,9 @@ import {
   type ReservationSpecInput,
 } from '../manifests/index.ts';
 import { desiredContainers } from '../reconcile/desired-containers.ts';
-import { openStore, type Store } from '../store/index.ts';
 import { waitFor } from '../../../test/support/wait.ts';
-import { AgentHub } from './agent-hub.ts';
-import { loadOrCreateAgentTls } from './agent-tls.ts';
-import { checkBootstrapToken, createBootstrapToken } from '../bootstrap/index.ts';
+import { systemClock } from '../lib/clock.ts';
+import { startHubHarness, type HubHarness } from './hub-harness.testkit.ts';
 
 const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
 
@@ -86,57 +77,17 @@ function maximalSet(count: number): ContainerSpec[] {
   return desiredContainers(reservations, 'fd00:1234:5678:9abc:def0:1234:5678:9abc');
 }
 
-let dir: string;
-let store: Store;
-let hub: AgentHub;
-let agent: ControllerConnection | undefined;
+let h: HubHarness;
 const desired: DesiredState[] = [];
-let registrations = 0;
-let nodeId: Promise<string>;
-let joinSecret: string;
+let node: Awaited<ReturnType<HubHarness['join']>>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'berth-size-'));
-  store = await openStore({ dataDir: dir });
-  const tls = await loadOrCreateAgentTls(dir, []);
-  joinSecret = (await createBootstrapToken(store.db, { ttlMs: 60_000, now: Date.now() })).secret;
-  hub = new AgentHub({
-    db: store.db,
-    log: pino({ level: process.env.T_LOG ?? 'silent' }),
-    clock: { now: () => Date.now() },
-    tls,
-    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, Date.now()),
-    identities: new NodeIdentities(store.db, await loadOrCreateCa(dir), 3_600_000, pino({ level: 'silent' })),
-    agentsBehindNat: false,
-    heartbeatIntervalMs: 60_000,
-    events: { record: () => {} },
-    onNodeChange: () => {},
-    onObserved: () => {},
-  });
-  const port = await hub.listen('127.0.0.1', 0);
-  const address = `127.0.0.1:${port}`;
-  nodeId = new Promise((resolve) => {
-    agent = connectToController({
-      controller: address,
-      credentials: (id) => pinnedCredentials(address, tls.fingerprint, undefined, id),
-      identity: new MemoryIdentityStore(),
-      register: () => ({ nodeName: 'big-node', address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: joinSecret, agentVersion: 'test' }),
-      metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),
-      onRegistered: (r) => {
-        registrations++;
-        resolve(r.nodeId);
-      },
-      onDesired: (d) => desired.push(d),
-      log: process.env.T_LOG ? pino({ level: 'debug' }) : undefined,
-    });
-  });
+  h = await startHubHarness({ clock: systemClock });
+  node = await h.join('big-node', (d) => desired.push(d));
 });
 
 afterAll(async () => {
-  await agent?.close(500);
-  await hub?.close();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('desired set size', () => {
@@ -147,8 +98,8 @@ describe('desired set size', () => {
     // Room to spare for fields added later (the tenant, limits): at least a quarter of the limit.
     expect(bytes).toBeLessThan(STREAM_MAX_MESSAGE_BYTES * 0.75);
 
-    const id = await nodeId;
-    hub.push(id, containers);
+    const id = node.registered.nodeId;
+    h.hub.push(id, containers);
     await waitFor(() => desired.length > 0, { timeoutMs: 20_000, what: 'the desired set' });
     const got = desired[0].containers;
     expect(got).toHaveLength(MAX_RESERVATIONS_PER_NODE);
@@ -158,10 +109,10 @@ describe('desired set size', () => {
     );
 
     // The stream survived it: a later, small set arrives on the same stream, no reconnect.
-    hub.push(id, containers.slice(0, 1));
+    h.hub.push(id, containers.slice(0, 1));
     await waitFor(() => desired.length > 1, { timeoutMs: 10_000, what: 'the second desired set' });
     expect(desired[1].containers).toHaveLength(1);
-    expect(registrations).toBe(1);
-    expect(hub.isConnected(id)).toBe(true);
+    expect(node.registrations()).toBe(1);
+    expect(h.hub.isConnected(id)).toBe(true);
   });
 });

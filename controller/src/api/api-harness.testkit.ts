@@ -5,12 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerStatus, ExecRequestIn } from '@berth/proto';
+import type { ContainerStatus, ExecRequestIn, LogsRequest } from '@berth/proto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildServer, type InstallRouteOptions } from './index.ts';
 import { bootstrapAdmin, issueToken } from '../auth/index.ts';
 import { AdmissionGuard, nodeShapeOf } from '../capacity/index.ts';
+import { BerthError } from '../errors/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { ChangeBus, LogBroker, type Monitoring } from '../monitoring/index.ts';
 import { ExecBroker } from '../exec/index.ts';
@@ -20,7 +21,8 @@ import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/ind
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { Mutex } from '../lib/mutex.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock {
@@ -41,6 +43,8 @@ export class FakeAgentHub {
   readonly revoked: string[] = [];
   /** Exec messages sent to nodes; a node is connected when it has an observed entry. */
   readonly execs: { nodeId: string; req: ExecRequestIn }[] = [];
+  /** Log requests sent to nodes (connected ones, as for execs); answer them through monitoring.logs.onChunk. */
+  readonly logRequests: { nodeId: string; req: LogsRequest }[] = [];
 }
 
 export interface ApiHarness {
@@ -53,6 +57,8 @@ export interface ApiHarness {
   reconciler: ReservationReconciler;
   /** Relays execs to hub.execs; feed it agent output with onOutput. */
   exec: ExecBroker;
+  /** The change bus watches listen to (the controller notifies it after reconciles) and the log broker. */
+  monitoring: Monitoring;
   adminToken: string;
   /** A customer with a fresh token. */
   customer(username: string): Promise<string>;
@@ -60,6 +66,8 @@ export interface ApiHarness {
   addNode(name: string, size?: { cores?: number; memoryMiB?: number }): Promise<string>;
   /** Marks a node Ready or NotReady, in the store and in admission's index, as the node reconciler does. */
   setReady(nodeId: string, ready: boolean): Promise<void>;
+  /** What /readyz reports: false while a controller is still starting. */
+  setServing(ready: boolean): void;
   close(): Promise<void>;
 }
 
@@ -71,7 +79,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
   const log = pino({ level: 'silent' });
   const clock = new ManualClock(START);
   const config: ControllerConfig = { ...DEFAULT_CONFIG, ...overrides, dataDir: dir };
-  const store = await openStore({ dataDir: dir, log });
+  const store = await openTestStore(dir);
   const hub = new FakeAgentHub();
   let natEndpoints: NatEndpoint[] = [];
   const nat = new NatTable(
@@ -97,7 +105,13 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
   });
   const monitoring: Monitoring = {
     bus: new ChangeBus(),
-    logs: new LogBroker({ requestLogs: () => false }),
+    logs: new LogBroker({
+      requestLogs: (nodeId, req) => {
+        if (!hub.observed.has(nodeId)) return false;
+        hub.logRequests.push({ nodeId, req });
+        return true;
+      },
+    }),
     observed: (id) => hub.observed.get(id),
     connectedNodeIds: () => [...hub.observed.keys()],
     live: () => undefined,
@@ -134,13 +148,18 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     exec,
     agentCertFingerprint: 'ab'.repeat(32),
     agents: {
+      // As the node identities do: an unknown name is NotFound and revokes nothing.
       revokeNode: async (name) => {
+        const node = await store.db.node.findUnique({ where: { name } });
+        if (!node) throw new BerthError('NotFound', `node "${name}" not found`);
         hub.revoked.push(name);
-        return (await store.db.node.findUniqueOrThrow({ where: { name } })).id;
+        return node.id;
       },
     },
   };
-  const app = buildServer(ctx, log, () => true, undefined, install);
+  let serving = true;
+  let closed = false;
+  const app = buildServer(ctx, log, () => serving, undefined, install);
   await app.ready();
   const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
   return {
@@ -150,6 +169,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     hub,
     reconciler,
     exec,
+    monitoring,
     adminToken,
     nat: () => natEndpoints,
     async customer(username) {
@@ -177,7 +197,13 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
       await store.db.node.update({ where: { id: nodeId }, data: { status: { conditions: [condition] } } });
       guard.capacity.setReady(nodeId, ready);
     },
+    setServing(ready) {
+      serving = ready;
+    },
+    // Idempotent: a file's afterEach may close a harness a test already closed.
     async close() {
+      if (closed) return;
+      closed = true;
       await app.close();
       await events.flush();
       await store.close();

@@ -152,10 +152,45 @@ describe('nodes', () => {
     expect((await call('POST', '/api/v1/nodes/ghost/cordon', h.adminToken)).statusCode).toBe(404);
   });
 
+  it('answers 404 with the error body for an unknown node', async () => {
+    const res = await call('GET', '/api/v1/nodes/ghost', h.adminToken);
+    expect([res.statusCode, res.json().error]).toEqual([404, { code: 'NotFound', message: 'node "ghost" not found' }]);
+  });
+
+  it('drains a node for an admin: cordoned, its reservations moved where they fit (200 naming each), 404 for an unknown node', async () => {
+    await h.addNode('cn1');
+    await h.addNode('cn2');
+    const image = {
+      apiVersion: 'berth/v1',
+      kind: 'Image',
+      metadata: { name: 'web' },
+      spec: { ref: 'web:1', resources: { cores: 1, memory: '64Mi' } },
+    };
+    expect((await call('POST', '/api/v1/apply', h.adminToken, image)).statusCode).toBe(201);
+    const box = { apiVersion: 'berth/v1', kind: 'Reservation', metadata: { name: 'box' }, spec: { image: 'web', duration: '1h', profile: 'ephemeral' } };
+    const placed = await call('POST', '/api/v1/apply', await h.customer('alice'), box);
+    expect(placed.json().object.status.node).toBe('cn1');
+    const res = await call('POST', '/api/v1/nodes/cn1/drain', h.adminToken);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      node: { kind: 'Node', metadata: { name: 'cn1' }, spec: { unschedulable: true } },
+      drain: { rescheduled: [{ reservation: 'box', node: 'cn2' }], failed: [], remaining: [] },
+    });
+    expect((await h.store.db.reservation.findFirstOrThrow({ where: { name: 'box' }, include: { node: true } })).node?.name).toBe('cn2');
+    const ghost = await call('POST', '/api/v1/nodes/ghost/drain', h.adminToken);
+    expect([ghost.statusCode, ghost.json().error.code]).toEqual([404, 'NotFound']);
+  });
+
   it('revokes a node identity through the agent hub', async () => {
     await h.addNode('cn1');
     expect((await call('POST', '/api/v1/nodes/cn1/revoke', h.adminToken)).statusCode).toBe(200);
     expect(h.hub.revoked).toEqual(['cn1']);
+  });
+
+  it('answers 404 to revoking an unknown node, and revokes nothing', async () => {
+    const res = await call('POST', '/api/v1/nodes/ghost/revoke', h.adminToken);
+    expect([res.statusCode, res.json().error]).toEqual([404, { code: 'NotFound', message: 'node "ghost" not found' }]);
+    expect(h.hub.revoked).toEqual([]);
   });
 });
 
@@ -178,12 +213,24 @@ describe('bootstrap tokens', () => {
     const badId = await call('DELETE', '/api/v1/bootstrap-tokens/NOT-AN-ID', h.adminToken);
     expect([badId.statusCode, badId.json().error.field]).toEqual([400, 'id']);
   });
+
+  it('answers 404 to revoking a well-formed id that names no token', async () => {
+    const res = await call('DELETE', '/api/v1/bootstrap-tokens/abc123', h.adminToken);
+    expect([res.statusCode, res.json().error]).toEqual([404, { code: 'NotFound', message: 'bootstrap token "abc123" not found' }]);
+  });
 });
 
 describe('health and metrics', () => {
   it('answers /healthz and /readyz without a token', async () => {
     expect((await call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
     expect((await call('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+  });
+
+  it('answers /readyz with 503 while the controller is starting, /healthz with 200 all along', async () => {
+    h.setServing(false);
+    const starting = await call('GET', '/readyz');
+    expect([starting.statusCode, starting.json()]).toEqual([503, { status: 'starting' }]);
+    expect((await call('GET', '/healthz')).statusCode).toBe(200);
   });
 
   it('serves anonymous /metrics, 401 for an invalid token, and no tenant names to a customer', async () => {

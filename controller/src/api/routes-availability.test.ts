@@ -1,6 +1,6 @@
 // GET /api/v1/availability and the counter-offers of a 409, through the REST routes in-process
 // (see api-harness.testkit.ts): real admission, real capacity index, SQLite store.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, START, type ApiHarness } from './api-harness.testkit.ts';
 
 const M = 60_000;
@@ -122,6 +122,23 @@ describe('GET /api/v1/availability', () => {
     expect(res.json().offers[0].start).toBe(iso(START + H + 30_000));
     expect((await call('POST', '/api/v1/apply', alice, reservation('p3', { duration: '1h', start: res.json().offers[0].start }))).statusCode).toBe(201);
   });
+});
+
+// Refusals change nothing, so one harness serves them all.
+describe('GET /api/v1/availability refusals', () => {
+  let shared: ApiHarness;
+  let alice: string;
+  beforeAll(async () => {
+    shared = await startApiHarness();
+    const image = await shared.app.inject({ method: 'POST', url: '/api/v1/apply', payload: IMAGE, headers: { authorization: `Bearer ${shared.adminToken}` } });
+    expect(image.statusCode).toBe(201);
+    alice = await shared.customer('alice');
+  });
+  afterAll(async () => {
+    await shared.close();
+  });
+  const query = (qs: string, token?: string) =>
+    shared.app.inject({ method: 'GET', url: `/api/v1/availability?${qs}`, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it.each([
     ['image=web', 'duration'],
@@ -143,16 +160,14 @@ describe('GET /api/v1/availability', () => {
     ['image=web&duration=2h&limit=1&limit=2', 'limit'],
     ['image=web&duration=2h&colour=red', 'colour'],
   ])('refuses %s with 400 naming %s', async (qs, field) => {
-    await setup();
-    const res = await avail(await h.customer('alice'), qs);
+    const res = await query(qs, alice);
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'Invalid', field });
     expect(res.json().error.message).toContain(field);
   });
 
   it('needs a token', async () => {
-    await setup();
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/availability?image=web&duration=1h' })).statusCode).toBe(401);
+    expect((await query('image=web&duration=1h')).statusCode).toBe(401);
   });
 });
 

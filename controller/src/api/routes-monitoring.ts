@@ -149,6 +149,8 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     };
     let finished = false;
+    // Set once the stream is open: a node that is not connected finishes the answer before that.
+    let untrack = () => {};
     const finish = (error?: string) => {
       if (finished) return;
       finished = true;
@@ -175,7 +177,7 @@ export function registerMonitoringRoutes(api: FastifyInstance, ctx: svc.ServiceC
     }
     // Send headers at once for a follow so clients see the stream open before the first line.
     if (opts.follow) head();
-    const untrack = trackStream(ctx, () => {
+    untrack = trackStream(ctx, () => {
       cancel();
       finish();
       res.destroy();

@@ -137,6 +137,16 @@ describe('reading and deleting', () => {
     expect((await call('GET', '/api/v1/images/nginx', h.adminToken)).statusCode).toBe(404);
   });
 
+  it('refuses to delete an image live reservations use with 409, and a missing one with 404', async () => {
+    const alice = await h.customer('alice');
+    expect((await call('POST', '/api/v1/apply', alice, reservation('web'))).statusCode).toBe(201);
+    const used = await call('DELETE', '/api/v1/images/nginx', h.adminToken);
+    expect([used.statusCode, used.json().error]).toEqual([409, { code: 'Conflict', message: 'image "nginx" is used by live reservations; delete them first' }]);
+    expect(await h.store.db.image.count()).toBe(1);
+    const missing = await call('DELETE', '/api/v1/images/nope', h.adminToken);
+    expect([missing.statusCode, missing.json().error]).toEqual([404, { code: 'NotFound', message: 'image "nope" not found' }]);
+  });
+
   it('lists events of the caller’s own objects, and rejects a bad limit naming it', async () => {
     const alice = await h.customer('alice');
     await call('POST', '/api/v1/apply', alice, reservation('web'));

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { reuseOrIssueAdminToken, rotateAdminToken, DEFAULT_ADMIN_TOKEN_TTL_MS } from './admin-token.ts';
 import { authenticate, bootstrapAdmin, issueToken } from './tokens.ts';
 
@@ -12,7 +13,7 @@ function withStore(): () => Store {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-admin-token-'));
-    store = await openStore({ dataDir: dir });
+    store = await openTestStore(dir);
   });
   afterAll(async () => {
     await store?.close();

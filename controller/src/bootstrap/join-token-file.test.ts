@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJoinToken } from '@berth/proto';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { ensureJoinTokenFile } from './join-token-file.ts';
 import { checkBootstrapToken, revokeBootstrapToken } from './token-store.ts';
 
@@ -17,7 +18,7 @@ let store: Store;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-jt-'));
-  store = await openStore({ dataDir: dir });
+  store = await openTestStore(dir);
 });
 afterEach(async () => {
   await store.close();

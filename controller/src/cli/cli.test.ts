@@ -1,17 +1,18 @@
-// Runs the real `berth` executable against a small local HTTP server that speaks the REST
-// contract with canned answers and records what the CLI sent.
-import { spawn } from 'node:child_process';
+// Runs the `berth` program in-process (main with argv and captured stdout/stderr, the real HTTP
+// client) against a small local HTTP server that speaks the REST contract with canned answers and
+// records what the CLI sent. The executable itself, as a subprocess against a real controller, is
+// test/e2e/cli.test.ts (and the streaming commands through it, test/e2e/monitoring.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { updateConfigFile, upsertContext } from '../client-config/index.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
+import type { CliDeps } from './deps.ts';
+import { main } from './main.ts';
+import { nodeRequest } from './node-request.ts';
 
 interface Recorded {
   method: string;
@@ -67,35 +68,39 @@ beforeEach(() => {
   streams = {};
 });
 
-function runCli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, BERTH_SERVER: url, BERTH_TOKEN: 'tok', ...opts.env };
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+/** The ports of a `berth` process whose environment is only PATH, HOME and the given variables. */
+function cliDeps(out: { stdout: string; stderr: string }, opts: { stdin?: string; env?: Record<string, string> } = {}): CliDeps {
+  return {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    env: { PATH: process.env.PATH ?? '', HOME: home, BERTH_SERVER: url, BERTH_TOKEN: 'tok', ...opts.env },
+    readStdin: async () => opts.stdin ?? '',
+    fetch: nodeRequest,
+    now: () => new Date(),
+  };
+}
+
+async function runCli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
+  const out = { stdout: '', stderr: '' };
+  const code = await main(args, cliDeps(out, opts));
+  return { code, ...out };
 }
 
 /** The CLI running, its output readable while it runs. */
-function spawnCli(args: string[]) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, BERTH_SERVER: url, BERTH_TOKEN: 'tok' };
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[]) {
   const out = { stdout: '', stderr: '' };
   const waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   const check = () => {
     for (const w of [...waiters]) if (w.test()) waiters.splice(waiters.indexOf(w), 1) && w.resolve();
   };
-  child.stdout.on('data', (c) => {
-    out.stdout += c;
-    check();
+  const deps = cliDeps(out);
+  const done = main(args, {
+    ...deps,
+    stdout: (t) => {
+      out.stdout += t;
+      check();
+    },
   });
-  child.stderr.on('data', (c) => (out.stderr += c));
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
   return {
     out,
     done,
@@ -358,7 +363,7 @@ describe('berth get -w', () => {
       res.flushHeaders();
       send = (line) => (line === null ? res.end() : res.write(`${line}\n`));
     };
-    const cli = spawnCli(['get', 'reservations', '-w']);
+    const cli = startCli(['get', 'reservations', '-w']);
     // No event has been sent: the header alone must be there already.
     await cli.stdoutHas('\n');
     expect(cli.out.stdout).toMatch(/^EVENT +NAME +IMAGE +PHASE +NODE +ENDPOINTS +START +END\n$/);
@@ -382,7 +387,7 @@ describe('berth get -w', () => {
       const expired = { ...resObj, status: { ...resObj.status, phase: 'Expired', endpoints: [] } };
       res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'DELETED', object: expired })}\n`);
     };
-    const cli = spawnCli(['get', 'reservations', '-w']);
+    const cli = startCli(['get', 'reservations', '-w']);
     expect(await cli.done).toBe(0);
     expect(cli.out.stdout.split('\n')[1]).toMatch(/^DELETED +demo +web +Expired /);
   });
@@ -391,14 +396,14 @@ describe('berth get -w', () => {
 describe('berth logs', () => {
   it('says on stderr that a container has no log lines yet, and prints nothing on stdout', async () => {
     streams['GET /api/v1/reservations/demo/logs'] = (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end();
-    const cli = spawnCli(['logs', 'demo']);
+    const cli = startCli(['logs', 'demo']);
     expect(await cli.done).toBe(0);
     expect(cli.out).toEqual({ stdout: '', stderr: 'reservation demo: no log lines yet\n' });
   });
 
   it('prints the lines as they come and nothing on stderr when there are some', async () => {
     streams['GET /api/v1/reservations/demo/logs'] = (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello\n');
-    const cli = spawnCli(['logs', 'demo']);
+    const cli = startCli(['logs', 'demo']);
     expect(await cli.done).toBe(0);
     expect(cli.out).toEqual({ stdout: 'hello\n', stderr: '' });
   });

@@ -1,5 +1,5 @@
-// In-process runs of the program with fake ports: quick checks of command behaviour that needs
-// no real process (the subprocess runs are in cli.test.ts).
+// In-process runs of the program with a fake fetch: quick checks of command behaviour (cli.test.ts
+// runs it over real HTTP against a canned server; test/e2e/cli.test.ts runs the executable).
 import { describe, expect, it } from 'vitest';
 import { fakeDeps as fakeCliDeps, type FakeHandler } from './fake-deps.testkit.ts';
 import { main } from './main.ts';

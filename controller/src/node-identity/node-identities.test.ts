@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, loadCertificateAuthority } from '../pki/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { NodeIdentities } from './node-identities.ts';
 
 const DAY = 86_400_000;
@@ -20,7 +21,7 @@ const claim = (key: string, now = T0) => identities.claim({ nodeName: 'cn1', pub
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-ni-'));
-  store = await openStore({ dataDir: dir });
+  store = await openTestStore(dir);
   const ca = await loadCertificateAuthority(await createCertificateAuthority({ now: T0 }));
   identities = new NodeIdentities(store.db, ca, 30 * DAY, pino({ level: 'silent' }));
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '@berth/proto';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { DesiredPublisher } from './desired-publisher.ts';
 
 // A real SQLite store: the publisher's own reads decide which image a node is told to run.
@@ -12,7 +13,7 @@ let store: Store;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-publisher-'));
-  store = await openStore({ dataDir: dir });
+  store = await openTestStore(dir);
 });
 afterAll(async () => {
   await store?.close();

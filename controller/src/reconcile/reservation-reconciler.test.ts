@@ -3,7 +3,7 @@
 import type { ContainerStatus } from '@berth/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { START, startApiHarness, type ApiHarness } from '../api/api-harness.testkit.ts';
-import { DEFAULT_PREPARE_LEAD_MS } from './reservation-plan.ts';
+import { DEFAULT_PREPARE_LEAD_MS, DEFAULT_PULL_FAILURE_TIMEOUT_MS } from './reservation-plan.ts';
 
 const HOUR = 3_600_000;
 const NGINX = {
@@ -100,5 +100,49 @@ describe('ReservationReconciler over a window', () => {
     await reconcile();
     await reconcile();
     expect((await row()).phase).toBe('Starting');
+  });
+
+  it('asks to be woken at the next instant that matters: the start once prepared, the end once started', async () => {
+    at(START + HOUR - DEFAULT_PREPARE_LEAD_MS);
+    expect(await reconcile()).toEqual({ requeueAfterMs: DEFAULT_PREPARE_LEAD_MS });
+    at(START + HOUR);
+    expect(await reconcile()).toEqual({ requeueAfterMs: 2 * HOUR });
+    const { id, generation } = await row();
+    reportRunning(id, generation);
+    at(START + 2 * HOUR);
+    expect(await reconcile()).toEqual({ requeueAfterMs: HOUR });
+  });
+
+  it('fails a reservation whose image pull keeps failing once the pull timeout has run out on the clock, releasing its ports', async () => {
+    at(START + HOUR);
+    h.hub.observed.set(nodeId, new Map());
+    await reconcile();
+    const { id, generation } = await row();
+    const pulling: ContainerStatus = {
+      reservationId: id,
+      generation,
+      containerId: '',
+      state: 'pulling',
+      health: 'none',
+      restartCount: 0,
+      message: 'pull failed: manifest unknown',
+      startedAtMs: 0,
+      ports: [],
+    };
+    h.hub.observed.set(nodeId, new Map([[id, pulling]]));
+    at(START + HOUR + 60_000);
+    // Woken at the pull deadline: a full timeout after the container was asked for, when its pulls began.
+    expect(await reconcile()).toEqual({ requeueAfterMs: DEFAULT_PULL_FAILURE_TIMEOUT_MS - 60_000 });
+    expect((await row()).phase).toBe('Starting');
+    at(START + HOUR + DEFAULT_PULL_FAILURE_TIMEOUT_MS - 1);
+    await reconcile();
+    expect((await row()).phase).toBe('Starting');
+    at(START + HOUR + DEFAULT_PULL_FAILURE_TIMEOUT_MS);
+    expect(await reconcile()).toBeUndefined();
+    const failed = await row();
+    expect(failed.phase).toBe('Failed');
+    expect(JSON.stringify(failed.status)).toContain('image pull kept failing for 5 min; capacity released: pull failed: manifest unknown');
+    expect(await h.store.db.portAllocation.count({ where: { reservationId: id } })).toBe(0);
+    expect(h.nat()).toEqual([]);
   });
 });

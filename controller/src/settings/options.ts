@@ -27,10 +27,15 @@ export function settingOption(key: SettingKey, profile: Profile = { fixed: {}, d
   return new Option(flag, `${s.help} (env ${s.env}${def === undefined ? '' : `; default ${def}`})`);
 }
 
+/** --config: the controller's YAML file of settings, for every command that takes them. */
+export function configOption(): Option {
+  return new Option('--config <file>', `YAML file of settings, keyed by the camelCase of their flags (env ${CONFIG_ENV})`);
+}
+
 /** Every setting the profile offers, and --config, as options of `cmd`. */
 export function addSettingOptions(cmd: Command, profile: Profile): Command {
   for (const key of offeredKeys(profile)) cmd.addOption(settingOption(key, profile));
-  cmd.addOption(new Option('--config <file>', `YAML file of settings, keyed by the camelCase of their flags (env ${CONFIG_ENV})`));
+  cmd.addOption(configOption());
   cmd.addHelpText('after', '\nPrecedence: a flag wins over its environment variable, which wins over the --config file, which wins over the default.');
   return cmd;
 }

@@ -15,6 +15,8 @@ export interface Sources {
   env?: NodeJS.ProcessEnv;
   /** The YAML file's mapping, when already read; else read from flags.config / BERTH_CONTROLLER_CONFIG. */
   file?: Record<string, unknown>;
+  /** Where `file` was read from, for error messages. */
+  fileName?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export function readSettingsFile(file: string): Record<string, unknown> {
 
 /** The YAML file the sources name, if any. */
 export function settingsFileOf(src: Sources): { name?: string; values: Record<string, unknown> } {
-  if (src.file) return { values: src.file };
+  if (src.file) return { name: src.fileName, values: src.file };
   const name = nonEmpty(src.flags?.config) ?? nonEmpty(src.env?.[CONFIG_ENV]);
   return name ? { name, values: readSettingsFile(name) } : { values: {} };
 }
@@ -105,4 +107,20 @@ export function resolveSettings<K extends SettingKey = SettingKey>(
     }
   }
   return out as Pick<Settings, K>;
+}
+
+/**
+ * `keys` from the sources, for a command that takes a few settings of the controller (`berth
+ * admin`): every value its config file holds is checked first, so the file the controller would
+ * refuse is refused here too, with the same message, before anything is done.
+ */
+export function resolveSomeSettings<K extends SettingKey>(src: Sources, profile: Profile, keys: readonly K[]): Pick<Settings, K> {
+  const file = settingsFileOf(src);
+  const inFile = { file: file.values, fileName: file.name };
+  resolveSettings(
+    inFile,
+    profile,
+    SETTING_KEYS.filter((k) => file.values[k] !== undefined),
+  );
+  return resolveSettings({ ...src, ...inFile }, profile, keys);
 }

@@ -1,8 +1,9 @@
 // Every setting of the controller, declared once: its YAML key (also its name in the resolved
 // settings; the flag is the key in kebab-case), its environment variable, default, parser and
 // help. `berth controller` and `berth dev` build their options from this table, `berth admin`
-// takes the data dir and database URL from it, and the README's settings list is generated from
-// it (see readme.ts). Precedence: flag > environment > YAML config file > default.
+// takes the data dir, database URL and admin token lifetime from it (with the same --config
+// file), and the README's settings list is generated from it (see options.ts). Precedence:
+// flag > environment > YAML config file > default.
 import { DEFAULT_NAT_PORTS, DEFAULT_NODE_PORTS } from '../ports/pick-port.ts';
 import { DEFAULT_DISRUPTION_POLICY } from '../reconcile/eviction-limiter.ts';
 import { DEFAULT_PULL_FAILURE_TIMEOUT_MS } from '../reconcile/reservation-plan.ts';

@@ -27,6 +27,11 @@ export async function openSqlite(path: string, log: Logger): Promise<Store> {
   raw.pragma('journal_mode = WAL'); // persistent: stored in the database file
   raw.close();
   await migrateLocked(path, log);
+  return connectSqlite(path);
+}
+
+/** The client of a SQLite file whose migrations are applied (openSqlite prepares the file first). */
+export async function connectSqlite(path: string): Promise<Store> {
   const adapter = patchFactory(new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS }), (a) => {
     yieldBeforeQueries(a);
     cacheStatements(a);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { openTestStore } from '../store/test-store.testkit.ts';
 import { systemClock } from '../lib/clock.ts';
 import { waitUntil } from './wait-until.testkit.ts';
 import { addressJudge } from './address-guard.ts';
@@ -88,7 +89,7 @@ const signed = (secret: string, h: Hit) => {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-webhooks-'));
-  store = await openStore({ dataDir: dir, log });
+  store = await openTestStore(dir);
 });
 afterEach(async () => {
   for (const d of dispatchers.splice(0)) await d.stop(1000);

@@ -7,15 +7,21 @@ import { BerthError } from '../../errors/index.ts';
 import type { CliDeps } from '../deps.ts';
 import { renderTable } from '../table.ts';
 import { clientFor } from './context.ts';
-import { settingOption } from '../../settings/options.ts';
-import { CONTROLLER_PROFILE, resolveSettings } from '../../settings/resolve.ts';
+import { configOption, settingOption } from '../../settings/options.ts';
+import { CONTROLLER_PROFILE, resolveSomeSettings } from '../../settings/resolve.ts';
+import { defaultText, SETTINGS, type SettingKey, type Settings } from '../../settings/table.ts';
 
-interface CreateUserFlags {
+/** The controller settings these commands take: flags, and --config like `berth controller`. */
+interface SettingFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  config?: string;
+}
+
+interface CreateUserFlags extends SettingFlags {
   admin?: boolean;
   email?: string;
   passwordStdin?: boolean;
-  dataDir?: string;
-  databaseUrl?: string;
 }
 
 interface UserView {
@@ -45,30 +51,25 @@ export function assertDataDirOwner(dataDir: string, uid = process.getuid?.()): v
   }
 }
 
-/** The data dir; checked for its owner when this command will write there. */
-function dataDirOf(flags: { dataDir?: string }, deps: CliDeps, writes: boolean): string {
-  const { dataDir } = storeSettings(flags, deps);
-  if (writes) assertDataDirOwner(dataDir);
-  return dataDir;
-}
-
-/** The controller's data dir and database URL: flag > env > default, as the controller takes them. */
-function storeSettings(flags: { dataDir?: string; databaseUrl?: string }, deps: CliDeps) {
-  return resolveSettings({ flags: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env: deps.env, file: {} }, CONTROLLER_PROFILE, [
-    'dataDir',
-    'databaseUrl',
-  ]);
+/**
+ * The controller's settings these commands use, resolved as the controller resolves them: flag >
+ * env > the YAML file of --config / BERTH_CONTROLLER_CONFIG > default.
+ */
+function controllerSettings<K extends SettingKey>(flags: SettingFlags, deps: CliDeps, keys: readonly K[]): Pick<Settings, K> {
+  const given = { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, config: flags.config };
+  return resolveSomeSettings({ flags: given, env: deps.env }, CONTROLLER_PROFILE, keys);
 }
 
 const isPostgres = (url: string | undefined) => /^postgres(ql)?:\/\//.test(url ?? '');
 
 async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): Promise<void> {
+  const { dataDir, databaseUrl } = controllerSettings(flags, deps, ['dataDir', 'databaseUrl']);
+  if (!isPostgres(databaseUrl)) assertDataDirOwner(dataDir); // SQLite lives there
   // Loaded only here: the everyday client never pulls in the store.
   const { openStore } = await import('../../store/index.ts');
   const { createUserOnManagementNode, issueToken } = await import('../../auth/index.ts');
-  const dataDir = dataDirOf(flags, deps, !isPostgres(storeSettings(flags, deps).databaseUrl)); // SQLite lives there
   const password = flags.passwordStdin ? (await deps.readStdin()).replace(/\r?\n$/, '') : undefined;
-  const store = await openStore({ url: storeSettings(flags, deps).databaseUrl, dataDir });
+  const store = await openStore({ url: databaseUrl, dataDir });
   try {
     const user = await createUserOnManagementNode(store.db, { username: name, email: flags.email, password, admin: !!flags.admin });
     deps.stdout(`user/${user.username} created (${user.role})\n`);
@@ -79,9 +80,7 @@ async function createUser(name: string, flags: CreateUserFlags, deps: CliDeps): 
   }
 }
 
-interface RotateTokenFlags {
-  dataDir?: string;
-  databaseUrl?: string;
+interface RotateTokenFlags extends SettingFlags {
   ttl?: string;
   /** The global --server: the address written into the config. */
   server?: string;
@@ -90,16 +89,20 @@ interface RotateTokenFlags {
 /** A new bootstrap admin token in DATA_DIR/berth.config (0600); the old one stops working. */
 async function rotateToken(flags: RotateTokenFlags, deps: CliDeps): Promise<void> {
   const { parseDurationMs } = await import('../../manifests/quantity.ts');
-  const ttlText = flags.ttl ?? deps.env.BERTH_ADMIN_TOKEN_TTL;
-  const ttlMs = ttlText ? parseDurationMs(ttlText) : undefined;
-  if (ttlText && !(ttlMs && ttlMs > 0)) throw new BerthError('Invalid', `ttl: must be a duration such as 30d or 12h, got "${ttlText}"`, 'ttl');
+  const ttlFlag = flags.ttl === undefined ? undefined : parseDurationMs(flags.ttl);
+  if (flags.ttl !== undefined && !(ttlFlag && ttlFlag > 0))
+    throw new BerthError('Invalid', `ttl: must be a duration such as 30d or 12h, got "${flags.ttl}"`, 'ttl');
+  // --ttl is this command's name for the setting adminTokenTtl (env, YAML key and default as the controller takes them).
+  const settings = controllerSettings(flags, deps, ['dataDir', 'databaseUrl', 'adminTokenTtl']);
+  const ttlMs = ttlFlag ?? settings.adminTokenTtl;
+  const { dataDir, databaseUrl } = settings;
+  assertDataDirOwner(dataDir); // berth.config
   const { openStore } = await import('../../store/index.ts');
   const { rotateAdminToken } = await import('../../auth/index.ts');
   const { DEFAULT_SERVER, readAdminContext, saveAdminContext } = await import('../../client-config/index.ts');
-  const dataDir = dataDirOf(flags, deps, true); // berth.config
   const file = path.join(dataDir, 'berth.config');
   const existing = readAdminContext(file);
-  const store = await openStore({ url: storeSettings(flags, deps).databaseUrl, dataDir });
+  const store = await openStore({ url: databaseUrl, dataDir });
   try {
     const rotated = await rotateAdminToken(store.db, existing?.token, deps.now().getTime(), ttlMs);
     saveAdminContext(file, { server: flags.server ?? existing?.server ?? DEFAULT_SERVER, token: rotated.token, ca: existing?.ca });
@@ -150,14 +153,19 @@ export function registerAdmin(program: Command, deps: CliDeps): void {
     .option('--password-stdin', 'read a password from stdin (else a token is printed once)')
     .addOption(settingOption('dataDir'))
     .addOption(settingOption('databaseUrl'))
+    .addOption(configOption())
     .action((name: string, flags: CreateUserFlags) => createUser(name, flags, deps));
 
   admin
     .command('rotate-token')
     .description('replace the bootstrap admin token in DATA_DIR/berth.config and revoke the old one (on the management node)')
-    .option('--ttl <duration>', 'lifetime of the new token (env BERTH_ADMIN_TOKEN_TTL, default 30d)')
+    .option(
+      '--ttl <duration>',
+      `lifetime of the new token (env ${SETTINGS.adminTokenTtl.env}, YAML key adminTokenTtl; default ${defaultText('adminTokenTtl')})`,
+    )
     .addOption(settingOption('dataDir'))
     .addOption(settingOption('databaseUrl'))
+    .addOption(configOption())
     // --server (global) names the address written into the config; default: the one already there.
     .action((_flags: RotateTokenFlags, cmd: Command) => rotateToken(cmd.optsWithGlobals<RotateTokenFlags>(), deps));
 
