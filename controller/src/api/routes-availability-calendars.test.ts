@@ -30,7 +30,7 @@ function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token: str
   return h.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${token}` } });
 }
 const hours = (token: string, qs: string) => call('GET', `/api/v1/availability/hours?${qs}`, token);
-const timelines = (token: string, qs = '') => call('GET', `/api/v1/availability/nodes${qs ? `?${qs}` : ''}`, token);
+const timelines = (token: string, qs = '') => call('GET', `/api/v1/availability/nodes?${qs}`, token);
 const apply = async (token: string, name: string, spec: Record<string, unknown>) => {
   const res = await call('POST', '/api/v1/apply', token, reservation(name, spec));
   expect(res.statusCode, res.body).toBe(201);
