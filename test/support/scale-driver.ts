@@ -177,7 +177,7 @@ export interface ScaleResult {
     /** From the stop until every affected reservation had moved (or failed). */
     ms?: number;
   };
-  controller: { peakRssBytes?: number; cpuSeconds?: number; cpuByPhase: Record<string, number> };
+  controller: { peakRssBytes?: number; cpuSeconds?: number; cpuByPhase: Record<string, number>; peakRssByPhase?: Record<string, number> };
   /** The hollow process: on a small machine it competes with the controller for CPU. */
   hollow: { peakRssBytes?: number; cpuSeconds?: number; cpuByPhase: Record<string, number> };
   healthz: { probes: number; failures: number; p50?: number; p99?: number; maxMs?: number; failureSamples: string[]; maxByPhase: Record<string, number> };
@@ -985,6 +985,12 @@ export class ScaleRun {
         r.controller.peakRssBytes = Math.max(...ctl.map((x) => x.rssBytes));
         r.controller.cpuSeconds = ctl[ctl.length - 1].cpuSeconds - ctl[0].cpuSeconds;
         for (const [name, from, to] of this.phases()) r.controller.cpuByPhase[name] = cpuBetween(ctl, from, to) ?? NaN;
+        // Where memory grows: with the nodes' streams (register), the reservations (apply) or later.
+        r.controller.peakRssByPhase = {};
+        for (const [name, from, to] of this.phases()) {
+          const within = ctl.filter((x) => x.t >= from && x.t <= to).map((x) => x.rssBytes);
+          if (within.length) r.controller.peakRssByPhase[name] = Math.max(...within);
+        }
       }
       if (hol.length) {
         r.hollow.peakRssBytes = Math.max(...hol.map((x) => x.rssBytes));
@@ -1178,6 +1184,12 @@ export function formatScaleReport(r: ScaleResult): string {
     mb(r.controller.peakRssBytes),
     '',
     `<= 400 MB${verdict(r.controller.peakRssBytes !== undefined ? r.controller.peakRssBytes <= T.postgresql.rssBytes : undefined)}`,
+  );
+  row(
+    '  peak RSS by phase',
+    Object.entries(r.controller.peakRssByPhase ?? {})
+      .map(([k, v]) => `${k} ${mb(v)}`)
+      .join(', ') || '-',
   );
   row('controller CPU', r.controller.cpuSeconds !== undefined ? `${r.controller.cpuSeconds.toFixed(1)} s` : '-');
   row(
