@@ -57,7 +57,38 @@ export function readSettingsFile(file: string): Record<string, unknown> {
     throw new BerthError('Invalid', `config: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`, 'config');
   }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new BerthError('Invalid', `config: ${file} must be a YAML mapping of settings`, 'config');
+  // A misspelt key would otherwise be dropped without a word and its setting left at the default.
+  const unknown = Object.keys(parsed as Record<string, unknown>).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k));
+  if (unknown.length) {
+    const hint = closestKey(unknown[0]);
+    throw new BerthError(
+      'Invalid',
+      `config: ${file} has no setting ${unknown.map((k) => JSON.stringify(k)).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}; its keys are the camelCase names of the flags (berth controller --help)`,
+      'config',
+    );
+  }
   return parsed as Record<string, unknown>;
+}
+
+/** The setting key nearest to a misspelt one, when it is near enough to be a likely typo. */
+function closestKey(given: string): string | undefined {
+  const lower = given.toLowerCase();
+  let best: { key: string; d: number } | undefined;
+  for (const key of SETTING_KEYS) {
+    const d = editDistance(lower, key.toLowerCase());
+    if (!best || d < best.d) best = { key, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(given.length / 4)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** The YAML file the sources name, if any. */

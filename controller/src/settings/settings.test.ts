@@ -142,6 +142,17 @@ describe('a bad value is an error naming the setting and the value', () => {
     expect(failure(() => resolveSettings({ flags: { config: '/nonexistent/berth.yaml' } })).message).toMatch(/^config: cannot read \/nonexistent\/berth\.yaml/);
     withFile('- a\n- b\n', (file) => expect(failure(() => resolveSettings({ flags: { config: file } })).message).toMatch(/must be a YAML mapping/));
   });
+
+  it('refuses a config file key that is no setting, suggesting the one it was likely meant to be', () => {
+    withFile('nodeGrace: 30s\nnodeGraec: 40s\n', (file) => {
+      const err = failure(() => resolveSettings({ flags: { config: file } }));
+      expect(err.message).toBe(
+        `config: ${file} has no setting "nodeGraec" (did you mean "nodeGrace"?); its keys are the camelCase names of the flags (berth controller --help)`,
+      );
+      expect(err.field).toBe('config');
+    });
+    withFile('colour: blue\n', (file) => expect(failure(() => resolveSettings({ flags: { config: file } })).message).not.toMatch(/did you mean/));
+  });
 });
 
 describe('berth dev: the controller settings under its own overrides', () => {
