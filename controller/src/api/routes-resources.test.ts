@@ -121,6 +121,34 @@ describe('reading and deleting', () => {
     expect((await call('DELETE', '/api/v1/reservations/web', bob)).statusCode).toBe(404);
   });
 
+  it('lists more reservations than one read takes whole and in window order, each once, a tenant seeing only theirs', async () => {
+    const tokenA = await h.customer('lister-a');
+    const owner = await h.store.db.user.findUniqueOrThrow({ where: { username: 'lister-a' } });
+    const admin = await h.store.db.user.findFirstOrThrow({ where: { role: 'admin' } });
+    const base = Date.parse('2031-01-01T00:00:00Z');
+    // Written straight to the store: 1,203 admissions would test admission, not the list.
+    await h.store.db.reservation.createMany({
+      data: Array.from({ length: 1_203 }, (_, i) => ({
+        name: `r-${String(i).padStart(4, '0')}`,
+        activeName: `r-${String(i).padStart(4, '0')}`,
+        ownerId: i % 3 === 0 ? admin.id : owner.id,
+        spec: { image: 'nginx', duration: '1h', profile: 'ephemeral' },
+        imageName: 'nginx',
+        milliCores: 1000,
+        memoryMiB: 256,
+        // Reverse name order in time, so the order the list gives is the windows', not the names'.
+        startAt: new Date(base + (1_203 - i) * 60_000),
+        endAt: new Date(base + (1_203 - i) * 60_000 + 3_600_000),
+        phase: 'Scheduled',
+      })),
+    });
+    const all = (await call('GET', '/api/v1/reservations', h.adminToken)).json().items.map((r: { metadata: { name: string } }) => r.metadata.name);
+    const expected = Array.from({ length: 1_203 }, (_, i) => `r-${String(1_202 - i).padStart(4, '0')}`);
+    expect(all).toEqual(expected);
+    const mine = (await call('GET', '/api/v1/reservations', tokenA)).json().items.map((r: { metadata: { name: string } }) => r.metadata.name);
+    expect(mine).toEqual(expected.filter((n) => Number(n.slice(2)) % 3 !== 0));
+  });
+
   it('deletes a reservation (200, Deleted, its ports freed) and then answers 404 for it', async () => {
     const alice = await h.customer('alice');
     await call('POST', '/api/v1/apply', alice, reservation('web'));

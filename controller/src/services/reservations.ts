@@ -289,13 +289,32 @@ export async function getReservation(ctx: ServiceContext, user: User, name: stri
   return image ? { ...object, status: { ...object.status, image } } : object;
 }
 
+/**
+ * Rows read and rendered per stretch of a list. With SQLite's synchronous driver a whole list is
+ * one stretch the event loop cannot interrupt: 4,000 reservations held it (and /healthz, and the
+ * agents' heartbeats) for ~0.5 s in bench:scale. The order is read first, as ids, so the chunks
+ * neither skip nor repeat a row that changes meanwhile.
+ */
+const LIST_CHUNK = 500;
+
 export async function listReservations(ctx: ServiceContext, user: User) {
-  const rows = await ctx.db.reservation.findMany({ where: { ...visibleTo(user), deletedAt: null }, include, orderBy: [{ startAt: 'asc' }, { name: 'asc' }] });
-  const rates = await loadRates(
-    ctx.db,
-    rows.map((r) => r.imageName),
-  );
-  return Promise.all(rows.map((r) => renderReservationRow(ctx, r, rates)));
+  const order = await ctx.db.reservation.findMany({
+    where: { ...visibleTo(user), deletedAt: null },
+    select: { id: true },
+    orderBy: [{ startAt: 'asc' }, { name: 'asc' }],
+  });
+  const rates = await loadRates(ctx.db);
+  const out: Awaited<ReturnType<typeof renderReservationRow>>[] = [];
+  for (let i = 0; i < order.length; i += LIST_CHUNK) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const ids = order.slice(i, i + LIST_CHUNK).map((r) => r.id);
+    const rows = new Map((await ctx.db.reservation.findMany({ where: { id: { in: ids }, deletedAt: null }, include })).map((r) => [r.id, r]));
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (row) out.push(await renderReservationRow(ctx, row, rates));
+    }
+  }
+  return out;
 }
 
 export async function deleteReservation(ctx: ServiceContext, user: User, name: string) {
