@@ -894,6 +894,7 @@ export class ScaleRun {
     const names = new Set(affected.map((i) => i.metadata.name));
     // The last list's reservations that had not moved, to say where each one was left.
     let waiting: Array<{ metadata: { name: string } } & Conditioned> = [];
+    let lastProgress = t0;
     while (Date.now() < deadline) {
       this.check();
       const t = Date.now();
@@ -914,6 +915,12 @@ export class ScaleRun {
         if (loss.stillWaiting === 0) {
           loss.ms = now.at - t0;
           break;
+        }
+        if (t - lastProgress >= 10_000) {
+          lastProgress = t;
+          this.log(
+            `  ${((t - t0) / 1000).toFixed(0)} s after the loss: ${movedRunning} started moved and Running, ${movedFuture} future moved, ${loss.stillWaiting} waiting`,
+          );
         }
       }
       // Every 2 s: fine enough against a target of grace + 10 s, and the list is not free.
