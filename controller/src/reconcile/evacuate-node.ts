@@ -12,8 +12,6 @@ import { setCondition } from '../domain/conditions.ts';
 import { planEvacuation, type EvacuationAction, type Placer } from './plan-node-loss.ts';
 import { TERMINAL_PHASES } from '../domain/phases.ts';
 
-const APPLY_CONCURRENCY = 8;
-
 export interface EvacuateDeps {
   db: Db;
   log: Logger;
@@ -63,21 +61,12 @@ export async function evacuateNode(
     placer,
   });
   const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));
-  const todo: EvacuationAction[] = [];
   for (const action of plan) {
-    if (action.type === 'fail' && !opts.failUnplaceable) result.remaining.push({ reservation: action.name, reason: action.reason });
-    else todo.push(action);
-  }
-  // The placements are decided above; each action only writes its own reservation's rows (and
-  // picks node ports synchronously from the pool's shared sets), so several go to the store at
-  // once: one by one, a 1,000-node cluster moved ~33 reservations a second after a node loss.
-  for (let i = 0; i < todo.length; i += APPLY_CONCURRENCY) {
-    // All settle before a failure is passed on: no write may outlive the admission section.
-    const settled = await Promise.allSettled(
-      todo.slice(i, i + APPLY_CONCURRENCY).map((action) => applyAction(deps, node, cause, now, action, statusOf.get(action.reservationId) ?? {}, result)),
-    );
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (action.type === 'fail' && !opts.failUnplaceable) {
+      result.remaining.push({ reservation: action.name, reason: action.reason });
+      continue;
+    }
+    await applyAction(deps, node, cause, now, action, statusOf.get(action.reservationId) ?? {}, result);
   }
   deps.guard.commitMoves();
   return result;
