@@ -11,6 +11,8 @@
 //   caas/v1/agent.proto          read at run time by @grpc/proto-loader
 //   static/                      the dashboard: index.html, app.css and app.js bundled now
 //   migrations/<provider>/       Prisma's migration folders, applied by the controller on start
+//   query_compiler_*.wasm        Prisma's query compiler of each provider, which the generated
+//                                clients read next to their code (see scripts/prisma.mjs)
 //   build-info.json              version, commit and the source files, for the bins' freshness check
 //   berth-agent.tar.gz           the agent alone, every package bundled in (berth-agent.mjs and
 //                                caas/): what the controller serves to a node joining with
@@ -20,7 +22,7 @@
 // relative to their own URL. Packages with native addons or files they locate themselves stay
 // external and come from node_modules (a release ships the production dependencies).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +173,10 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   cpSync(path.join(ROOT, 'controller/src/web/static'), path.join(DIST, 'static'), { recursive: true });
   writeFileSync(path.join(DIST, 'static/app.js'), await bundleDashboard());
   cpSync(path.join(ROOT, 'prisma/migrations'), path.join(DIST, 'migrations'), { recursive: true });
+  for (const provider of ['postgresql', 'sqlite']) {
+    const internal = path.join(ROOT, 'controller/src/store/generated', provider, 'internal');
+    for (const file of readdirSync(internal).filter((f) => f.endsWith('.wasm'))) cpSync(path.join(internal, file), path.join(DIST, file));
+  }
   await buildAgentBundle(DIST, info);
   cpSync(path.join(ROOT, 'controller/src/install/agent-install.sh'), path.join(DIST, 'agent-install.sh'));
 

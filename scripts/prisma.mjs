@@ -23,7 +23,7 @@ function schemaFor(provider, text = readFileSync(schemaPath, 'utf8')) {
   return out;
 }
 
-function generate() {
+async function generate() {
   const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
   const tmp = mkdtempSync(join(tmpdir(), 'berth-prisma-'));
   try {
@@ -37,10 +37,35 @@ function generate() {
         // cannot download it, so point it at any existing file.
         env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: file, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
       });
+      await compilerFromFile(join(root, 'controller', 'src', 'store', 'generated', provider, 'internal'));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// The generated client imports its query compiler as a module holding the .wasm in base64: that
+// string (4.4 MB) and the module's source (as much again) then stay in the heap for as long as the
+// process runs. The client is made to compile the binary from a file next to it instead, written
+// here (scripts/build.ts copies it next to the bundle). Fails if Prisma generates other code.
+const COMPILER_IMPORT =
+  /getQueryCompilerWasmModule: async \(\) => \{\n\s*const \{ wasm \} = await import\("(@prisma\/client\/runtime\/(query_compiler_\w+_bg\.\w+)\.wasm-base64\.mjs)"\)\n\s*return await decodeBase64AsWasm\(wasm\)\n\s*\}/;
+
+async function compilerFromFile(internalDir) {
+  const classFile = join(internalDir, 'class.ts');
+  const text = readFileSync(classFile, 'utf8');
+  const match = COMPILER_IMPORT.exec(text);
+  if (!match) throw new Error(`${classFile}: the query compiler's import is not the one scripts/prisma.mjs rewrites`);
+  const [, specifier, name] = match;
+  const { wasm } = await import(specifier);
+  writeFileSync(join(internalDir, `${name}.wasm`), Buffer.from(wasm, 'base64'));
+  const load = [
+    'getQueryCompilerWasmModule: async () => {',
+    "    const { readFile } = await import('node:fs/promises')",
+    `    return new WebAssembly.Module(await readFile(new URL('./${name}.wasm', import.meta.url)))`,
+    '  }',
+  ].join('\n');
+  writeFileSync(classFile, text.replace(COMPILER_IMPORT, load));
 }
 
 function timestamp(d = new Date()) {
@@ -61,7 +86,7 @@ async function migrateDiff(name) {
 }
 
 const [cmd, arg] = process.argv.slice(2);
-if (cmd === 'generate') generate();
+if (cmd === 'generate') await generate();
 else if (cmd === 'migrate-diff') await migrateDiff(arg);
 else {
   console.error('usage: node scripts/prisma.mjs generate | migrate-diff NAME');

@@ -4,6 +4,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Store } from './store.ts';
+import { keepWasmOnBaselineCompiler } from './wasm-baseline.ts';
 
 export interface OpenStoreOptions {
   /** postgres:// or postgresql:// for PostgreSQL; `file:PATH` for a SQLite file. */
@@ -16,6 +17,7 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'store' });
   const url = opts.url ?? '';
+  keepWasmOnBaselineCompiler();
   if (/^postgres(ql)?:\/\//.test(url)) return (await import('./open-postgres.ts')).openPostgres(url, log);
   if (url && !url.startsWith('file:')) throw new Error('store url must be postgres://, postgresql:// or file:');
   return (await import('./open-sqlite.ts')).openSqlite(sqlitePath(url, opts.dataDir), log);
