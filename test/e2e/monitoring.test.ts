@@ -74,10 +74,17 @@ async function launchAgent(): Promise<void> {
   await waitForNodeReady(controller, node, agent);
   // A relaunch finds the node still Ready (within the grace of the killed agent's last beat), so
   // the new agent's own listener is what says it is up.
-  await waitFor(() => fetch(`http://127.0.0.1:${agentMetricsPort}/healthz`).then((r) => r.ok || undefined, () => undefined), {
-    timeoutMs: 30_000,
-    what: 'the agent metrics listener',
-  });
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${agentMetricsPort}/healthz`).then(
+        (r) => r.ok || undefined,
+        () => undefined,
+      ),
+    {
+      timeoutMs: 30_000,
+      what: 'the agent metrics listener',
+    },
+  );
 }
 
 afterAll(async () => {
