@@ -2,8 +2,8 @@
 // never older than that interval (what another controller and a restarted one go by) while the
 // store sees a handful of statements per interval, not one per node: beats are stored rounded
 // down to the second, so every node that beat within the same second shares one updateMany
-// (1,000 nodes beating every 5 s: ~10 statements per flush instead of 1,000, measured with
-// PostgreSQL's statement log in bench:scale). Rounding down keeps the stored beat a lower bound.
+// (1,000 nodes beating every 5 s fall into at most 5 such seconds of their latest beats: a few
+// statements per flush instead of 1,000). Rounding down keeps the stored beat a lower bound.
 // The metrics that ride on beats change every beat and only matter to readers without the live
 // copy, so a node's are stored at most once per metricsIntervalMs.
 import type { Logger } from 'pino';
