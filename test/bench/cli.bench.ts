@@ -12,6 +12,7 @@ import path from 'node:path';
 import { buildDist } from '../../scripts/build.ts';
 import { BERTH_BIN, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
+import { removeNodeContainers } from '../support/host.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
@@ -55,9 +56,9 @@ async function rssMiB(pid: number): Promise<number> {
 async function idleRss(v: Variant): Promise<{ controller: number; agent: number }> {
   let controller: ControllerProcess | undefined;
   let agent: AgentProcess | undefined;
+  const nodeName = uniqueName(`bench-${v}`);
   try {
     controller = await startController({ nat: 'userspace', env: variantEnv(v) });
-    const nodeName = uniqueName(`bench-${v}`);
     agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName, env: variantEnv(v) });
     await waitFor(
       async () => {
@@ -71,6 +72,7 @@ async function idleRss(v: Variant): Promise<{ controller: number; agent: number 
   } finally {
     await agent?.stop();
     await controller?.stop();
+    await removeNodeContainers(nodeName); // its tenant networks too: the engine has ~30 address pools
   }
 }
 
