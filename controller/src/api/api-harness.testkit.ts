@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerStatus, ExecRequestIn, LogsRequest } from '@berth/proto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { buildServer, type InstallRouteOptions } from './index.ts';
 import { bootstrapAdmin, issueToken } from '../auth/index.ts';
@@ -68,6 +68,8 @@ export interface ApiHarness {
   setReady(nodeId: string, ready: boolean): Promise<void>;
   /** What /readyz reports: false while a controller is still starting. */
   setServing(ready: boolean): void;
+  /** An in-process request, as `token`'s user when one is given. */
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
   const { token: adminToken } = await bootstrapAdmin(store.db, { now: clock.now() });
   return {
     app,
+    call: (method, url, token, payload) => app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} }),
     store,
     clock,
     hub,

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return h.call(method, url, token, payload);
 }
 
 describe('authentication and roles', () => {

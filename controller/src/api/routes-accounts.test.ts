@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return h.call(method, url, token, payload);
 }
 
 const IMAGE = {

@@ -27,7 +27,7 @@ const reservation = (name: string, spec: Record<string, unknown> = {}) => ({
 });
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${token}` } });
+  return h.call(method, url, token, payload);
 }
 const hours = (token: string, qs: string) => call('GET', `/api/v1/availability/hours?${qs}`, token);
 const timelines = (token: string, qs = '') => call('GET', `/api/v1/availability/nodes?${qs}`, token);

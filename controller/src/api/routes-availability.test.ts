@@ -26,7 +26,7 @@ const reservation = (name: string, spec: Record<string, unknown> = {}) => ({
 });
 
 function call(method: 'GET' | 'POST' | 'PUT', url: string, token: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${token}` } });
+  return h.call(method, url, token, payload);
 }
 const avail = (token: string, qs: string) => call('GET', `/api/v1/availability?${qs}`, token);
 

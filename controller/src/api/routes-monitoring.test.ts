@@ -26,7 +26,7 @@ const reservation = (name: string) => ({
 });
 
 function call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return h.call(method, url, token, payload);
 }
 
 beforeEach(async () => {

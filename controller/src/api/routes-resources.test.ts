@@ -24,7 +24,7 @@ const reservation = (name: string, spec: Record<string, unknown> = {}) => ({
 });
 
 function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: unknown) {
-  return h.app.inject({ method, url, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return h.call(method, url, token, payload);
 }
 
 describe('POST /api/v1/apply', () => {
