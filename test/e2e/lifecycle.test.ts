@@ -42,7 +42,10 @@ describe('a reservation on one host', () => {
     expect(deleted.body.status).toMatchObject({ phase: 'Deleted', endpoints: [] });
     expect(await dnatRules(controller().opts.chainPrefix)).toEqual([]);
     await waitFor(async () => (await containersOfNode(host.node)).length === 0, { timeoutMs: 5000, what: 'container removal' });
-    await expect(httpGetRaw(endpoint.address, 1000)).rejects.toThrow();
+    // Another process on the machine may own that port once the rule is gone (a CI run met one), so
+    // what the user relies on is that the deleted container no longer answers there, not a refusal.
+    const after = await httpGetRaw(endpoint.address, 1000).catch((e: Error) => `refused: ${e.message}`);
+    expect(after).not.toContain('berth ok');
     expect((await controller().api.get('reservations', 'demo')).status).toBe(404);
   });
 
