@@ -405,7 +405,10 @@ export class HollowAgentsProcess {
   }
 
   static spawn(opts: SpawnHollowOptions): HollowAgentsProcess {
+    // BERTH_HOLLOW_NODE_ARGS: extra node flags for the hollow process (e.g. --cpu-prof to study it).
+    const nodeArgs = (process.env.BERTH_HOLLOW_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const args = [
+      ...nodeArgs,
       '--import',
       'tsx',
       HOLLOW_MAIN,

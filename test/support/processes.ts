@@ -1,6 +1,7 @@
 // Real Berth processes for cross-process tests: a controller and agents, each its own OS process
 // started through the same bins a user runs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -158,6 +159,15 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   child.stderr?.removeAllListeners('data');
   child.stdout?.on('data', (d) => proc.output.push(String(d)));
   child.stderr?.on('data', (d) => proc.output.push(String(d)));
+  // BERTH_CONTROLLER_LOG_FILE: a bench keeps only a tail in memory; this keeps everything the
+  // controller writes after start-up in that file, for study.
+  const teeTo = process.env.BERTH_CONTROLLER_LOG_FILE;
+  if (teeTo) {
+    const tee = createWriteStream(teeTo, { flags: 'a' });
+    child.stdout?.on('data', (d) => tee.write(d));
+    child.stderr?.on('data', (d) => tee.write(d));
+    child.once('exit', () => tee.end());
+  }
   return proc;
 }
 

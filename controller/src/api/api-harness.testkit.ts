@@ -93,7 +93,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     0,
   );
   const events = new EventRecorder(store.db, log);
-  const guard = new AdmissionGuard(store.db, new Mutex(), log, config.portRanges, DEFAULT_PREPARE_LEAD_MS, false);
+  const guard = new AdmissionGuard(store, new Mutex(), log, config.portRanges, DEFAULT_PREPARE_LEAD_MS, false);
   const reconciler = new ReservationReconciler({
     db: store.db,
     log,

@@ -39,7 +39,7 @@ async function freshDatabase(): Promise<string> {
 async function controller(url: string, key: bigint): Promise<{ store: Store; guard: AdmissionGuard }> {
   const store = await openStore({ url });
   const mutex = await AdvisoryMutex.connect(url, key, 20);
-  const guard = new AdmissionGuard(store.db, mutex, pino({ level: 'silent' }), DEFAULT_PORT_RANGES, 0, true);
+  const guard = new AdmissionGuard(store, mutex, pino({ level: 'silent' }), DEFAULT_PORT_RANGES, 0, true);
   cleanups.push(async () => {
     await guard.close();
     await store.close();

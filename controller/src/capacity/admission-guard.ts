@@ -4,7 +4,7 @@
 // controller changes it in the same section as each store write, and a change of the store's
 // admission sequence (another controller wrote) reloads it first.
 import type { Logger } from 'pino';
-import type { PrismaClient as Db } from '../store/index.ts';
+import type { PrismaClient as Db, Store } from '../store/index.ts';
 import type { Mutex } from '../lib/mutex.ts';
 import type { LockHooks } from '../lib/advisory-mutex.ts';
 import { admittedPortCount, TERMINAL_PHASES } from '../domain/index.ts';
@@ -31,8 +31,12 @@ export class AdmissionGuard {
     },
   };
 
+  private readonly db: Db;
+  /** The store's engine, for the few statements written per engine (store/update-rows.ts). */
+  readonly provider: Store['provider'];
+
   constructor(
-    private readonly db: Db,
+    store: Pick<Store, 'db' | 'provider'>,
     private readonly mutex: Mutex,
     private readonly log: Logger,
     portRanges: PortRanges,
@@ -40,7 +44,9 @@ export class AdmissionGuard {
     /** Other controllers share the store (PostgreSQL): watch the admission sequence. */
     private readonly shared: boolean,
   ) {
-    this.ports = new PortPool(db, portRanges);
+    this.db = store.db;
+    this.provider = store.provider;
+    this.ports = new PortPool(store, portRanges);
     this.capacity = new CapacityIndex(this.ports.publicPoolSize, portLeadMs);
   }
 

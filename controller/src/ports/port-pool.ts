@@ -2,8 +2,8 @@
 // reservation never scans every allocation in the cluster. The store's unique indexes (natPort;
 // nodeId+nodePort) stay the final word: a losing insert (another controller got there first)
 // reloads the picture and tries again.
-import type { PrismaClient as Db } from '../store/index.ts';
-import { isUniqueViolation } from '../store/index.ts';
+import type { PrismaClient as Db, Store } from '../store/index.ts';
+import { isUniqueViolation, updateRows } from '../store/index.ts';
 import { BerthError } from '../errors/index.ts';
 import { pickFreePort, type PortRange } from './pick-port.ts';
 import { DEFAULT_PORT_RANGES, type ImagePort, type PortRanges } from './port-ranges.ts';
@@ -14,10 +14,14 @@ export class PortPool {
   private readonly nat = new Set<number>();
   private readonly byNode = new Map<string, Set<number>>();
 
+  private readonly db: Db;
+
   constructor(
-    private readonly db: Db,
+    private readonly store: Pick<Store, 'db' | 'provider'>,
     readonly ranges: PortRanges = DEFAULT_PORT_RANGES,
-  ) {}
+  ) {
+    this.db = store.db;
+  }
 
   get publicPoolSize(): number {
     return this.ranges.nat.max - this.ranges.nat.min + 1;
@@ -58,26 +62,45 @@ export class PortPool {
     return count;
   }
 
-  /** Moves the reservation's ports to another node: same public port, a new node port. */
-  async move(reservationId: string, toNodeId: string): Promise<number> {
+  /**
+   * Moves reservations' ports to other nodes (a lost node's reservations, together): each keeps
+   * its public port and gets a new node port; one read and one write in all.
+   */
+  async moveMany(moves: ReadonlyArray<{ reservationId: string; toNodeId: string }>): Promise<number> {
+    if (moves.length === 0) return 0;
+    const target = new Map(moves.map((m) => [m.reservationId, m.toNodeId]));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const rows = (await this.db.portAllocation.findMany({ where: { reservationId } })).filter((r) => r.nodeId !== toNodeId);
+      const rows = (await this.db.portAllocation.findMany({ where: { reservationId: { in: [...target.keys()] } } })).filter(
+        (r) => r.nodeId !== target.get(r.reservationId),
+      );
       if (rows.length === 0) return 0;
-      const used = this.nodePorts(toNodeId);
-      const moves = rows.map((row) => {
-        const nodePort = pickFreePort(this.ranges.node, used, spin(this.ranges.node));
-        if (nodePort === undefined) throw new BerthError('NoResources', `no free node port left for port "${row.name}"`);
-        used.add(nodePort);
-        return { row, nodePort };
-      });
+      const picked: Array<{ row: (typeof rows)[number]; toNodeId: string; nodePort: number }> = [];
+      const undo = () => {
+        for (const p of picked) this.nodePorts(p.toNodeId).delete(p.nodePort);
+      };
+      for (const row of rows) {
+        const toNodeId = target.get(row.reservationId)!;
+        const nodePort = pickFreePort(this.ranges.node, this.nodePorts(toNodeId), spin(this.ranges.node));
+        if (nodePort === undefined) {
+          undo();
+          throw new BerthError('NoResources', `no free node port left for port "${row.name}"`);
+        }
+        this.nodePorts(toNodeId).add(nodePort);
+        picked.push({ row, toNodeId, nodePort });
+      }
       try {
-        await this.db.$transaction(
-          moves.map(({ row, nodePort }) => this.db.portAllocation.update({ where: { id: row.id }, data: { nodeId: toNodeId, nodePort } })),
-        );
-        for (const { row } of moves) this.nodePorts(row.nodeId).delete(row.nodePort);
+        await updateRows(this.db, this.store.provider, {
+          table: 'PortAllocation',
+          columns: [
+            { name: 'nodeId', type: 'text' },
+            { name: 'nodePort', type: 'int' },
+          ],
+          rows: picked.map((p) => ({ id: p.row.id, values: [p.toNodeId, p.nodePort] })),
+        });
+        for (const { row } of picked) this.nodePorts(row.nodeId).delete(row.nodePort);
         return rows.length;
       } catch (err) {
-        for (const { nodePort } of moves) used.delete(nodePort);
+        undo();
         if (!isUniqueViolation(err)) throw err;
         await this.load();
       }

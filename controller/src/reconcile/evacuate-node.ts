@@ -3,7 +3,7 @@
 // move and an admission never commit the same capacity twice; placements are decided on the
 // in-memory capacity index and only the node's own reservations are read from the store.
 import type { Logger } from 'pino';
-import type { PrismaClient as Db } from '../store/index.ts';
+import { updateRows, type PrismaClient as Db } from '../store/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
@@ -21,29 +21,44 @@ export interface EvacuateDeps {
 }
 
 export interface EvacuationResult {
-  rescheduled: Array<{ reservation: string; node: string; id: string; toNodeId: string }>;
-  failed: Array<{ reservation: string; reason: string; id: string }>;
+  rescheduled: Array<{ reservation: string; node: string; id: string; toNodeId: string; fromNodeId: string }>;
+  failed: Array<{ reservation: string; reason: string; id: string; fromNodeId: string }>;
   /** Left on the node because nothing else fits (drain only; a lost node fails them). */
   remaining: Array<{ reservation: string; reason: string }>;
 }
 
 /** `cause` completes "node X ..." in events, e.g. "is NotReady" or "was drained". */
-export async function evacuateNode(
+export function evacuateNode(
   deps: EvacuateDeps,
   node: { id: string; name: string },
   cause: string,
   now: number,
   opts: { failUnplaceable: boolean } = { failUnplaceable: true },
 ): Promise<EvacuationResult> {
-  const displaced = await deps.db.reservation.findMany({
-    where: { nodeId: node.id, phase: { notIn: [...TERMINAL_PHASES] }, deletedAt: null, endAt: { gt: new Date(now) } },
-    select: { id: true, name: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
-  });
+  return evacuateNodes(deps, [node], cause, now, opts);
+}
+
+/**
+ * Several nodes' reservations in one pass: nodes lost together (a rack, a switch) come due
+ * together, and the statements of a pass cost the same for one node as for fifty.
+ */
+export async function evacuateNodes(
+  deps: EvacuateDeps,
+  nodes: ReadonlyArray<{ id: string; name: string }>,
+  cause: string,
+  now: number,
+  opts: { failUnplaceable: boolean } = { failUnplaceable: true },
+): Promise<EvacuationResult> {
   const result: EvacuationResult = { rescheduled: [], failed: [], remaining: [] };
+  if (nodes.length === 0) return result;
+  const displaced = await deps.db.reservation.findMany({
+    where: { nodeId: { in: nodes.map((n) => n.id) }, phase: { notIn: [...TERMINAL_PHASES] }, deletedAt: null, endAt: { gt: new Date(now) } },
+    select: { id: true, name: true, nodeId: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
+  });
   if (displaced.length === 0) return result;
   const { capacity } = deps.guard;
   const placer: Placer = {
-    // The node being emptied takes nothing: it is NotReady or cordoned, and the checks say so.
+    // The nodes being emptied take nothing: they are NotReady or cordoned, and the checks say so.
     decide: (request, id) => capacity.decide(request, deps.strategy, { excludeReservationId: id }),
     record: (id, nodeId, request) => capacity.move(id, nodeId, request.start),
   };
@@ -60,44 +75,82 @@ export async function evacuateNode(
     now,
     placer,
   });
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const from = new Map(displaced.map((r) => [r.id, nodeById.get(r.nodeId!)!]));
   const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));
+  const moves = plan.filter((a): a is Extract<EvacuationAction, { type: 'reschedule' }> => a.type === 'reschedule');
+  await writeMoves(deps, from, cause, now, moves, statusOf, result);
   for (const action of plan) {
-    if (action.type === 'fail' && !opts.failUnplaceable) {
+    if (action.type !== 'fail') continue;
+    if (!opts.failUnplaceable) {
       result.remaining.push({ reservation: action.name, reason: action.reason });
       continue;
     }
-    await applyAction(deps, node, cause, now, action, statusOf.get(action.reservationId) ?? {}, result);
+    await failOne(deps, from.get(action.reservationId)!, cause, now, action, statusOf.get(action.reservationId) ?? {}, result);
   }
   deps.guard.commitMoves();
   return result;
 }
 
-async function applyAction(
+/**
+ * The node's moves in three statements however many there are (ports, rows, their update
+ * time): a statement costs the controller far more than a row, and a lost node's reservations
+ * all wait for this section.
+ */
+async function writeMoves(
   deps: EvacuateDeps,
-  from: { name: string },
+  fromOf: Map<string, { id: string; name: string }>,
   cause: string,
   now: number,
-  action: EvacuationAction,
+  moves: Array<Extract<EvacuationAction, { type: 'reschedule' }>>,
+  statusOf: Map<string, StoredReservationStatus>,
+  result: EvacuationResult,
+): Promise<void> {
+  if (moves.length === 0) return;
+  await deps.guard.ports.moveMany(moves.map((a) => ({ reservationId: a.reservationId, toNodeId: a.toNodeId })));
+  const messages = moves.map((a) => {
+    const from = fromOf.get(a.reservationId)!.name;
+    return `node ${from} ${cause}: rescheduled to node ${a.toNodeName}; local data on ${from} did not move`;
+  });
+  const rows = moves.map((a, i) => {
+    const stored = statusOf.get(a.reservationId) ?? {};
+    let conditions = setCondition(stored.conditions ?? [], { type: 'Scheduled', status: 'True', reason: 'Rescheduled', message: messages[i] }, now);
+    conditions = setCondition(
+      conditions,
+      { type: 'Ready', status: 'False', reason: 'Rescheduled', message: `waiting for node ${a.toNodeName} to start the container` },
+      now,
+    );
+    return { id: a.reservationId, values: [a.toNodeId, { ...stored, conditions }] };
+  });
+  await updateRows(deps.db, deps.guard.provider, {
+    table: 'Reservation',
+    columns: [
+      { name: 'nodeId', type: 'text' },
+      { name: 'status', type: 'json' },
+    ],
+    rows,
+  });
+  await deps.db.reservation.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { updatedAt: new Date(now) } });
+  const log = deps.log.child({ component: 'evacuation' });
+  moves.forEach((a, i) => {
+    const from = fromOf.get(a.reservationId)!;
+    deps.events.record({ kind: 'Reservation', objectId: a.reservationId, objectName: a.name, type: 'Warning', reason: 'Rescheduled', message: messages[i] });
+    log.warn({ reservation: a.name, from: from.name, to: a.toNodeName }, 'reservation rescheduled');
+    result.rescheduled.push({ reservation: a.name, node: a.toNodeName, id: a.reservationId, toNodeId: a.toNodeId, fromNodeId: from.id });
+  });
+}
+
+async function failOne(
+  deps: EvacuateDeps,
+  from: { id: string; name: string },
+  cause: string,
+  now: number,
+  action: Extract<EvacuationAction, { type: 'fail' }>,
   stored: StoredReservationStatus,
   result: EvacuationResult,
 ): Promise<void> {
   const { db } = deps;
   const log = deps.log.child({ component: 'evacuation', reservation: action.name, from: from.name });
-  if (action.type === 'reschedule') {
-    await deps.guard.ports.move(action.reservationId, action.toNodeId);
-    const message = `node ${from.name} ${cause}: rescheduled to node ${action.toNodeName}; local data on ${from.name} did not move`;
-    let conditions = setCondition(stored.conditions ?? [], { type: 'Scheduled', status: 'True', reason: 'Rescheduled', message }, now);
-    conditions = setCondition(
-      conditions,
-      { type: 'Ready', status: 'False', reason: 'Rescheduled', message: `waiting for node ${action.toNodeName} to start the container` },
-      now,
-    );
-    await db.reservation.update({ where: { id: action.reservationId }, data: { nodeId: action.toNodeId, status: { ...stored, conditions } } });
-    deps.events.record({ kind: 'Reservation', objectId: action.reservationId, objectName: action.name, type: 'Warning', reason: 'Rescheduled', message });
-    log.warn({ to: action.toNodeName }, 'reservation rescheduled');
-    result.rescheduled.push({ reservation: action.name, node: action.toNodeName, id: action.reservationId, toNodeId: action.toNodeId });
-    return;
-  }
   await deps.guard.ports.release(action.reservationId);
   deps.guard.release(action.reservationId);
   const message = `node ${from.name} ${cause} and ${action.reason}`;
@@ -108,5 +161,5 @@ async function applyAction(
   });
   deps.events.record({ kind: 'Reservation', objectId: action.reservationId, objectName: action.name, type: 'Warning', reason: 'NodeLost', message });
   log.warn({ reason: action.reason }, 'reservation failed: node lost');
-  result.failed.push({ reservation: action.name, reason: message, id: action.reservationId });
+  result.failed.push({ reservation: action.name, reason: message, id: action.reservationId, fromNodeId: from.id });
 }

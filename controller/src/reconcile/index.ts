@@ -7,4 +7,5 @@ export * from './node-reconciler.ts';
 export * from './eviction-limiter.ts';
 export * from './plan-node-loss.ts';
 export * from './evacuate-node.ts';
+export * from './evacuation-batcher.ts';
 export * from './loop.ts';

@@ -11,7 +11,8 @@ import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
 import {
   DEFAULT_PREPARE_LEAD_MS,
   DesiredPublisher,
-  evacuateNode,
+  EvacuationBatcher,
+  evacuateNodes,
   EvictionLimiter,
   NodeReconciler,
   ReconcileLoop,
@@ -99,7 +100,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   // With PostgreSQL several controllers may admit at once: serialize them with an advisory lock.
   const mutex = store.provider === 'postgresql' && config.databaseUrl ? await AdvisoryMutex.connect(config.databaseUrl) : new Mutex();
   const guard = new AdmissionGuard(
-    store.db,
+    store,
     mutex,
     log.child({ component: 'admission' }),
     config.portRanges,
@@ -192,13 +193,14 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     onEnded: () => storageLoop?.kick(),
     plan: { pullFailureTimeoutMs: config.pullFailureTimeoutMs },
   });
-  const evacuate = async (node: { id: string; name: string }) => {
-    const r = await guard.run(() => evacuateNode({ db: store.db, log, strategy: config.strategy, guard, events }, node, 'is NotReady', clock.now()));
+  const evacuations = new EvacuationBatcher(async (lost) => {
+    const r = await guard.run(() => evacuateNodes({ db: store.db, log, strategy: config.strategy, guard, events }, lost, 'is NotReady', clock.now()));
     for (const { id } of [...r.rescheduled, ...r.failed]) queues?.reservations.add(id);
     for (const { toNodeId } of r.rescheduled) queues?.push.add(toNodeId);
-    queues?.push.add(node.id);
-    return r.rescheduled.length + r.failed.length;
-  };
+    for (const node of lost) queues?.push.add(node.id);
+    return r;
+  });
+  const evacuate = (node: { id: string; name: string }) => evacuations.evacuate(node);
   const nodes = new NodeReconciler({
     db: store.db,
     log,
@@ -225,8 +227,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const notifyReservations = () => bus.notify('reservations', 'containers');
   queues = {
     reservations: new WorkQueue({ name: 'reservations', log, clock, concurrency: 16, handler: (id) => reservations.reconcile(id).finally(notifyReservations) }),
-    nodes: new WorkQueue({ name: 'nodes', log, clock, concurrency: 2, handler: (id) => nodes.reconcile(id).finally(() => bus.notify('nodes')) }),
-    push: new WorkQueue({ name: 'desired-sets', log, clock, concurrency: 2, handler: (id) => publisher.publish(id) }),
+    // Nodes due together (a lost rack) wait on one evacuation pass: enough workers for them to meet there.
+    nodes: new WorkQueue({ name: 'nodes', log, clock, concurrency: 16, handler: (id) => nodes.reconcile(id).finally(() => bus.notify('nodes')) }),
+    push: new WorkQueue({ name: 'desired-sets', log, clock, concurrency: 8, handler: (id) => publisher.publish(id) }),
   };
   if (config.storage) {
     const admin = new SshStorageAdmin(config.storage, path.join(config.dataDir, 'storage_known_hosts'));

@@ -12,6 +12,7 @@ import { patchConnections, skipExclusiveLocking } from './adapter-patches.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { isUniqueViolation, openStore, type PrismaClient, type Store } from './index.ts';
 import { migrationsDir, type Provider } from './migrations.ts';
+import { updateRows } from './update-rows.ts';
 
 const PG_URL = process.env.BERTH_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -273,6 +274,65 @@ describe.each([
     expect(isUniqueViolation(missingOwner)).toBe(false);
     expect(isUniqueViolation(new Error('P2002'))).toBe(false);
     expect(isUniqueViolation(undefined)).toBe(false);
+  });
+
+  it('updates many rows in one statement, each with its own text, integer and JSON values, and leaves other rows alone', async () => {
+    const { owner, node } = await seedOwnerAndNode(db);
+    const other = await db.node.create({ data: { name: `n-${randomUUID()}`, address: '10.0.0.3', cores: 2, memoryMiB: 2048 } });
+    const [a, b, c] = await Promise.all(
+      ['bulk-a', 'bulk-b', 'bulk-c'].map((n) => db.reservation.create({ data: { ...reservationData(owner.id, n), nodeId: node.id } })),
+    );
+    const ports = await Promise.all(
+      [a, b].map((r, i) =>
+        db.portAllocation.create({ data: { reservationId: r.id, name: 'http', containerPort: 80, nodeId: node.id, nodePort: 33000 + i, natPort: 43000 + i } }),
+      ),
+    );
+    const status = (i: number) => ({ conditions: [{ type: 'Ready', status: 'False', reason: 'Rescheduled', message: `row ${i} "quoted" \\ ✓` }] });
+    const changed = await updateRows(db, provider, {
+      table: 'Reservation',
+      columns: [
+        { name: 'nodeId', type: 'text' },
+        { name: 'status', type: 'json' },
+      ],
+      rows: [a, b].map((r, i) => ({ id: r.id, values: [other.id, status(i)] })),
+    });
+    expect(changed).toBe(2);
+    const moved = await db.portAllocation.findMany({ where: { id: { in: ports.map((p) => p.id) } }, orderBy: { nodePort: 'asc' } });
+    expect(
+      await updateRows(db, provider, {
+        table: 'PortAllocation',
+        columns: [
+          { name: 'nodeId', type: 'text' },
+          { name: 'nodePort', type: 'int' },
+        ],
+        rows: moved.map((p, i) => ({ id: p.id, values: [other.id, 34000 + i] })),
+      }),
+    ).toBe(2);
+
+    const after = await db.reservation.findMany({ where: { id: { in: [a.id, b.id, c.id] } } });
+    const byId = new Map(after.map((r) => [r.id, r]));
+    expect(byId.get(a.id)).toMatchObject({ nodeId: other.id, status: status(0) });
+    expect(byId.get(b.id)).toMatchObject({ nodeId: other.id, status: status(1) });
+    expect(byId.get(c.id)).toMatchObject({ nodeId: node.id, status: c.status });
+    expect(
+      (await db.portAllocation.findMany({ where: { id: { in: ports.map((p) => p.id) } }, orderBy: { nodePort: 'asc' } })).map((p) => [p.nodeId, p.nodePort]),
+    ).toEqual([
+      [other.id, 34000],
+      [other.id, 34001],
+    ]);
+    // A taken node port is a unique violation, as with the model API, and the statement changes nothing.
+    const clash = await rejection(
+      updateRows(db, provider, {
+        table: 'PortAllocation',
+        columns: [
+          { name: 'nodeId', type: 'text' },
+          { name: 'nodePort', type: 'int' },
+        ],
+        rows: [{ id: moved[0].id, values: [other.id, 34001] }],
+      }),
+    );
+    expect(isUniqueViolation(clash)).toBe(true);
+    expect((await db.portAllocation.findUnique({ where: { id: moved[0].id } }))?.nodePort).toBe(34000);
   });
 
   it('deletes the port allocations of a deleted reservation', async () => {
