@@ -176,6 +176,11 @@ export interface ScaleResult {
     stillWaiting: number;
     /** From the stop until every affected reservation had moved (or failed). */
     ms?: number;
+    /**
+     * The same by the controller's own stamps (Ready of the started ones, Scheduled of the future
+     * ones, both lastTransitionTime): free of the list poll's period and its time under load.
+     */
+    stampMs?: number;
   };
   controller: { peakRssBytes?: number; cpuSeconds?: number; cpuByPhase: Record<string, number>; peakRssByPhase?: Record<string, number> };
   /** The hollow process: on a small machine it competes with the controller for CPU. */
@@ -902,18 +907,25 @@ export class ScaleRun {
       if (now) {
         let movedRunning = 0,
           movedFuture = 0,
-          failed = 0;
+          failed = 0,
+          stamp = 0;
+        const stampOf = (i: Conditioned, type: string) => Date.parse(i.status?.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? '') || 0;
         waiting = [];
         for (const i of now.items) {
           if (!names.has(i.metadata.name)) continue;
           if (i.status?.phase === 'Failed') failed++;
-          else if (i.status?.node && !lostSet.has(i.status.node) && !startedAffected.has(i.metadata.name)) movedFuture++;
-          else if (i.status?.node && !lostSet.has(i.status.node) && runningReady(i)) movedRunning++;
-          else waiting.push(i);
+          else if (i.status?.node && !lostSet.has(i.status.node) && !startedAffected.has(i.metadata.name)) {
+            movedFuture++;
+            stamp = Math.max(stamp, stampOf(i, 'Scheduled'));
+          } else if (i.status?.node && !lostSet.has(i.status.node) && runningReady(i)) {
+            movedRunning++;
+            stamp = Math.max(stamp, stampOf(i, 'Ready'));
+          } else waiting.push(i);
         }
         Object.assign(loss, { movedRunning, movedFuture, failed, stillWaiting: names.size - movedRunning - movedFuture - failed });
         if (loss.stillWaiting === 0) {
           loss.ms = now.at - t0;
+          if (stamp > 0) loss.stampMs = stamp - t0;
           break;
         }
         if (t - lastProgress >= 10_000) {
@@ -1181,6 +1193,7 @@ export function formatScaleReport(r: ScaleResult): string {
       '',
       `<= grace+10 s = ${sec(r.nodeGraceMs + T.postgresql.rescheduleBeyondGraceMs)}${verdict(rescheduleOk)}`,
     );
+    if (r.loss.stampMs !== undefined) row('  controller stamps: last moved - loss', sec(r.loss.stampMs));
     row('  node grace (BERTH_NODE_GRACE)', `${o.nodeGrace}`);
     row('  started moved+Running / affected', `${r.loss.movedRunning} / ${r.loss.startedAffected}`);
     row('  future moved / affected', `${r.loss.movedFuture} / ${r.loss.futureAffected}`);
@@ -1283,6 +1296,7 @@ export function summaryLine(r: ScaleResult): string {
     running_after_last_apply_ms: r.running.msAfterLastApply ?? null,
     running: `${r.running.running}/${r.running.expected}`,
     reschedule_ms: r.loss?.ms ?? null,
+    reschedule_stamp_ms: r.loss?.stampMs ?? null,
     node_grace_ms: r.nodeGraceMs,
     loss_failed: r.loss?.failed ?? null,
     peak_rss_mb: r.controller.peakRssBytes ? Math.round(r.controller.peakRssBytes / 1e6) : null,
