@@ -55,6 +55,8 @@ export interface ApiHarness {
   /** The endpoints the NAT backend was last told to serve. */
   nat: () => NatEndpoint[];
   reconciler: ReservationReconciler;
+  /** Resolves with the next reservation the reconciler asks to reconcile again (after its NAT sync). */
+  nextRequeue(): Promise<string>;
   /** Relays execs to hub.execs; feed it agent output with onOutput. */
   exec: ExecBroker;
   /** The change bus watches listen to (the controller notifies it after reconciles) and the log broker. */
@@ -104,7 +106,18 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     publicAddress: config.publicAddress,
     observed: (id) => hub.observed.get(id),
     pushNode: (id) => hub.pushed.push(id),
+    requeue: (id) => {
+      const waiter = requeueWaiters.shift();
+      if (waiter) waiter(id);
+      else requeued.push(id);
+    },
   });
+  const requeued: string[] = [];
+  const requeueWaiters: Array<(id: string) => void> = [];
+  const nextRequeue = () => {
+    const id = requeued.shift();
+    return id !== undefined ? Promise.resolve(id) : new Promise<string>((resolve) => requeueWaiters.push(resolve));
+  };
   const monitoring: Monitoring = {
     bus: new ChangeBus(),
     logs: new LogBroker({
@@ -171,6 +184,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     clock,
     hub,
     reconciler,
+    nextRequeue,
     exec,
     monitoring,
     adminToken,

@@ -79,4 +79,51 @@ describe('NatTable', () => {
     expect(table.spacing).toBe(10);
     expect(syncs).toEqual([1, 2]);
   });
+
+  it('says per reservation whether the kernel holds its latest endpoints', async () => {
+    const table = new NatTable(slowBackend(5), 10);
+    table.set('a', [endpoint(30001)]);
+    expect(table.isSynced('a')).toBe(false);
+    expect(table.isSynced('never-set')).toBe(true);
+    const f = table.flush();
+    table.set('b', [endpoint(30002)]); // after the running sync took its snapshot
+    await vi.advanceTimersByTimeAsync(5);
+    await f;
+    expect([table.isSynced('a'), table.isSynced('b')]).toEqual([true, false]);
+    const g = table.flush();
+    await vi.advanceTimersByTimeAsync(100);
+    await g;
+    expect(table.isSynced('b')).toBe(true);
+    table.set('a', []);
+    expect(table.isSynced('a')).toBe(false);
+  });
+
+  it('backs off a failing backend, doubling the spacing from 1 s, and keeps the changes for the next try', async () => {
+    let fail = true;
+    const seen: number[] = [];
+    const table = new NatTable(
+      {
+        sync: async (e) => {
+          seen.push(e.length);
+          if (fail) throw new Error('iptables-restore: locked');
+        },
+      },
+      10,
+    );
+    table.set('a', [endpoint(30001)]);
+    await expect(table.flush()).rejects.toThrow('locked');
+    expect(table.spacing).toBe(1_000);
+    const again = table.flush();
+    again.catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(again).rejects.toThrow('locked');
+    expect(table.spacing).toBe(2_000);
+    expect(table.isSynced('a')).toBe(false);
+    fail = false;
+    const ok = table.flush();
+    await vi.advanceTimersByTimeAsync(2_000);
+    await ok;
+    expect(table.isSynced('a')).toBe(true);
+    expect(seen).toEqual([1, 1, 1]);
+  });
 });

@@ -6,6 +6,7 @@ import type { NatBackend } from './nat-backend.ts';
 import type { NatEndpoint } from './endpoint.ts';
 
 const SYNC_SHARE = 4;
+const MAX_SPACING_MS = 30_000;
 
 export class NatTable {
   private readonly byReservation = new Map<string, NatEndpoint[]>();
@@ -14,6 +15,8 @@ export class NatTable {
   private running: Promise<void> | undefined;
   private lastSyncEnd = 0;
   private spacingMs: number;
+  /** Reservations changed since the last successful sync, with the version of their change. */
+  private readonly changedAt = new Map<string, number>();
 
   /**
    * Syncs are spaced under a burst of changes so that more of them go out together: each sync is
@@ -49,7 +52,13 @@ export class NatTable {
       this.byReservation.set(reservationId, endpoints);
     }
     this.version++;
+    this.changedAt.set(reservationId, this.version);
     return true;
+  }
+
+  /** Whether the kernel holds the reservation's endpoints as last set. */
+  isSynced(reservationId: string): boolean {
+    return (this.changedAt.get(reservationId) ?? 0) <= this.synced;
   }
 
   /** Resolves after the backend holds every change made before this call. */
@@ -72,8 +81,15 @@ export class NatTable {
     // Taken after the pause: what changed during it goes out in this sync.
     const target = this.version;
     const started = Date.now();
-    await this.backend.sync([...this.byReservation.values()].flat());
+    try {
+      await this.backend.sync([...this.byReservation.values()].flat());
+    } catch (err) {
+      // A failing backend (iptables missing, locked) is retried at a doubling spacing, not hammered.
+      this.spacingMs = Math.min(MAX_SPACING_MS, Math.max(1_000, 2 * this.spacingMs));
+      throw err;
+    }
     this.spacingMs = Math.max(this.minIntervalMs, SYNC_SHARE * (Date.now() - started));
     this.synced = Math.max(this.synced, target);
+    for (const [id, at] of this.changedAt) if (at <= target) this.changedAt.delete(id);
   }
 }

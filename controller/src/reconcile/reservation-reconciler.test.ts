@@ -71,12 +71,17 @@ describe('ReservationReconciler over a window', () => {
 
     const { id, generation } = await row();
     reportRunning(id, generation);
-    await reconcile();
-    expect((await row()).phase).toBe('Running');
+    // The rules go in first, off the worker: the reservation turns Running on the requeue that
+    // follows their sync, so its endpoint accepts connections once status shows it.
+    expect(await reconcile()).toBeUndefined();
+    expect(await h.nextRequeue()).toBe(id);
     const ports = await h.store.db.portAllocation.findMany({ where: { reservationId: id } });
     expect(h.nat()).toEqual([
       { key: `${id}/http`, publicAddress: '127.0.0.1', natPort: ports[0].natPort, nodeAddress: '10.0.0.11', nodePort: ports[0].nodePort },
     ]);
+    expect((await row()).phase).toBe('Starting');
+    await reconcile();
+    expect((await row()).phase).toBe('Running');
   });
 
   it('expires at the end of the window: NAT rule and ports gone, the node told', async () => {
@@ -85,6 +90,9 @@ describe('ReservationReconciler over a window', () => {
     const { id, generation } = await row();
     reportRunning(id, generation);
     await reconcile();
+    await h.nextRequeue();
+    await reconcile();
+    expect((await row()).phase).toBe('Running');
     h.hub.pushed.length = 0;
 
     at(START + 3 * HOUR);
@@ -110,6 +118,8 @@ describe('ReservationReconciler over a window', () => {
     const { id, generation } = await row();
     reportRunning(id, generation);
     at(START + 2 * HOUR);
+    expect(await reconcile()).toBeUndefined(); // woken again once its NAT rules are in
+    expect(await h.nextRequeue()).toBe(id);
     expect(await reconcile()).toEqual({ requeueAfterMs: HOUR });
   });
 

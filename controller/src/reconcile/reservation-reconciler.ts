@@ -28,6 +28,8 @@ export interface ReservationReconcilerDeps {
   observed: (nodeId: string) => ReadonlyMap<string, import('@berth/proto').ContainerStatus> | undefined;
   /** The node's desired container set needs sending again. */
   pushNode: (nodeId: string) => void;
+  /** Reconcile this reservation again soon (its NAT rules were waited for off the worker). */
+  requeue: (reservationId: string) => void;
   /** A reservation ended: its storage may be released. */
   onEnded?: () => void;
   plan?: PlanOptions;
@@ -64,8 +66,21 @@ export class ReservationReconciler {
       (a) => a.type !== 'update' || observed !== undefined,
     );
     // Rules first for a reservation turning Running, so an endpoint shown in status already
-    // accepts connections.
-    if (actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE) && this.deps.nat.set(row.id, this.endpoints(row))) await this.deps.nat.flush();
+    // accepts connections. The sync is waited for off the worker: under a burst of starts syncs
+    // are spaced (nat-table.ts), and a worker held per start would queue the burst behind them.
+    if (actions.some((a) => a.type === 'update' && a.phase === PUBLISHED_PHASE)) {
+      this.deps.nat.set(row.id, this.endpoints(row));
+      if (!this.deps.nat.isSynced(row.id)) {
+        this.deps.nat.flush().then(
+          () => this.deps.requeue(row.id),
+          (err: unknown) => {
+            this.log.warn({ reservation: row.name, err: err instanceof Error ? err.message : String(err) }, 'nat sync failed, retrying');
+            this.deps.requeue(row.id);
+          },
+        );
+        return undefined;
+      }
+    }
     let phase = state.phase;
     for (const action of actions) phase = (await this.apply(row, action, now)) ?? phase;
     if (phase !== PUBLISHED_PHASE && this.deps.nat.set(row.id, [])) await this.deps.nat.flush();

@@ -190,6 +190,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     publicAddress: config.publicAddress,
     observed: (id) => hub.observed(id),
     pushNode: (id) => queues?.push.add(id),
+    requeue: (id) => queues?.reservations.add(id),
     onEnded: () => storageLoop?.kick(),
     plan: { pullFailureTimeoutMs: config.pullFailureTimeoutMs },
   });
