@@ -1,7 +1,7 @@
 // The effect of planEvacuation: moves a lost or drained node's reservations (ports included, the
 // public port kept) or fails them with the reason. Callers are inside AdmissionGuard.run, so a
 // move and an admission never commit the same capacity twice; placements are decided on the
-// in-memory capacity index and only the node's own reservations are read from the store.
+// in-memory capacity index and only the emptied nodes' own reservations are read from the store.
 import type { Logger } from 'pino';
 import { updateRows, type PrismaClient as Db } from '../store/index.ts';
 import type { Strategy } from '../scheduler/index.ts';
@@ -93,9 +93,9 @@ export async function evacuateNodes(
 }
 
 /**
- * The node's moves in three statements however many there are (ports, rows, their update
- * time): a statement costs the controller far more than a row, and a lost node's reservations
- * all wait for this section.
+ * A pass's moves in four statements however many there are (ports read and written, rows, their
+ * update time): a statement costs the controller far more than a row, and every lost node's
+ * reservations wait for this section.
  */
 async function writeMoves(
   deps: EvacuateDeps,
