@@ -64,16 +64,17 @@ export class PortPool {
 
   /**
    * Moves reservations' ports to other nodes (a lost node's reservations, together): each keeps
-   * its public port and gets a new node port; one read and one write in all.
+   * its public port and gets a new node port; one read and one write in all. Resolves to the
+   * reservations that held ports (started or prepared ones).
    */
-  async moveMany(moves: ReadonlyArray<{ reservationId: string; toNodeId: string }>): Promise<number> {
-    if (moves.length === 0) return 0;
+  async moveMany(moves: ReadonlyArray<{ reservationId: string; toNodeId: string }>): Promise<Set<string>> {
+    if (moves.length === 0) return new Set();
     const target = new Map(moves.map((m) => [m.reservationId, m.toNodeId]));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const rows = (await this.db.portAllocation.findMany({ where: { reservationId: { in: [...target.keys()] } } })).filter(
         (r) => r.nodeId !== target.get(r.reservationId),
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return new Set();
       const picked: Array<{ row: (typeof rows)[number]; toNodeId: string; nodePort: number }> = [];
       const undo = () => {
         for (const p of picked) this.nodePorts(p.toNodeId).delete(p.nodePort);
@@ -98,7 +99,7 @@ export class PortPool {
           rows: picked.map((p) => ({ id: p.row.id, values: [p.toNodeId, p.nodePort] })),
         });
         for (const { row } of picked) this.nodePorts(row.nodeId).delete(row.nodePort);
-        return rows.length;
+        return new Set(rows.map((r) => r.reservationId));
       } catch (err) {
         undo();
         if (!isUniqueViolation(err)) throw err;

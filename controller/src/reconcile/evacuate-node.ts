@@ -10,7 +10,7 @@ import type { EventRecorder } from '../events/index.ts';
 import type { StoredReservationStatus } from '../resources/index.ts';
 import { setCondition } from '../domain/conditions.ts';
 import { planEvacuation, type EvacuationAction, type Placer } from './plan-node-loss.ts';
-import { TERMINAL_PHASES } from '../domain/phases.ts';
+import { isStarted, TERMINAL_PHASES } from '../domain/phases.ts';
 
 export interface EvacuateDeps {
   db: Db;
@@ -21,7 +21,8 @@ export interface EvacuateDeps {
 }
 
 export interface EvacuationResult {
-  rescheduled: Array<{ reservation: string; node: string; id: string; toNodeId: string; fromNodeId: string }>;
+  /** `desired`: the reservation belongs in its new node's desired set now (started or prepared). */
+  rescheduled: Array<{ reservation: string; node: string; id: string; toNodeId: string; fromNodeId: string; desired: boolean }>;
   failed: Array<{ reservation: string; reason: string; id: string; fromNodeId: string }>;
   /** Left on the node because nothing else fits (drain only; a lost node fails them). */
   remaining: Array<{ reservation: string; reason: string }>;
@@ -53,7 +54,7 @@ export async function evacuateNodes(
   if (nodes.length === 0) return result;
   const displaced = await deps.db.reservation.findMany({
     where: { nodeId: { in: nodes.map((n) => n.id) }, phase: { notIn: [...TERMINAL_PHASES] }, deletedAt: null, endAt: { gt: new Date(now) } },
-    select: { id: true, name: true, nodeId: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
+    select: { id: true, name: true, nodeId: true, phase: true, startAt: true, endAt: true, milliCores: true, memoryMiB: true, status: true },
   });
   if (displaced.length === 0) return result;
   const { capacity } = deps.guard;
@@ -78,8 +79,9 @@ export async function evacuateNodes(
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const from = new Map(displaced.map((r) => [r.id, nodeById.get(r.nodeId!)!]));
   const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));
+  const phaseOf = new Map(displaced.map((r) => [r.id, r.phase]));
   const moves = plan.filter((a): a is Extract<EvacuationAction, { type: 'reschedule' }> => a.type === 'reschedule');
-  await writeMoves(deps, from, cause, now, moves, statusOf, result);
+  await writeMoves(deps, from, cause, now, moves, statusOf, phaseOf, result);
   for (const action of plan) {
     if (action.type !== 'fail') continue;
     if (!opts.failUnplaceable) {
@@ -104,10 +106,11 @@ async function writeMoves(
   now: number,
   moves: Array<Extract<EvacuationAction, { type: 'reschedule' }>>,
   statusOf: Map<string, StoredReservationStatus>,
+  phaseOf: Map<string, string>,
   result: EvacuationResult,
 ): Promise<void> {
   if (moves.length === 0) return;
-  await deps.guard.ports.moveMany(moves.map((a) => ({ reservationId: a.reservationId, toNodeId: a.toNodeId })));
+  const withPorts = await deps.guard.ports.moveMany(moves.map((a) => ({ reservationId: a.reservationId, toNodeId: a.toNodeId })));
   const messages = moves.map((a) => {
     const from = fromOf.get(a.reservationId)!.name;
     return `node ${from} ${cause}: rescheduled to node ${a.toNodeName}; local data on ${from} did not move`;
@@ -136,7 +139,8 @@ async function writeMoves(
     const from = fromOf.get(a.reservationId)!;
     deps.events.record({ kind: 'Reservation', objectId: a.reservationId, objectName: a.name, type: 'Warning', reason: 'Rescheduled', message: messages[i] });
     log.warn({ reservation: a.name, from: from.name, to: a.toNodeName }, 'reservation rescheduled');
-    result.rescheduled.push({ reservation: a.name, node: a.toNodeName, id: a.reservationId, toNodeId: a.toNodeId, fromNodeId: from.id });
+    const desired = withPorts.has(a.reservationId) || isStarted(phaseOf.get(a.reservationId) ?? '');
+    result.rescheduled.push({ reservation: a.name, node: a.toNodeName, id: a.reservationId, toNodeId: a.toNodeId, fromNodeId: from.id, desired });
   });
 }
 

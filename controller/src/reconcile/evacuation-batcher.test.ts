@@ -13,7 +13,14 @@ function recordingPass(moves: Record<string, number>) {
     passes.push(nodes.map((n) => n.id));
     if (gate) await gate;
     const rescheduled = nodes.flatMap((n) =>
-      Array.from({ length: moves[n.id] ?? 0 }, (_, i) => ({ reservation: `${n.id}-${i}`, node: 'x', id: `${n.id}-${i}`, toNodeId: 'x', fromNodeId: n.id })),
+      Array.from({ length: moves[n.id] ?? 0 }, (_, i) => ({
+        reservation: `${n.id}-${i}`,
+        node: 'x',
+        id: `${n.id}-${i}`,
+        toNodeId: 'x',
+        fromNodeId: n.id,
+        desired: true,
+      })),
     );
     return { rescheduled, failed: [], remaining: [] };
   };
@@ -59,7 +66,11 @@ describe('EvacuationBatcher', () => {
     let fail = true;
     const batcher = new EvacuationBatcher(async (nodes) => {
       if (fail) throw new Error('store unavailable');
-      return { rescheduled: nodes.map((n) => ({ reservation: 'r', node: 'x', id: 'r', toNodeId: 'x', fromNodeId: n.id })), failed: [], remaining: [] };
+      return {
+        rescheduled: nodes.map((n) => ({ reservation: 'r', node: 'x', id: 'r', toNodeId: 'x', fromNodeId: n.id, desired: true })),
+        failed: [],
+        remaining: [],
+      };
     });
     await expect(batcher.evacuate(node('a'))).rejects.toThrow('store unavailable');
     fail = false;
