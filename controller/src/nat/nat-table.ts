@@ -21,8 +21,8 @@ export class NatTable {
   /**
    * Syncs are spaced under a burst of changes so that more of them go out together: each sync is
    * a process that forks this controller and rewrites every endpoint's rules, which grows with
-   * the cluster (1,000 endpoints with a 500 MB controller: tens of ms, ~10 % of its time while
-   * reservations started at 5 a second). The spacing is minIntervalMs, or SYNC_SHARE times the
+   * the cluster (bench:scale, 1,000 nodes on PostgreSQL: with a fixed 100 ms spacing the
+   * controller managed 48.8 applies/s, with this one ~80). The spacing is minIntervalMs, or SYNC_SHARE times the
    * last sync's duration when that is longer, so syncing takes at most ~1/(SYNC_SHARE+1) of the time.
    */
   constructor(
@@ -32,7 +32,7 @@ export class NatTable {
     this.spacingMs = minIntervalMs;
   }
 
-  /** The current pause between two syncs under a burst (for tests and /metrics). */
+  /** The current pause between two syncs under a burst (read by tests). */
   get spacing(): number {
     return this.spacingMs;
   }
