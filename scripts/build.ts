@@ -1,11 +1,12 @@
 // `npm run build`: type-checks nothing (that is `npm run lint`) and emits what a release runs,
 // into dist/ at the repository's root:
-//   berth.mjs                    the CLI in one file (a file per module would cost the ES loader's
-//                                resolve and load for each at every start), built apart from the
-//                                rest so no module it shares with the servers lands in a chunk
+//   berth.cjs                    the CLI in one CommonJS file (a file per module would cost the ES
+//                                loader's resolve and load for each at every start, and the ES
+//                                loader itself ~15 ms more than require), built apart from the rest
+//                                so no module it shares with the servers lands in a chunk
 //   berth-controller.mjs, berth-dev.mjs, berth-store.mjs, berth-auth.mjs, berth-manifests.mjs
 //                                what some commands (`berth controller`, `dev`, `admin`, `apply`)
-//                                import from berth.mjs when they run (LATE_ENTRIES)
+//                                import from berth.cjs when they run (LATE_ENTRIES)
 //   berth-agent.mjs              the agent
 //   chunk-*.mjs                  code the last three share
 //   caas/v1/agent.proto          read at run time by @grpc/proto-loader
@@ -48,6 +49,10 @@ const BANNER = [
   'const __filename = __berthFileURLToPath(import.meta.url);',
   'const __dirname = __berthDirname(__filename);',
 ].join('\n');
+
+// The CLI is CommonJS (see the top): it has require and __filename, and import.meta.url, which
+// its modules read, becomes this file's URL.
+const CLI_BANNER = ['#!/usr/bin/env node', "const __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
 
 // dockerode is bundled with ssh2 replaced (see stubs/ssh2.cjs): its optional native parts and
 // WebAssembly are for docker hosts over SSH, which Berth does not use.
@@ -158,9 +163,13 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
   const cli = await build({
     ...common,
     entryPoints: { berth: path.join(ROOT, 'controller/src/cli/main.ts') },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    banner: { js: CLI_BANNER },
+    define: { ...common.define, 'import.meta.url': '__berthImportMetaUrl' },
     plugins: [lateOutside],
   });
-  chmodSync(path.join(DIST, 'berth.mjs'), 0o755);
+  chmodSync(path.join(DIST, 'berth.cjs'), 0o755);
   chmodSync(path.join(DIST, 'berth-agent.mjs'), 0o755);
   // Every CLI command pays for what its bundle holds: a server-side package pulled in through an
   // index.ts re-export (exec's broker brought grpc, a manifests index brought zod) is a bug.

@@ -113,7 +113,7 @@ export async function makeRelease(outDir: string): Promise<string> {
     }
 
     mkdirSync(path.join(top, 'bin'));
-    symlinkSync('../dist/berth.mjs', path.join(top, 'bin', 'berth'));
+    symlinkSync('../dist/berth.cjs', path.join(top, 'bin', 'berth'));
     symlinkSync('../dist/berth-agent.mjs', path.join(top, 'bin', 'berth-agent'));
     cpSync(path.join(ROOT, 'deploy', 'systemd'), path.join(top, 'deploy', 'systemd'), { recursive: true });
     copyFileSync(path.join(ROOT, 'deploy', 'install.sh'), path.join(top, 'install.sh'));

@@ -38,7 +38,7 @@ beforeAll(async () => {
   topo = await createTopology({ nodes: 1 });
   node = topo.nodes[0];
   await buildDist(DIST); // the controller serves the agent bundle only from a build
-  controller = await startController({ bin: path.join(DIST, 'berth.mjs'), publicAddress: topo.publicAddress, extraArgs: ['--host', '0.0.0.0'] });
+  controller = await startController({ bin: path.join(DIST, 'berth.cjs'), publicAddress: topo.publicAddress, extraArgs: ['--host', '0.0.0.0'] });
   apiUrl = `https://${topo.mgmtAddress}:${controller.opts.port}`;
   sys = new BootedSystem({
     dir: path.join(topo.dir, 'booted'),

@@ -13,7 +13,7 @@ import { trustOptions } from './trust.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BERTH_BIN = path.join(ROOT, 'controller/bin/berth.mjs');
+export const BERTH_BIN = path.join(ROOT, 'controller/bin/berth.cjs');
 export const AGENT_BIN = path.join(ROOT, 'agent/bin/berth-agent.mjs');
 
 export async function freePort(): Promise<number> {

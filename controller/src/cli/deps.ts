@@ -1,5 +1,4 @@
 // The CLI's ports to the outside world, so commands can run against fakes or the real process.
-import { text } from 'node:stream/consumers';
 import { nodeRequest, type HttpRequest } from './node-request.ts';
 
 export interface CliDeps {
@@ -17,7 +16,7 @@ export function processDeps(): CliDeps {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     env: process.env,
-    readStdin: () => text(process.stdin),
+    readStdin: () => process.getBuiltinModule('node:stream/consumers').text(process.stdin),
     fetch: nodeRequest,
     now: () => new Date(),
   };

@@ -1,7 +1,5 @@
 // Opens the upgraded exec connection (see api/routes-exec.ts): the same server, token and trust
 // as every other command, then a raw socket carrying exec frames.
-import http from 'node:http';
-import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { EXEC_PROTOCOL } from '../exec/exec-frames.ts';
 import type { ResolvedClientConfig } from '../client-config/index.ts';
@@ -15,8 +13,8 @@ export async function openExecConnection(cfg: Pick<ResolvedClientConfig, 'server
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   const req =
     url.protocol === 'https:'
-      ? https.request(url, { method: 'POST', headers, ...(cfg.ca ? { ca: cfg.ca } : {}), agent: false })
-      : http.request(url, { method: 'POST', headers, agent: false });
+      ? process.getBuiltinModule('node:https').request(url, { method: 'POST', headers, ...(cfg.ca ? { ca: cfg.ca } : {}), agent: false })
+      : process.getBuiltinModule('node:http').request(url, { method: 'POST', headers, agent: false });
   return new Promise<Duplex>((resolve, reject) => {
     req.on('upgrade', (_res, socket, head) => {
       if (head.length) socket.unshift(head);

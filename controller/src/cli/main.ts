@@ -120,6 +120,11 @@ function invokedDirectly(): boolean {
   }
 }
 
-// Run as a program itself: a release's bin/berth links to the built file (dist/berth.mjs), and
+// Run as a program itself: a release's bin/berth links to the built file (dist/berth.cjs), and
 // `tsx controller/src/cli/main.ts` works too. The checkout's bin imports it and calls main.
-if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the build is CommonJS.
+if (invokedDirectly()) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,12 +1,13 @@
 // Interactive questions on a terminal; passwords are read without echo.
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 
 export function isInteractive(): boolean {
   return !!process.stdin.isTTY && !!process.stderr.isTTY;
 }
 
 export async function ask(question: string, opts: { secret?: boolean } = {}): Promise<string> {
+  // readline on use: only prompts need it, and the CLI's start pays for every module it loads.
+  const { createInterface } = process.getBuiltinModule('node:readline');
+  const { Writable } = process.getBuiltinModule('node:stream');
   let muted = false;
   const output = new Writable({
     write(chunk, _enc, done) {

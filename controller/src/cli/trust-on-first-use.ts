@@ -1,9 +1,8 @@
 // `berth login --server https://...` on a machine that has never seen the server: show the
 // fingerprint of the CA its certificate chain ends in, and trust it only when the user says so
 // (as ssh does with a host key). Scripts must bring the CA (--certificate-authority) instead.
-import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import tls, { type DetailedPeerCertificate } from 'node:tls';
+import type { DetailedPeerCertificate } from 'node:tls';
 import { BerthError } from '../errors/index.ts';
 import { UnreachableError } from './http-client.ts';
 import { certificateFingerprint, formatFingerprint } from '../pki/fingerprint.ts';
@@ -26,6 +25,9 @@ export async function fetchServerChain(server: string, timeoutMs = 10_000): Prom
   const url = new URL(server);
   const port = Number(url.port || 443);
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  // crypto and tls on use (as everywhere in the CLI): they are ~10 ms of every command's start.
+  const { X509Certificate } = process.getBuiltinModule('node:crypto');
+  const tls = process.getBuiltinModule('node:tls');
   return new Promise((resolve, reject) => {
     // Nothing is sent over this connection: it only reads the certificates.
     const socket = tls.connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: timeoutMs }, () => {
@@ -55,7 +57,7 @@ export async function establishTrust(server: string, given: string | undefined, 
   if (peer.authorized) return undefined;
   const top = peer.chain[peer.chain.length - 1];
   if (!top) throw new BerthError('Untrusted', `${server} presented no certificate`);
-  const ca = new X509Certificate(top);
+  const ca = new (process.getBuiltinModule('node:crypto').X509Certificate)(top);
   const fingerprint = formatFingerprint(certificateFingerprint(top));
   const who = `"${ca.subject.replace(/\n/g, ', ')}"`;
   if (!prompt.interactive) {

@@ -1,6 +1,5 @@
 // The CA the CLI verifies its server with: PEM text checked to be certificates, from the config
 // file or from --certificate-authority FILE.
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BerthError } from '../errors/index.ts';
 
@@ -8,6 +7,8 @@ import { BerthError } from '../errors/index.ts';
 export function parseCaPem(text: string, where: string): string {
   const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   try {
+    // node:crypto on use: most commands never parse a CA and start ~7 ms sooner without it.
+    const { X509Certificate } = process.getBuiltinModule('node:crypto');
     if (certs.length === 0) throw new Error('none');
     for (const c of certs) new X509Certificate(c);
   } catch {

@@ -2,7 +2,6 @@
 // the problem), and writing it the only safe way for a file of tokens: mode 0600, a temporary file
 // renamed over the old one (never half written), under a lock so two CLIs (a login while `berth
 // dev` starts) cannot lose each other's context.
-import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -62,7 +61,7 @@ function target(path: string): string {
 /** Writes atomically with mode 0600 (it holds tokens), creating parent directories (0700). */
 export function writeConfigFile(path: string, cfg: ContextsConfig): void {
   const file = target(path);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(tmp, `${JSON.stringify(renderContextsConfig(cfg), null, 2)}\n`, { mode: 0o600, flag: 'wx' });

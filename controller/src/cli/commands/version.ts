@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BUILD } from '@berth/proto/build-info';
@@ -15,6 +14,7 @@ export function clientCommit(): string {
   if (BUILD) return BUILD.commit;
   try {
     const dir = new URL('.', import.meta.url);
+    const { execFileSync } = process.getBuiltinModule('node:child_process');
     const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `${commit} (sources)`;
   } catch {

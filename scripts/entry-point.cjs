@@ -3,14 +3,16 @@
 // sources through tsx. So `npm run build` makes the bins fast, and editing a source never runs
 // stale code: the bins fall back to the sources until the next build. BERTH_FROM_SOURCES=1 forces
 // the sources. A release has no sources and runs its dist/ directly (bin/ links to it).
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// CommonJS so that `berth`'s bin, also CommonJS, starts without the ES module loader.
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(__dirname, '..');
 
 /** dist/<entry> when it is fresh, else undefined. */
-export function freshBuild(entry) {
+function freshBuild(entry) {
   if (process.env.BERTH_FROM_SOURCES === '1') return undefined;
   const built = join(ROOT, 'dist', entry);
   try {
@@ -25,11 +27,16 @@ export function freshBuild(entry) {
   }
 }
 
-/** Imports the fresh build of `entry` (e.g. berth.mjs) or else `source` (a .ts path from the root). */
-export async function importEntry(entry, source) {
+/**
+ * The fresh build of `entry` (berth.cjs is required, an .mjs imported) or else `source` (a .ts
+ * path from the root) imported through tsx.
+ */
+async function importEntry(entry, source) {
   const built = freshBuild(entry);
-  if (built) return import(pathToFileURL(built).href);
+  if (built) return built.endsWith('.cjs') ? require(built) : import(pathToFileURL(built).href);
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(join(ROOT, source)).href);
 }
+
+module.exports = { freshBuild, importEntry };
