@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { parseDockerHost } from './runtime/docker-host.ts';
@@ -53,7 +51,7 @@ const FILE_KEYS: Record<string, string> = {
 function readConfigFile(file: string): Record<string, string> {
   let parsed: unknown;
   try {
-    parsed = loadYaml().parse(readFileSync(file, 'utf8')) ?? {};
+    parsed = loadYaml().parse(process.getBuiltinModule('node:fs').readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
     throw new Error(`cannot read --config ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -73,7 +71,8 @@ const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('
 export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
+    // Built-ins on use, not imported: see pinned-credentials.ts (idle memory).
+    ({ values } = process.getBuiltinModule('node:util').parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,

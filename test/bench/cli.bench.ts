@@ -5,7 +5,8 @@
 //     the load of a shared machine falls on both alike; `node -e ''` is shown as the floor;
 //   - idle RSS of the agent and of the controller: VmRSS of the node process once the agent's
 //     node is Ready and BENCH_IDLE_MS (default 10 s) have passed, with the part that is the node
-//     binary's own read-only pages (shared by every node process on the machine) shown apart.
+//     binary's own read-only pages (shared by every node process on the machine) shown apart;
+//     median of BENCH_RSS_RUNS (default 3) starts.
 // NODE_EXTRA_CA_CERTS is removed from the environment of everything measured: Node 20 reads and
 // parses that file at every start (on this machine's ca-certificates.crt, ~50 ms before the
 // first line of any script runs), so it measures the machine, not Berth. Its cost is printed.
@@ -125,8 +126,13 @@ let getNodes: Record<Variant | 'node', number>;
     await controller.stop();
   }
 }
-const before = await idleRss('sources');
-const after = await idleRss('build');
+// RSS at idle varies by ~±1.5 MiB from one start to the next (when the last GC ran): medians.
+const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 3);
+const samples: Record<Variant, { controller: Rss; agent: Rss }[]> = { sources: [], build: [] };
+for (let i = 0; i < RSS_RUNS; i++) for (const v of ['sources', 'build'] as const) samples[v].push(await idleRss(v));
+const medianRss = (xs: Rss[]): Rss => [...xs].sort((a, b) => a.total - b.total)[Math.floor(xs.length / 2)];
+const before = { agent: medianRss(samples.sources.map((x) => x.agent)), controller: medianRss(samples.sources.map((x) => x.controller)) };
+const after = { agent: medianRss(samples.build.map((x) => x.agent)), controller: medianRss(samples.build.map((x) => x.controller)) };
 
 const binary = (r: Rss) => `of which the node binary's shared pages: ${fmt(r.nodeBinary, 'MiB')}`;
 row('berth --help', help.sources, help.build, TARGETS.help, 'ms', `node -e '' alone: ${fmt(help.node, 'ms')}`);

@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type pino from 'pino';
 import type { StorageNode } from '@berth/proto';
@@ -13,7 +12,8 @@ import { readMounts, readProcessArgs, servedMountPoints } from './proc-mounts.ts
 import { remoteDir, sshfsArgs, type SshTarget } from './ssh-args.ts';
 import type { StorageHost, StorageLayout, StorageObservation } from './storage-types.ts';
 
-const run = promisify(execFile);
+// node:util on use, not imported: see pinned-credentials.ts (idle memory).
+const run = process.getBuiltinModule('node:util').promisify(execFile);
 const COMMAND_TIMEOUT_MS = 20_000;
 
 export interface HostStorageOptions {
