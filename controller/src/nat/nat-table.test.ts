@@ -126,4 +126,22 @@ describe('NatTable', () => {
     expect(table.isSynced('a')).toBe(true);
     expect(seen).toEqual([1, 1, 1]);
   });
+
+  it('logs a failed sync once however many flushes wait on it', async () => {
+    const warnings: unknown[] = [];
+    const table = new NatTable(
+      {
+        sync: async () => {
+          throw new Error('iptables-restore: locked');
+        },
+      },
+      10,
+      { warn: (fields: unknown) => void warnings.push(fields) },
+    );
+    for (let i = 0; i < 50; i++) table.set(`r${i}`, [endpoint(30001 + i)]);
+    const waiters = Array.from({ length: 50 }, () => table.flush());
+    const outcomes = await Promise.allSettled(waiters);
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(warnings).toEqual([{ err: 'iptables-restore: locked', retryInMs: 1_000 }]);
+  });
 });

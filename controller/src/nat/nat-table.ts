@@ -2,6 +2,7 @@
 // reservation does not re-read every allocation in the cluster. Syncs to the backend are
 // coalesced: changes made while a sync runs go out together in the next one, and `flush()`
 // resolves once a sync that includes every change made before the call has finished.
+import type { Logger } from 'pino';
 import type { NatBackend } from './nat-backend.ts';
 import type { NatEndpoint } from './endpoint.ts';
 
@@ -28,6 +29,8 @@ export class NatTable {
   constructor(
     private readonly backend: Pick<NatBackend, 'sync'>,
     private readonly minIntervalMs = 100,
+    /** Told once per failed sync (every waiter's flush() rejects with it too). */
+    private readonly log?: Pick<Logger, 'warn'>,
   ) {
     this.spacingMs = minIntervalMs;
   }
@@ -86,6 +89,7 @@ export class NatTable {
     } catch (err) {
       // A failing backend (iptables missing, locked) is retried at a doubling spacing, not hammered.
       this.spacingMs = Math.min(MAX_SPACING_MS, Math.max(1_000, 2 * this.spacingMs));
+      this.log?.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: this.spacingMs }, 'nat sync failed');
       throw err;
     }
     this.spacingMs = Math.max(this.minIntervalMs, SYNC_SHARE * (Date.now() - started));

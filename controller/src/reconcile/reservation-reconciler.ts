@@ -74,7 +74,8 @@ export class ReservationReconciler {
         this.deps.nat.flush().then(
           () => this.deps.requeue(row.id),
           (err: unknown) => {
-            this.log.warn({ reservation: row.name, err: err instanceof Error ? err.message : String(err) }, 'nat sync failed, retrying');
+            // The table logs each failed sync once; every reservation waiting on it is only retried.
+            this.log.debug({ reservation: row.name, err: err instanceof Error ? err.message : String(err) }, 'nat sync failed, retrying');
             this.deps.requeue(row.id);
           },
         );

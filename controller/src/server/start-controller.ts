@@ -179,7 +179,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     sampleIntervalMs: config.metricsSampleMs,
     onSample: () => bus.notify('nodes'),
   });
-  const nat = new NatTable(natBackend);
+  const nat = new NatTable(natBackend, undefined, log.child({ component: 'nat' }));
   const reservations = new ReservationReconciler({
     db: store.db,
     log,
