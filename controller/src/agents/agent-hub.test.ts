@@ -26,6 +26,20 @@ afterEach(async () => {
 });
 
 describe('AgentHub on a controlled clock', () => {
+  it('asks for the desired set again at registration and when the engine fails or recovers, not for the first beat of a stream', async () => {
+    const changes: boolean[] = [];
+    let available = true;
+    h = await startHubHarness({ clock, heartbeatIntervalMs: 50, onNodeChange: (_id, { resend }) => void changes.push(resend) });
+    await h.join('cn-engine', () => {}, { engine: () => ({ available, message: available ? '' : 'dockerd gone', unavailableSinceMs: 0 }) });
+    await waitFor(() => changes.length >= 2, { timeoutMs: 5_000, what: 'the registration and the first beat' });
+    expect(changes).toEqual([true, false]); // the first beat made the engine and protections known
+    available = false;
+    await waitFor(() => changes.length >= 3, { timeoutMs: 5_000, what: 'the engine failure' });
+    available = true;
+    await waitFor(() => changes.length >= 4, { timeoutMs: 5_000, what: 'the engine recovery' });
+    expect(changes).toEqual([true, false, true, true]);
+  });
+
   it("stamps the registration and each heartbeat with the controller's clock", async () => {
     let beats = 0;
     h = await startHubHarness({ clock, heartbeatIntervalMs: 50, onHeartbeat: () => beats++ });

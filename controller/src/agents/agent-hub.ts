@@ -81,8 +81,12 @@ export interface AgentHubOptions {
   heartbeatIntervalMs: number;
   /** Batched event writes (a fleet registering at once is a thousand events). */
   events: Pick<EventRecorder, 'record'>;
-  /** A node registered, disconnected, or its engine's health changed: reconcile the node. */
-  onNodeChange: (nodeId: string) => void;
+  /**
+   * A node registered, disconnected, or its engine's health changed: reconcile the node.
+   * `resend`: its desired set must go out again (a new stream, or an engine back from or gone
+   * into failure), not for what only the first beat of a stream makes known.
+   */
+  onNodeChange: (nodeId: string, change: { resend: boolean }) => void;
   /**
    * The node's report changed what is observed for these reservations (`all`: the first report
    * on a stream, whose reservations are not known from before: reconcile all of the node's).
@@ -222,7 +226,7 @@ export class AgentHub {
         this.sessions.delete(session.nodeId);
         this.log.info({ node: session.nodeName }, 'agent disconnected');
         this.opts.onSessionEnd?.(session.nodeId);
-        this.opts.onNodeChange(session.nodeId);
+        this.opts.onNodeChange(session.nodeId, { resend: false });
       }
     };
     call.on('end', () => {
@@ -296,11 +300,13 @@ export class AgentHub {
       protectionsOff: off,
     });
     const engineChanged = engine !== undefined && before?.engine?.available !== engine.available;
+    // The first beat of a stream makes the engine known; the desired set went out at registration.
+    const engineFlipped = engineChanged && before?.engine !== undefined;
     if (engineChanged) this.log.info({ node: nodeId, engineAvailable: engine.available, message: engine.message }, 'node engine health changed');
     // Known only from the first beat of a stream on (undefined before): that beat reconciles once.
     const offChanged = before?.protectionsOff?.join(',') !== off.join(',');
     if (offChanged && off.length) this.log.warn({ node: nodeId, protectionsOff: off }, 'node runs with isolation protections off');
-    if (engineChanged || offChanged) this.opts.onNodeChange(nodeId);
+    if (engineChanged || offChanged) this.opts.onNodeChange(nodeId, { resend: engineFlipped });
     this.opts.onHeartbeat?.(nodeId);
   }
 
@@ -413,7 +419,7 @@ export class AgentHub {
       message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' '),
     });
     this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });
-    this.opts.onNodeChange(node.id);
+    this.opts.onNodeChange(node.id, { resend: true });
     return session;
   }
 

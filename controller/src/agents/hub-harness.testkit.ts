@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { connectToController, MemoryIdentityStore, pinnedCredentials, type ControllerConnection } from '@berth/agent';
-import type { DesiredState, Registered } from '@berth/proto';
+import type { DesiredState, EngineStatus, Registered } from '@berth/proto';
 import { checkBootstrapToken, createBootstrapToken } from '../bootstrap/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
@@ -22,7 +22,7 @@ export interface HubHarness {
   hub: AgentHub;
   store: Store;
   /** An agent that joins with a bootstrap token as `nodeName`; resolves once its certificate's stream is registered. */
-  join(nodeName: string, onDesired: (d: DesiredState) => void): Promise<{ agent: ControllerConnection; registered: Registered; registrations: () => number }>;
+  join(nodeName: string, onDesired: (d: DesiredState) => void, opts?: { engine?: () => EngineStatus }): Promise<{ agent: ControllerConnection; registered: Registered; registrations: () => number }>;
   close(): Promise<void>;
 }
 
@@ -52,7 +52,7 @@ export async function startHubHarness(opts: { clock: Clock; heartbeatIntervalMs?
   return {
     hub,
     store,
-    async join(nodeName, onDesired) {
+    async join(nodeName, onDesired, joinOpts = {}) {
       const joinSecret = (await createBootstrapToken(store.db, { ttlMs: 60_000, now: Date.now() })).secret;
       let registrations = 0;
       let agent!: ControllerConnection;
@@ -68,6 +68,7 @@ export async function startHubHarness(opts: { clock: Clock; heartbeatIntervalMs?
             resolve(r);
           },
           onDesired,
+          ...(joinOpts.engine ? { engine: joinOpts.engine } : {}),
         });
         agents.push(agent);
       });

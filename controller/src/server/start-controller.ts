@@ -129,9 +129,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       guard.capacity.upsertNode(nodeShapeOf(n, guard.capacity.node(n.id)?.ready ?? false));
       storageLoop?.kick(); // its storage key may be new
     },
-    onNodeChange: (id) => {
+    onNodeChange: (id, { resend }) => {
       queues?.nodes.add(id);
-      queues?.push.add(id);
+      if (resend) queues?.push.add(id);
     },
     onObserved: (id, reservations, all) => {
       for (const r of reservations) queues?.reservations.add(r);
