@@ -54,12 +54,18 @@ const BANNER = [
 // its modules read, becomes this file's URL.
 const CLI_BANNER = ['#!/usr/bin/env node', "const __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
 
-// dockerode is bundled with ssh2 replaced (see stubs/ssh2.cjs): its optional native parts and
-// WebAssembly are for docker hosts over SSH, which Berth does not use.
-const stubSsh2: Plugin = {
-  name: 'stub-ssh2',
+// Packages bundled with parts Berth never runs replaced (see stubs/): dockerode's ssh2 (native
+// parts and WebAssembly for docker hosts over SSH) and pino's thread-stream and worker_threads
+// (for transports, logging through a worker thread). Each is loaded at start otherwise.
+const stubUnused: Plugin = {
+  name: 'stub-unused',
   setup(b) {
-    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: path.join(ROOT, 'scripts/stubs/ssh2.cjs') }));
+    const stub = (name: string) => ({ path: path.join(ROOT, `scripts/stubs/${name}.cjs`) });
+    b.onResolve({ filter: /^ssh2$/ }, () => stub('ssh2'));
+    b.onResolve({ filter: /^thread-stream$/ }, () => stub('thread-stream'));
+    b.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
+      /node_modules\/pino\//.test(args.importer) ? stub('pino-worker-threads') : undefined,
+    );
   },
 };
 
@@ -117,7 +123,7 @@ async function buildAgentBundle(DIST: string, info: { version: string; commit: s
       platform: 'node',
       target: 'node20',
       external: ['cpu-features', '*.node'],
-      plugins: [stubSsh2],
+      plugins: [stubUnused],
       define: { __BERTH_BUILD__: JSON.stringify(info) },
       banner: { js: BANNER },
       legalComments: 'none',
@@ -158,7 +164,7 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
     },
     chunkNames: 'chunk-[hash]',
     splitting: true,
-    plugins: [stubSsh2],
+    plugins: [stubUnused],
   });
   const cli = await build({
     ...common,
