@@ -130,6 +130,10 @@ async function buildAgentBundle(DIST: string, info: { version: string; commit: s
       logLevel: 'warning',
     });
     cpSync(path.join(ROOT, 'proto/caas'), path.join(staging, 'caas'), { recursive: true });
+    // yaml is not bundled: the agent loads it from node_modules only to read a --config file
+    // (cli-options.ts), so that it does not hold it all its life. The package goes beside it.
+    const yaml = path.join(ROOT, 'node_modules/yaml');
+    for (const part of ['package.json', 'LICENSE', 'dist']) cpSync(path.join(yaml, part), path.join(staging, 'node_modules/yaml', part), { recursive: true });
     writeFileSync(path.join(staging, 'VERSION'), `${info.version} ${info.commit}\n`);
     execFileSync('tar', ['-czf', path.join(DIST, 'berth-agent.tar.gz'), '--owner=0', '--group=0', '-C', staging, '.']);
   } finally {

@@ -5,7 +5,7 @@
 // lists the node. This is also CI's proof that the build runs.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,19 @@ describe('the release tarball', () => {
       },
     );
     expect(listed).toMatch(/NAME/);
+  });
+
+  it('the agent bundle a node downloads runs alone, and reads its settings from a --config file', async () => {
+    const alone = path.join(work, 'agent-alone');
+    await run('mkdir', [alone]);
+    await run('tar', ['-xzf', path.join(home, 'dist', 'berth-agent.tar.gz'), '-C', alone]);
+    const config = path.join(alone, 'agent.yaml');
+    await writeFile(config, 'controller: 127.0.0.1:1\nnode-name: alone\naddress: 127.0.0.1\njoin-token: not-a-token\n');
+    const res = await run(process.execPath, [path.join(alone, 'berth-agent.mjs'), '--config', config], { cwd: alone }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    // The join token came from the file, so the file was read as YAML; it is refused on its own merits.
+    expect((res as { stderr: string }).stderr).toMatch(/^berth-agent: bad --join-token/);
   });
 
   it("serves the one-line join from the release's own agent bundle, announcing its SHA-256", async () => {
