@@ -63,9 +63,7 @@ const stubUnused: Plugin = {
     const stub = (name: string) => ({ path: path.join(ROOT, `scripts/stubs/${name}.cjs`) });
     b.onResolve({ filter: /^ssh2$/ }, () => stub('ssh2'));
     b.onResolve({ filter: /^thread-stream$/ }, () => stub('thread-stream'));
-    b.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
-      /node_modules\/pino\//.test(args.importer) ? stub('pino-worker-threads') : undefined,
-    );
+    b.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) => (/node_modules\/pino\//.test(args.importer) ? stub('pino-worker-threads') : undefined));
   },
 };
 

@@ -22,7 +22,11 @@ export interface HubHarness {
   hub: AgentHub;
   store: Store;
   /** An agent that joins with a bootstrap token as `nodeName`; resolves once its certificate's stream is registered. */
-  join(nodeName: string, onDesired: (d: DesiredState) => void, opts?: { engine?: () => EngineStatus }): Promise<{ agent: ControllerConnection; registered: Registered; registrations: () => number }>;
+  join(
+    nodeName: string,
+    onDesired: (d: DesiredState) => void,
+    opts?: { engine?: () => EngineStatus },
+  ): Promise<{ agent: ControllerConnection; registered: Registered; registrations: () => number }>;
   close(): Promise<void>;
 }
 
