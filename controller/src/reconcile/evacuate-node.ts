@@ -12,6 +12,14 @@ import { setCondition } from '../domain/conditions.ts';
 import { planEvacuation, type EvacuationAction, type Placer } from './plan-node-loss.ts';
 import { isStarted, TERMINAL_PHASES } from '../domain/phases.ts';
 
+/** What a pass reads of each displaced reservation beyond its placement. */
+interface DisplacedRow {
+  phase: string;
+  status: unknown;
+}
+
+const statusOf = (rows: Map<string, DisplacedRow>, id: string) => (rows.get(id)?.status ?? {}) as StoredReservationStatus;
+
 export interface EvacuateDeps {
   db: Db;
   log: Logger;
@@ -78,17 +86,16 @@ export async function evacuateNodes(
   });
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const from = new Map(displaced.map((r) => [r.id, nodeById.get(r.nodeId!)!]));
-  const statusOf = new Map(displaced.map((r) => [r.id, (r.status ?? {}) as StoredReservationStatus]));
-  const phaseOf = new Map(displaced.map((r) => [r.id, r.phase]));
+  const rowOf: Map<string, DisplacedRow> = new Map(displaced.map((r) => [r.id, r]));
   const moves = plan.filter((a): a is Extract<EvacuationAction, { type: 'reschedule' }> => a.type === 'reschedule');
-  await writeMoves(deps, from, cause, now, moves, statusOf, phaseOf, result);
+  await writeMoves(deps, from, cause, now, moves, rowOf, result);
   for (const action of plan) {
     if (action.type !== 'fail') continue;
     if (!opts.failUnplaceable) {
       result.remaining.push({ reservation: action.name, reason: action.reason });
       continue;
     }
-    await failOne(deps, from.get(action.reservationId)!, cause, now, action, statusOf.get(action.reservationId) ?? {}, result);
+    await failOne(deps, from.get(action.reservationId)!, cause, now, action, statusOf(rowOf, action.reservationId), result);
   }
   deps.guard.commitMoves();
   return result;
@@ -105,8 +112,7 @@ async function writeMoves(
   cause: string,
   now: number,
   moves: Array<Extract<EvacuationAction, { type: 'reschedule' }>>,
-  statusOf: Map<string, StoredReservationStatus>,
-  phaseOf: Map<string, string>,
+  rowOf: Map<string, DisplacedRow>,
   result: EvacuationResult,
 ): Promise<void> {
   if (moves.length === 0) return;
@@ -116,7 +122,7 @@ async function writeMoves(
     return `node ${from} ${cause}: rescheduled to node ${a.toNodeName}; local data on ${from} did not move`;
   });
   const rows = moves.map((a, i) => {
-    const stored = statusOf.get(a.reservationId) ?? {};
+    const stored = statusOf(rowOf, a.reservationId);
     let conditions = setCondition(stored.conditions ?? [], { type: 'Scheduled', status: 'True', reason: 'Rescheduled', message: messages[i] }, now);
     conditions = setCondition(
       conditions,
@@ -139,7 +145,7 @@ async function writeMoves(
     const from = fromOf.get(a.reservationId)!;
     deps.events.record({ kind: 'Reservation', objectId: a.reservationId, objectName: a.name, type: 'Warning', reason: 'Rescheduled', message: messages[i] });
     log.warn({ reservation: a.name, from: from.name, to: a.toNodeName }, 'reservation rescheduled');
-    const desired = withPorts.has(a.reservationId) || isStarted(phaseOf.get(a.reservationId) ?? '');
+    const desired = withPorts.has(a.reservationId) || isStarted(rowOf.get(a.reservationId)?.phase ?? '');
     result.rescheduled.push({ reservation: a.name, node: a.toNodeName, id: a.reservationId, toNodeId: a.toNodeId, fromNodeId: from.id, desired });
   });
 }
