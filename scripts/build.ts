@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { AGENT_SHEBANG } from '../agent/src/install/node-flags.ts';
 import { bundleDashboard } from '../controller/src/web/serve-web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,6 +105,12 @@ function commit(): string {
   return git(['status', '--porcelain', '--untracked-files=no'])?.length ? `${head}-dirty` : head;
 }
 
+/** The agent's executable starts node with the agent's flags (agent/src/install/node-flags.ts). */
+function withAgentShebang(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, `${AGENT_SHEBANG}${text.slice(text.indexOf('\n'))}`);
+}
+
 /**
  * DIST/berth-agent.tar.gz: the agent as one file with every package inside, so that a node needs
  * Node.js and nothing else (no node_modules, no native addon built for another ABI). ssh2's
@@ -132,6 +139,7 @@ async function buildAgentBundle(DIST: string, info: { version: string; commit: s
     // (cli-options.ts), so that it does not hold it all its life. The package goes beside it.
     const yaml = path.join(ROOT, 'node_modules/yaml');
     for (const part of ['package.json', 'LICENSE', 'dist']) cpSync(path.join(yaml, part), path.join(staging, 'node_modules/yaml', part), { recursive: true });
+    withAgentShebang(path.join(staging, 'berth-agent.mjs'));
     writeFileSync(path.join(staging, 'VERSION'), `${info.version} ${info.commit}\n`);
     execFileSync('tar', ['-czf', path.join(DIST, 'berth-agent.tar.gz'), '--owner=0', '--group=0', '-C', staging, '.']);
   } finally {
@@ -178,6 +186,7 @@ export async function buildDist(DIST: string = path.join(ROOT, 'dist')): Promise
     plugins: [lateOutside],
   });
   chmodSync(path.join(DIST, 'berth.cjs'), 0o755);
+  withAgentShebang(path.join(DIST, 'berth-agent.mjs'));
   chmodSync(path.join(DIST, 'berth-agent.mjs'), 0o755);
   // Every CLI command pays for what its bundle holds: a server-side package pulled in through an
   // index.ts re-export (exec's broker brought grpc, a manifests index brought zod) is a bug.

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_SHEBANG } from '../../agent/src/install/node-flags.ts';
 import { runCli } from '../support/cli.ts';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
@@ -67,8 +68,11 @@ describe('the release tarball', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: berth/);
     expect(help.stdout).toMatch(/controller/);
-    const agentHelp = await run(process.execPath, [bin('berth-agent'), '--help'], { cwd: home }).catch((err: { code: number; stderr: string }) => err);
+    // Run as the unit runs it: the executable itself, whose first line gives node the agent's flags.
+    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+    const agentHelp = await run(bin('berth-agent'), ['--help'], { cwd: home, env }).catch((err: { code: number; stderr: string }) => err);
     expect((agentHelp as { stderr: string }).stderr).toMatch(/^berth-agent: usage: berth-agent --controller HOST:PORT/);
+    expect((await readFile(bin('berth-agent'), 'utf8')).split('\n')[0]).toBe(AGENT_SHEBANG);
   });
 
   it('runs a controller (API, dashboard) and an agent that registers; the CLI lists the node', async () => {
@@ -102,6 +106,7 @@ describe('the release tarball', () => {
     await run('tar', ['-xzf', path.join(home, 'dist', 'berth-agent.tar.gz'), '-C', alone]);
     const config = path.join(alone, 'agent.yaml');
     await writeFile(config, 'controller: 127.0.0.1:1\nnode-name: alone\naddress: 127.0.0.1\njoin-token: not-a-token\n');
+    expect((await readFile(path.join(alone, 'berth-agent.mjs'), 'utf8')).split('\n')[0]).toBe(AGENT_SHEBANG);
     const res = await run(process.execPath, [path.join(alone, 'berth-agent.mjs'), '--config', config], { cwd: alone }).catch(
       (err: { code: number; stderr: string }) => err,
     );

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../../agent/src/install/node-flags.ts';
 import { ApiClient } from './api-client.ts';
 import { currentContext } from './client-config.ts';
 import { trustOptions } from './trust.ts';
@@ -190,6 +191,7 @@ export function startAgent(opts: {
   bin?: string;
 }): AgentProcess {
   const args = [
+    ...AGENT_NODE_FLAGS, // as the agent's unit and executable run it
     opts.bin ?? AGENT_BIN,
     '--controller',
     opts.controller,

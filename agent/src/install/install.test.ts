@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV_PATH, installAgent, UNIT_PATH } from './install.ts';
+import { AGENT_SHEBANG } from './node-flags.ts';
 import { AGENT_HARDENING } from './render-unit.ts';
 
 const run = promisify(execFile);
@@ -62,6 +63,12 @@ const MOUNT_NAMESPACE =
   /^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths|ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups|ProtectProc|ProtectHostname|ProtectClock|BindPaths|TemporaryFileSystem|MountFlags)=/m;
 
 describe('berth-agent install', () => {
+  it("the checkout's berth-agent executable starts node with the agent's flags", async () => {
+    const first = (await readFile(path.join(REPO, 'agent/bin/berth-agent.mjs'), 'utf8')).split('\n')[0];
+    expect(first).toBe(AGENT_SHEBANG);
+    expect(first).toBe('#!/usr/bin/env -S node --no-opt --no-sparkplug --max-semi-space-size=1');
+  });
+
   it('writes a unit that restarts on failure and an env file (0600) with the flags', async () => {
     const root = await tempRoot();
     const { unitFile, envFile } = await installAgent(['--root', root, ...flags], {});
@@ -69,7 +76,8 @@ describe('berth-agent install', () => {
     const unit = await readFile(unitFile, 'utf8');
     expect(unit).toContain(`EnvironmentFile=${ENV_PATH}`);
     expect(unit).toContain('Restart=on-failure');
-    expect(unit).toMatch(/^ExecStart=\S+ \S+berth-agent\.mjs$/m);
+    // node, the agent's flags (node-flags.ts), the agent.
+    expect(unit).toMatch(/^ExecStart=\S+ --no-opt --no-sparkplug --max-semi-space-size=1 \S+berth-agent\.mjs$/m);
     const env = await readFile(envFile, 'utf8');
     expect(env).toContain('BERTH_CONTROLLER="10.0.0.1:7071"');
     expect(env).toContain(`BERTH_JOIN_TOKEN="${TOKEN}"`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILD } from '@berth/proto/build-info';
 import { parseCliOptions } from '../cli-options.ts';
+import { AGENT_NODE_FLAGS } from './node-flags.ts';
 import { renderAgentUnit, renderEnvFile } from './render-unit.ts';
 
 export const UNIT_PATH = '/etc/systemd/system/berth-agent.service';
@@ -43,6 +44,6 @@ export async function installAgent(argv: string[], env: NodeJS.ProcessEnv): Prom
   await mkdir(path.dirname(envFile), { recursive: true, mode: 0o700 });
   await writeFile(envFile, renderEnvFile(options), { mode: 0o600 });
   // The unit names the env file where it will be at run time, i.e. without --root.
-  await writeFile(unitFile, renderAgentUnit({ execStart: [process.execPath, AGENT_BIN], envFile: ENV_PATH }), { mode: 0o644 });
+  await writeFile(unitFile, renderAgentUnit({ execStart: [process.execPath, ...AGENT_NODE_FLAGS, AGENT_BIN], envFile: ENV_PATH }), { mode: 0o644 });
   return { unitFile, envFile };
 }
