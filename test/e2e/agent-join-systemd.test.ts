@@ -14,6 +14,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../../agent/src/install/node-flags.ts';
 import { buildDist } from '../../scripts/build.ts';
 import { reservation } from '../support/fixtures.ts';
 import { removeDir, startController, type ControllerProcess } from '../support/processes.ts';
@@ -195,7 +196,11 @@ describe('one-line join under systemd', () => {
     const { stdout: mode } = await inside(['stat', '-c', '%a', '/etc/berth/agent.env']);
     expect(mode.trim()).toBe('600');
     const unit = await readFile(path.join(sys.rootDir, 'etc/systemd/system/berth-agent.service'), 'utf8');
-    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/node \/usr\/local\/lib\/berth-agent\/berth-agent\.mjs$/m);
+    const flags = AGENT_NODE_FLAGS.join(' ');
+    expect(unit).toContain(`\nExecStart=/usr/local/bin/node ${flags} /usr/local/lib/berth-agent/berth-agent.mjs\n`);
+    // The agent systemd runs is node with the agent's flags (node-flags.ts: its memory at idle).
+    const { stdout: cmdline } = await inside(['cat', `/proc/${await mainPid()}/cmdline`]);
+    expect(cmdline.split('\0').slice(1, 1 + AGENT_NODE_FLAGS.length)).toEqual(AGENT_NODE_FLAGS);
     expect(await exists('/usr/local/bin/berth-agent-uninstall.sh')).toBe(true);
   });
 
