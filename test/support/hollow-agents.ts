@@ -121,6 +121,7 @@ class HollowNode {
   private desired?: DesiredState;
   private readonly containers = new Map<string, HollowContainer>();
   private heartbeatIntervalMs = 5_000;
+  private beatsOnStream = 0;
   private resyncTimer?: NodeJS.Timeout;
   private startTimer?: NodeJS.Timeout;
   // Where in the heartbeat and resync periods this node beats: spread so a fleet that registered
@@ -146,11 +147,15 @@ class HollowNode {
       register: () => this.register(),
       // The agent's connection beats on a timer started at registration. Holding each beat back
       // by this node's phase (less than one interval) spreads the fleet over the interval.
+      // The first beat of a stream goes at once, as the agent's does.
       metrics: async () => {
-        await sleep(this.phase * this.heartbeatIntervalMs);
+        if (this.beatsOnStream++ > 0) await sleep(this.phase * this.heartbeatIntervalMs);
         if (this.stats.stopped) throw new Error('stopped');
         this.stats.heartbeatsSent++;
         return this.metrics();
+      },
+      onStreamLost: () => {
+        this.beatsOnStream = 0;
       },
       onRegistered: (r) => {
         this.stats.registrations++;

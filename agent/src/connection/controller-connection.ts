@@ -168,8 +168,11 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       s.write({ heartbeat: { metrics, engine: opts.engine?.() ?? null, protectionsOff: [...(opts.protectionsOff ?? [])] } } satisfies AgentMessageIn);
   };
 
+  // The first beat goes at once: the controller decides a joining node's readiness on it (the
+  // engine's health and the protections come with it), not on the registration alone.
   const startHeartbeat = (s: AgentStream, intervalMs: number): void => {
     stopHeartbeat();
+    void beat(s, intervalMs);
     heartbeat = setInterval(() => void beat(s, intervalMs), intervalMs);
   };
 

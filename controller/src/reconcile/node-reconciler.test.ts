@@ -60,11 +60,12 @@ describe('NodeReconciler', () => {
     const reads: number[] = [];
     const ready = new Map<string, boolean>();
     let now = NOW;
-    const live = { beatAt: NOW - 1_000, engine: alive as EngineHealth, protectionsOff: [] as string[] };
+    const writes: number[] = [];
+    const live = { beatAt: NOW - 1_000, engine: alive as EngineHealth | undefined, protectionsOff: [] as string[] | undefined };
     const db = {
       node: {
         findUnique: async () => (reads.push(now), structuredClone(row)),
-        update: async ({ data }: { data: { status: Record<string, unknown> } }) => Object.assign(row, data),
+        update: async ({ data }: { data: { status: Record<string, unknown> } }) => (writes.push(now), Object.assign(row, data)),
       },
     } as unknown as Db;
     const reconciler = new NodeReconciler({
@@ -80,7 +81,7 @@ describe('NodeReconciler', () => {
       readiness: () => ({ notReady: 0, total: 1 }),
       limiter: new EvictionLimiter(DEFAULT_DISRUPTION_POLICY, NOW),
     });
-    return { row, reads, ready, live, reconciler, at: (t: number) => (now = t) };
+    return { row, reads, writes, ready, live, reconciler, at: (t: number) => (now = t) };
   }
 
   it('looks at a Ready node whose agent keeps beating again from memory, without reading the store', async () => {
@@ -111,6 +112,37 @@ describe('NodeReconciler', () => {
     t.at(NOW + GRACE); // no beat since NOW - 1 s
     await t.reconciler.reconcile('n1');
     expect(t.reads).toHaveLength(4);
+    expect(t.ready.get('n1')).toBe(false);
+    expect((t.row.status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Ready')?.reason).toBe('HeartbeatMissed');
+  });
+
+  it("decides a joining node on its stream's first beat: nothing read or written before it, Ready and Isolated in one write after", async () => {
+    const t = setup();
+    // As the hub holds a stream that registered: a beat time, no engine, no protections yet.
+    Object.assign(t.live, { beatAt: NOW, engine: undefined, protectionsOff: undefined });
+    expect(await t.reconciler.reconcile('n1')).toEqual({ requeueAfterMs: GRACE });
+    expect(t.reads).toHaveLength(0);
+    expect(t.ready.has('n1')).toBe(false);
+
+    Object.assign(t.live, { beatAt: NOW + 10, engine: alive, protectionsOff: [] });
+    t.at(NOW + 10);
+    await t.reconciler.reconcile('n1');
+    expect(t.writes).toHaveLength(1);
+    const conditions = t.row.status.conditions as Array<{ type: string; status: string }>;
+    expect(conditions.map((c) => [c.type, c.status])).toEqual([
+      ['Ready', 'True'],
+      ['Isolated', 'True'],
+    ]);
+    expect(t.ready.get('n1')).toBe(true);
+  });
+
+  it('judges a stream that registered but never beats once a grace period has passed since its registration', async () => {
+    const t = setup();
+    Object.assign(t.live, { beatAt: NOW, engine: undefined, protectionsOff: undefined });
+    await t.reconciler.reconcile('n1');
+    t.at(NOW + GRACE);
+    await t.reconciler.reconcile('n1');
+    expect(t.reads).toHaveLength(1);
     expect(t.ready.get('n1')).toBe(false);
     expect((t.row.status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Ready')?.reason).toBe('HeartbeatMissed');
   });

@@ -99,6 +99,8 @@ export class NodeReconciler {
     const live = this.deps.live(nodeId);
     const unchanged = this.unchangedSinceStored(nodeId, live, now);
     if (unchanged) return unchanged;
+    const awaiting = this.awaitingFirstBeat(nodeId, live, now);
+    if (awaiting) return awaiting;
     const node = await db.node.findUnique({ where: { id: nodeId } });
     if (!node) {
       this.stored.delete(nodeId);
@@ -153,6 +155,19 @@ export class NodeReconciler {
     if (ready.status !== 'True' || memoKey(ready, nodeIsolation(live.protectionsOff), live.protectionsOff) !== memo) return undefined;
     this.deps.setReady(nodeId, true);
     return { requeueAfterMs: live.beatAt + this.deps.graceMs - now };
+  }
+
+  /**
+   * A stream that registered but has not beaten yet: its first beat (which agents send at once)
+   * brings the engine's health and the protections, and enqueues the node again. Deciding now
+   * would write the conditions twice per join (1,000 joining nodes: 1,000 reads and writes more)
+   * and Ready before the engine is known. Only for a grace period: a stream that never beats is
+   * then judged on its registration as on a missed heartbeat.
+   */
+  private awaitingFirstBeat(nodeId: string, live: ReturnType<NodeReconcilerDeps['live']>, now: number): ReconcileResult | undefined {
+    if (!live || live.protectionsOff !== undefined || !this.deps.isConnected(nodeId)) return undefined;
+    const left = live.beatAt + this.deps.graceMs - now;
+    return left > 0 ? { requeueAfterMs: left } : undefined;
   }
 
   private async evacuateIfDue(
