@@ -354,16 +354,16 @@ export class AgentHub {
         { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined },
         decision.reason,
       );
-    if (decision.kind === 'issue') return this.issueIdentity(call, r);
+    if (decision.kind === 'issue') return this.issueIdentity(call, r, existing !== null);
     return this.openSession(call, r, peer!.spkiDer);
   }
 
-  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>): Promise<undefined> {
+  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>, nameExists: boolean): Promise<undefined> {
     const memoryMiB = Math.floor(r.memoryBytes / 1048576);
     let identity: Awaited<ReturnType<NodeIdentities['claim']>>;
     try {
       identity = await this.opts.identities.claim(
-        { nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB },
+        { nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB, nameExists },
         this.opts.clock.now(),
       );
     } catch (err) {

@@ -17,7 +17,8 @@ let store: Store;
 let identities: NodeIdentities;
 
 const publicKeyPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
-const claim = (key: string, now = T0) => identities.claim({ nodeName: 'cn1', publicKeyPem: key, address: '10.0.0.11', cores: 4, memoryMiB: 1024 }, now);
+const claim = (key: string, now = T0, nameExists?: boolean) =>
+  identities.claim({ nodeName: 'cn1', publicKeyPem: key, address: '10.0.0.11', cores: 4, memoryMiB: 1024, nameExists }, now);
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-ni-'));
@@ -55,5 +56,17 @@ describe('node identities', () => {
     await claim(publicKeyPem());
     await identities.revoke('cn1', T0 + 1000);
     expect(await claim(publicKeyPem(), T0 + 2000)).toBeDefined();
+  });
+
+  it('decides the same whatever the caller believed about the name: the hint orders the writes, never the outcome', async () => {
+    for (const hint of [true, false]) {
+      await store.db.node.deleteMany({});
+      const key = publicKeyPem();
+      expect(await claim(key, T0, hint)).toBeDefined(); // a new name, also when believed taken
+      expect(await claim(key, T0 + 1000, !hint)).toBeDefined(); // the same key again
+      expect(await claim(publicKeyPem(), T0 + 2000, false)).toBeUndefined(); // believed free, but held
+      expect(await claim(publicKeyPem(), T0 + 2000, true)).toBeUndefined();
+      expect(await store.db.node.count()).toBe(1);
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface ClaimInput {
   address: string;
   cores: number;
   memoryMiB: number;
+  /** Whether the name has a row, as the caller last read; only orders the writes. */
+  nameExists?: boolean;
 }
 
 export class NodeIdentities {
@@ -43,14 +45,20 @@ export class NodeIdentities {
       name: input.nodeName,
       OR: [{ identityKeyHash: null }, { identityExpiresAt: { lte: new Date(now) } }, { identityKeyHash: identity.identityKeyHash }],
     };
-    if ((await this.db.node.updateMany({ where: free, data: identity })).count === 0) {
+    const takeFree = async () => (await this.db.node.updateMany({ where: free, data: identity })).count > 0;
+    const insert = async () => {
       try {
         await this.db.node.create({ data: { name: input.nodeName, address: input.address, cores: input.cores, memoryMiB: input.memoryMiB, ...identity } });
+        return true;
       } catch (err) {
-        if (isUniqueViolation(err)) return undefined; // the name exists and its identity is live
+        if (isUniqueViolation(err)) return false; // the name exists
         throw err;
       }
-    }
+    };
+    // The write likely to succeed goes first (a joining node's name is new: one statement, not
+    // two); the other follows when it does not, so a name made or freed in between is still right.
+    const won = input.nameExists === false ? (await insert()) || (await takeFree()) : (await takeFree()) || (await insert());
+    if (!won) return undefined; // the name exists and its identity is live
     this.log.info({ node: input.nodeName, serial: issued.serial, expiresAt: identity.identityExpiresAt.toISOString() }, 'node identity issued');
     return issued.message;
   }
