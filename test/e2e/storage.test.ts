@@ -143,14 +143,21 @@ describe('storage profiles', () => {
 
     // As after a reboot: the sshfs mount is gone and the engine tries to start the container by
     // itself. It must fail for the missing source rather than run on the bare mount point; the
-    // agent then mounts again and starts it, with the data.
+    // agent then mounts again and starts it, with the data. The agent is paused meanwhile, as
+    // when the engine starts before it at boot: otherwise its own remount may come first.
     const mountPoint = path.join(a.stateDir, 'mounts', uid);
-    await run('docker', ['stop', '-t', '1', again]);
-    await run('fusermount', ['-u', '-z', mountPoint]);
-    const started = await run('docker', ['start', again]).then(
-      () => 'started',
-      (err: { stderr?: string }) => err.stderr ?? 'failed',
-    );
+    process.kill(a.proc.child.pid!, 'SIGSTOP');
+    let started: string;
+    try {
+      await run('docker', ['stop', '-t', '1', again]);
+      await run('fusermount', ['-u', '-z', mountPoint]);
+      started = await run('docker', ['start', again]).then(
+        () => 'started',
+        (err: { stderr?: string }) => err.stderr ?? 'failed',
+      );
+    } finally {
+      process.kill(a.proc.child.pid!, 'SIGCONT');
+    }
     expect(started).toMatch(/bind source path does not exist/);
     const back = await waitFor(
       async () => {
