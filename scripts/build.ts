@@ -108,6 +108,7 @@ function commit(): string {
 /** The agent's executable starts node with the agent's flags (agent/src/install/node-flags.ts). */
 function withAgentShebang(file: string): void {
   const text = readFileSync(file, 'utf8');
+  if (!text.startsWith('#!')) throw new Error(`${file}: expected the banner's #! line first`);
   writeFileSync(file, `${AGENT_SHEBANG}${text.slice(text.indexOf('\n'))}`);
 }
 
