@@ -13,6 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildDist } from '../../scripts/build.ts';
+import { referenceWorkMs } from '../support/cpu-reference.ts';
 import { formatScaleReport, ScaleRun, scaleOptions, summaryLine, type Store } from '../support/scale-driver.ts';
 
 function usage(message: string): never {
@@ -77,6 +78,8 @@ else {
   process.stderr.write(`bench:scale: controller runs dist/ (berth ${built.version}, commit ${built.commit})\n`);
 }
 
+// Timed on a quiet machine before and after the run: how fast this machine's CPU was today.
+const referenceBefore = referenceWorkMs();
 const scale = new ScaleRun(opts);
 // One Ctrl-C arrives several times (the terminal signals the whole group, and npm and tsx relay
 // it), so only a signal well after the first counts as a second one.
@@ -97,8 +100,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const result = await scale.run();
 if (result.controllerLogTail?.trim()) process.stderr.write(`--- controller log (tail, level ${opts.controllerLogLevel})\n${result.controllerLogTail}\n---\n`);
+const reference = { before_ms: Math.round(referenceBefore), after_ms: Math.round(referenceWorkMs()) };
 console.log(formatScaleReport(result));
-console.log(summaryLine(result));
+console.log(
+  `machine reference (fixed CPU work, median of 5; larger = slower CPU at the time): ${reference.before_ms} ms before the run, ${reference.after_ms} ms after`,
+);
+console.log(summaryLine(result, { reference }));
 if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
 // Pooled keep-alive sockets of fetch would otherwise hold the process open for seconds.
 process.exit(result.interrupted ? 130 : 0);

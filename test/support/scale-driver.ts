@@ -1279,7 +1279,8 @@ export function formatScaleReport(r: ScaleResult): string {
 }
 
 /** One JSON line with the headline figures, as the other benches end. */
-export function summaryLine(r: ScaleResult): string {
+/** The BENCH line; `extra` adds the caller's own fields (e.g. the machine reference). */
+export function summaryLine(r: ScaleResult, extra: Record<string, unknown> = {}): string {
   return `BENCH ${JSON.stringify({
     nodes: r.options.nodes,
     reservations: r.options.reservations,
@@ -1311,5 +1312,6 @@ export function summaryLine(r: ScaleResult): string {
     longest_unobserved_ms: r.flaps.longestUnobservedMs ?? null,
     problems: r.problems.length,
     interrupted: r.interrupted,
+    ...extra,
   })}`;
 }
