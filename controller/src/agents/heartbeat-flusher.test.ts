@@ -69,6 +69,7 @@ describe('HeartbeatFlusher on SQLite', () => {
     let now = T0 + 4_000;
     const flusher = new HeartbeatFlusher(
       store.db,
+      store.provider,
       () => live,
       10_000,
       pino({ level: 'silent' }),

@@ -49,4 +49,52 @@ describe('DesiredPublisher', () => {
     expect(pushed).toHaveLength(1);
     expect(pushed[0]).toMatchObject([{ image: 'berth-test/httpd:1', env: { MODE: 'admitted' }, milliCpus: 500 }]);
   });
+
+  it('sends each reservation its own ports, and reads no ports for a node that runs nothing', async () => {
+    const { db } = store;
+    const shape = { ref: 'berth-test/httpd:1', ports: [{ name: 'http', containerPort: 80 }], resources: { cores: 1, memory: '64Mi' } };
+    const owner = await db.user.create({ data: { username: 'bob' } });
+    const busy = await db.node.create({ data: { name: 'n2', address: '10.0.0.12', cores: 4, memoryMiB: 4096 } });
+    const idle = await db.node.create({ data: { name: 'n3', address: '10.0.0.13', cores: 4, memoryMiB: 4096 } });
+    for (const [name, nodePort] of [
+      ['a', 31001],
+      ['b', 31002],
+    ] as const) {
+      const r = await db.reservation.create({
+        data: {
+          name,
+          activeName: name,
+          ownerId: owner.id,
+          spec: { image: 'web', duration: '1h', profile: 'ephemeral' },
+          imageName: 'web',
+          imageSpec: shape,
+          imageGeneration: 1,
+          milliCores: 1000,
+          memoryMiB: 64,
+          startAt: new Date(0),
+          endAt: new Date(3_600_000),
+          nodeId: busy.id,
+          phase: 'Running',
+        },
+      });
+      await db.portAllocation.create({ data: { reservationId: r.id, name: 'http', containerPort: 80, nodeId: busy.id, nodePort, natPort: nodePort + 1000 } });
+    }
+    const pushed = new Map<string, ContainerSpec[]>();
+    const publisher = new DesiredPublisher({ db, isConnected: () => true, push: (id, set) => pushed.set(id, set) });
+    await publisher.publish(busy.id);
+    const byName = new Map(pushed.get(busy.id)!.map((c) => [c.name, c.ports.map((p) => p.hostPort)]));
+    expect([...byName.values()].sort()).toEqual([[31001], [31002]]);
+
+    // The publisher reads nodes, reservations and ports; only the port reads are counted.
+    let portReads = 0;
+    const findPorts = db.portAllocation.findMany.bind(db.portAllocation) as (...args: unknown[]) => unknown;
+    const counting = {
+      node: db.node,
+      reservation: db.reservation,
+      portAllocation: { findMany: (...args: unknown[]) => (portReads++, findPorts(...args)) },
+    } as unknown as typeof db;
+    await new DesiredPublisher({ db: counting, isConnected: () => true, push: (id, set) => pushed.set(id, set) }).publish(idle.id);
+    expect(pushed.get(idle.id)).toEqual([]);
+    expect(portReads).toBe(0);
+  });
 });

@@ -27,12 +27,21 @@ export class DesiredPublisher {
       // Scheduled reservations with ports are prepared ahead of their window (see 'prepare').
       db.reservation.findMany({
         where: { nodeId, OR: [{ phase: { in: [...STARTED_PHASES] } }, { phase: 'Scheduled', ports: { some: {} } }] },
-        include: { ports: true },
       }),
     ]);
     if (!node) return;
+    // Ports apart, and only when there is a reservation: an `include` would send its statement
+    // even for none (`IN (NULL)`), and every joining node is pushed an empty set once.
+    const ports = rows.length ? await db.portAllocation.findMany({ where: { reservationId: { in: rows.map((r) => r.id) } } }) : [];
+    const portsOf = new Map<string, typeof ports>();
+    for (const p of ports) portsOf.set(p.reservationId, [...(portsOf.get(p.reservationId) ?? []), p]);
     // Each reservation carries the image it was admitted with: the Image rows are not read.
-    const mine = rows.map((r) => ({ ...r, spec: r.spec as ReservationSpecInput, image: admittedImage(r) }));
+    const mine = rows.map((r) => ({
+      ...r,
+      ports: portsOf.get(r.id) ?? [],
+      spec: r.spec as ReservationSpecInput,
+      image: admittedImage(r),
+    }));
     const containers = desiredContainers(mine, node.address);
     if (containers.some((c) => c.profile === 'remote' && !c.storageGranted)) this.deps.onUngranted?.();
     this.deps.push(nodeId, containers);

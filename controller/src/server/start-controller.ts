@@ -157,6 +157,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   execs = new ExecBroker(hub, config.exec);
   const heartbeats = new HeartbeatFlusher(
     store.db,
+    store.provider,
     () => hub.liveNodes(),
     Math.max(1000, Math.floor(config.nodeGraceMs / 2)),
     log.child({ component: 'heartbeats' }),
