@@ -198,6 +198,8 @@ describe('metrics', () => {
     expect(m.get('berth_reservations')?.some((s) => s.labels.phase === 'Running')).toBe(true);
     expect(m.get('berth_node_memory_bytes')?.some((s) => s.labels.node === node && s.labels.kind === 'total' && s.value > 0)).toBe(true);
     expect(m.has('berth_controller_process_cpu_user_seconds_total')).toBe(true);
+    // Every request above read the store: the count of statements it was sent has moved.
+    expect(m.get('berth_controller_store_statements_total')?.[0]?.value).toBeGreaterThan(0);
   });
 
   it('serves /metrics, /healthz and /readyz on the agent listener', async () => {

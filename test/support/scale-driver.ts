@@ -136,6 +136,8 @@ export interface ScaleResult {
     readyAtEnd: number;
     /** The hollow process's view: every node had its Registered answer. */
     hollowAllRegisteredMs?: number;
+    /** Store statements the controller sent from the hollow spawn to all Ready, per node. */
+    statementsPerJoin?: number;
   };
   plan: { startNow: number; future: number; horizonDays: number; peakConcurrent: number; peakCores: number };
   apply: {
@@ -153,6 +155,8 @@ export interface ScaleResult {
     latencyMs?: Latency;
     /** A few distinct messages of non-201 answers, per status. */
     samples: Record<string, string[]>;
+    /** Store statements the controller sent during the phase (all its work), per created reservation. */
+    statementsPerApply?: number;
   };
   running: {
     /** Start-now reservations that were created (201). */
@@ -382,6 +386,7 @@ export class ScaleRun {
   private samples?: SamplerResult;
   private dataDir?: string;
   private pgDatabase?: string;
+  private statementsAtSpawn?: number;
   private readonly chainPrefix = `BS${randomBytes(3).toString('hex')}`;
   private readonly prefix = `hollow-${randomBytes(3).toString('hex')}`;
   private aborted = false;
@@ -560,6 +565,7 @@ export class ScaleRun {
     // measured (and counted as they fail) rather than the run stopping at the image.
     await this.phaseImage();
     this.check();
+    const spawnCount = await this.statementCount();
     this.log(`spawning ${o.nodes} hollow nodes (${o.cores} cores / ${o.memoryGiB} GiB each)`);
     this.hollow = HollowAgentsProcess.spawn({
       controller: this.controller.grpcAddress,
@@ -570,6 +576,7 @@ export class ScaleRun {
       memoryBytes: o.memoryGiB * GiB,
     });
     this.mark('hollowSpawned', this.hollow.spawnedAt);
+    this.statementsAtSpawn = spawnCount;
     this.sampler = new ProcessSampler({
       pids: { controller: this.controller.child.pid!, hollow: this.hollow.pid },
       probeUrl: `${this.controller.url}/healthz`,
@@ -578,6 +585,19 @@ export class ScaleRun {
     });
     this.background.push(this.pollNodes(), this.pollEvents());
     await bounded(this.hollow.started, 60_000, 'hollow agents start');
+  }
+
+  /** berth_controller_store_statements_total from the controller's /metrics; undefined if unread. */
+  private async statementCount(): Promise<number | undefined> {
+    const c = this.controller;
+    if (!c) return undefined;
+    try {
+      const text = await (await c.fetch(`${c.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const m = /^berth_controller_store_statements_total (\d+)/m.exec(text);
+      return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -668,6 +688,9 @@ export class ScaleRun {
     const stats = await this.hollow!.stats().catch(() => undefined);
     this.result.ready.hollowAllRegisteredMs = stats?.allRegisteredMs;
     this.mark('allReady');
+    const readyCount = await this.statementCount();
+    if (readyCount !== undefined && this.statementsAtSpawn !== undefined && this.result.ready.allReadyMs !== undefined)
+      this.result.ready.statementsPerJoin = (readyCount - this.statementsAtSpawn) / o.nodes;
     if (this.result.ready.allReadyMs === undefined) {
       this.problem(
         `only ${this.result.ready.readyAtEnd}/${o.nodes} nodes Ready within ${o.budgets.readyMs / 1000} s (hollow: ${stats?.registered ?? '?'} registered, ${stats?.connected ?? '?'} connected)`,
@@ -720,6 +743,7 @@ export class ScaleRun {
     const latencies: number[] = [];
     let next = 0;
     let lastAnswer = 0;
+    const countAtStart = await this.statementCount();
     const start = this.mark('applyStart');
     const stopSending = start + o.budgets.applyMs;
     this.log(`applying ${plan.length} reservations, ${o.inflight} in flight (budget ${o.budgets.applyMs / 1000} s)`);
@@ -780,6 +804,8 @@ export class ScaleRun {
     a.createdPerSecond = a.seconds > 0 ? a.created / a.seconds : 0;
     a.answersPerSecond = a.seconds > 0 ? latencies.length / a.seconds : 0;
     a.latencyMs = latencyOf(latencies);
+    const countAtEnd = await this.statementCount();
+    if (countAtStart !== undefined && countAtEnd !== undefined && a.created > 0) a.statementsPerApply = (countAtEnd - countAtStart) / a.created;
     if (a.notSent > 0 && !this.aborted && !controllerGone)
       this.problem(`apply budget of ${o.budgets.applyMs / 1000} s ran out: ${a.notSent} of ${plan.length} reservations not sent`);
     const unclear = Object.entries(a.byStatus).filter(([s]) => s !== '201' && s !== '409' && s !== 'interrupted');
@@ -1162,6 +1188,7 @@ export function formatScaleReport(r: ScaleResult): string {
     `<= 15 s${verdict(r.ready.allReadyMs !== undefined ? r.ready.allReadyMs <= T.postgresql.allReadyMs : false)}`,
   );
   row('  hollow view: all registered', sec(r.ready.hollowAllRegisteredMs));
+  row('  store statements per node join', r.ready.statementsPerJoin !== undefined ? r.ready.statementsPerJoin.toFixed(1) : '-');
   row(
     'applies/s (201 per second)',
     `${a.createdPerSecond.toFixed(1)}/s`,
@@ -1169,6 +1196,7 @@ export function formatScaleReport(r: ScaleResult): string {
     `>= 200/s${verdict(a.createdPerSecond >= T.postgresql.appliesPerSecond)}`,
   );
   row('  answers/s (any status)', `${a.answersPerSecond.toFixed(1)}/s`);
+  row('  store statements per apply (all work)', a.statementsPerApply !== undefined ? a.statementsPerApply.toFixed(1) : '-');
   row(`  sent / planned (${o.inflight} in flight)`, `${a.sent} / ${a.planned}${a.notSent ? ` (${a.notSent} not sent)` : ''}`);
   row(
     '  answers by status',
@@ -1287,6 +1315,8 @@ export function summaryLine(r: ScaleResult, extra: Record<string, unknown> = {})
     store: r.options.store,
     inflight: r.options.inflight,
     all_ready_ms: r.ready.allReadyMs ?? null,
+    statements_per_join: r.ready.statementsPerJoin !== undefined ? Number(r.ready.statementsPerJoin.toFixed(1)) : null,
+    statements_per_apply: r.apply.statementsPerApply !== undefined ? Number(r.apply.statementsPerApply.toFixed(1)) : null,
     ready_at_end: r.ready.readyAtEnd,
     applies_per_s: Number(r.apply.createdPerSecond.toFixed(1)),
     apply_status: r.apply.byStatus,

@@ -18,4 +18,6 @@ export interface Monitoring {
   openMetrics?(nodeId: string): Bucket | undefined;
   loop?: LoopMonitor;
   queues?: () => Record<string, { depth: number; stats: { processed: number; failed: number } }> | undefined;
+  /** SQL statements sent to the store since the controller started. */
+  storeStatements?: () => number;
 }

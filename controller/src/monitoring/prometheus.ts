@@ -9,7 +9,7 @@ import type { Monitoring } from './monitoring.ts';
 import { withLiveHeartbeat } from './live-heartbeat.ts';
 import { measuredUsage } from './containers.ts';
 
-type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues'>>;
+type RegistryMonitoring = Pick<Monitoring, 'observed' | 'connectedNodeIds'> & Partial<Pick<Monitoring, 'live' | 'loop' | 'queues' | 'storeStatements'>>;
 
 export interface ControllerRegistries {
   /** Counts, node and controller series: nothing that names a tenant's objects. */
@@ -51,6 +51,18 @@ export function controllerRegistry(db: Db, clock: Clock, mon: RegistryMonitoring
       collect() {
         this.reset();
         this.inc(loop.stalls);
+      },
+    });
+  }
+  const storeStatements = mon.storeStatements;
+  if (storeStatements) {
+    new client.Counter({
+      name: 'berth_controller_store_statements_total',
+      help: 'SQL statements sent to the store (PostgreSQL or SQLite) since start, in and out of transactions',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(storeStatements());
       },
     });
   }

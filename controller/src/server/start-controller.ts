@@ -171,6 +171,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     openMetrics: (id) => recorder.openBucket(id),
     loop: loopMonitor,
     queues: () => (queues ? { ...queues } : undefined),
+    storeStatements: () => store.statements(),
   };
   const recorder = new MetricsRecorder({
     db: store.db,

@@ -3,8 +3,10 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { patchFactory } from './adapter-patches.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts';
+import { countStatements, type StatementCount } from './statement-counter.ts';
 import type { Store } from './store.ts';
 
 // Not the engine's own key (72707369): it takes that one on a pooled connection of its own.
@@ -12,9 +14,10 @@ const MIGRATION_LOCK_KEY = 0x6265727468; // "berth"
 
 export async function openPostgres(url: string, log: Logger): Promise<Store> {
   await migrateLocked(url, log);
-  const db = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const statements: StatementCount = { value: 0 };
+  const db = new PgPrismaClient({ adapter: patchFactory(new PrismaPg({ connectionString: url }), countStatements(statements)) });
   await db.$connect();
-  return { db, provider: 'postgresql', close: () => db.$disconnect() };
+  return { db, provider: 'postgresql', statements: () => statements.value, close: () => db.$disconnect() };
 }
 
 async function migrateLocked(url: string, log: Logger): Promise<void> {

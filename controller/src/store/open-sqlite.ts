@@ -9,6 +9,7 @@ import { cacheStatements, patchConnections, patchFactory, skipExclusiveLocking, 
 import { ensurePrivateFile, narrowIfExists, PRIVATE_DIR_MODE } from './private-files.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.ts';
+import { countStatements, type StatementCount } from './statement-counter.ts';
 import type { PrismaClient, Store } from './store.ts';
 
 const BUSY_TIMEOUT_MS = 15_000;
@@ -32,13 +33,15 @@ export async function openSqlite(path: string, log: Logger): Promise<Store> {
 
 /** The client of a SQLite file whose migrations are applied (openSqlite prepares the file first). */
 export async function connectSqlite(path: string): Promise<Store> {
+  const statements: StatementCount = { value: 0 };
   const adapter = patchFactory(new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS }), (a) => {
     yieldBeforeQueries(a);
     cacheStatements(a);
+    countStatements(statements)(a);
   });
   const db = new SqlitePrismaClient({ adapter }) as unknown as PrismaClient;
   await db.$connect();
-  return { db, provider: 'sqlite', close: () => db.$disconnect() };
+  return { db, provider: 'sqlite', statements: () => statements.value, close: () => db.$disconnect() };
 }
 
 // Opens of one file, in this process or another, must not both apply a migration. The engine

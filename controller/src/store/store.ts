@@ -7,5 +7,7 @@ export type { PrismaClient };
 export interface Store {
   db: PrismaClient;
   provider: Provider;
+  /** SQL statements this client has sent since it opened (store/statement-counter.ts). */
+  statements(): number;
   close(): Promise<void>;
 }
