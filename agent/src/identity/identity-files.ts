@@ -1,12 +1,15 @@
 // The node identity kept in the agent's state directory: identity/node.key (0600, never leaves
 // the node) and identity/node.crt. The key is made once; certificates come and go with it.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientIdentity, IdentityStore } from './client-identity.ts';
 
-/** A certificate for `keyPem` that is valid at `now`, as a ClientIdentity; else undefined. */
-export function identityOf(keyPem: string, certPem: string, now: number, receivedAtMs = now): ClientIdentity | undefined {
+/**
+ * A certificate for `keyPem` that is valid at `now`, as a ClientIdentity; else undefined. `key` is
+ * that key already parsed, when the caller holds it (parsing a PEM key costs ~0.7 ms).
+ */
+export function identityOf(keyPem: string, certPem: string, now: number, receivedAtMs = now, key?: KeyObject): ClientIdentity | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -15,13 +18,16 @@ export function identityOf(keyPem: string, certPem: string, now: number, receive
   }
   const notBeforeMs = Date.parse(cert.validFrom);
   const notAfterMs = Date.parse(cert.validTo);
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem)) || notAfterMs <= now) return undefined;
+  if (!cert.checkPrivateKey(key ?? createPrivateKey(keyPem)) || notAfterMs <= now) return undefined;
   return { keyPem, certPem, notBeforeMs, notAfterMs, receivedAtMs };
 }
 
-export function newKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+/** A new node key (EC P-256), parsed and as PKCS#8 PEM. */
+export function newKey(): { key: KeyObject; pem: string } {
+  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+  return { key, pem: key.export({ format: 'pem', type: 'pkcs8' }).toString() };
 }
+
 
 export const publicKeyPemOf = (keyPem: string): string => createPublicKey(keyPem).export({ format: 'pem', type: 'spki' }).toString();
 
@@ -59,7 +65,7 @@ export class FileIdentityStore implements IdentityStore {
     const existing = await read(this.keyFile);
     if (existing) return existing;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const pem = newKeyPem();
+    const { pem } = newKey();
     await writeAtomically(this.keyFile, pem, 0o600);
     return pem;
   }
