@@ -28,7 +28,6 @@ export function newKey(): { key: KeyObject; pem: string } {
   return { key, pem: key.export({ format: 'pem', type: 'pkcs8' }).toString() };
 }
 
-
 export const publicKeyPemOf = (keyPem: string): string => createPublicKey(keyPem).export({ format: 'pem', type: 'spki' }).toString();
 
 export class FileIdentityStore implements IdentityStore {
