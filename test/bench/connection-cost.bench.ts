@@ -53,6 +53,11 @@ async function makePems(dir: string): Promise<Pems> {
       'subjectAltName=IP:127.0.0.1',
     ]);
   }
+  return readPems(dir);
+}
+
+/** The certificates makePems wrote to `dir` (the child processes read them from there too). */
+async function readPems(dir: string): Promise<Pems> {
   const read = (f: string) => readFile(path.join(dir, f));
   return { key: await read('server.key'), cert: await read('server.crt'), clientKey: await read('client.key'), clientCert: await read('client.crt') };
 }
@@ -195,12 +200,7 @@ async function main(): Promise<void> {
   };
   const pemDir = arg('--pems');
   if (pemDir) {
-    const pems = {
-      key: await readFile(path.join(pemDir, 'server.key')),
-      cert: await readFile(path.join(pemDir, 'server.crt')),
-      clientKey: await readFile(path.join(pemDir, 'client.key')),
-      clientCert: await readFile(path.join(pemDir, 'client.crt')),
-    };
+    const pems = await readPems(pemDir);
     if (arg('--serve')) return serve(arg('--serve') as Kind, pems);
     return connect(arg('--connect') as Kind, Number(arg('--port')), Number(arg('--count')), pems);
   }

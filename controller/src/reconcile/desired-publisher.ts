@@ -34,7 +34,11 @@ export class DesiredPublisher {
     // even for none (`IN (NULL)`), and every joining node is pushed an empty set once.
     const ports = rows.length ? await db.portAllocation.findMany({ where: { reservationId: { in: rows.map((r) => r.id) } } }) : [];
     const portsOf = new Map<string, typeof ports>();
-    for (const p of ports) portsOf.set(p.reservationId, [...(portsOf.get(p.reservationId) ?? []), p]);
+    for (const p of ports) {
+      const list = portsOf.get(p.reservationId);
+      if (list) list.push(p);
+      else portsOf.set(p.reservationId, [p]);
+    }
     // Each reservation carries the image it was admitted with: the Image rows are not read.
     const mine = rows.map((r) => ({
       ...r,
