@@ -34,6 +34,7 @@ export function registerAccountRoutes(api: FastifyInstance, ctx: svc.ServiceCont
   api.get('/auth/whoami', async (req) => svc.renderUser(ctx, req.user));
   api.post('/auth/logout', async (req) => {
     await logout(ctx.db, req.headers.authorization, ctx.clock.now());
+    ctx.principals?.forgetAll(); // the store's notice follows, but this answer must not race it
     return { status: 'logged out' };
   });
 

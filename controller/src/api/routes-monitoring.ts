@@ -219,7 +219,7 @@ export function registerMetricsEndpoint(app: FastifyInstance, ctx: svc.ServiceCo
   app.get('/metrics', async (req, reply) => {
     registries ??= controllerRegistries(ctx.db, ctx.clock, monitoringOf(ctx));
     const header = req.headers.authorization;
-    const admin = header !== undefined && (await authenticate(ctx.db, header, ctx.clock.now())).role === 'admin';
+    const admin = header !== undefined && (await authenticate(ctx.db, header, ctx.clock.now(), ctx.principals)).role === 'admin';
     const registry = admin ? registries.admin : registries.anonymous;
     const text = await registry.metrics();
     return reply.header('content-type', registry.contentType).send(text);

@@ -35,7 +35,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
     async (api) => {
       api.decorateRequest('user', null as unknown as User);
       api.addHook('onRequest', async (req: FastifyRequest) => {
-        req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now());
+        req.user = await authenticate(ctx.db, req.headers.authorization, ctx.clock.now(), ctx.principals);
       });
       registerAccountRoutes(api, ctx);
 

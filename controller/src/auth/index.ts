@@ -4,3 +4,4 @@ export * from './passwords.ts';
 export * from './login-limiter.ts';
 export * from './signup-limiter.ts';
 export * from './accounts.ts';
+export * from './principal-cache.ts';

@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient as Db, User } from '../store/generated/postgresql/client.ts';
 import { BerthError } from '../errors/index.ts';
+import type { PrincipalCache } from './principal-cache.ts';
 
 export const TOKEN_PREFIX = 'berth_';
 
@@ -22,15 +23,21 @@ export async function issueToken(db: Db, userId: string, name: string, ttlMs?: n
   return secret;
 }
 
-export async function authenticate(db: Db, header: string | undefined, now: number): Promise<User> {
+export async function authenticate(db: Db, header: string | undefined, now: number, cache?: PrincipalCache): Promise<User> {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) throw new BerthError('Unauthenticated', 'missing bearer token: log in or set BERTH_TOKEN');
-  // One query (every API request pays it): the user holding a live token with that hash.
-  const user = await db.user.findFirst({
-    where: { tokens: { some: { tokenHash: hashToken(match[1]), revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }] } } },
+  const tokenHash = hashToken(match[1]);
+  const known = cache?.get(tokenHash, now);
+  if (known) return known;
+  const ticket = cache?.ticket() ?? 0;
+  // One statement (relationJoins): the live token with that hash, its expiry and its user.
+  const token = await db.apiToken.findFirst({
+    where: { tokenHash, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }] },
+    select: { expiresAt: true, user: true },
   });
-  if (!user) throw new BerthError('Unauthenticated', 'invalid or expired token');
-  return user;
+  if (!token) throw new BerthError('Unauthenticated', 'invalid or expired token');
+  cache?.put(tokenHash, token.user, token.expiresAt?.getTime(), now, ticket);
+  return token.user;
 }
 
 export const BOOTSTRAP_ADMIN = 'admin';

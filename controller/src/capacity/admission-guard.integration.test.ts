@@ -1,40 +1,23 @@
 // Two controllers admitting into one real PostgreSQL at once, each with its own in-memory
 // capacity index: the sticky advisory lock and the admission sequence must keep them from ever
 // overbooking a node, however their bursts interleave.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdvisoryMutex } from '../lib/advisory-mutex.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { PgDatabases } from '../store/pg-databases.testkit.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import { AdmissionGuard } from './admission-guard.ts';
 
-const PG_URL = process.env.BERTH_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const H = 3_600_000;
+const databases = new PgDatabases('berth_guard');
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
+  await databases.dropAll();
 });
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const name = `berth_guard_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const freshDatabase = () => databases.fresh();
 
 async function controller(url: string, key: bigint): Promise<{ store: Store; guard: AdmissionGuard }> {
   const store = await openStore({ url });

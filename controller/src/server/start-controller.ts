@@ -26,6 +26,7 @@ import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
 import { AgentBundleSource } from '../install/index.ts';
 import { ImageCache, type ServiceContext } from '../services/index.ts';
+import { AUTH_CHANGE_CHANNEL, PrincipalCache } from '../auth/index.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { createLogger } from './logger.ts';
@@ -268,6 +269,10 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     push: (id: string) => q.push.add(id),
   };
 
+  // Bearer token -> user, answered from memory only while PostgreSQL reports token and user changes.
+  const principals = new PrincipalCache();
+  const authNotices = store.listen?.(AUTH_CHANGE_CHANNEL, { notice: () => principals.forgetAll(), live: (live) => principals.setLive(live) });
+
   const ctx: ServiceContext = {
     db: store.db,
     log,
@@ -277,6 +282,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     reconcile,
     events,
     images: new ImageCache(store.db, () => clock.now()),
+    principals,
     settle,
     monitoring,
     exec: execs,
@@ -344,6 +350,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       await withDeadline(natBackend.close(), left());
       await withDeadline(guard.close(), left());
       loopMonitor.stop();
+      await withDeadline(authNotices?.close() ?? Promise.resolve(), left());
       await withDeadline(store.close(), left());
       log.info('controller stopped');
     },

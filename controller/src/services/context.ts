@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ImageCache } from './image-cache.ts';
+import type { PrincipalCache } from '../auth/index.ts';
 import type { ControllerConfig } from '../settings/config.ts';
 import { BerthError } from '../errors/index.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
@@ -23,6 +24,8 @@ export interface ServiceContext {
   events: EventRecorder;
   /** Images by name for admission, cached for a second; forget() after a change. */
   images: ImageCache;
+  /** Bearer token -> user, answered only while the store reports changes (PostgreSQL); absent: every request asks the store. */
+  principals?: PrincipalCache;
   /** Waits until every queued reconcile has run (tests, dev start-up, drain). */
   settle(): Promise<void>;
   /** Change bus, logs and agent observations (optional: a context built without them still serves the API). */

@@ -117,6 +117,7 @@ export async function setQuota(ctx: ServiceContext, admin: User, username: strin
   put('maxDurationMs', input.maxDuration === null ? null : input.maxDuration === undefined ? undefined : parseDurationMs(input.maxDuration)!);
   put('maxAdvanceMs', input.maxAdvance === null ? null : input.maxAdvance === undefined ? undefined : parseDurationMs(input.maxAdvance)!);
   const row = await ctx.db.user.update({ where: { id: user.id }, data: { quota: next } });
+  ctx.principals?.forgetAll(); // cached users carry their quota
   return renderUser(ctx, row);
 }
 

@@ -42,6 +42,21 @@ export const rawAsScript: Patch = (adapter) => {
   };
 };
 
+// adapter-pg runs a script by splitting it on every ';', which cuts a function body ($$ ... $$)
+// apart. PostgreSQL takes a multi-statement script as one simple query, in one implicit
+// transaction, so a migration now applies whole or not at all.
+export const pgScriptWhole: Patch = (adapter) => {
+  const pgAdapter = adapter as SqlDriverAdapter & { client: { query(sql: string): Promise<unknown> }; onError?(err: unknown): never };
+  adapter.executeScript = async (script) => {
+    try {
+      await pgAdapter.client.query(script);
+    } catch (err) {
+      if (pgAdapter.onError) pgAdapter.onError(err);
+      throw err;
+    }
+  };
+};
+
 type PerformIO = (query: unknown) => Promise<{ fields: { dataTypeID: number }[] }>;
 
 // Introspecting PostgreSQL returns catalog columns of type "char" (oid 18), which adapter-pg 7.10

@@ -8,7 +8,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg, { type PoolConfig } from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { patchConnections, pgCharAsText, rawAsScript } from './adapter-patches.ts';
+import { patchConnections, pgCharAsText, pgScriptWhole, rawAsScript } from './adapter-patches.ts';
 import { lockfileContent, migrationsDir, readMigrations, type Provider } from './migrations.ts';
 import { NO_FILTERS, withSchemaEngine } from './schema-engine.ts';
 
@@ -45,6 +45,7 @@ function pgDiffAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
       await admin.query(`CREATE DATABASE "${name}"`);
       const adapter = await new PrismaPg({ ...config, database: name }).connect();
       pgCharAsText(adapter);
+      pgScriptWhole(adapter);
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
         await dispose();

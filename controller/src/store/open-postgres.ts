@@ -3,10 +3,11 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { patchFactory } from './adapter-patches.ts';
+import { patchConnections, patchFactory, pgScriptWhole } from './adapter-patches.ts';
 import { applyMigrations } from './apply-migrations.ts';
 import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts';
 import { countStatements, type StatementCount } from './statement-counter.ts';
+import { listenForNotices } from './notice-listener.ts';
 import type { Store } from './store.ts';
 
 // Not the engine's own key (72707369): it takes that one on a pooled connection of its own.
@@ -17,7 +18,13 @@ export async function openPostgres(url: string, log: Logger): Promise<Store> {
   const statements: StatementCount = { value: 0 };
   const db = new PgPrismaClient({ adapter: patchFactory(new PrismaPg({ connectionString: url }), countStatements(statements)) });
   await db.$connect();
-  return { db, provider: 'postgresql', statements: () => statements.value, close: () => db.$disconnect() };
+  return {
+    db,
+    provider: 'postgresql',
+    statements: () => statements.value,
+    listen: (channel, handlers) => listenForNotices(url, channel, handlers, log),
+    close: () => db.$disconnect(),
+  };
 }
 
 async function migrateLocked(url: string, log: Logger): Promise<void> {
@@ -29,7 +36,7 @@ async function migrateLocked(url: string, log: Logger): Promise<void> {
     // session lock the engine took on them) are gone by the time the next process goes in.
     const pool = new pg.Pool({ connectionString: url });
     try {
-      await applyMigrations('postgresql', new PrismaPg(pool), log);
+      await applyMigrations('postgresql', patchConnections(new PrismaPg(pool), { main: pgScriptWhole }), log);
     } finally {
       await pool.end();
     }
