@@ -116,4 +116,29 @@ describe('CapacityIndex', () => {
     expect(ix.publicPortShortage({ start: H, end: 2 * H }, 1)).toMatch(/public ports/);
     expect(ix.publicPortShortage({ start: H + 30_000, end: 2 * H }, 1)).toBeUndefined();
   });
+
+  it('in a cluster of over 100 nodes, examines a share per decision and moves on, so placements spread over every node', () => {
+    const ix = new CapacityIndex(10_000, 0);
+    for (let i = 0; i < 200; i++) ix.upsertNode(node(`n${String(i).padStart(3, '0')}`, { memoryMiB: 65_536, cores: 64 }));
+    const used = new Set<string>();
+    for (let r = 0; r < 6; r++) {
+      const d = ix.decide(request(0, H, 64, 100), 'min-ram-ratio');
+      expect(d.ok && d.examined).toBe(100); // 200 nodes: enough at 100 feasible
+      if (!d.ok) return;
+      used.add(d.node.id);
+      ix.commit(`r${r}`, { nodeId: d.node.id, start: 0, end: H, milliCores: 100, memoryMiB: 64, publicPorts: 0 });
+    }
+    // Each scan starts where the last stopped: two scans cover the cluster, then it starts over
+    // (equal scores go to the lowest name among the nodes examined).
+    expect([...used].sort()).toEqual(['n000', 'n001', 'n002', 'n100', 'n101', 'n102']);
+  });
+
+  it('binpack sees every node (the fullest may be outside any share)', () => {
+    const ix = new CapacityIndex(10_000, 0);
+    for (let i = 0; i < 300; i++) ix.upsertNode(node(`n${String(i).padStart(3, '0')}`, { memoryMiB: 65_536, cores: 64 }));
+    ix.commit('full', { nodeId: 'n250', start: 0, end: H, milliCores: 1000, memoryMiB: 32_768, publicPorts: 0 });
+    const d = ix.decide(request(0, H, 64, 100), 'binpack');
+    expect(d.ok && d.node.id).toBe('n250');
+    expect(d.examined).toBe(300);
+  });
 });

@@ -5,6 +5,7 @@
 // Pure: no I/O; capacity-store.ts loads it.
 import { isNodeReady } from '../domain/node-ready.ts';
 import {
+  feasibleNodesToFind,
   firstFailure,
   intersect,
   isReady,
@@ -102,6 +103,8 @@ export class CapacityIndex {
   /** Per node: one placement per reservation, counting 1, over its slot window. */
   private readonly slots = new Map<string, PlacementIndex>();
   private list: NodeCandidate[] | undefined;
+  /** Where the next decision's scan starts (it examines a share of a large cluster). */
+  private nextScan = 0;
 
   /**
    * @param publicPortPool how many public (NAT) ports exist in the whole cluster
@@ -210,7 +213,10 @@ export class CapacityIndex {
         if (why) full.push({ node: n.name, reason: why });
         return !why;
       });
-      const decision = schedule(open, request, strategy);
+      // Binpack looks for the fullest node, which a share of the cluster would miss: it sees all.
+      const enough = strategy === 'binpack' ? open.length : feasibleNodesToFind(open.length);
+      const decision = schedule(open, request, strategy, { from: this.nextScan, enough });
+      this.nextScan = open.length > 0 ? (this.nextScan + (decision.examined ?? open.length)) % open.length : 0;
       return full.length === 0 ? decision : { ...decision, rejections: [...full, ...decision.rejections] };
     });
   }

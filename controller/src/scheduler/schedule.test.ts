@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { peakUsage } from './feasibility.ts';
-import { schedule } from './schedule.ts';
+import { feasibleNodesToFind, schedule } from './schedule.ts';
 import type { NodeCandidate, Placement } from './types.ts';
 
 const H = 3_600_000;
@@ -78,5 +78,48 @@ describe('peakUsage', () => {
     expect(peakUsage([at(0, 1), at(1, 2)], { start: 0, end: 2 * H })).toEqual({ milliCores: 1000, memoryMiB: 1024 });
     expect(peakUsage([at(0, 2), at(1, 3)], { start: 0, end: 3 * H })).toEqual({ milliCores: 2000, memoryMiB: 2048 });
     expect(peakUsage([at(5, 6)], { start: 0, end: 2 * H })).toEqual({ milliCores: 0, memoryMiB: 0 });
+  });
+});
+
+describe('a share of a large cluster (kube-scheduler percentageOfNodesToScore)', () => {
+  const many = (n: number, extra: (i: number) => Partial<NodeCandidate> = () => ({})) =>
+    Array.from({ length: n }, (_, i) => node(`n${String(i).padStart(4, '0')}`, [], extra(i)));
+
+  it('ranks every node of a cluster of up to 100, then a falling share, never under 5 % or 100 nodes', () => {
+    expect([1, 50, 100].map(feasibleNodesToFind)).toEqual([1, 50, 100]);
+    expect(feasibleNodesToFind(200)).toBe(100); // 49 % would be 98: the floor
+    expect(feasibleNodesToFind(1000)).toBe(420); // 42 %
+    expect(feasibleNodesToFind(5000)).toBe(500); // 10 %
+    expect(feasibleNodesToFind(20_000)).toBe(1000); // 5 %
+  });
+
+  it('stops once enough nodes fit, starting where it is told and wrapping around', () => {
+    const nodes = many(10);
+    const d = schedule(nodes, at(0, 1), 'min-ram-ratio', { from: 8, enough: 3 });
+    expect(d.examined).toBe(3);
+    expect(d.ok && d.node.name).toBe('n0000'); // n0008, n0009, n0000 examined; equal scores go to the name
+  });
+
+  it('counts only feasible nodes toward enough, and examines all when too few fit, saying why for each', () => {
+    const nodes = many(6, (i) => (i % 2 ? { ready: false } : {}));
+    const d = schedule(nodes, at(0, 1), 'min-ram-ratio', { from: 0, enough: 2 });
+    expect(d.examined).toBe(3); // n0000 fits, n0001 NotReady, n0002 fits
+    const none = schedule(
+      many(4, () => ({ cordoned: true })),
+      at(0, 1),
+      'min-ram-ratio',
+      { from: 2, enough: 1 },
+    );
+    expect(none.ok).toBe(false);
+    expect(none.examined).toBe(4);
+    expect(none.rejections.map((r) => r.node)).toEqual(['n0002', 'n0003', 'n0000', 'n0001']);
+  });
+
+  it('picks the best of the nodes it examined', () => {
+    const nodes = many(5);
+    nodes[1].placements = [at(0, 1, 3072)];
+    nodes[2].placements = [at(0, 1, 1024)];
+    const d = schedule(nodes, at(0, 1), 'min-ram-ratio', { from: 1, enough: 2 });
+    expect(d.ok && d.node.name).toBe('n0002');
   });
 });

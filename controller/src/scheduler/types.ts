@@ -42,4 +42,7 @@ export interface Rejection {
 
 export type Strategy = 'min-ram-ratio' | 'binpack' | 'spread';
 
-export type Decision = { ok: true; node: NodeCandidate; score: number; rejections: Rejection[] } | { ok: false; rejections: Rejection[] };
+/** `examined`: how many nodes the scan looked at (all of them unless it stopped early). */
+export type Decision =
+  | { ok: true; node: NodeCandidate; score: number; rejections: Rejection[]; examined?: number }
+  | { ok: false; rejections: Rejection[]; examined?: number };
