@@ -229,6 +229,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     isConnected: (id) => hub.isConnected(id),
     push: (id, c) => hub.push(id, c),
     onUngranted: () => storageLoop?.kick(),
+    relationJoins: store.provider === 'postgresql',
   });
   const notifyReservations = () => bus.notify('reservations', 'containers');
   queues = {
