@@ -22,7 +22,7 @@ interface Entry {
 
 export class PrincipalCache {
   private readonly entries = new Map<string, Entry>();
-  private live = false;
+  private isLive = false;
   private generation = 0;
 
   constructor(
@@ -32,8 +32,13 @@ export class PrincipalCache {
 
   /** Whether change notices are arriving; without them nothing is cached. */
   setLive(live: boolean): void {
-    this.live = live;
+    this.isLive = live;
     this.forgetAll();
+  }
+
+  /** Whether it answers at all: without notices, callers ask the store every time. */
+  get live(): boolean {
+    return this.isLive;
   }
 
   /** A token or user changed somewhere. */
@@ -48,7 +53,7 @@ export class PrincipalCache {
   }
 
   get(tokenHash: string, now: number): User | undefined {
-    if (!this.live) return undefined;
+    if (!this.isLive) return undefined;
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;
     if (entry.until > now) return entry.user;
@@ -58,7 +63,7 @@ export class PrincipalCache {
 
   /** Keeps the answer until the TTL or the token's own expiry, whichever comes first. */
   put(tokenHash: string, user: User, expiresAt: number | undefined, now: number, ticket: number): void {
-    if (!this.live || ticket !== this.generation) return;
+    if (!this.isLive || ticket !== this.generation) return;
     const until = Math.min(now + this.ttlMs, expiresAt ?? Number.POSITIVE_INFINITY);
     if (until <= now) return;
     if (!this.entries.has(tokenHash) && this.entries.size >= this.maxEntries) {

@@ -27,16 +27,20 @@ export async function authenticate(db: Db, header: string | undefined, now: numb
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) throw new BerthError('Unauthenticated', 'missing bearer token: log in or set BERTH_TOKEN');
   const tokenHash = hashToken(match[1]);
-  const known = cache?.get(tokenHash, now);
+  const liveTokens = { tokenHash, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }] };
+  if (!cache?.live) {
+    // One statement on either store: the user holding a live token with that hash.
+    const user = await db.user.findFirst({ where: { tokens: { some: liveTokens } } });
+    if (!user) throw new BerthError('Unauthenticated', 'invalid or expired token');
+    return user;
+  }
+  const known = cache.get(tokenHash, now);
   if (known) return known;
-  const ticket = cache?.ticket() ?? 0;
-  // One statement (relationJoins): the live token with that hash, its expiry and its user.
-  const token = await db.apiToken.findFirst({
-    where: { tokenHash, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }] },
-    select: { expiresAt: true, user: true },
-  });
+  const ticket = cache.ticket();
+  // The token's expiry bounds the cached answer; one statement on PostgreSQL (relationJoins).
+  const token = await db.apiToken.findFirst({ where: liveTokens, select: { expiresAt: true, user: true } });
   if (!token) throw new BerthError('Unauthenticated', 'invalid or expired token');
-  cache?.put(tokenHash, token.user, token.expiresAt?.getTime(), now, ticket);
+  cache.put(tokenHash, token.user, token.expiresAt?.getTime(), now, ticket);
   return token.user;
 }
 
