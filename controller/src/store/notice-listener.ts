@@ -1,6 +1,7 @@
 // PostgreSQL LISTEN on a connection of its own, kept up with backoff. Whoever relies on the
-// notices (a cache) hears `live(false)` the moment the connection is lost, before any notice
-// could have been missed, and `live(true)` once LISTEN is in place again.
+// notices (a cache) hears `live(false)` as soon as the connection is seen to fail (TCP keepalive
+// finds a silently dead one; the cache's TTL bounds that wait) and `live(true)` once LISTEN is
+// in place again.
 import pg from 'pg';
 import type { Logger } from 'pino';
 
