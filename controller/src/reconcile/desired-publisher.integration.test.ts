@@ -5,6 +5,7 @@ import type { ContainerSpec } from '@berth/proto';
 import { openStore, type Store } from '../store/index.ts';
 import { PgDatabases } from '../store/pg-databases.testkit.ts';
 import { DesiredPublisher } from './desired-publisher.ts';
+import { createReservationRow } from './reservation-rows.testkit.ts';
 
 const databases = new PgDatabases('berth_publish');
 let store: Store | undefined;
@@ -29,23 +30,7 @@ describe('DesiredPublisher on PostgreSQL', () => {
       ['gone', 'Expired', undefined],
     ];
     for (const [name, phase, nodePort] of rows) {
-      const r = await db.reservation.create({
-        data: {
-          name,
-          activeName: name,
-          ownerId: owner.id,
-          spec: { image: 'web', duration: '1h', profile: 'ephemeral' },
-          imageName: 'web',
-          imageSpec: shape,
-          imageGeneration: 1,
-          milliCores: 1000,
-          memoryMiB: 64,
-          startAt: new Date(0),
-          endAt: new Date(3_600_000),
-          nodeId: node.id,
-          phase,
-        },
-      });
+      const r = await createReservationRow(db, { name, ownerId: owner.id, nodeId: node.id, phase, imageSpec: shape });
       if (nodePort)
         await db.portAllocation.create({ data: { reservationId: r.id, name: 'http', containerPort: 80, nodeId: node.id, nodePort, natPort: nodePort + 1000 } });
     }

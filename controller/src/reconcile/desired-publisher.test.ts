@@ -6,6 +6,7 @@ import type { ContainerSpec } from '@berth/proto';
 import type { Store } from '../store/index.ts';
 import { openTestStore } from '../store/test-store.testkit.ts';
 import { DesiredPublisher } from './desired-publisher.ts';
+import { createReservationRow } from './reservation-rows.testkit.ts';
 
 // A real SQLite store: the publisher's own reads decide which image a node is told to run.
 let dir: string;
@@ -27,23 +28,7 @@ describe('DesiredPublisher', () => {
     await db.image.create({ data: { name: 'web', spec: { ...admitted, ref: 'berth-test/httpd:2', env: { MODE: 'edited' } }, generation: 2 } });
     const owner = await db.user.create({ data: { username: 'alice' } });
     const node = await db.node.create({ data: { name: 'n1', address: '10.0.0.11', cores: 4, memoryMiB: 4096 } });
-    await db.reservation.create({
-      data: {
-        name: 'demo',
-        activeName: 'demo',
-        ownerId: owner.id,
-        spec: { image: 'web', duration: '1h', profile: 'ephemeral' },
-        imageName: 'web',
-        imageSpec: admitted,
-        imageGeneration: 1,
-        milliCores: 500,
-        memoryMiB: 64,
-        startAt: new Date(0),
-        endAt: new Date(3_600_000),
-        nodeId: node.id,
-        phase: 'Running',
-      },
-    });
+    await createReservationRow(db, { name: 'demo', ownerId: owner.id, nodeId: node.id, phase: 'Running', imageSpec: admitted, milliCores: 500 });
     const pushed: ContainerSpec[][] = [];
     await new DesiredPublisher({ db, isConnected: () => true, push: (_id, set) => pushed.push(set) }).publish(node.id);
     expect(pushed).toHaveLength(1);
@@ -60,23 +45,7 @@ describe('DesiredPublisher', () => {
       ['a', 31001],
       ['b', 31002],
     ] as const) {
-      const r = await db.reservation.create({
-        data: {
-          name,
-          activeName: name,
-          ownerId: owner.id,
-          spec: { image: 'web', duration: '1h', profile: 'ephemeral' },
-          imageName: 'web',
-          imageSpec: shape,
-          imageGeneration: 1,
-          milliCores: 1000,
-          memoryMiB: 64,
-          startAt: new Date(0),
-          endAt: new Date(3_600_000),
-          nodeId: busy.id,
-          phase: 'Running',
-        },
-      });
+      const r = await createReservationRow(db, { name, ownerId: owner.id, nodeId: busy.id, phase: 'Running', imageSpec: shape });
       await db.portAllocation.create({ data: { reservationId: r.id, name: 'http', containerPort: 80, nodeId: busy.id, nodePort, natPort: nodePort + 1000 } });
     }
     const pushed = new Map<string, ContainerSpec[]>();
