@@ -20,7 +20,7 @@ import { NatTable } from '../nat/index.ts';
 import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { Mutex } from '../lib/mutex.ts';
-import { ImageCache, type ServiceContext } from '../services/index.ts';
+import { createQueue, ImageCache, type ServiceContext } from '../services/index.ts';
 import type { Store } from '../store/index.ts';
 import { openTestStore } from '../store/test-store.testkit.ts';
 
@@ -155,6 +155,7 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     clock,
     config,
     admission: guard,
+    creates: createQueue(guard),
     reconcile,
     events,
     images: new ImageCache(store.db, () => clock.now()),

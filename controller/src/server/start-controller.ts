@@ -25,7 +25,7 @@ import { ExecBroker } from '../exec/index.ts';
 import { PUBLISHED_PHASE, TERMINAL_PHASES } from '../domain/index.ts';
 import { buildServer } from '../api/index.ts';
 import { AgentBundleSource } from '../install/index.ts';
-import { ImageCache, type ServiceContext } from '../services/index.ts';
+import { createQueue, ImageCache, type ServiceContext } from '../services/index.ts';
 import { AUTH_CHANGE_CHANNEL, PrincipalCache } from '../auth/index.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
@@ -280,6 +280,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     clock,
     config,
     admission: guard,
+    creates: createQueue(guard),
     reconcile,
     events,
     images: new ImageCache(store.db, () => clock.now()),

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { AdmissionGuard } from '../capacity/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import type { ImageCache } from './image-cache.ts';
+import type { CreateQueue } from './create-group.ts';
 import type { PrincipalCache } from '../auth/index.ts';
 import type { ControllerConfig } from '../settings/config.ts';
 import { BerthError } from '../errors/index.ts';
@@ -18,6 +19,8 @@ export interface ServiceContext {
   config: ControllerConfig;
   /** The admission critical section and the capacity index it guards. */
   admission: AdmissionGuard;
+  /** New reservations waiting to be admitted together in the next admission section. */
+  creates: CreateQueue;
   /** Enqueues objects for their reconcilers; they re-read state, so a spurious one is harmless. */
   reconcile: Reconcile;
   /** Batched event writes (reconcilers); listings flush it first. */

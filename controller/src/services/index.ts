@@ -3,6 +3,7 @@ export * from './admission.ts';
 export * from './admission-errors.ts';
 export * from './images.ts';
 export * from './reservations.ts';
+export * from './create-group.ts';
 export * from './nodes.ts';
 export * from './events.ts';
 export * from './rates.ts';

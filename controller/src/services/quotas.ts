@@ -22,10 +22,13 @@ export async function enforceQuota(
   owner: User,
   r: { startAt: number; endAt: number; milliCores: number; publicPorts: number },
   excludeReservationId?: string,
+  /** The owner's reservations admitted but not yet in the store (earlier in the same group). */
+  pending: Interval[] = [],
 ): Promise<void> {
   const quota = quotaOf(ctx, owner);
   if (Object.keys(quota).length === 0) return;
-  const held = await heldReservations(ctx, owner, { start: r.startAt, end: r.endAt }, excludeReservationId, quota.maxPublicPorts !== undefined);
+  const stored = await heldReservations(ctx, owner, { start: r.startAt, end: r.endAt }, excludeReservationId, quota.maxPublicPorts !== undefined);
+  const held = pending.length ? [...stored, ...pending] : stored;
   const violation = checkQuota(quota, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, publicPorts: r.publicPorts, now: ctx.clock.now() }, held);
   if (violation) throw new BerthError('QuotaExceeded', violation.message, undefined, { quota: violation.quota, limits: renderQuota(quota) });
 }

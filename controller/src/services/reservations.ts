@@ -1,4 +1,7 @@
-import type { User } from '../store/generated/postgresql/client.ts';
+import { randomUUID } from 'node:crypto';
+import type { Prisma, Reservation, User } from '../store/generated/postgresql/client.ts';
+import type { Commitment } from '../capacity/index.ts';
+import type { Interval } from '../quotas/index.ts';
 import { BerthError } from '../errors/index.ts';
 import {
   coresOf,
@@ -123,27 +126,13 @@ function checkStorage(ctx: ServiceContext, spec: ReservationSpecInput, image: Im
 export async function applyReservation(ctx: ServiceContext, user: User, m: ReservationManifest): Promise<ApplyResult> {
   // The critical section serializes every admission (with PostgreSQL, every controller's): what
   // can be read or checked before it is, so that it holds only the reads and writes that must
-  // not interleave. The image is read here; an update re-resolves inside.
+  // not interleave. The image is read here; an update re-resolves inside. Most applies create:
+  // those join the next group (create-group.ts), which admits many in one section.
   const fresh = await resolve(ctx, m.spec).then(
     (v) => ({ v }),
     (err: unknown) => ({ err }),
   );
-  const result = await ctx.admission.run(async () => {
-    const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
-    // Most applies create: try that first and let the unique (owner, name) index tell an update.
-    // A refusal (no room, quota) counts only if no live reservation has that name.
-    if (!('err' in fresh)) {
-      try {
-        return await create(ctx, user, m, fresh.v);
-      } catch (err) {
-        if (!isUniqueViolation(err) && !(await live())) throw err;
-      }
-    }
-    const existing = await live();
-    if (existing) return update(ctx, existing, m);
-    if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
-    return create(ctx, user, m, fresh.v); // it ended in between
-  });
+  const result = 'err' in fresh ? await ctx.admission.run(() => applyOne(ctx, user, m, fresh)) : await ctx.creates.submit({ ctx, user, m, resolved: fresh.v });
   // A new admission is converged until its prepare time: the reconciler would only re-read it
   // to learn that, at ~4 queries per apply.
   if (result.action === 'created')
@@ -155,46 +144,102 @@ export async function applyReservation(ctx: ServiceContext, user: User, m: Reser
   return { action: result.action, object: await renderReservationRow(ctx, result.row) };
 }
 
-/** Admits and inserts a new reservation; inside the admission section. */
-async function create(ctx: ServiceContext, user: User, m: ReservationManifest, { r, image }: { r: Resolved; image: ImageSpecInput }) {
+/**
+ * One apply, alone inside the admission section: create, or update the live reservation of that
+ * name. `refused` is a create's refusal already met (in a group), which counts only if no live
+ * reservation has that name.
+ */
+export async function applyOne(ctx: ServiceContext, user: User, m: ReservationManifest, fresh: { v: ResolvedApply } | { err: unknown }, refused?: unknown) {
+  const live = () => ctx.db.reservation.findFirst({ where: { ownerId: user.id, activeName: m.metadata.name }, include });
+  // Most applies create: try that first and let the unique (owner, name) index tell an update.
+  // A refusal (no room, quota) counts only if no live reservation has that name.
+  if (!('err' in fresh)) {
+    try {
+      if (refused !== undefined) throw refused;
+      return await create(ctx, user, m, fresh.v);
+    } catch (err) {
+      if (!isUniqueViolation(err) && !(await live())) throw err;
+    }
+  }
+  const existing = await live();
+  if (existing) return update(ctx, existing, m);
+  if ('err' in fresh) throw fresh.err; // e.g. a start in the past is fine for an unchanged re-apply, not for a new one
+  return create(ctx, user, m, fresh.v); // it ended in between
+}
+
+/** A reservation resolved against its image and the clock, ready to admit. */
+export interface ResolvedApply {
+  r: Resolved;
+  image: ImageSpecInput;
+}
+
+/** What one create writes and holds, decided inside the admission section; nothing written yet. */
+export interface PlannedCreate {
+  data: Prisma.ReservationCreateManyInput & { id: string };
+  node: { id: string; name: string };
+  commitment: Commitment;
+}
+
+/**
+ * Checks the owner's quota and places the reservation in memory. `pending` are the owner's
+ * reservations admitted earlier in the same group, not yet in the store.
+ */
+export async function planCreate(
+  ctx: ServiceContext,
+  user: User,
+  m: ReservationManifest,
+  { r, image }: ResolvedApply,
+  pending: Interval[] = [],
+): Promise<PlannedCreate> {
   const publicPorts = image.ports.length;
-  await enforceQuota(ctx, user, { ...r, publicPorts });
+  await enforceQuota(ctx, user, { ...r, publicPorts }, undefined, pending);
   const node = admit(ctx.admission, { start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts }, ctx.config.strategy);
   const conditions = setCondition(
     [],
     { type: 'Scheduled', status: 'True', reason: 'Admitted', message: `placed on node ${node.name} for the whole window` },
     ctx.clock.now(),
   );
-  const row = await ctx.db.reservation.create({
-    data: {
-      name: m.metadata.name,
-      activeName: m.metadata.name,
-      ownerId: user.id,
-      labels: m.metadata.labels,
-      spec: m.spec,
-      imageName: m.spec.image,
-      milliCores: r.milliCores,
-      memoryMiB: r.memoryMiB,
-      rateCentsPerCoreHour: r.rateCentsPerCoreHour,
-      imageSpec: image,
-      imageGeneration: r.imageGeneration,
-      startAt: new Date(r.startAt),
-      endAt: new Date(r.endAt),
-      nodeId: node.id,
-      phase: 'Scheduled',
-      status: { conditions, observedGeneration: 1 },
-    },
-  });
-  ctx.admission.commit(row.id, { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts });
+  const data = {
+    id: randomUUID(),
+    name: m.metadata.name,
+    activeName: m.metadata.name,
+    ownerId: user.id,
+    labels: m.metadata.labels,
+    spec: m.spec,
+    imageName: m.spec.image,
+    milliCores: r.milliCores,
+    memoryMiB: r.memoryMiB,
+    rateCentsPerCoreHour: r.rateCentsPerCoreHour,
+    imageSpec: image,
+    imageGeneration: r.imageGeneration,
+    startAt: new Date(r.startAt),
+    endAt: new Date(r.endAt),
+    nodeId: node.id,
+    phase: 'Scheduled',
+    status: { conditions, observedGeneration: 1 },
+  };
+  return { data, node, commitment: { nodeId: node.id, start: r.startAt, end: r.endAt, milliCores: r.milliCores, memoryMiB: r.memoryMiB, publicPorts } };
+}
+
+/** After the row is written (and its commitment in the index): the event and the answer. */
+export function createdResult(ctx: ServiceContext, user: User, plan: PlannedCreate, row: Reservation) {
   ctx.events.record({
     kind: 'Reservation',
     objectId: row.id,
     objectName: row.name,
     reason: 'Scheduled',
-    message: `admitted on node ${node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}`,
+    message: `admitted on node ${plan.node.name} from ${row.startAt.toISOString()} to ${row.endAt.toISOString()}`,
   });
   // Rendered from what is known: no second read of the row, its owner and node in the section.
-  return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: node.id, name: node.name } as ReservationRow['node'] } };
+  return { action: 'created' as const, row: { ...row, owner: user, ports: [], node: { id: plan.node.id, name: plan.node.name } as ReservationRow['node'] } };
+}
+
+/** Admits and inserts one new reservation; inside the admission section. */
+async function create(ctx: ServiceContext, user: User, m: ReservationManifest, resolved: ResolvedApply) {
+  const plan = await planCreate(ctx, user, m, resolved);
+  const row = await ctx.db.reservation.create({ data: plan.data });
+  ctx.admission.commit(row.id, plan.commitment);
+  return createdResult(ctx, user, plan, row);
 }
 
 async function update(ctx: ServiceContext, existing: ReservationRow, m: ReservationManifest) {
