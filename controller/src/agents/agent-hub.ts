@@ -17,7 +17,7 @@ import {
   type ExecOutput,
   type ExecRequestIn,
 } from '@berth/proto';
-import type { PrismaClient as Db } from '../store/index.ts';
+import { isRecordNotFound, type PrismaClient as Db } from '../store/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { BerthError } from '../errors/index.ts';
@@ -26,7 +26,7 @@ import { normalizeStorageKey } from '../storage/storage-account.ts';
 import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { streamServerCredentials } from './stream-credentials.ts';
-import { admitAgent, identityHeld, peerIdentity, peerIp, publicKeyHashOfPem, type NodeIdentities } from '../node-identity/index.ts';
+import { admitAgent, identityHeld, peerIdentity, peerIp, publicKeyHashOfPem, type NodeIdentities, type PeerIdentity } from '../node-identity/index.ts';
 
 const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
 // Signing is cheap but not free: a stream gets at most one renewal per 10 s.
@@ -329,6 +329,14 @@ export class AgentHub {
         'invalid registration',
       );
     const peer = peerIdentity(call);
+    if (peer) {
+      // A certificate's stream, the common case: the check that this key still holds the name
+      // rides on the session's own write, which matches only while it does. Only a stream that
+      // would be refused reads the row (below), to say why.
+      const presumed = admitAgent({ ...this.certificateFacts(call, r, peer), node: { identityKeyHash: peer.keyHash, identityExpiresAt: null } });
+      const session = presumed.kind === 'session' ? await this.openSession(call, r, peer) : undefined;
+      if (session) return session;
+    }
     const token = peer
       ? ({ ok: false, refusal: 'invalid' } as const)
       : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
@@ -355,7 +363,21 @@ export class AgentHub {
         decision.reason,
       );
     if (decision.kind === 'issue') return this.issueIdentity(call, r, existing !== null);
-    return this.openSession(call, r, peer!.spkiDer);
+    // The identity was replaced or revoked between the read and the write (else the fast path above took it).
+    return (await this.openSession(call, r, peer!)) ?? this.refuse(call, grpc.status.UNAUTHENTICATED, 'node identity changed', { node: r.nodeName }, 'identity revoked or replaced');
+  }
+
+  private certificateFacts(call: ControllerStream, r: NonNullable<AgentMessage['register']>, peer: PeerIdentity) {
+    return {
+      nodeName: r.nodeName,
+      address: r.address,
+      peerIp: peerIp(call.getPeer()),
+      agentsBehindNat: this.opts.agentsBehindNat,
+      peer,
+      token: { ok: false, refusal: 'invalid' } as const,
+      publicKeyGiven: !!r.publicKey,
+      now: this.opts.clock.now(),
+    };
   }
 
   private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>, nameExists: boolean): Promise<undefined> {
@@ -383,7 +405,8 @@ export class AgentHub {
     return undefined;
   }
 
-  private async openSession(call: ControllerStream, r: NonNullable<AgentMessage['register']>, spkiDer: Buffer): Promise<Session> {
+  /** Opens the stream's session, if the certificate's key still holds the node's name (else undefined, nothing written). */
+  private async openSession(call: ControllerStream, r: NonNullable<AgentMessage['register']>, peer: PeerIdentity & { spkiDer: Buffer }): Promise<Session | undefined> {
     const now = new Date(this.opts.clock.now());
     const storageKey = r.storagePublicKey ? normalizeStorageKey(r.storagePublicKey) : undefined;
     // A node that sent no key keeps the one it had; a new key is installed by the storage reconciler.
@@ -394,14 +417,18 @@ export class AgentHub {
       lastHeartbeat: now,
       ...(storageKey ? { storagePublicKey: storageKey } : {}),
     };
-    const node = await this.opts.db.node.update({ where: { name: r.nodeName }, data });
+    const node = await this.opts.db.node.update({ where: { name: r.nodeName, identityKeyHash: peer.keyHash }, data }).catch((err: unknown) => {
+      if (isRecordNotFound(err)) return undefined;
+      throw err;
+    });
+    if (!node) return undefined;
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);
     if (previous) {
       previous.call.end(); // a reconnect replaces the old stream
       this.opts.onSessionEnd?.(node.id);
     }
-    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() }, spkiDer };
+    const session: Session = { nodeId: node.id, nodeName: node.name, call, ownership: { owned: new Set(), foreign: new Set() }, spkiDer: peer.spkiDer };
     this.sessions.set(node.id, session);
     call.write({
       registered: {
