@@ -364,7 +364,10 @@ export class AgentHub {
       );
     if (decision.kind === 'issue') return this.issueIdentity(call, r, existing !== null);
     // The identity was replaced or revoked between the read and the write (else the fast path above took it).
-    return (await this.openSession(call, r, peer!)) ?? this.refuse(call, grpc.status.UNAUTHENTICATED, 'node identity changed', { node: r.nodeName }, 'identity revoked or replaced');
+    return (
+      (await this.openSession(call, r, peer!)) ??
+      this.refuse(call, grpc.status.UNAUTHENTICATED, 'node identity changed', { node: r.nodeName }, 'identity revoked or replaced')
+    );
   }
 
   private certificateFacts(call: ControllerStream, r: NonNullable<AgentMessage['register']>, peer: PeerIdentity) {
@@ -406,7 +409,11 @@ export class AgentHub {
   }
 
   /** Opens the stream's session, if the certificate's key still holds the node's name (else undefined, nothing written). */
-  private async openSession(call: ControllerStream, r: NonNullable<AgentMessage['register']>, peer: PeerIdentity & { spkiDer: Buffer }): Promise<Session | undefined> {
+  private async openSession(
+    call: ControllerStream,
+    r: NonNullable<AgentMessage['register']>,
+    peer: PeerIdentity & { spkiDer: Buffer },
+  ): Promise<Session | undefined> {
     const now = new Date(this.opts.clock.now());
     const storageKey = r.storagePublicKey ? normalizeStorageKey(r.storagePublicKey) : undefined;
     // A node that sent no key keeps the one it had; a new key is installed by the storage reconciler.

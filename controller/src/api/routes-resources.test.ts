@@ -1,5 +1,5 @@
 // Images, reservations and events through the REST routes, in-process (see api/api-harness.testkit.ts).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
@@ -147,6 +147,44 @@ describe('reading and deleting', () => {
     expect(all).toEqual(expected);
     const mine = (await call('GET', '/api/v1/reservations', tokenA)).json().items.map((r: { metadata: { name: string } }) => r.metadata.name);
     expect(mine).toEqual(expected.filter((n) => Number(n.slice(2)) % 3 !== 0));
+  });
+
+  it('cuts a list whose store read fails after its first chunk went out, so no client takes it for whole; a failure before answers 500', async () => {
+    const owner = await h.store.db.user.findFirstOrThrow({ where: { role: 'admin' } });
+    await h.store.db.reservation.createMany({
+      data: Array.from({ length: 600 }, (_, i) => ({
+        name: `r-${i}`,
+        activeName: `r-${i}`,
+        ownerId: owner.id,
+        spec: { image: 'nginx', duration: '1h', profile: 'ephemeral' },
+        imageName: 'nginx',
+        milliCores: 1000,
+        memoryMiB: 256,
+        startAt: new Date(Date.parse('2031-01-01T00:00:00Z') + i * 60_000),
+        endAt: new Date(Date.parse('2031-01-01T01:00:00Z') + i * 60_000),
+        phase: 'Scheduled',
+      })),
+    });
+    const findMany = h.store.db.reservation.findMany.bind(h.store.db.reservation);
+    let reads = 0;
+    const failAt = (n: number) =>
+      vi.spyOn(h.store.db.reservation, 'findMany').mockImplementation(((args: never) => {
+        if (++reads === n) throw new Error('store connection lost');
+        return findMany(args);
+      }) as never);
+    // Reads: the order, then one per chunk of 500. The third read is the second chunk's.
+    const spy = failAt(3);
+    const cut = await call('GET', '/api/v1/reservations', h.adminToken).then(
+      (res) => res.body,
+      () => '',
+    );
+    expect(() => JSON.parse(cut)).toThrow();
+    spy.mockRestore();
+    reads = 0;
+    failAt(1);
+    const failed = await call('GET', '/api/v1/reservations', h.adminToken);
+    expect(failed.statusCode).toBe(500);
+    expect(failed.json().error.message).not.toContain('store connection lost');
   });
 
   it('deletes a reservation (200, Deleted, its ports freed) and then answers 404 for it', async () => {

@@ -10,6 +10,7 @@ import { registerAvailabilityRoutes } from './routes-availability.ts';
 import { registerCalendarFeedRoute, registerNotifyRoutes } from './routes-notify.ts';
 import { registerAccountRoutes, registerPublicAuthRoutes } from './routes-accounts.ts';
 import { isWatch, registerMetricsEndpoint, registerMonitoringRoutes, streamWatch } from './routes-monitoring.ts';
+import { streamList } from './stream-list.ts';
 import { registerWebRoutes } from '../web/index.ts';
 import { registerExecRoute, registerExecUpgrade } from './routes-exec.ts';
 import { containerDetail, observedContainer } from '../monitoring/index.ts';
@@ -57,7 +58,7 @@ export function registerRoutes(app: FastifyInstance, ctx: svc.ServiceContext, re
       api.get('/reservations', async (req, reply) =>
         isWatch(req.query)
           ? streamWatch(api, req, reply, ctx, ['reservations'], () => svc.listReservations(ctx, req.user))
-          : list('Reservation', await svc.listReservations(ctx, req.user)),
+          : streamList(reply, 'Reservation', svc.reservationChunks(ctx, req.user)),
       );
       // One object, so the container's own report (confinement, disk use) comes along: describe shows it.
       api.get<{ Params: { name: string } }>('/reservations/:name', async (req) => {

@@ -342,23 +342,30 @@ export async function getReservation(ctx: ServiceContext, user: User, name: stri
  */
 const LIST_CHUNK = 500;
 
-export async function listReservations(ctx: ServiceContext, user: User) {
+/** The user's reservations in window order, rendered a chunk at a time: a caller that streams them never holds the whole list. */
+export async function* reservationChunks(ctx: ServiceContext, user: User) {
   const order = await ctx.db.reservation.findMany({
     where: { ...visibleTo(user), deletedAt: null },
     select: { id: true },
     orderBy: [{ startAt: 'asc' }, { name: 'asc' }],
   });
   const rates = await loadRates(ctx.db);
-  const out: Awaited<ReturnType<typeof renderReservationRow>>[] = [];
   for (let i = 0; i < order.length; i += LIST_CHUNK) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const ids = order.slice(i, i + LIST_CHUNK).map((r) => r.id);
     const rows = new Map((await ctx.db.reservation.findMany({ where: { id: { in: ids }, deletedAt: null }, include })).map((r) => [r.id, r]));
+    const out: Awaited<ReturnType<typeof renderReservationRow>>[] = [];
     for (const id of ids) {
       const row = rows.get(id);
       if (row) out.push(await renderReservationRow(ctx, row, rates));
     }
+    yield out;
   }
+}
+
+export async function listReservations(ctx: ServiceContext, user: User) {
+  const out: Awaited<ReturnType<typeof renderReservationRow>>[] = [];
+  for await (const chunk of reservationChunks(ctx, user)) out.push(...chunk);
   return out;
 }
 
