@@ -8,6 +8,8 @@ import { openStore, type Store } from '../store/index.ts';
 import { PgDatabases } from '../store/pg-databases.testkit.ts';
 import { DEFAULT_PORT_RANGES } from '../ports/index.ts';
 import { AdmissionGuard } from './admission-guard.ts';
+import { createQueue, type CreateAttempt, type ServiceContext } from '../services/index.ts';
+import { DEFAULT_CONFIG } from '../settings/config.ts';
 
 const H = 3_600_000;
 const databases = new PgDatabases('berth_guard');
@@ -81,5 +83,49 @@ describe('AdmissionGuard shared by two controllers on PostgreSQL', () => {
     // A later admission on either side still sees the node full.
     expect(await admitOne(a)).toBe(false);
     expect(await admitOne(b)).toBe(false);
+  });
+
+  it('admits exactly what fits when creates on both are admitted in groups', async () => {
+    const url = await freshDatabase();
+    const key = BigInt(Math.floor(Math.random() * 2 ** 40));
+    const sides = await Promise.all([controller(url, key), controller(url, key)]);
+    const owner = await sides[0].store.db.user.create({ data: { username: 'tenant', role: 'customer' } });
+    await sides[0].store.db.node.create({
+      data: {
+        id: 'n1',
+        name: 'n1',
+        address: '10.0.0.1',
+        cores: 4,
+        memoryMiB: 4096,
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] },
+      },
+    });
+    // The services' context, as far as a create needs it: no quota by default, events dropped.
+    const contexts = sides.map(
+      ({ store, guard }) =>
+        ({
+          db: store.db,
+          log: pino({ level: 'silent' }),
+          clock: { now: () => 0 },
+          config: { ...DEFAULT_CONFIG, accounts: { ...DEFAULT_CONFIG.accounts, defaultQuota: {} } },
+          admission: guard,
+          creates: createQueue(guard),
+          events: { record: () => undefined },
+        }) as unknown as ServiceContext,
+    );
+    const attempt = (ctx: ServiceContext, i: number): CreateAttempt => ({
+      ctx,
+      user: owner,
+      m: { kind: 'Reservation', metadata: { name: `r${i}`, labels: {} }, spec: { image: 'x', duration: '1h', profile: 'ephemeral' } as never },
+      resolved: {
+        r: { rateCentsPerCoreHour: 50, imageGeneration: 1, startAt: 0, endAt: H, milliCores: 1000, memoryMiB: 256 },
+        image: { ref: 'x', ports: [], resources: { cores: 1, memory: '256Mi' } } as never,
+      },
+    });
+    const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => contexts[i % 2].creates.submit(attempt(contexts[i % 2], i))));
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'NoResources' });
+    expect(await sides[0].store.db.reservation.count()).toBe(4);
   });
 });
