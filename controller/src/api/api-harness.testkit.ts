@@ -20,7 +20,7 @@ import { NatTable } from '../nat/index.ts';
 import { DEFAULT_PREPARE_LEAD_MS, ReservationReconciler } from '../reconcile/index.ts';
 import { DEFAULT_CONFIG, type ControllerConfig } from '../settings/config.ts';
 import { Mutex } from '../lib/mutex.ts';
-import { createQueue, ImageCache, type ServiceContext } from '../services/index.ts';
+import { createQueue, ImageCache, type CreateQueue, type ServiceContext } from '../services/index.ts';
 import type { Store } from '../store/index.ts';
 import { openTestStore } from '../store/test-store.testkit.ts';
 
@@ -55,6 +55,10 @@ export interface ApiHarness {
   /** The endpoints the NAT backend was last told to serve. */
   nat: () => NatEndpoint[];
   reconciler: ReservationReconciler;
+  /** The admission section and capacity index the routes use (a test may hold the section). */
+  admission: AdmissionGuard;
+  /** New reservations waiting for the next admission section. */
+  creates: CreateQueue;
   /** Resolves with the next reservation the reconciler asks to reconcile again (after its NAT sync). */
   nextRequeue(): Promise<string>;
   /** Relays execs to hub.execs; feed it agent output with onOutput. */
@@ -185,6 +189,8 @@ export async function startApiHarness(overrides: Partial<ControllerConfig> = {},
     clock,
     hub,
     reconciler,
+    admission: guard,
+    creates: ctx.creates,
     nextRequeue,
     exec,
     monitoring,

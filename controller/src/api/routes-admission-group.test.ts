@@ -1,6 +1,6 @@
 // Applies that arrive together are admitted as one group (services/create-group.ts): these pin
 // that a group admits exactly what one-by-one admission would, in-process over the REST routes.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startApiHarness, type ApiHarness } from './api-harness.testkit.ts';
 
 let h: ApiHarness;
@@ -94,5 +94,23 @@ describe('applies admitted together', () => {
     ]);
     const web = await h.store.db.reservation.findFirstOrThrow({ where: { activeName: 'web' } });
     expect(web.endAt.getTime() - web.startAt.getTime()).toBe(3 * 3600_000);
+  });
+
+  it('admit a member refused beside the capacity of a group whose write failed, once that capacity is free again', async () => {
+    await h.addNode('cn1', { cores: 2, memoryMiB: 8192 });
+    const alice = await h.customer('alice');
+    expect((await h.call('POST', '/api/v1/apply', alice, reservation('web'))).statusCode).toBe(201);
+    // Hold the admission section so both applies meet in one group: the re-applied "web" is
+    // placed beside the live one (the group's insert then fails on its name) and leaves "db" no room.
+    let open!: () => void;
+    const held = h.admission.run(() => new Promise<void>((resolve) => (open = resolve)));
+    const answers = Promise.all([h.call('POST', '/api/v1/apply', alice, reservation('web')), h.call('POST', '/api/v1/apply', alice, reservation('db'))]);
+    await vi.waitFor(() => expect(h.creates.size).toBe(2));
+    open();
+    await held;
+    expect((await answers).map((a) => [a.statusCode, a.json().action])).toEqual([
+      [200, 'unchanged'],
+      [201, 'created'],
+    ]);
   });
 });

@@ -24,6 +24,11 @@ export class GroupQueue<T, R> {
     private readonly maxGroup = 64,
   ) {}
 
+  /** Items waiting for a section (not those of the section running). */
+  get size(): number {
+    return this.waiting.length;
+  }
+
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
