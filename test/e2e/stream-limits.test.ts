@@ -77,7 +77,8 @@ describe("a node's control stream under one tenant's largest manifests", () => {
         const { body } = await heavy.list('reservations');
         return body.items.filter((r: { status: { phase: string } }) => r.status.phase === 'Running').length === FAT;
       },
-      { timeoutMs: 240_000, intervalMs: 500, what: `${FAT} fat reservations Running` },
+      // A bound on liveness, not a target: 66 starts took ~240 s on a slow day of this 2-core VM.
+      { timeoutMs: 420_000, intervalMs: 500, what: `${FAT} fat reservations Running` },
     );
     expect((await containersOfNode(host.node, false)).length).toBe(FAT);
 
@@ -95,5 +96,5 @@ describe("a node's control stream under one tenant's largest manifests", () => {
     const events = (await host.controller.api.request('GET', `/api/v1/events?kind=Node&name=${host.node}`)).body.items;
     expect(events.filter((e: { reason: string }) => e.reason === 'Registered')).toHaveLength(1);
     expect(host.agent.log).not.toContain('controller stream lost');
-  }, 300_000);
+  }, 480_000);
 });
