@@ -32,23 +32,29 @@ async function controller(url: string, key: bigint): Promise<{ store: Store; gua
   return { store, guard };
 }
 
+/** Two controllers on one fresh database, a tenant, and one Ready node of 4 cores only the store knows. */
+async function twoControllers() {
+  const url = await freshDatabase();
+  const key = BigInt(Math.floor(Math.random() * 2 ** 40));
+  const sides = [await controller(url, key), await controller(url, key)];
+  const owner = await sides[0].store.db.user.create({ data: { username: 'tenant', role: 'customer' } });
+  await sides[0].store.db.node.create({
+    data: {
+      id: 'n1',
+      name: 'n1',
+      address: '10.0.0.1',
+      cores: 4,
+      memoryMiB: 4096,
+      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] },
+    },
+  });
+  return { sides, owner };
+}
+
 describe('AdmissionGuard shared by two controllers on PostgreSQL', () => {
   it('admits exactly what fits when both admit concurrently in bursts', async () => {
-    const url = await freshDatabase();
-    const key = BigInt(Math.floor(Math.random() * 2 ** 40));
-    const a = await controller(url, key);
-    const b = await controller(url, key);
-    const owner = await a.store.db.user.create({ data: { username: 'tenant', role: 'customer' } });
-    await a.store.db.node.create({
-      data: {
-        id: 'n1',
-        name: 'n1',
-        address: '10.0.0.1',
-        cores: 4,
-        memoryMiB: 4096,
-        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] },
-      },
-    });
+    const { sides, owner } = await twoControllers();
+    const [a, b] = sides;
 
     let n = 0;
     const admitOne = (c: { store: Store; guard: AdmissionGuard }) =>
@@ -86,20 +92,7 @@ describe('AdmissionGuard shared by two controllers on PostgreSQL', () => {
   });
 
   it('admits exactly what fits when creates on both are admitted in groups', async () => {
-    const url = await freshDatabase();
-    const key = BigInt(Math.floor(Math.random() * 2 ** 40));
-    const sides = await Promise.all([controller(url, key), controller(url, key)]);
-    const owner = await sides[0].store.db.user.create({ data: { username: 'tenant', role: 'customer' } });
-    await sides[0].store.db.node.create({
-      data: {
-        id: 'n1',
-        name: 'n1',
-        address: '10.0.0.1',
-        cores: 4,
-        memoryMiB: 4096,
-        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Heartbeat', message: '', lastTransitionTime: new Date(0).toISOString() }] },
-      },
-    });
+    const { sides, owner } = await twoControllers();
     // The services' context, as far as a create needs it: no quota by default, events dropped.
     const contexts = sides.map(
       ({ store, guard }) =>

@@ -29,7 +29,9 @@ export function createQueue(guard: Pick<AdmissionGuard, 'run'>): CreateQueue {
 async function createGroup(attempts: CreateAttempt[]): Promise<Array<Settled<CreateOutcome>>> {
   const ctx = attempts[0].ctx;
   const { planned, refused } = await planAll(attempts);
-  const rows = planned.size > 0 ? await insertAll(ctx, [...planned.values()]) : new Map<string, never>();
+  const rows = planned.size > 0 ? await insertAll(ctx, [...planned.values()]) : undefined;
+  // A refusal met beside the group's capacity stands only if that capacity was written.
+  const groupStands = planned.size === 0 || rows !== undefined;
   const out: Array<Settled<CreateOutcome>> = [];
   for (const [i, a] of attempts.entries()) {
     const plan = planned.get(i);
@@ -38,9 +40,8 @@ async function createGroup(attempts: CreateAttempt[]): Promise<Array<Settled<Cre
       out.push({ ok: createdResult(ctx, a.user, plan, row) });
       continue;
     }
-    // A refusal met beside the group's capacity stands only if the group was written.
     out.push(
-      await applyOne(ctx, a.user, a.m, { v: a.resolved }, rows ? refused.get(i) : undefined).then(
+      await applyOne(ctx, a.user, a.m, { v: a.resolved }, groupStands ? refused.get(i) : undefined).then(
         (ok) => ({ ok }),
         (err: unknown) => ({ err }),
       ),
