@@ -14,7 +14,7 @@ import { dockerPing, EngineMonitor, type EnginePing } from './health/index.ts';
 import { containerGuards } from './container-guards.ts';
 import { FileIdentityStore, type IdentityStore } from './identity/index.ts';
 import { ExecManager } from './exec/index.ts';
-import type { EgressPolicy } from './network/index.ts';
+import { PortForwarder, SandboxPorts, type EgressPolicy } from './network/index.ts';
 import type { Protection } from './protections.ts';
 
 export const AGENT_VERSION: string = BUILD?.version ?? (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -68,6 +68,12 @@ export interface StartAgentOptions {
   storageCheckIntervalMs?: number;
   /** Measurement only (the apply-to-connect bench): these protections are left out. */
   measureWithout?: Protection[];
+  /**
+   * Warm sandboxes (runtime/pod-sandboxes.ts): containers on a tenant network start in a spare's
+   * network namespace and the agent publishes their ports. 'builtin' (default): an image made on
+   * the node; 'none': off, the engine networks and publishes every container; else an image.
+   */
+  podSandboxImage?: string;
 }
 
 export interface RunningAgent {
@@ -87,7 +93,10 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   if (!opts.credentials && !token) throw new Error(`join token: ${JOIN_TOKEN_FORMAT}`);
   const without = new Set(opts.measureWithout ?? []);
   if (without.size) log.warn({ without: [...without] }, "protections left out for a measurement: this node must not run customers' containers");
-  const runtime = opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log, harden: !without.has('hardening') });
+  const sandboxImage = opts.podSandboxImage ?? 'builtin';
+  const sandboxes = without.has('network') || sandboxImage === 'none' ? undefined : { image: sandboxImage === 'builtin' ? undefined : sandboxImage };
+  const runtime =
+    opts.runtime ?? new DockerRuntime({ nodeName: opts.nodeName, dockerHost: opts.dockerHost, log, harden: !without.has('hardening'), sandboxes });
   const hostStats = opts.hostStats ?? new SystemHostStats();
   // Fail fast on an unreachable engine rather than registering a node that cannot run anything.
   await withTimeout(runtime.listManaged(), ENGINE_CHECK_MS, 'the first container engine check');
@@ -101,8 +110,21 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // The node's key and certificate (see identity/); tests may hold them in memory instead.
   const identity = opts.identity ?? new FileIdentityStore(path.join(stateDir, 'identity'));
   const storage = docker ? new HostStorage({ docker, nodeName: opts.nodeName, stateDir, log }) : undefined;
+  const sandboxPorts =
+    runtime instanceof DockerRuntime && runtime.sandboxes
+      ? new SandboxPorts({ sandboxes: runtime.sandboxes, forwarder: new PortForwarder({ log }), log })
+      : undefined;
   const guards = docker
-    ? containerGuards({ ...opts, docker, runtime, stateDir, storageHost: () => storage?.storageHost(), trigger: () => void loop.trigger(), log })
+    ? containerGuards({
+        ...opts,
+        agentPublishes: sandboxPorts !== undefined,
+        docker,
+        runtime,
+        stateDir,
+        storageHost: () => storage?.storageHost(),
+        trigger: () => void loop.trigger(),
+        log,
+      })
     : undefined;
   const loop: ConvergeLoop = new ConvergeLoop({
     runtime,
@@ -111,6 +133,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     networks: without.has('network') ? undefined : guards?.networks,
     isolation: guards?.isolation,
     ephemeral: guards?.ephemeral,
+    sandboxes: sandboxPorts,
     resyncIntervalMs: opts.resyncIntervalMs,
     onReport: (report) => connection?.sendReport(usage ? withUsage(report, usage.current()) : report),
   });
@@ -245,7 +268,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       execs?.cancelAll('the agent is stopping');
       // A converge pass or stats round in flight may hang on a dead engine: wait for it only so long.
       await settleWithin(
-        Promise.all([loop.stop(), usage?.stop(), metrics?.close(), guards?.stop()]),
+        Promise.all([loop.stop().then(() => sandboxPorts?.stop()), usage?.stop(), metrics?.close(), guards?.stop()]),
         Math.min(STOP_WORK_MS, left()),
         'engine work in flight',
         log,

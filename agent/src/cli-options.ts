@@ -24,10 +24,11 @@ export type CliOptions = Pick<
   | 'containerEgress'
   | 'storageCheckIntervalMs'
   | 'measureWithout'
+  | 'podSandboxImage'
 >;
 
 export const USAGE =
-  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--protected-networks CIDR,...] [--container-egress allow|deny] [--storage-check-interval SECONDS] [--measure-without network,rules,hardening (benchmarks only)] [--config FILE]';
+  'usage: berth-agent --controller HOST:PORT --join-token TOKEN --node-name NAME --address IP [--docker-host URL] [--state-dir DIR] [--metrics-port N (0 = any, e.g. 9101)] [--metrics-host IP] [--capacity-cores N] [--capacity-memory-mib N] [--engine-check-interval-ms N (default 5000)] [--protected-networks CIDR,...] [--container-egress allow|deny] [--storage-check-interval SECONDS] [--pod-sandbox-image builtin|none|IMAGE (default builtin)] [--measure-without network,rules,hardening (benchmarks only)] [--config FILE]';
 
 /** Keys a config file (--config / BERTH_AGENT_CONFIG, YAML) may use: flag names, kebab-case or camelCase. */
 const FILE_KEYS: Record<string, string> = {
@@ -46,6 +47,7 @@ const FILE_KEYS: Record<string, string> = {
   'container-egress': 'containerEgress',
   'storage-check-interval': 'storageCheckInterval',
   'measure-without': 'measureWithout',
+  'pod-sandbox-image': 'podSandboxImage',
 };
 
 function readConfigFile(file: string): Record<string, string> {
@@ -93,6 +95,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
         'container-egress': { type: 'string' },
         'storage-check-interval': { type: 'string' },
         'measure-without': { type: 'string' },
+        'pod-sandbox-image': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -169,9 +172,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   };
 }
 
-type GuardOptions = Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout'>;
+type GuardOptions = Pick<CliOptions, 'protectedNetworks' | 'containerEgress' | 'storageCheckIntervalMs' | 'measureWithout' | 'podSandboxImage'>;
 
-/** --protected-networks, --container-egress, --storage-check-interval, --measure-without. */
+/** --protected-networks, --container-egress, --storage-check-interval, --measure-without, --pod-sandbox-image. */
 function containerGuardOptions(pick: (flag: string, envName: string) => string | undefined): GuardOptions {
   const out: GuardOptions = {};
   const networks = pick('protected-networks', 'BERTH_PROTECTED_NETWORKS');
@@ -205,6 +208,15 @@ function containerGuardOptions(pick: (flag: string, envName: string) => string |
     } catch (err) {
       throw new Error(`bad --measure-without: ${(err as Error).message}`);
     }
+  }
+  const sandboxImage = pick('pod-sandbox-image', 'BERTH_POD_SANDBOX_IMAGE');
+  if (sandboxImage !== undefined) {
+    // A reference the engine can pull: no spaces, no shell, nothing that reads as a flag.
+    if (!/^[a-z0-9][\w./:@-]{0,254}$/i.test(sandboxImage))
+      throw new Error(
+        `bad --pod-sandbox-image ${JSON.stringify(sandboxImage)}: expected builtin, none or an image reference such as registry.k8s.io/pause:3.9`,
+      );
+    out.podSandboxImage = sandboxImage;
   }
   return out;
 }

@@ -23,6 +23,8 @@ export interface ContainerGuardOptions {
   /** Asks for a converge pass (a stopped container is then reported at once). */
   trigger: () => void;
   log: pino.Logger;
+  /** Containers in warm sandboxes: the agent's own DNAT into tenant bridges is let through. */
+  agentPublishes?: boolean;
   /** Measurement only: 'rules' leaves the isolation chains out (see protections.ts). */
   measureWithout?: Protection[];
 }
@@ -48,6 +50,7 @@ export function containerGuards(o: ContainerGuardOptions): ContainerGuards {
         address: o.address,
         protectedNetworks: o.protectedNetworks,
         egress: o.containerEgress,
+        agentPublishes: o.agentPublishes,
         storageHost: o.storageHost,
         log: o.log,
         stateFile: path.join(o.stateDir, 'isolation.json'),

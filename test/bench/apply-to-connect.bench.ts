@@ -147,10 +147,13 @@ class BerthRig {
     readonly without: readonly Protection[],
     private readonly index: number,
     readonly newCustomer = false,
+    /** The agent keeps no warm sandboxes (--pod-sandbox-image none): the engine networks every container. */
+    readonly noSandbox = false,
   ) {}
 
   get label(): string {
     if (this.newCustomer) return 'isolated, new customer';
+    if (this.noSandbox) return 'isolated, no sandbox';
     if (this.without.length === 0) return 'isolated';
     return this.without.length === PROTECTIONS.length ? 'unprotected' : `no ${this.without.join(', ')}`;
   }
@@ -166,7 +169,10 @@ class BerthRig {
     const starting = startController({ dataDir: this.dataDir, chainPrefix: this.chainPrefix, env });
     this.starting = starting;
     const controller = (this.controller = await starting);
-    const agentEnv = this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : undefined;
+    const agentEnv = {
+      ...(this.without.length ? { BERTH_MEASURE_WITHOUT: this.without.join(',') } : {}),
+      ...(this.noSandbox ? { BERTH_POD_SANDBOX_IMAGE: 'none' } : {}),
+    };
     const agent = (this.agent = startAgent({ controller: controller.grpcAddress, joinToken: controller.joinToken, nodeName: this.node, env: agentEnv }));
     await waitForNodeReady(controller, this.node, agent, STEP_TIMEOUT_MS);
     const applied = await controller.api.apply(webImage());
@@ -209,7 +215,12 @@ class BerthRig {
     });
     // The engine's address pools are shared with whatever else runs here: one tenant network at a
     // time (the spares of the agent's pool stay, as on a real node).
-    for (const network of networks) await run('docker', ['network', 'rm', network]).catch(() => undefined);
+    for (const network of networks) {
+      // The agent's spare sandbox on it would hold the network.
+      const { stdout: spares } = await run('docker', ['ps', '-aq', '--filter', `network=${network}`, '--filter', 'label=berth.sandbox=true']);
+      for (const id of spares.split('\n').filter(Boolean)) await run('docker', ['rm', '-f', id]).catch(() => undefined);
+      await run('docker', ['network', 'rm', network]).catch(() => undefined);
+    }
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
     return { total, marks };
   }
@@ -366,7 +377,11 @@ function paired(a: BerthSample[], b: BerthSample[], value: (s: BerthSample) => n
  * differences: a round's variants ran back to back, so a burst of machine load weighs on both
  * sides of each difference.
  */
-function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthRig, unprotected: BerthRig): { lines: string[]; cost: number } {
+function isolationReport(
+  samples: Map<BerthRig, BerthSample[]>,
+  isolated: BerthRig,
+  unprotected: BerthRig,
+): { lines: string[]; cost: number; noSandboxCost: number } {
   const on = samples.get(isolated)!;
   const off = samples.get(unprotected)!;
   const base = median(off.map((s) => s.total));
@@ -389,7 +404,10 @@ function isolationReport(samples: Map<BerthRig, BerthSample[]>, isolated: BerthR
   lines.push(costLine('all protections', on, off));
   for (const [rig, xs] of samples) if (rig.without.length === 1 && !rig.newCustomer) lines.push(costLine(rig.without[0], on, xs));
   for (const [rig, xs] of samples) if (rig.newCustomer) lines.push(costLine("a customer's first container, more", xs, on));
-  return { lines, cost };
+  const engineNetworked = [...samples].find(([rig]) => rig.noSandbox)?.[1];
+  const noSandboxCost = engineNetworked ? paired(engineNetworked, off, (s) => s.total) / base : NaN;
+  if (engineNetworked) lines.push(costLine('isolated without a warm sandbox', engineNetworked, off));
+  return { lines, cost, noSandboxCost };
 }
 
 // ---------------------------------------------------------------- main
@@ -441,6 +459,7 @@ function printReport({ raw, samples }: Rounds, isolated: BerthRig, unprotected: 
     ratio: Number(ratio.toFixed(3)),
     unprotected_ms: Math.round(median(total(unprotected))),
     isolation_cost: Number(iso.cost.toFixed(3)),
+    no_sandbox_isolation_cost: Number(iso.noSandboxCost.toFixed(3)),
   };
   console.log(`BENCH ${JSON.stringify(figures)}`);
 }
@@ -450,6 +469,7 @@ async function main(): Promise<void> {
   const rigs = variants.map((without, i) => new BerthRig(without, i));
   const [isolated, unprotected] = [rigs[0], rigs.at(-1)!];
   rigs.push(new BerthRig([], rigs.length, true));
+  rigs.push(new BerthRig([], rigs.length, false, true));
   // One cleanup, awaited by whoever gets there first and by everyone after (signal or failure).
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>

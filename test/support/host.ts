@@ -21,6 +21,9 @@ export async function containersOfNode(nodeName: string, all = true): Promise<Ar
 /** Removes a node's containers and then its tenant networks (the engine's address pools are small). */
 export async function removeNodeContainers(nodeName: string): Promise<void> {
   for (const c of await containersOfNode(nodeName)) await run('docker', ['rm', '-f', '-v', c.id]).catch(() => undefined);
+  // The agent's warm sandboxes, which hold the tenant networks.
+  const sandboxes = await run('docker', ['ps', '-aq', '--filter', `label=berth.sandbox-node=${nodeName}`]).catch(() => ({ stdout: '' }));
+  for (const id of sandboxes.stdout.split('\n').filter(Boolean)) await run('docker', ['rm', '-f', id]).catch(() => undefined);
   const { stdout } = await run('docker', ['network', 'ls', '-q', '--filter', `label=berth.node=${nodeName}`]).catch(() => ({ stdout: '' }));
   for (const id of stdout.split('\n').filter(Boolean)) await run('docker', ['network', 'rm', id]).catch(() => undefined);
 }

@@ -42,6 +42,14 @@ export interface ConvergeLoopOptions {
   isolation?: { ensure(): Promise<void> };
   /** Containers stopped for filling their disk stay stopped and are reported failed. */
   ephemeral?: EphemeralStorageView;
+  /** Warm sandboxes: the ports of containers in one are published by the agent (network/sandbox-ports.ts). */
+  sandboxes?: {
+    publish(observed: readonly ObservedContainer[]): Promise<void>;
+    /** A spare for each of these networks, and for no other, soon. */
+    tend(networks: ReadonlySet<string>): void;
+    /** Removes the spares on these networks, so the engine lets them go. */
+    release(networks: readonly string[]): Promise<void>;
+  };
 }
 
 const NO_STORAGE: StorageObservation = { volumes: [], mounts: [] };
@@ -156,6 +164,7 @@ export class ConvergeLoop {
         if (!failures.has(id)) failures.set(id, message);
     }
     this.lastObserved = observed;
+    await this.publishSandboxed(observed, failures);
     const mounts = this.opts.storage
       ? mountStatuses(desired?.containers ?? [], storage, failures, this.layout(), (id) => this.opts.storage!.host.remoteSource(id))
       : new Map();
@@ -164,6 +173,17 @@ export class ConvergeLoop {
     this.opts.onReport(report);
     // After the report: nothing in it depends on this, and a start should not wait for it.
     if (desired) await this.releaseIdleNetworks(desired.containers, observed);
+  }
+
+  /** Every pass, desired state or not: a restarted agent serves its running containers at once. */
+  private async publishSandboxed(observed: ObservedContainer[], failures: Failures): Promise<void> {
+    try {
+      await this.opts.sandboxes?.publish(observed);
+    } catch (err) {
+      const message = `ports not published: ${err instanceof Error ? err.message : String(err)}`;
+      this.log?.error({ err: message }, 'sandbox ports not published');
+      for (const c of observed) if (c.sandboxId && !failures.has(c.reservationId)) failures.set(c.reservationId, message);
+    }
   }
 
   /**
@@ -206,9 +226,13 @@ export class ConvergeLoop {
       const listed = await networks.host.list();
       const release = planNetworkRelease(desired, listed, observed, this.networkIdleSince, Date.now(), networks.lingerMs ?? DEFAULT_NETWORK_LINGER_MS);
       this.networkIdleSince = release.idleSince;
+      await this.opts.sandboxes?.release(release.actions.map((a) => a.name));
       await releaseNetworks(release.actions, networks.host, this.log);
       const removed = new Set(release.actions.map((a) => a.name));
       this.networksSeen = new Set(listed.map((n) => n.name).filter((n) => !removed.has(n)));
+      // A network keeps its spare sandbox while it lingers, as the network itself waits for the
+      // tenant; a spare network has one ready for the new tenant that takes it.
+      this.opts.sandboxes?.tend(new Set([...this.networksSeen, ...(networks.host.spareNames?.() ?? [])]));
       // Spares for the next new tenant, a little later: the engine is then done starting what this
       // pass started (a network create is ~20 iptables calls), and no pass waits for them.
       if (networks.host.refill) setTimeout(() => void (this.stopped || networks.host.refill?.()), SPARE_REFILL_DELAY_MS).unref();

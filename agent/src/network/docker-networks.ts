@@ -1,6 +1,7 @@
 // The Berth-labelled tenant networks of one node on the Docker engine.
 import type Docker from 'dockerode';
 import { LABELS } from '../runtime/container-runtime.ts';
+import { SANDBOX_LABELS } from '../runtime/pod-sandboxes.ts';
 import { engineMessage, isNotFound } from '../runtime/engine-error.ts';
 import type { ObservedNetwork } from './tenant-networks.ts';
 import type { RawNetwork } from './network-pool.ts';
@@ -18,6 +19,8 @@ export interface TenantNetworkHost {
   nameFor?(tenant: string): string | undefined;
   /** Background upkeep after a pass (the pool's spares). */
   refill?(): Promise<void>;
+  /** Networks made ahead for tenants to come (the pool's free spares), as last listed. */
+  spareNames?(): readonly string[];
 }
 
 export class DockerNetworks implements TenantNetworkHost {
@@ -49,8 +52,9 @@ export class DockerNetworks implements TenantNetworkHost {
   async attachedTenants(id: string): Promise<string[]> {
     const info = await this.docker.getNetwork(id).inspect();
     const ids = Object.keys((info.Containers ?? {}) as Record<string, unknown>);
-    const tenants = await Promise.all(ids.map(async (c) => (await this.docker.getContainer(c).inspect()).Config.Labels?.[LABELS.tenant] ?? ''));
-    return [...new Set(tenants)];
+    const labels = await Promise.all(ids.map(async (c) => (await this.docker.getContainer(c).inspect()).Config.Labels ?? {}));
+    // A warm sandbox (runtime/pod-sandboxes.ts) belongs to no tenant until a container joins it.
+    return [...new Set(labels.filter((l) => l[SANDBOX_LABELS.sandbox] !== 'true').map((l) => l[LABELS.tenant] ?? ''))];
   }
 
   private async createLabelled(name: string, labels: Record<string, string>): Promise<void> {

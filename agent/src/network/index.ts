@@ -6,3 +6,8 @@ export * from './docker-networks.ts';
 export * from './apply-networks.ts';
 export * from './network-pool.ts';
 export * from './pooled-networks.ts';
+export * from './port-forwards.ts';
+export * from './iptables-ports.ts';
+export * from './port-proxy.ts';
+export * from './port-forwarder.ts';
+export * from './sandbox-ports.ts';

@@ -16,6 +16,11 @@ export interface IsolationConfig {
   protectedNetworks: readonly string[];
   /** deny: containers open no connection beyond their tenant network at all. */
   egress: EgressPolicy;
+  /**
+   * The agent publishes ports itself (containers in warm sandboxes): what it DNATed from outside
+   * into a tenant bridge is let through, as the engine's DOCKER chain does for its own.
+   */
+  agentPublishes?: boolean;
 }
 
 /** A hook from a built-in (or the engine's) chain into one of ours; each must exist exactly once. */
@@ -51,6 +56,7 @@ export function renderIsolationRules(config: IsolationConfig): string {
     `-A ${c} ${FROM_TENANT} -o ${TENANT_INTERFACES} ${REJECT}`,
     ...sortCidrs(config.protectedNetworks).map((cidr) => `-A ${c} ${FROM_TENANT} -m conntrack --ctorigdst ${conntrackAddress(cidr)} ${REJECT}`),
     ...(config.egress === 'deny' ? [`-A ${c} ${FROM_TENANT} ${REJECT}`] : []),
+    ...(config.agentPublishes ? [`-A ${c} ! ${FROM_TENANT} -o ${TENANT_INTERFACES} -m conntrack --ctstate DNAT -j ACCEPT`] : []),
     `-A ${ISOLATION_INPUT_CHAIN} ${FROM_TENANT} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`,
     `-A ${ISOLATION_INPUT_CHAIN} ${FROM_TENANT} ${REJECT}`,
     'COMMIT',

@@ -17,6 +17,8 @@ export interface NodeIsolationOptions {
   /** More CIDRs: the node network, the registry, other infrastructure. */
   protectedNetworks?: readonly string[];
   egress?: EgressPolicy;
+  /** Containers in warm sandboxes: the agent's own DNAT into tenant bridges is let through. */
+  agentPublishes?: boolean;
   /** The storage node the controller handed over, once it has. */
   storageHost?: () => string | undefined;
   /**
@@ -74,7 +76,10 @@ export class NodeIsolation {
   /** fresh: look names up again rather than use their last answer. */
   private async render(fresh: boolean): Promise<{ text: string; protectedNetworks: string[] }> {
     const protectedNetworks = await this.protectedNetworks(fresh);
-    return { text: renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow' }), protectedNetworks };
+    return {
+      text: renderIsolationRules({ protectedNetworks, egress: this.opts.egress ?? 'allow', agentPublishes: this.opts.agentPublishes }),
+      protectedNetworks,
+    };
   }
 
   private async put(text: string, protectedNetworks: string[]): Promise<void> {

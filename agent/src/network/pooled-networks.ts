@@ -49,6 +49,10 @@ export class PooledNetworks implements TenantNetworkHost {
     return [...this.view.tenants].map(([name, { id, tenant }]) => ({ id, name, tenant }));
   }
 
+  spareNames(): readonly string[] {
+    return this.view.free;
+  }
+
   /** The tenant's network when it took a spare; undefined: its own (named after it) or none yet. */
   nameFor(tenant: string): string | undefined {
     for (const [name, t] of this.record.assigned) if (t === tenant) return name;

@@ -28,6 +28,8 @@ export interface ObservedContainer {
   restartCount: number;
   startedAtMs: number;
   ports: PortBinding[];
+  /** The warm sandbox whose network namespace it joined (runtime/pod-sandboxes.ts), if any. */
+  sandboxId?: string;
   /** Exit reason or engine error; empty when there is nothing to say. */
   message: string;
   /** Owner of the reservation; empty for containers created before tenants were known. */

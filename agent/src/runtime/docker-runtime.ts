@@ -1,12 +1,13 @@
 import Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type pino from 'pino';
-import type { PortBinding } from '@berth/proto';
+import type { ContainerSecurity, PortBinding } from '@berth/proto';
 import { LABELS, type ContainerRuntime, type CreateRequest, type ObservedContainer, type RuntimeEvent } from './container-runtime.ts';
 import { nanoCpus } from './cpu-limit.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './docker-host.ts';
 import { engineMessage, isNotFound } from './engine-error.ts';
 import { ephemeralStorageOf, hardenedHostConfig, securityOf } from './hardening.ts';
+import { PodSandboxes, SANDBOX_LABELS } from './pod-sandboxes.ts';
 
 export type RestartPolicyName = 'unless-stopped' | 'on-failure';
 
@@ -18,6 +19,11 @@ export interface DockerRuntimeOptions {
   log?: pino.Logger;
   /** false only for a measurement (protections.ts): containers get no hardening options. */
   harden?: boolean;
+  /**
+   * Warm sandboxes: a container on a tenant network joins a spare's network namespace when there
+   * is one, and its ports are published by the agent (network/port-forwarder.ts), not the engine.
+   */
+  sandboxes?: { image?: string };
 }
 
 const WATCHED_EVENTS = ['start', 'die', 'health_status', 'destroy', 'oom'];
@@ -29,6 +35,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly restartPolicy: RestartPolicyName;
   private readonly log?: pino.Logger;
   private readonly harden: boolean;
+  readonly sandboxes?: PodSandboxes;
 
   constructor(opts: DockerRuntimeOptions) {
     if (!opts.nodeName) throw new Error('DockerRuntime: nodeName is required');
@@ -37,6 +44,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.restartPolicy = opts.restartPolicy ?? 'unless-stopped';
     this.harden = opts.harden ?? true;
     this.log = opts.log?.child({ component: 'docker-runtime' });
+    if (opts.sandboxes) this.sandboxes = new PodSandboxes({ docker: this.docker, nodeName: this.nodeName, image: opts.sandboxes.image, log: opts.log });
   }
 
   private ownerFilters(): string[] {
@@ -102,12 +110,25 @@ export class DockerRuntime implements ContainerRuntime {
       (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) });
       portNames[String(p.containerPort)] = p.name;
     }
+    const sandbox = network && this.sandboxes ? await this.sandboxes.take(network).catch(() => undefined) : undefined;
+    // In a sandbox the engine may not publish ports (they belong to the namespace's owner): the
+    // agent does, from this label.
+    const joined = sandbox
+      ? {
+          NetworkMode: `container:${sandbox.id}`,
+          labels: {
+            [SANDBOX_LABELS.joined]: sandbox.id,
+            [SANDBOX_LABELS.network]: sandbox.network,
+            [SANDBOX_LABELS.published]: JSON.stringify(bindings),
+          },
+        }
+      : undefined;
     try {
       const container = await this.docker.createContainer({
         name: spec.name || undefined,
         Image: spec.image,
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        ExposedPorts: exposed,
+        ExposedPorts: joined ? undefined : exposed,
         Labels: {
           [LABELS.managed]: 'true',
           [LABELS.node]: this.nodeName,
@@ -117,19 +138,22 @@ export class DockerRuntime implements ContainerRuntime {
           [LABELS.portNames]: JSON.stringify(portNames),
           [LABELS.tenant]: spec.tenant ?? '',
           [LABELS.ephemeralStorage]: String(ephemeralStorageOf(spec)),
+          ...joined?.labels,
         },
         HostConfig: {
           ...(this.harden ? hardenedHostConfig(spec, network) : { NetworkMode: network }),
+          ...(joined ? { NetworkMode: joined.NetworkMode } : {}),
           Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
           NanoCpus: nanoCpus(spec),
-          PortBindings: bindings,
+          PortBindings: joined ? undefined : bindings,
           Mounts: mounts?.length ? mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })) : undefined,
           RestartPolicy: this.restartPolicy === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: 0 } : { Name: 'unless-stopped' },
         },
       });
-      this.log?.info({ reservation: spec.reservationId, container: container.id }, 'container created');
+      this.log?.info({ reservation: spec.reservationId, container: container.id, sandbox: sandbox?.id }, 'container created');
       return container.id;
     } catch (err) {
+      if (sandbox) await this.sandboxes?.remove(sandbox.id).catch(() => undefined);
       throw new Error(engineMessage(err));
     }
   }
@@ -171,7 +195,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async remove(containerId: string): Promise<void> {
-    await this.guarded(containerId, async () => {
+    await this.guarded(containerId, async (labels) => {
       try {
         await this.docker.getContainer(containerId).remove({ force: true, v: true });
         this.log?.info({ container: containerId }, 'container removed');
@@ -181,11 +205,14 @@ export class DockerRuntime implements ContainerRuntime {
         if ((err as { statusCode?: number }).statusCode === 409 && /in progress/i.test(engineMessage(err))) return;
         throw new Error(engineMessage(err));
       }
+      // A used sandbox is never handed out again; one left by a crash here goes as a surplus spare.
+      const sandbox = labels[SANDBOX_LABELS.joined];
+      if (sandbox) await this.sandboxes?.remove(sandbox);
     });
   }
 
   /** Refuses to act on a container that is not this node's Berth container. */
-  private async guarded(containerId: string, action: () => Promise<void>): Promise<void> {
+  private async guarded(containerId: string, action: (labels: Record<string, string>) => Promise<void>): Promise<void> {
     let labels: Record<string, string> | undefined;
     try {
       labels = (await this.docker.getContainer(containerId).inspect()).Config.Labels;
@@ -194,7 +221,7 @@ export class DockerRuntime implements ContainerRuntime {
       throw new Error(engineMessage(err));
     }
     if (!this.owns(labels)) throw new Error(`container ${containerId} is not managed by Berth on node ${this.nodeName}`);
-    await action();
+    await action(labels ?? {});
   }
 
   watchEvents(onEvent: (e: RuntimeEvent) => void): () => void {
@@ -272,10 +299,11 @@ function toObserved(info: ContainerInspectInfo): ObservedContainer {
     restartCount: info.RestartCount ?? 0,
     startedAtMs: startedAtMs(state.StartedAt),
     ports: portsOf(info, labels),
+    sandboxId: labels[SANDBOX_LABELS.joined] || undefined,
     message: exitMessage(state),
     tenant: labels[LABELS.tenant] ?? '',
     ephemeralStorageLimitBytes,
-    security: securityOf(info, ephemeralStorageLimitBytes),
+    security: withSandboxNetwork(securityOf(info, ephemeralStorageLimitBytes), labels),
   };
 }
 
@@ -292,7 +320,7 @@ function portsOf(info: ContainerInspectInfo, labels: Record<string, string>): Po
   } catch {
     names = {};
   }
-  const configured = (info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+  const configured = publishedOf(info, labels);
   const ports: PortBinding[] = [];
   for (const [key, binds] of Object.entries(configured)) {
     const containerPort = Number(key.split('/')[0]);
@@ -301,6 +329,25 @@ function portsOf(info: ContainerInspectInfo, labels: Record<string, string>): Po
     }
   }
   return ports.sort((a, b) => a.containerPort - b.containerPort || a.hostPort - b.hostPort);
+}
+
+/** A container in a sandbox shows the tenant network it is on, not `container:ID`. */
+function withSandboxNetwork(security: ContainerSecurity, labels: Record<string, string>): ContainerSecurity {
+  const network = labels[SANDBOX_LABELS.network];
+  return network ? { ...security, network } : security;
+}
+
+type Bindings = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+
+/** The engine's bindings, or in a sandbox the ones the agent publishes. */
+function publishedOf(info: ContainerInspectInfo, labels: Record<string, string>): Bindings {
+  const published = labels[SANDBOX_LABELS.published];
+  if (!published) return (info.HostConfig.PortBindings ?? {}) as Bindings;
+  try {
+    return JSON.parse(published) as Bindings;
+  } catch {
+    return {};
+  }
 }
 
 function exitMessage(state: ContainerInspectInfo['State']): string {
