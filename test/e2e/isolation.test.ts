@@ -15,6 +15,7 @@ import { runCli } from '../support/cli.ts';
 import { reservation } from '../support/fixtures.ts';
 import { removeDir, startAgent, startController, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitForNodeReady } from '../support/single-host.ts';
+import { publishedAddress } from '../support/host.ts';
 import { clientGet, createTopology, type ComputeNode, type Topology } from '../support/topology.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -103,8 +104,12 @@ async function containerOf(node: ComputeNode, uid: string): Promise<string> {
   return id;
 }
 
+/** A container in a warm sandbox has the sandbox's network settings: shown here as its own. */
 async function inspect(node: ComputeNode, id: string): Promise<any> {
-  return JSON.parse(await docker(node, ['inspect', id]))[0];
+  const info = JSON.parse(await docker(node, ['inspect', id]))[0];
+  const sandbox = /^container:(.+)$/.exec(info.HostConfig.NetworkMode)?.[1];
+  if (sandbox) info.NetworkSettings = JSON.parse(await docker(node, ['inspect', sandbox]))[0].NetworkSettings;
+  return info;
 }
 
 const ipOf = (info: any): string => Object.values(info.NetworkSettings.Networks as Record<string, { IPAddress: string }>)[0].IPAddress;
@@ -245,6 +250,67 @@ describe('a network per tenant', () => {
   });
 });
 
+/** The forwards the agent published in node 1's nat table (its own chain), and how often each hook is there. */
+async function portForwards(): Promise<{ rules: string[]; hooks: number[] }> {
+  const rules = (await iptablesIn(node1, ['-t', 'nat', '-S', 'BERTH-PORTS'])).split('\n').filter((l) => l.startsWith('-A '));
+  const hooks = await Promise.all(
+    ['PREROUTING', 'OUTPUT'].map(
+      async (chain) => (await iptablesIn(node1, ['-t', 'nat', '-S', chain])).split('\n').filter((l) => l.endsWith('-j BERTH-PORTS')).length,
+    ),
+  );
+  return { rules, hooks };
+}
+
+describe('warm sandboxes', () => {
+  it("start a customer's next container in a spare on its own network, published by the agent: the outside client and the customer's containers reach it, another customer does not; a restart keeps each forward once; delete removes sandbox and forward", async () => {
+    const [a1, b1] = await Promise.all([runningOn(alice, 'a1'), runningOn(bob, 'b1')]);
+    const [c1, cb] = await Promise.all([a1, b1].map((r) => containerOf(node1, r.metadata.uid)));
+    const aliceNetwork = Object.keys((await inspect(node1, c1)).NetworkSettings.Networks)[0];
+    const spares = async () => {
+      const onNetwork = await docker(node1, ['ps', '-q', '--no-trunc', '--filter', 'label=berth.sandbox=true', '--filter', `network=${aliceNetwork}`]);
+      const joined = await docker(node1, ['ps', '-a', '--filter', 'label=berth.sandbox-id', '--format', '{{.Label "berth.sandbox-id"}}']);
+      return onNetwork.split('\n').filter((id) => id && !joined.includes(id));
+    };
+    await waitFor(async () => (await spares()).length === 1, { timeoutMs: 30_000, what: "a spare sandbox on alice's network" });
+
+    expect((await controller.api.request('POST', `/api/v1/nodes/${node2.name}/cordon`)).status).toBe(200);
+    expect((await alice.apply(reservation('a3'))).status).toBe(201);
+    expect((await controller.api.request('POST', `/api/v1/nodes/${node2.name}/uncordon`)).status).toBe(200);
+    const a3 = await runningOn(alice, 'a3');
+    expect(a3.status.node).toBe(node1.name);
+    const c3 = await containerOf(node1, a3.metadata.uid);
+    const sandbox = /^container:([0-9a-f]{64})$/.exec(JSON.parse(await docker(node1, ['inspect', c3]))[0].HostConfig.NetworkMode)?.[1];
+    expect(sandbox).toBeDefined();
+    const i3 = await inspect(node1, c3);
+    expect(Object.keys(i3.NetworkSettings.Networks)).toEqual([aliceNetwork]);
+
+    const endpoint = a3.status.endpoints[0].address;
+    expect(await clientGet(topo, endpoint)).toContain('berth ok');
+    expect(await containerGet(node1, c1, ipOf(i3), 80)).toContain('berth ok');
+    expect(await containerGet(node1, cb, ipOf(i3), 80)).toBe('');
+    const nodePort = Number((await publishedAddress(a3.metadata.uid, 80, node1.dockerHost)).split(':')[1]);
+    expect(await containerConnects(node1, cb, node1.address, nodePort)).toBe(false);
+
+    const before = await portForwards();
+    expect(before.hooks).toEqual([1, 1]);
+    expect(before.rules.filter((l) => l.includes(`--dport ${nodePort} `))).toEqual([
+      `-A BERTH-PORTS -d ${node1.address}/32 -p tcp -m tcp --dport ${nodePort} -j DNAT --to-destination ${ipOf(i3)}:80`,
+    ]);
+    await agents.get(node1.name)!.stop('SIGTERM');
+    expect(await clientGet(topo, endpoint)).toContain('berth ok'); // the kernel forwards while the agent is down
+    await waitForNodeReady(controller, node1.name, launchAgent(node1));
+    expect(await portForwards()).toEqual(before);
+    expect(await clientGet(topo, endpoint)).toContain('berth ok');
+
+    expect((await alice.delete('reservations', 'a3')).status).toBe(200);
+    await waitFor(async () => !(await docker(node1, ['ps', '-aq', '--no-trunc'])).includes(sandbox!), { timeoutMs: 30_000, what: 'the used sandbox removed' });
+    await waitFor(async () => !(await portForwards()).rules.some((l) => l.includes(`--dport ${nodePort} `)), {
+      timeoutMs: 30_000,
+      what: 'the forward removed',
+    });
+  });
+});
+
 describe('the infrastructure is off limits to containers', () => {
   it('refuses the controller API and gRPC, the registry, the storage node, the agent metrics and the other compute node', async () => {
     const [a1, w2] = await Promise.all([runningOn(alice, 'a1'), runningOn(bob, 'w2')]);
@@ -252,9 +318,7 @@ describe('the infrastructure is off limits to containers', () => {
     const c1 = await containerOf(node1, a1.metadata.uid);
     const gateway = gatewayOf(await inspect(node1, c1));
     // The node port w2 is published on (the node network's path between nodes carries only those).
-    const w2Port = Number(
-      /:(\d+)->80\/tcp/.exec(await docker(node2, ['ps', '--format', '{{.Ports}}', '--filter', `label=berth.reservation=${w2.metadata.uid}`]))![1],
-    );
+    const w2Port = Number((await publishedAddress(w2.metadata.uid, 80, node2.dockerHost)).split(':')[1]);
     const [registryHost, registryPort] = topo.registry.split(':');
     const targets: Array<[string, string, number]> = [
       ['controller API', topo.mgmtAddress, controller.opts.port],

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IptablesNat } from '../../controller/src/nat/index.ts';
 import { removeDir, startAgent, startController, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
-import { dnatRules, httpGetRaw } from '../support/host.ts';
+import { dnatRules, httpGetRaw, publishedAddress } from '../support/host.ts';
 import { reservation } from '../support/fixtures.ts';
 import { clientGet, createTopology, type ComputeNode, type Topology } from '../support/topology.ts';
 import { waitFor } from '../support/wait.ts';
@@ -121,8 +121,7 @@ describe('many compute nodes behind one public address', () => {
     }
     // The service is on the node's private address, which the client has no route to.
     const node = topo.nodes.find((n) => n.name === a.status.node)!;
-    const { stdout } = await run('docker', ['-H', node.dockerHost, 'ps', '--format', '{{.Ports}}', '--filter', `label=berth.reservation=${a.metadata.uid}`]);
-    const direct = stdout.match(/(\d+\.\d+\.\d+\.\d+:\d+)->80/)![1];
+    const direct = await publishedAddress(a.metadata.uid, 80, node.dockerHost);
     expect(direct.startsWith(node.address)).toBe(true);
     expect(await httpGetRaw(direct)).toContain('berth ok'); // from the management node it is there
     await expect(clientGet(topo, direct, 1)).rejects.toThrow();

@@ -56,3 +56,19 @@ export async function httpGetRaw(address: string, timeoutMs = 3000): Promise<str
     });
   });
 }
+
+/**
+ * HOST:PORT where a reservation's container port is published on its node: by the engine, or by
+ * the agent for a container in a warm sandbox (its `berth.published` label).
+ */
+export async function publishedAddress(uid: string, containerPort: number, dockerHost?: string): Promise<string> {
+  const host = dockerHost ? ['-H', dockerHost] : [];
+  const { stdout: id } = await run('docker', [...host, 'ps', '-q', '--no-trunc', '--filter', `label=berth.reservation=${uid}`]);
+  const { stdout } = await run('docker', [...host, 'inspect', id.trim()]);
+  const info = JSON.parse(stdout)[0];
+  const label = info.Config.Labels?.['berth.published'];
+  const bindings = (label ? JSON.parse(label) : info.HostConfig.PortBindings) as Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  const [binding] = bindings[`${containerPort}/tcp`] ?? [];
+  if (!binding) throw new Error(`reservation ${uid}: port ${containerPort} is not published`);
+  return `${binding.HostIp || '0.0.0.0'}:${binding.HostPort}`;
+}
