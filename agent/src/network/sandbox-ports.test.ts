@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedContainer } from '../runtime/index.ts';
-import { forwardsOf } from './sandbox-ports.ts';
+import type { ObservedContainer, PodSandboxes } from '../runtime/index.ts';
+import type { PortForwarder } from './port-forwarder.ts';
+import type { PortForward } from './port-forwards.ts';
+import { forwardsOf, SandboxPorts } from './sandbox-ports.ts';
 
 const container = (reservationId: string, sandboxId: string | undefined, ports: ObservedContainer['ports']): ObservedContainer => ({
   id: `c-${reservationId}`,
@@ -37,5 +39,42 @@ describe('forwardsOf', () => {
   it('leaves out containers the engine publishes for and sandboxes of unknown address', () => {
     const port = [{ name: 'http', containerPort: 80, hostPort: 20001, hostIp: '10.0.0.5' }];
     expect(forwardsOf([container('r1', undefined, port), container('r2', 'lost', port)], () => undefined)).toEqual([]);
+  });
+});
+
+describe('SandboxPorts.publish', () => {
+  const fakes = () => {
+    const ips = new Map([['s1', '172.18.0.3']]);
+    let listings = 0;
+    const synced: PortForward[][] = [];
+    const sandboxes = {
+      ipOf: (id: string) => ips.get(id),
+      list: async () => {
+        listings++;
+        ips.set('s1', '172.18.0.9');
+        return [];
+      },
+    } as unknown as PodSandboxes;
+    const forwarder = {
+      sync: async (f: PortForward[]) => void synced.push(f),
+      verify: async () => undefined,
+      close: async () => undefined,
+    } as unknown as PortForwarder;
+    return { ports: new SandboxPorts({ sandboxes, forwarder }), synced, listings: () => listings };
+  };
+  const port = [{ name: 'http', containerPort: 80, hostPort: 20001, hostIp: '10.0.0.5' }];
+
+  it('publishes from the known address without asking the engine, and asks again once a container was started anew', async () => {
+    const { ports, synced, listings } = fakes();
+    const first = { ...container('r1', 's1', port), startedAtMs: 1000 };
+    await ports.publish([first]);
+    await ports.publish([first]);
+    expect(listings()).toBe(0);
+    expect(synced.at(-1)?.[0]?.targetIp).toBe('172.18.0.3');
+    // After an engine restart the sandbox may have a new address.
+    await ports.publish([{ ...first, startedAtMs: 2000 }]);
+    expect(listings()).toBe(1);
+    expect(synced.at(-1)?.[0]?.targetIp).toBe('172.18.0.9');
+    await ports.stop();
   });
 });

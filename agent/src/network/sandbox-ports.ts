@@ -33,6 +33,8 @@ const VERIFY_EVERY_MS = 60_000;
 export class SandboxPorts {
   private timer: NodeJS.Timeout | undefined;
   private wanted: ReadonlySet<string> = new Set();
+  /** Container id -> when it last started, as of the last publish. */
+  private starts = new Map<string, number>();
   private readonly verifier: NodeJS.Timeout;
 
   constructor(private readonly o: SandboxPortsOptions) {
@@ -42,10 +44,16 @@ export class SandboxPorts {
     this.verifier.unref();
   }
 
-  /** Throws when the forwards cannot be put in place (the pass reports it and retries). */
+  /**
+   * Throws when the forwards cannot be put in place (the pass reports it and retries). Addresses
+   * come from the last listing; a container started again (an engine restart, say) may sit in a
+   * sandbox that was given a new one, so that lists afresh.
+   */
   async publish(observed: readonly ObservedContainer[]): Promise<void> {
-    const unknown = observed.filter((c) => c.sandboxId && !this.o.sandboxes.ipOf(c.sandboxId));
-    if (unknown.length) await this.o.sandboxes.list();
+    const sandboxed = observed.filter((c) => c.sandboxId);
+    const stale = sandboxed.some((c) => !this.o.sandboxes.ipOf(c.sandboxId!) || (this.starts.has(c.id) && this.starts.get(c.id) !== c.startedAtMs));
+    this.starts = new Map(sandboxed.map((c) => [c.id, c.startedAtMs]));
+    if (stale) await this.o.sandboxes.list();
     await this.o.forwarder.sync(forwardsOf(observed, (id) => this.o.sandboxes.ipOf(id)));
   }
 

@@ -159,13 +159,22 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(containerId: string): Promise<void> {
-    await this.guarded(containerId, async () => {
+    await this.guarded(containerId, async (labels) => {
+      const container = this.docker.getContainer(containerId);
       try {
-        await this.docker.getContainer(containerId).start();
+        await container.start();
       } catch (err) {
         // 304: already running, which is what we wanted.
         if ((err as { statusCode?: number }).statusCode === 304) return;
-        throw new Error(engineMessage(err));
+        const sandbox = labels[SANDBOX_LABELS.joined];
+        if (!sandbox || !this.sandboxes) throw new Error(engineMessage(err));
+        // After an engine restart the sandbox may come up later than the container, or not at all.
+        if (await this.sandboxes.revive(sandbox)) {
+          await container.start().catch(rethrowEngine);
+          return;
+        }
+        await container.remove({ force: true, v: true }).catch(() => undefined);
+        throw new Error(`${engineMessage(err)}; its network sandbox is gone, so the container is made again`);
       }
     });
   }
@@ -281,6 +290,10 @@ export class DockerRuntime implements ContainerRuntime {
       abort.abort();
     };
   }
+}
+
+function rethrowEngine(err: unknown): never {
+  throw new Error(engineMessage(err));
 }
 
 function toObserved(info: ContainerInspectInfo): ObservedContainer {

@@ -99,6 +99,19 @@ export class PodSandboxes {
     return spare;
   }
 
+  /** Starts a stopped sandbox (refreshing its address); false when it no longer exists. */
+  async revive(id: string): Promise<boolean> {
+    try {
+      const container = this.o.docker.getContainer(id);
+      if (!(await container.inspect()).State.Running) await container.start();
+      await this.list();
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw new Error(engineMessage(err));
+    }
+  }
+
   /** Removes the spares on a network that is about to go. */
   async dropSpares(network: string): Promise<void> {
     const joined = await this.joinedIds();
