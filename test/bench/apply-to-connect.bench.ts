@@ -215,12 +215,7 @@ class BerthRig {
     });
     // The engine's address pools are shared with whatever else runs here: one tenant network at a
     // time (the spares of the agent's pool stay, as on a real node).
-    for (const network of networks) {
-      // The agent's spare sandbox on it would hold the network.
-      const { stdout: spares } = await run('docker', ['ps', '-aq', '--filter', `network=${network}`, '--filter', 'label=berth.sandbox=true']);
-      for (const id of spares.split('\n').filter(Boolean)) await run('docker', ['rm', '-f', id]).catch(() => undefined);
-      await run('docker', ['network', 'rm', network]).catch(() => undefined);
-    }
+    for (const network of networks) await removeNetwork(network);
     Object.assign(marks, logMarks(this.controller.output.slice(logFrom.ctl), this.agent.output.slice(logFrom.agent), name, uid));
     return { total, marks };
   }
@@ -254,6 +249,24 @@ async function networksOf(node: string): Promise<string[]> {
   if (ids.length === 0) return [];
   const { stdout } = await run('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{println $k}}{{end}}', ...ids]);
   return [...new Set(stdout.split('\n').filter((n) => n.startsWith('berth-')))];
+}
+
+/**
+ * Removes a tenant network the agent still keeps (it lingers for the customer's next container):
+ * its spare sandbox first, which the agent may make again until the network is gone.
+ */
+async function removeNetwork(network: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `network=${network}`, '--filter', 'label=berth.sandbox=true']);
+      for (const id of stdout.split('\n').filter(Boolean)) await run('docker', ['rm', '-f', id]).catch(() => undefined);
+      return run('docker', ['network', 'rm', network]).then(
+        () => true,
+        (err: { stderr?: string }) => /not found/i.test(err.stderr ?? ''),
+      );
+    },
+    { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 50, what: `removal of network ${network}` },
+  );
 }
 
 /** The harness leaves a controller that never became ready running; it is ours by its data dir. */
