@@ -284,24 +284,15 @@ describe('warm sandboxes', () => {
     const i3 = await inspect(node1, c3);
     expect(Object.keys(i3.NetworkSettings.Networks)).toEqual([aliceNetwork]);
 
-    const endpoint = a3.status.endpoints[0].address;
-    expect(await clientGet(topo, endpoint)).toContain('berth ok');
-    expect(await containerGet(node1, c1, ipOf(i3), 80)).toContain('berth ok');
-    expect(await containerGet(node1, cb, ipOf(i3), 80)).toBe('');
-    const nodePort = Number((await publishedAddress(a3.metadata.uid, 80, node1.dockerHost)).split(':')[1]);
-    expect(await containerConnects(node1, cb, node1.address, nodePort)).toBe(false);
-
-    const before = await portForwards();
-    expect(before.hooks).toEqual([1, 1]);
-    expect(before.rules.filter((l) => l.includes(`--dport ${nodePort} `))).toEqual([
-      `-A BERTH-PORTS -d ${node1.address}/32 -p tcp -m tcp --dport ${nodePort} -j DNAT --to-destination ${ipOf(i3)}:80`,
-    ]);
-    await agents.get(node1.name)!.stop('SIGTERM');
-    expect(await clientGet(topo, endpoint)).toContain('berth ok'); // the kernel forwards while the agent is down
-    await waitForNodeReady(controller, node1.name, launchAgent(node1));
-    expect(await portForwards()).toEqual(before);
-    expect(await clientGet(topo, endpoint)).toContain('berth ok');
-
+    // As on a node whose engine turned forwarding on itself (this namespace had it on already):
+    // only what a rule accepts is forwarded into the tenant bridges.
+    await iptablesIn(node1, ['-P', 'FORWARD', 'DROP']);
+    let nodePort = 0;
+    try {
+      nodePort = await reachedAsPublished(a3, c1, cb, i3);
+    } finally {
+      await iptablesIn(node1, ['-P', 'FORWARD', 'ACCEPT']);
+    }
     expect((await alice.delete('reservations', 'a3')).status).toBe(200);
     await waitFor(async () => !(await docker(node1, ['ps', '-aq', '--no-trunc'])).includes(sandbox!), { timeoutMs: 30_000, what: 'the used sandbox removed' });
     await waitFor(async () => !(await portForwards()).rules.some((l) => l.includes(`--dport ${nodePort} `)), {
@@ -310,6 +301,31 @@ describe('warm sandboxes', () => {
     });
   });
 });
+
+/**
+ * a3 through the agent's forwards: from outside, from its customer's container, never from bob's;
+ * kept across an agent restart. Returns its node port.
+ */
+async function reachedAsPublished(a3: any, c1: string, cb: string, i3: any): Promise<number> {
+  const endpoint = a3.status.endpoints[0].address;
+  expect(await clientGet(topo, endpoint)).toContain('berth ok');
+  expect(await containerGet(node1, c1, ipOf(i3), 80)).toContain('berth ok');
+  expect(await containerGet(node1, cb, ipOf(i3), 80)).toBe('');
+  const nodePort = Number((await publishedAddress(a3.metadata.uid, 80, node1.dockerHost)).split(':')[1]);
+  expect(await containerConnects(node1, cb, node1.address, nodePort)).toBe(false);
+
+  const before = await portForwards();
+  expect(before.hooks).toEqual([1, 1]);
+  expect(before.rules.filter((l) => l.includes(`--dport ${nodePort} `))).toEqual([
+    `-A BERTH-PORTS -d ${node1.address}/32 -p tcp -m tcp --dport ${nodePort} -j DNAT --to-destination ${ipOf(i3)}:80`,
+  ]);
+  await agents.get(node1.name)!.stop('SIGTERM');
+  expect(await clientGet(topo, endpoint)).toContain('berth ok'); // the kernel forwards while the agent is down
+  await waitForNodeReady(controller, node1.name, launchAgent(node1));
+  expect(await portForwards()).toEqual(before);
+  expect(await clientGet(topo, endpoint)).toContain('berth ok');
+  return nodePort;
+}
 
 describe('the infrastructure is off limits to containers', () => {
   it('refuses the controller API and gRPC, the registry, the storage node, the agent metrics and the other compute node', async () => {

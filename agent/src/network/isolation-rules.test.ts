@@ -62,3 +62,12 @@ describe('protectedSet', () => {
     expect(protectedSet(['10.0.0.12', '192.0.2.1', '10.0.0.0/24', '10.0.0.12/32', '10.0.1.1'])).toEqual(['10.0.0.0/24', '10.0.1.1/32', '192.0.2.1/32']);
   });
 });
+
+describe('renderIsolationRules when the agent publishes ports itself', () => {
+  it('lets in what was DNATed into a tenant bridge from outside the tenant bridges, after every refusal of tenant traffic', () => {
+    const lines = renderedChain(renderIsolationRules({ protectedNetworks: ['10.0.0.0/24'], egress: 'deny', agentPublishes: true }), 'BERTH-ISOLATION');
+    expect(lines.at(-1)).toBe('-A BERTH-ISOLATION ! -i berth-+ -o berth-+ -m conntrack --ctstate DNAT -j ACCEPT');
+    expect(lines.filter((l) => l.includes('ACCEPT'))).toHaveLength(1);
+    expect(renderIsolationRules({ protectedNetworks: [], egress: 'allow' })).not.toContain('--ctstate DNAT');
+  });
+});
