@@ -26,7 +26,7 @@ import { normalizeStorageKey } from '../storage/storage-account.ts';
 import { afterPush, learn, splitReport, type Ownership } from './report-ownership.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { streamServerCredentials } from './stream-credentials.ts';
-import { admitAgent, identityHeld, peerIdentity, peerIp, publicKeyHashOfPem, type NodeIdentities, type PeerIdentity } from '../node-identity/index.ts';
+import { admitAgent, nameHeld, peerIdentity, peerIp, type NodeIdentities, type PeerIdentity } from '../node-identity/index.ts';
 
 const FOREIGN_REPORT_LOG_INTERVAL_MS = 60_000;
 // Signing is cheap but not free: a stream gets at most one renewal per 10 s.
@@ -341,7 +341,12 @@ export class AgentHub {
       ? ({ ok: false, refusal: 'invalid' } as const)
       : await this.opts.checkJoinToken(parseJoinToken(r.joinToken ?? '')?.secret ?? r.joinToken ?? '');
     const now = this.opts.clock.now();
-    const existing = await this.opts.db.node.findUnique({ where: { name: r.nodeName }, select: { identityKeyHash: true, identityExpiresAt: true } });
+    // A join is decided without reading the name's row: the claim's conditional write refuses a
+    // name another live identity holds (a joining node's name is new: one statement, not two).
+    // A refused certificate reads it, to say why.
+    const existing = peer
+      ? await this.opts.db.node.findUnique({ where: { name: r.nodeName }, select: { identityKeyHash: true, identityExpiresAt: true } })
+      : null;
     const decision = admitAgent({
       nodeName: r.nodeName,
       address: r.address,
@@ -350,7 +355,6 @@ export class AgentHub {
       peer,
       token,
       publicKeyGiven: !!r.publicKey,
-      ...(!peer && r.publicKey && identityHeld(existing, now) ? { publicKeyHash: publicKeyHashOfPem(r.publicKey) } : {}),
       node: existing,
       now,
     });
@@ -362,7 +366,7 @@ export class AgentHub {
         { node: r.nodeName, tokenId: !token.ok && 'id' in token ? token.id : undefined },
         decision.reason,
       );
-    if (decision.kind === 'issue') return this.issueIdentity(call, r, existing !== null);
+    if (decision.kind === 'issue') return this.issueIdentity(call, r);
     // The identity was replaced or revoked between the read and the write (else the fast path above took it).
     return (
       (await this.openSession(call, r, peer!)) ??
@@ -383,26 +387,22 @@ export class AgentHub {
     };
   }
 
-  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>, nameExists: boolean): Promise<undefined> {
+  private async issueIdentity(call: ControllerStream, r: NonNullable<AgentMessage['register']>): Promise<undefined> {
     const memoryMiB = Math.floor(r.memoryBytes / 1048576);
     let identity: Awaited<ReturnType<NodeIdentities['claim']>>;
     try {
       identity = await this.opts.identities.claim(
-        { nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB, nameExists },
+        { nodeName: r.nodeName, publicKeyPem: r.publicKey!, address: r.address, cores: r.cores, memoryMiB, nameExists: false },
         this.opts.clock.now(),
       );
     } catch (err) {
       if (!(err instanceof BerthError) || err.code !== 'Invalid') throw err;
       return this.refuse(call, grpc.status.INVALID_ARGUMENT, err.message, { node: r.nodeName }, 'invalid public key');
     }
-    if (!identity)
-      return this.refuse(
-        call,
-        grpc.status.PERMISSION_DENIED,
-        `node name "${r.nodeName}" belongs to another node identity`,
-        { node: r.nodeName },
-        'name held by another identity',
-      );
+    if (!identity) {
+      const held = nameHeld(r.nodeName);
+      return this.refuse(call, grpc.status[held.status], held.details, { node: r.nodeName }, held.reason);
+    }
     call.write({ identity });
     call.end(); // the agent comes back with its certificate
     return undefined;
@@ -424,10 +424,16 @@ export class AgentHub {
       lastHeartbeat: now,
       ...(storageKey ? { storagePublicKey: storageKey } : {}),
     };
-    const node = await this.opts.db.node.update({ where: { name: r.nodeName, identityKeyHash: peer.keyHash }, data }).catch((err: unknown) => {
-      if (isRecordNotFound(err)) return undefined;
-      throw err;
-    });
+    const node = await this.opts.db.node
+      .update({
+        where: { name: r.nodeName, identityKeyHash: peer.keyHash },
+        data,
+        select: { id: true, name: true, cores: true, memoryMiB: true, cordoned: true },
+      })
+      .catch((err: unknown) => {
+        if (isRecordNotFound(err)) return undefined;
+        throw err;
+      });
     if (!node) return undefined;
     this.live.set(node.id, { beatAt: now.getTime(), metrics: {} });
     const previous = this.sessions.get(node.id);

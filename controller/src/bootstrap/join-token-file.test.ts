@@ -8,7 +8,7 @@ import { parseJoinToken } from '@berth/proto';
 import type { Store } from '../store/index.ts';
 import { openTestStore } from '../store/test-store.testkit.ts';
 import { ensureJoinTokenFile } from './join-token-file.ts';
-import { checkBootstrapToken, revokeBootstrapToken } from './token-store.ts';
+import { checkBootstrapToken, revokeBootstrapToken, TokenUses } from './token-store.ts';
 
 const FP = 'a'.repeat(64);
 const HOUR = 3_600_000;
@@ -68,5 +68,22 @@ describe('the join-token file', () => {
     expect(await lastUsed()).toBe(T0 + 1_000);
     expect((await checkBootstrapToken(store.db, secret, T0 + 61_000)).ok).toBe(true);
     expect(await lastUsed()).toBe(T0 + 61_000);
+  });
+
+  it('writes a token\'s use once when a fleet joins with it at the same moment', async () => {
+    const secret = secretOf(await ensure(T0));
+    const uses = new TokenUses();
+    let writes = 0;
+    const counted = new Proxy(store.db, {
+      get: (db, key) =>
+        key === 'bootstrapToken'
+          ? { ...db.bootstrapToken, findUnique: db.bootstrapToken.findUnique.bind(db.bootstrapToken), update: (a: never) => (writes++, db.bootstrapToken.update(a)) }
+          : Reflect.get(db, key),
+    });
+    const checks = await Promise.all(Array.from({ length: 20 }, () => checkBootstrapToken(counted, secret, T0 + 1_000, uses)));
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(writes).toBe(1);
+    await checkBootstrapToken(counted, secret, T0 + 61_000, uses);
+    expect(writes).toBe(2);
   });
 });

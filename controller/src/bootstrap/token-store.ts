@@ -59,8 +59,31 @@ const LAST_USED_PRECISION_MS = 60_000;
 
 export type TokenCheck = { ok: true; id: string } | { ok: false; refusal: TokenRefusal; id?: string };
 
+/**
+ * When this controller last recorded each token's use. A fleet joining at once reads the row
+ * before any of its writes land, so the stored time alone would let every node write; this
+ * memory lets one check per token and minute write. Bounded by the tokens in use (operator-made).
+ */
+export class TokenUses {
+  private readonly written = new Map<string, number>();
+
+  /** Whether this use should be written; if so it counts as written from now on. */
+  claim(id: string, stored: Date | null, now: number): boolean {
+    const last = Math.max(stored?.getTime() ?? 0, this.written.get(id) ?? 0);
+    if (last && now - last < LAST_USED_PRECISION_MS) return false;
+    if (this.written.size >= 10_000) this.written.clear();
+    this.written.set(id, now);
+    return true;
+  }
+
+  /** The write failed: the next use tries again. */
+  forget(id: string, at: number): void {
+    if (this.written.get(id) === at) this.written.delete(id);
+  }
+}
+
 /** Checks `<id>.<secret>` (the secret part of a join token) and records its use. */
-export async function checkBootstrapToken(db: Db, text: string, now: number): Promise<TokenCheck> {
+export async function checkBootstrapToken(db: Db, text: string, now: number, uses = new TokenUses()): Promise<TokenCheck> {
   const parsed = parseBootstrapSecret(text);
   if (!parsed) return { ok: false, refusal: 'invalid' };
   const row = await db.bootstrapToken.findUnique({ where: { id: parsed.id } });
@@ -68,8 +91,11 @@ export async function checkBootstrapToken(db: Db, text: string, now: number): Pr
   if (refusal) return { ok: false, refusal, ...(refusal === 'invalid' ? {} : { id: parsed.id }) };
   // A minute is precise enough for `berth token list`, and a fleet joining with one token costs
   // one write a minute instead of one per node.
-  if (!row!.lastUsedAt || now - row!.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-    await db.bootstrapToken.update({ where: { id: parsed.id }, data: { lastUsedAt: new Date(now) } });
+  if (uses.claim(parsed.id, row!.lastUsedAt, now)) {
+    await db.bootstrapToken.update({ where: { id: parsed.id }, data: { lastUsedAt: new Date(now) } }).catch((err: unknown) => {
+      uses.forget(parsed.id, now);
+      throw err;
+    });
   }
   return { ok: true, id: parsed.id };
 }

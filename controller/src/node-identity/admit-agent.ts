@@ -26,9 +26,7 @@ export interface AdmissionFacts {
   /** Only looked at without a certificate. */
   token: { ok: true } | { ok: false; refusal: 'invalid' | 'expired' | 'revoked' };
   publicKeyGiven: boolean;
-  /** SHA-256 of the given public key (SPKI DER), when it parses. */
-  publicKeyHash?: string;
-  /** The stored node of that name, if any. */
+  /** The stored node of that name, if any: read for a certificate only (a join's claim is a conditional write). */
   node?: NodeIdentityRow | null;
   now: number;
 }
@@ -37,11 +35,6 @@ export type Refusal = { kind: 'refuse'; status: 'UNAUTHENTICATED' | 'PERMISSION_
 export type Admission = { kind: 'session' } | { kind: 'issue' } | Refusal;
 
 const refuse = (status: Refusal['status'], reason: string, details: string): Refusal => ({ kind: 'refuse', status, reason, details });
-
-/** Whether a node of this name holds an identity now (an expired one holds nothing). */
-export function identityHeld(node: NodeIdentityRow | null | undefined, now: number): boolean {
-  return !!node?.identityKeyHash && (node.identityExpiresAt?.getTime() ?? 0) > now;
-}
 
 export function admitAgent(f: AdmissionFacts): Admission {
   return f.peer ? admitCertificate(f, f.peer) : admitBootstrap(f);
@@ -80,13 +73,17 @@ function admitBootstrap(f: AdmissionFacts): Admission {
       'no public key',
       'a bootstrap token only asks for a node identity: send a public key (this agent is older than the controller)',
     );
-  // The same key asking again is the same agent: its first answer was lost (a stream broken under
-  // load) and it cannot connect without it. A certificate for a key is useless to anyone else.
-  if (identityHeld(f.node, f.now) && !(f.publicKeyHash && f.node?.identityKeyHash === f.publicKeyHash))
-    return refuse(
-      'PERMISSION_DENIED',
-      'name held by another identity',
-      `node name "${f.nodeName}" belongs to another node identity; revoke it first (berth node revoke ${f.nodeName})`,
-    );
+  // Whether the name is free is the claim's to decide (NodeIdentities.claim, one conditional
+  // write): a name another live identity holds is refused there with nameHeld, while the key that
+  // holds it may ask again (its first answer was lost under load).
   return { kind: 'issue' };
+}
+
+/** The refusal of a join for a name another live identity holds (decided here, or by the claim's conditional write). */
+export function nameHeld(nodeName: string): Refusal {
+  return refuse(
+    'PERMISSION_DENIED',
+    'name held by another identity',
+    `node name "${nodeName}" belongs to another node identity; revoke it first (berth node revoke ${nodeName})`,
+  );
 }

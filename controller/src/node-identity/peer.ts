@@ -1,6 +1,6 @@
 // What the transport says about the other end of an agent stream: its IP and, when it presented
 // one that chains to Berth's CA, its node certificate.
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { certificateSpki } from '../pki/index.ts';
 import type { PeerIdentity } from './admit-agent.ts';
@@ -14,15 +14,6 @@ export function peerIp(peer: string): string | undefined {
 }
 
 export const publicKeyHash = (spkiDer: Buffer): string => createHash('sha256').update(spkiDer).digest('hex');
-
-/** The hash of a PEM public key; undefined when it is not one (the claim says why, later). */
-export function publicKeyHashOfPem(pem: string): string | undefined {
-  try {
-    return publicKeyHash(createPublicKey(pem).export({ format: 'der', type: 'spki' }));
-  } catch {
-    return undefined;
-  }
-}
 
 /** The verified client certificate of the stream, if any, as a node identity. */
 export function peerIdentity(call: ServerDuplexStream<unknown, unknown>): (PeerIdentity & { spkiDer: Buffer }) | undefined {

@@ -65,7 +65,7 @@ describe('NodeReconciler', () => {
     const db = {
       node: {
         findUnique: async () => (reads.push(now), structuredClone(row)),
-        update: async ({ data }: { data: { status: Record<string, unknown> } }) => (writes.push(now), Object.assign(row, data)),
+        updateMany: async ({ data }: { data: { status: Record<string, unknown> } }) => (writes.push(now), Object.assign(row, data), { count: 1 }),
       },
     } as unknown as Db;
     const reconciler = new NodeReconciler({

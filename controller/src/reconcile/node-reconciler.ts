@@ -101,7 +101,7 @@ export class NodeReconciler {
     if (unchanged) return unchanged;
     const awaiting = this.awaitingFirstBeat(nodeId, live, now);
     if (awaiting) return awaiting;
-    const node = await db.node.findUnique({ where: { id: nodeId } });
+    const node = await db.node.findUnique({ where: { id: nodeId }, select: { id: true, name: true, lastHeartbeat: true, status: true } });
     if (!node) {
       this.stored.delete(nodeId);
       return undefined;
@@ -117,7 +117,7 @@ export class NodeReconciler {
     const isolation = nodeIsolation(live?.protectionsOff);
     const conditions = isolation ? setCondition(setCondition(before, ready, now), isolation, now) : setCondition(before, ready, now);
     if (conditions !== before) {
-      await db.node.update({ where: { id: nodeId }, data: { status: { ...status, conditions } } });
+      await db.node.updateMany({ where: { id: nodeId }, data: { status: { ...status, conditions } } });
       if (before.find((c) => c.type === 'Ready')?.status !== ready.status || before.find((c) => c.type === 'Ready')?.reason !== ready.reason) {
         const ok = ready.status === 'True';
         this.deps.events.record({

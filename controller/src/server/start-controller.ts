@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
 import { AgentHub, HeartbeatFlusher, loadOrCreateAgentTls } from '../agents/index.ts';
-import { checkBootstrapToken, ensureJoinTokenFile } from '../bootstrap/index.ts';
+import { checkBootstrapToken, ensureJoinTokenFile, TokenUses } from '../bootstrap/index.ts';
 import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
@@ -114,12 +114,13 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let storageLoop: ReconcileLoop | undefined;
   let logs: LogBroker | undefined;
   let execs: ExecBroker | undefined;
+  const tokenUses = new TokenUses();
   const hub = new AgentHub({
     db: store.db,
     log,
     clock,
     tls,
-    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now()),
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now(), tokenUses),
     identities,
     agentsBehindNat: config.agentsBehindNat,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
