@@ -70,14 +70,18 @@ describe('the join-token file', () => {
     expect(await lastUsed()).toBe(T0 + 61_000);
   });
 
-  it('writes a token\'s use once when a fleet joins with it at the same moment', async () => {
+  it("writes a token's use once when a fleet joins with it at the same moment", async () => {
     const secret = secretOf(await ensure(T0));
     const uses = new TokenUses();
     let writes = 0;
     const counted = new Proxy(store.db, {
       get: (db, key) =>
         key === 'bootstrapToken'
-          ? { ...db.bootstrapToken, findUnique: db.bootstrapToken.findUnique.bind(db.bootstrapToken), update: (a: never) => (writes++, db.bootstrapToken.update(a)) }
+          ? {
+              ...db.bootstrapToken,
+              findUnique: db.bootstrapToken.findUnique.bind(db.bootstrapToken),
+              update: (a: never) => (writes++, db.bootstrapToken.update(a)),
+            }
           : Reflect.get(db, key),
     });
     const checks = await Promise.all(Array.from({ length: 20 }, () => checkBootstrapToken(counted, secret, T0 + 1_000, uses)));

@@ -24,7 +24,11 @@ describe('admitting an agent', () => {
   it('leaves a name held by another identity to the claim, and says the same as it does', () => {
     // NodeIdentities.claim refuses it (node-identities.test.ts); the agent hears nameHeld.
     expect(admitAgent({ ...base, node: held }).kind).toBe('issue');
-    expect(nameHeld('cn1')).toMatchObject({ kind: 'refuse', status: 'PERMISSION_DENIED', details: expect.stringContaining('belongs to another node identity') });
+    expect(nameHeld('cn1')).toMatchObject({
+      kind: 'refuse',
+      status: 'PERMISSION_DENIED',
+      details: expect.stringContaining('belongs to another node identity'),
+    });
   });
 
   it('refuses a bad token before anything else is said, and a token without a key', () => {
