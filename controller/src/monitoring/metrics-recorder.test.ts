@@ -94,4 +94,35 @@ describe('MetricsRecorder on SQLite', () => {
     expect((await minutes()).at(-1)).toMatchObject({ at: new Date(M0 + 180_000), samples: 1, load1: 4 });
     await r.stop();
   });
+
+  it('reads the stored minutes of a fleet it sees for the first time in one statement, and continues each', async () => {
+    now = M0 + 600_000;
+    const at = new Date(Math.floor(now / 60_000) * 60_000);
+    const fleet = [];
+    for (let i = 0; i < 30; i++) {
+      const n = await store.db.node.create({
+        data: {
+          name: `fleet-${i}`,
+          address: `10.0.1.${i + 1}`,
+          cores: 4,
+          memoryMiB: 4096,
+          lastHeartbeat: new Date(now),
+          metrics: { memoryTotalBytes: 4 * GiB, memoryFreeBytes: GiB, load1: 1, cpuPercent: 10 },
+        },
+      });
+      fleet.push(n.id);
+    }
+    // What a previous run stored of this minute for every other node.
+    const stored = fleet.filter((_, i) => i % 2 === 0);
+    await store.db.nodeMetric.createMany({
+      data: stored.map((id) => ({ nodeId: id, resolution: 60, at, samples: 4, load1: 3, cpuPercent: 30, memoryTotalMiB: 4096, memoryUsedMiB: 3072 })),
+    });
+    const r = recorder();
+    const before = store.statements();
+    await r.sample();
+    // The node list, and one read of the stored minutes (nothing is written: the minute is open).
+    expect(store.statements() - before).toBe(2);
+    for (const id of fleet) expect(r.openBucket(id)).toMatchObject(stored.includes(id) ? { samples: 5, load1: 2.6 } : { samples: 1, load1: 1 });
+    await r.stop();
+  });
 });

@@ -110,6 +110,7 @@ export class MetricsRecorder {
     );
     const samples = nodes.map((n) => sampleOf(n, now, this.opts.staleAfterMs ?? 30_000)).filter((s): s is Sample => !!s);
     const closed: OpenBucket[] = [];
+    const stored = await this.storedMinutes(samples.filter((s) => !this.seen.has(s.nodeId)));
     for (const s of samples) {
       const at = Math.floor(s.at / MINUTE) * MINUTE;
       let open = this.current.get(s.nodeId);
@@ -118,7 +119,7 @@ export class MetricsRecorder {
         open = undefined;
       }
       if (!open && !this.seen.has(s.nodeId)) {
-        const row = await db.nodeMetric.findUnique({ where: { nodeId_resolution_at: { nodeId: s.nodeId, resolution: 60, at: new Date(at) } } });
+        const row = stored.get(`${s.nodeId}@${at}`);
         open = row ? { bucket: fromRow(row), stored: true } : undefined;
       }
       this.seen.add(s.nodeId);
@@ -134,6 +135,17 @@ export class MetricsRecorder {
     await this.store(closed);
     this.opts.onSample?.();
     return samples.length;
+  }
+
+  /**
+   * The stored minutes that samples of nodes first seen by this process continue, in one read
+   * (a fleet that joins at once would otherwise cost a read per node), keyed nodeId@minute.
+   */
+  private async storedMinutes(first: Sample[]): Promise<Map<string, Row>> {
+    if (first.length === 0) return new Map();
+    const minutes = [...new Set(first.map((s) => Math.floor(s.at / MINUTE) * MINUTE))].map((at) => new Date(at));
+    const rows = await this.opts.db.nodeMetric.findMany({ where: { resolution: 60, nodeId: { in: first.map((s) => s.nodeId) }, at: { in: minutes } } });
+    return new Map(rows.map((r) => [`${r.nodeId}@${r.at.getTime()}`, r]));
   }
 
   /** The node's minute being folded in memory, not yet stored (the history overlays it). */
