@@ -101,9 +101,20 @@ export interface AgentHubOptions {
   /** After each heartbeat (readiness, monitoring, live dashboards). */
   onHeartbeat?: (nodeId: string) => void;
   /** A node (re)registered with this shape: capacity follows it. */
-  onRegistered?: (node: { id: string; name: string; cores: number; memoryMiB: number; cordoned: boolean }) => void;
+  onRegistered?: (node: RegisteredNode) => void;
   /** A node's stream closed or was replaced: what was asked on it will never be answered. */
   onSessionEnd?: (nodeId: string) => void;
+}
+
+/** A node's row as its stream's registration wrote it. */
+export interface RegisteredNode {
+  id: string;
+  name: string;
+  cores: number;
+  memoryMiB: number;
+  cordoned: boolean;
+  status: unknown;
+  lastHeartbeat: Date | null;
 }
 
 export class AgentHub {
@@ -428,7 +439,7 @@ export class AgentHub {
       .update({
         where: { name: r.nodeName, identityKeyHash: peer.keyHash },
         data,
-        select: { id: true, name: true, cores: true, memoryMiB: true, cordoned: true },
+        select: { id: true, name: true, cores: true, memoryMiB: true, cordoned: true, status: true, lastHeartbeat: true },
       })
       .catch((err: unknown) => {
         if (isRecordNotFound(err)) return undefined;
@@ -458,7 +469,7 @@ export class AgentHub {
       reason: 'Registered',
       message: `agent ${r.agentVersion || ''} connected from ${r.address}`.replace('  ', ' '),
     });
-    this.opts.onRegistered?.({ id: node.id, name: node.name, cores: node.cores, memoryMiB: node.memoryMiB, cordoned: node.cordoned });
+    this.opts.onRegistered?.(node);
     this.opts.onNodeChange(node.id, { resend: true });
     return session;
   }

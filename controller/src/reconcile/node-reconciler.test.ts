@@ -146,4 +146,26 @@ describe('NodeReconciler', () => {
     expect(t.ready.get('n1')).toBe(false);
     expect((t.row.status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Ready')?.reason).toBe('HeartbeatMissed');
   });
+
+  it("decides a stream's first beat on the row its registration wrote, without a read; a note it did not use in time is not trusted", async () => {
+    const t = setup();
+    t.reconciler.noteWritten(structuredClone(t.row), NOW);
+    Object.assign(t.live, { beatAt: NOW + 10, engine: alive, protectionsOff: [] });
+    t.at(NOW + 10);
+    await t.reconciler.reconcile('n1');
+    expect(t.reads).toHaveLength(0);
+    expect(t.writes).toHaveLength(1);
+    expect(t.ready.get('n1')).toBe(true);
+
+    // Used once: the next look that cannot be answered from memory reads.
+    t.live.engine = { available: false, message: 'engine gone' };
+    await t.reconciler.reconcile('n1');
+    expect(t.reads).toHaveLength(1);
+
+    // A note older than a few seconds (the stream broke before its first beat) is not used.
+    const u = setup();
+    u.reconciler.noteWritten(structuredClone(u.row), NOW - 10_000);
+    await u.reconciler.reconcile('n1');
+    expect(u.reads).toHaveLength(1);
+  });
 });

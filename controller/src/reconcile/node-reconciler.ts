@@ -79,6 +79,15 @@ export interface NodeReconcilerDeps {
   evacuate?: (node: { id: string; name: string }) => Promise<number>;
 }
 
+/** What a reconcile reads of the node. */
+export const STORED_NODE = { id: true, name: true, lastHeartbeat: true, status: true } as const;
+export type StoredNode = { id: string; name: string; lastHeartbeat: Date | null; status: unknown };
+// A stream's first beat follows its registration within milliseconds; a note older than this
+// was not used by it (the stream broke first) and is not trusted.
+const WRITTEN_FRESH_MS = 5_000;
+// Bounded by the nodes that register at once; a burst beyond it only costs reads.
+const WRITTEN_MAX = 10_000;
+
 /** What the fast path compares: the Ready condition and, once known, the Isolated one. */
 function memoKey(ready: ConditionInput, isolation: ConditionInput | undefined, protectionsOff: readonly string[] | undefined): string {
   return JSON.stringify([ready.status, ready.reason, ready.message, isolation?.reason ?? null, protectionsOff ?? null]);
@@ -88,6 +97,8 @@ export class NodeReconciler {
   private readonly log: Logger;
   /** Per Ready node, the conditions it was last seen to carry in the store (memoKey). */
   private readonly stored = new Map<string, string>();
+  /** Rows this controller just wrote (a stream's registration), read in place of the store once. */
+  private readonly written = new Map<string, { row: StoredNode; at: number }>();
 
   constructor(private readonly deps: NodeReconcilerDeps) {
     this.log = deps.log.child({ component: 'node-reconciler' });
@@ -101,7 +112,7 @@ export class NodeReconciler {
     if (unchanged) return unchanged;
     const awaiting = this.awaitingFirstBeat(nodeId, live, now);
     if (awaiting) return awaiting;
-    const node = await db.node.findUnique({ where: { id: nodeId }, select: { id: true, name: true, lastHeartbeat: true, status: true } });
+    const node = this.takeWritten(nodeId, now) ?? (await db.node.findUnique({ where: { id: nodeId }, select: STORED_NODE }));
     if (!node) {
       this.stored.delete(nodeId);
       return undefined;
@@ -140,6 +151,22 @@ export class NodeReconciler {
     const evacuation = await this.evacuateIfDue(node, ready, conditions, live?.engine, now, resumed);
     const dues = [staleIn, evacuation?.requeueAfterMs].filter((d): d is number => d !== undefined);
     return dues.length ? { requeueAfterMs: Math.min(...dues) } : undefined;
+  }
+
+  /**
+   * The node's row as the registration of its stream wrote it (the write returns it): the
+   * reconcile that the stream's first beat brings needs no read of its own (1,000 joining nodes:
+   * 1,000 reads). Used once, and only while fresh; any later look reads the store.
+   */
+  noteWritten(node: StoredNode, at: number): void {
+    if (this.written.size >= WRITTEN_MAX) this.written.clear();
+    this.written.set(node.id, { row: node, at });
+  }
+
+  private takeWritten(nodeId: string, now: number): StoredNode | undefined {
+    const note = this.written.get(nodeId);
+    this.written.delete(nodeId);
+    return note && now - note.at < WRITTEN_FRESH_MS ? note.row : undefined;
   }
 
   /**

@@ -129,6 +129,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     // A new node only adds capacity: no need to wait for the admission section.
     onRegistered: (n) => {
       guard.capacity.upsertNode(nodeShapeOf(n, guard.capacity.node(n.id)?.ready ?? false));
+      nodes.noteWritten(n, clock.now()); // the first beat's reconcile reads this row, not the store
       storageLoop?.kick(); // its storage key may be new
     },
     onNodeChange: (id, { resend }) => {
