@@ -79,7 +79,7 @@ function admitBootstrap(f: AdmissionFacts): Admission {
   return { kind: 'issue' };
 }
 
-/** The refusal of a join for a name another live identity holds (decided here, or by the claim's conditional write). */
+/** The refusal of a join for a name another live identity holds (NodeIdentities.claim's conditional write decides it). */
 export function nameHeld(nodeName: string): Refusal {
   return refuse(
     'PERMISSION_DENIED',

@@ -80,7 +80,7 @@ export interface NodeReconcilerDeps {
 }
 
 /** What a reconcile reads of the node. */
-export const STORED_NODE = { id: true, name: true, lastHeartbeat: true, status: true } as const;
+const STORED_NODE = { id: true, name: true, lastHeartbeat: true, status: true } as const;
 export type StoredNode = { id: string; name: string; lastHeartbeat: Date | null; status: unknown };
 // A stream's first beat follows its registration within milliseconds; a note older than this
 // was not used by it (the stream broke first) and is not trusted.
