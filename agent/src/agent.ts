@@ -4,7 +4,7 @@ import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { JOIN_TOKEN_FORMAT, parseJoinToken, type Register } from '@berth/proto';
 import { BUILD } from '@berth/proto/build-info';
-import { connectToController, pinnedCredentialsFor, withTimeout, type BackoffPolicy } from './connection/index.ts';
+import { connectToController, pinnedCredentials, withTimeout, type BackoffPolicy } from './connection/index.ts';
 import { ConvergeLoop } from './converge/index.ts';
 import { SystemHostStats, toNodeMetrics, type HostStats } from './metrics/index.ts';
 import { DockerRuntime, type ContainerRuntime } from './runtime/index.ts';
@@ -183,10 +183,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       return '';
     }
   };
-  const pinned = token ? pinnedCredentialsFor(opts.controller, token.fingerprint) : undefined;
   connection = connectToController({
     controller: opts.controller,
-    credentials: (id) => opts.credentials ?? pinned!(id),
+    credentials: (id) => opts.credentials ?? pinnedCredentials(token!.fingerprint, id),
     identity,
     register,
     metrics: async () => toNodeMetrics(await hostStats.read()),

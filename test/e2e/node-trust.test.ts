@@ -65,7 +65,7 @@ function spyNode(name: string): { conn: ControllerConnection; desired: DesiredSt
   const nodeId = new Promise<string>((resolve) => {
     conn = connectToController({
       controller: address,
-      credentials: (id) => pinnedCredentials(address, fingerprint, undefined, id),
+      credentials: (id) => pinnedCredentials(fingerprint, id),
       identity: new MemoryIdentityStore(),
       register: () => ({ nodeName: name, address: '127.0.0.1', cores: 2, memoryBytes: 512 * 2 ** 20, joinToken: controller.joinToken, agentVersion: 'spy' }),
       metrics: async () => ({ memoryTotalBytes: 2 ** 29, memoryFreeBytes: 2 ** 28, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),

@@ -20,7 +20,7 @@ import {
   type NodeMetrics,
   type Register,
 } from '@berth/proto';
-import { connectToController, pinnedCredentialsFor, type ControllerConnection } from '../../agent/src/connection/index.ts';
+import { connectToController, pinnedCredentials, type ControllerConnection } from '../../agent/src/connection/index.ts';
 import { MemoryIdentityStore } from '../../agent/src/identity/index.ts';
 
 export const HOLLOW_AGENT_VERSION = 'hollow';
@@ -137,11 +137,10 @@ class HollowNode {
 
   start(): void {
     const { opts, fingerprint } = this.fleet;
-    // Per node, as each real agent keeps its own: the fleet does not share one fetch.
-    const pinned = pinnedCredentialsFor(opts.controller, fingerprint);
     this.connection = connectToController({
       controller: opts.controller,
-      credentials: (id) => pinned(id),
+      // Per node, as each real agent makes its own: the fleet shares no TLS context.
+      credentials: (id) => pinnedCredentials(fingerprint, id),
       // Each hollow node joins like a real one: a certificate for its own key, then mutual TLS.
       identity: new MemoryIdentityStore(),
       register: () => this.register(),

@@ -20,7 +20,7 @@ import {
 } from '@berth/proto';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { withTimeout } from './with-timeout.ts';
-import { splitHostPort } from './pinned-credentials.ts';
+import { PIN_MISMATCH, splitHostPort } from './pinned-credentials.ts';
 import { renewalDelayMs, type ClientIdentity, type IdentityStore } from '../identity/index.ts';
 
 export interface ConnectOptions {
@@ -234,7 +234,7 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
       identity = await opts.identity?.current();
       c = await makeClient(identity);
     } catch (err) {
-      log?.error({ controller: opts.controller, err: err instanceof Error ? err.message : String(err) }, 'cannot establish trust in the controller');
+      log?.error({ controller: opts.controller, err: err instanceof Error ? err.message : String(err) }, 'cannot set up TLS to the controller');
       return scheduleRetry();
     }
     try {
@@ -268,6 +268,9 @@ export function connectToController(opts: ConnectOptions): ControllerConnection 
         );
       else if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.INVALID_ARGUMENT)
         log?.error({ controller: opts.controller, why }, 'controller refused this agent');
+      // The connection's TLS refused the controller's certificate (pinned-credentials.ts).
+      else if (err.code === grpc.status.UNAVAILABLE && why.includes(PIN_MISMATCH))
+        log?.error({ controller: opts.controller, why }, 'cannot establish trust in the controller');
       lost(s, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
     });
     s.on('end', () => lost(s, 'stream ended'));

@@ -1,11 +1,17 @@
 // Trust for the controller's self-signed certificate, pinned by the fingerprint in the join token
-// (as k3s agents check the cluster CA against their token): fetch the certificate once over TLS,
-// compare its SHA-256 with the token, then let gRPC trust exactly that certificate.
+// (as k3s agents check the cluster CA against their token). The pin is checked on each TLS
+// connection gRPC opens, once the handshake is done and before gRPC writes a byte on it: only the
+// certificate whose SHA-256 the token names is accepted, and TLS has proved the controller holds its
+// key. So nothing is fetched beforehand: a first join costs two TLS handshakes (the join, then the
+// mutual-TLS stream), not three, and neither end parses the certificate as a CA.
 import * as grpc from '@grpc/grpc-js';
-import type { PeerCertificate } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { certificateFingerprint } from '@berth/proto';
 
 export class CertificateMismatchError extends Error {}
+
+/** In the message of every refused certificate, so the connection can say "cannot establish trust". */
+export const PIN_MISMATCH = 'does not match the join token';
 
 /** "host:port" or "[v6]:port" into its parts. */
 export function splitHostPort(address: string): { host: string; port: number } {
@@ -14,73 +20,73 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
-function fetchCertificate(address: string, timeoutMs: number): Promise<PeerCertificate> {
-  const { host, port } = splitHostPort(address);
-  return new Promise((resolve, reject) => {
-    // Not verified here on purpose: the fingerprint check below is the verification.
-    // node:tls is not imported: Node's ES facade of a built-in reads every export once, and for
-    // tls that materialises rootCertificates, ~140 PEM strings kept for the process's life (+1.1 MB
-    // RSS in a bare node). Likewise node:fs and node:util in the agent (+1.0, +0.4 MB).
-    const socket = process.getBuiltinModule('node:tls').connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'], timeout: timeoutMs });
-    socket.once('secureConnect', () => {
-      const cert = socket.getPeerCertificate();
-      socket.destroy();
-      resolve(cert);
-    });
-    socket.once('timeout', () => socket.destroy(new Error(`no TLS answer from ${address} within ${timeoutMs} ms`)));
-    socket.once('error', reject);
-  });
+type SecureConnector = ReturnType<grpc.ChannelCredentials['_createSecureConnector']>;
+
+/** Why the controller's certificate is refused, or undefined when it is the pinned one and valid now. */
+export function pinRefusal(socket: TLSSocket, fingerprint: string, nowMs: number): CertificateMismatchError | undefined {
+  const cert = socket.getPeerCertificate();
+  if (!cert?.raw) return new CertificateMismatchError(`the controller presented no certificate, which ${PIN_MISMATCH}`);
+  const seen = certificateFingerprint(cert.raw);
+  if (seen !== fingerprint) {
+    return new CertificateMismatchError(`controller certificate ${seen.slice(0, 16)}… ${PIN_MISMATCH}'s ${fingerprint.slice(0, 16)}…`);
+  }
+  // What chain verification checked when the pinned certificate was the only trusted one.
+  if (!(nowMs >= Date.parse(cert.valid_from) && nowMs <= Date.parse(cert.valid_to))) {
+    return new CertificateMismatchError(`the pinned controller certificate is valid only from ${cert.valid_from} to ${cert.valid_to}`);
+  }
+  return undefined;
 }
 
-const toPem = (der: Buffer) =>
-  `-----BEGIN CERTIFICATE-----\n${der
-    .toString('base64')
-    .match(/.{1,64}/g)!
-    .join('\n')}\n-----END CERTIFICATE-----\n`;
+/**
+ * gRPC's own TLS with chain verification off, and the pin checked instead on every connection. A
+ * refused connection is closed and fails like an unreachable controller (UNAVAILABLE, with the
+ * reason in the details), so the channel keeps retrying: the operator may fix the token.
+ */
+class PinnedChannelCredentials extends grpc.ChannelCredentials {
+  constructor(
+    private readonly tls: grpc.ChannelCredentials,
+    private readonly fingerprint: string,
+    private readonly now: () => number,
+  ) {
+    super();
+  }
+
+  _isSecure(): boolean {
+    return true;
+  }
+
+  _equals(other: grpc.ChannelCredentials): boolean {
+    return other === this;
+  }
+
+  _createSecureConnector(...args: Parameters<grpc.ChannelCredentials['_createSecureConnector']>): SecureConnector {
+    const inner = this.tls._createSecureConnector(...args);
+    return {
+      connect: async (socket) => {
+        const result = await inner.connect(socket);
+        const refusal = pinRefusal(result.socket as TLSSocket, this.fingerprint, this.now());
+        if (refusal) {
+          result.socket.destroy();
+          throw refusal;
+        }
+        return result;
+      },
+      waitForReady: () => inner.waitForReady(),
+      getCallCredentials: () => inner.getCallCredentials(),
+      destroy: () => inner.destroy(),
+    };
+  }
+}
 
 /**
  * Channel credentials that accept only the certificate whose fingerprint the token names, and
  * present the node's own certificate when it has one (mutual TLS).
  */
-export async function pinnedCredentials(
-  address: string,
-  fingerprint: string,
-  timeoutMs = 5000,
-  client?: { keyPem: string; certPem: string },
-): Promise<grpc.ChannelCredentials> {
-  return pinnedCredentialsFor(address, fingerprint, timeoutMs)(client);
-}
-
-/**
- * pinnedCredentials for one agent: the certificate is fetched once and kept, since the pin fixes
- * it; a reconnect (or the second channel of a first join) needs no extra TLS round trip.
- */
-export function pinnedCredentialsFor(
-  address: string,
-  fingerprint: string,
-  timeoutMs = 5000,
-): (client?: { keyPem: string; certPem: string }) => Promise<grpc.ChannelCredentials> {
-  let pinned: Buffer | undefined;
-  return async (client) => {
-    pinned ??= await fetchPinned(address, fingerprint, timeoutMs);
-    return credentialsFor(pinned, fingerprint, client);
-  };
-}
-
-async function fetchPinned(address: string, fingerprint: string, timeoutMs: number): Promise<Buffer> {
-  const cert = await fetchCertificate(address, timeoutMs);
-  const seen = certificateFingerprint(cert.raw);
-  if (seen !== fingerprint) {
-    throw new CertificateMismatchError(`controller certificate ${seen.slice(0, 16)}… does not match the join token's ${fingerprint.slice(0, 16)}…`);
-  }
-  return cert.raw;
-}
-
-function credentialsFor(raw: Buffer, fingerprint: string, client?: { keyPem: string; certPem: string }): grpc.ChannelCredentials {
-  const key = client ? Buffer.from(client.keyPem) : null;
-  return grpc.credentials.createSsl(Buffer.from(toPem(raw)), key, client ? Buffer.from(client.certPem) : null, {
-    // The pin replaces the host-name check, so agents may reach the controller by any address.
-    checkServerIdentity: (_host, peer) =>
-      certificateFingerprint(peer.raw) === fingerprint ? undefined : new CertificateMismatchError('controller certificate changed'),
-  });
+export function pinnedCredentials(fingerprint: string, client?: { keyPem: string; certPem: string }, now: () => number = Date.now): grpc.ChannelCredentials {
+  // node:tls is not imported: Node's ES facade of a built-in reads every export once, and for tls
+  // that materialises rootCertificates, ~140 PEM strings kept for the process's life (+1.1 MB RSS
+  // in a bare node). Likewise node:fs and node:util in the agent (+1.0, +0.4 MB).
+  const context = process.getBuiltinModule('node:tls').createSecureContext(client ? { key: client.keyPem, cert: client.certPem } : {});
+  // The pin replaces both the chain and the host-name check, so agents may reach the controller by any address.
+  return new PinnedChannelCredentials(grpc.credentials.createFromSecureContext(context, { rejectUnauthorized: false }), fingerprint, now);
 }

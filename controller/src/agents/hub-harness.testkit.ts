@@ -63,7 +63,7 @@ export async function startHubHarness(opts: { clock: Clock; heartbeatIntervalMs?
       const registered = await new Promise<Registered>((resolve) => {
         agent = connectToController({
           controller: address,
-          credentials: (id) => pinnedCredentials(address, tls.fingerprint, undefined, id),
+          credentials: (id) => pinnedCredentials(tls.fingerprint, id),
           identity: new MemoryIdentityStore(),
           register: () => ({ nodeName, address: '127.0.0.1', cores: 2, memoryBytes: 2 ** 30, joinToken: joinSecret, agentVersion: 'test' }),
           metrics: async () => ({ memoryTotalBytes: 1, memoryFreeBytes: 1, load1: 0, load5: 0, load15: 0, uptimeSeconds: 1 }),

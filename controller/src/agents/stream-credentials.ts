@@ -5,7 +5,7 @@
 //
 // No TLS session tickets: gRPC clients never resume a session, so the two tickets OpenSSL sends
 // after every TLS 1.3 handshake are work for nothing on both ends: 0.4-0.75 ms of CPU per
-// handshake (npm run bench:connections), and a joining node makes three handshakes. With
+// handshake (npm run bench:connections), and a joining node makes two handshakes. With
 // SSL_OP_NO_TICKET TLS 1.3 still sends a 32-byte session id, which nothing stores.
 import { constants } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
