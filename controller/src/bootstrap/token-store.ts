@@ -2,6 +2,7 @@
 // revoked, and checked when an agent presents one.
 import type { PrismaClient as Db } from '../store/index.ts';
 import { BerthError } from '../errors/index.ts';
+import { NoticeCache } from '../lib/notice-cache.ts';
 import {
   formatBootstrapSecret,
   hashBootstrapSecret,
@@ -82,11 +83,34 @@ export class TokenUses {
   }
 }
 
+export type StoredBootstrapToken = NonNullable<Awaited<ReturnType<Db['bootstrapToken']['findUnique']>>>;
+
+/**
+ * Bootstrap token rows a controller has read, while the store's notices say none changed: a
+ * fleet joining with one token reads its row once, not once per node. A revocation anywhere (the
+ * auth_change_notices trigger, extended to BootstrapToken) empties it before the next join.
+ */
+export class BootstrapTokenCache extends NoticeCache<StoredBootstrapToken> {
+  constructor(ttlMs = 10_000) {
+    super(ttlMs, 1_000); // operator-made tokens: a few in use at a time
+  }
+}
+
+/** The token's row: from the cache when it holds it, else read (and kept when it is still usable). */
+async function readToken(db: Db, id: string, now: number, cache?: BootstrapTokenCache): Promise<StoredBootstrapToken | null> {
+  const known = cache?.get(id, now);
+  if (known) return known;
+  const ticket = cache?.ticket() ?? 0;
+  const row = await db.bootstrapToken.findUnique({ where: { id } });
+  if (row && !row.revokedAt) cache?.put(id, row, row.expiresAt.getTime(), now, ticket);
+  return row;
+}
+
 /** Checks `<id>.<secret>` (the secret part of a join token) and records its use. */
-export async function checkBootstrapToken(db: Db, text: string, now: number, uses = new TokenUses()): Promise<TokenCheck> {
+export async function checkBootstrapToken(db: Db, text: string, now: number, uses = new TokenUses(), cache?: BootstrapTokenCache): Promise<TokenCheck> {
   const parsed = parseBootstrapSecret(text);
   if (!parsed) return { ok: false, refusal: 'invalid' };
-  const row = await db.bootstrapToken.findUnique({ where: { id: parsed.id } });
+  const row = await readToken(db, parsed.id, now, cache);
   const refusal = judgeToken(row, parsed.secret, now);
   if (refusal) return { ok: false, refusal, ...(refusal === 'invalid' ? {} : { id: parsed.id }) };
   // A minute is precise enough for `berth token list`, and a fleet joining with one token costs

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, webcrypto, X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, webcrypto, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
@@ -84,5 +84,30 @@ describe('issueClientCertificate', () => {
       field: 'commonName',
     });
     await expect(issueClientCertificate(ca, { commonName: 'cn1', ttlMs: DAY })).rejects.toMatchObject({ field: 'publicKey' });
+  });
+
+  it('certifies the same P-256 key given as PEM or DER, and other key types as well', async () => {
+    const ca = await newCa();
+    const { publicKey } = p256();
+    const der = createPublicKey(publicKey).export({ type: 'spki', format: 'der' });
+    for (const key of [publicKey, der]) {
+      const issued = await issueClientCertificate(ca, { commonName: 'cn1', publicKey: key, ttlMs: DAY });
+      expect(issued.spkiDer.equals(der)).toBe(true);
+      expect(new X509Certificate(issued.certPem).publicKey.export({ type: 'spki', format: 'der' }).equals(der)).toBe(true);
+    }
+    for (const other of [generateKeyPairSync('ed25519').publicKey, generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey]) {
+      const issued = await issueClientCertificate(ca, { commonName: 'cn1', publicKey: other.export({ type: 'spki', format: 'pem' }) as string, ttlMs: DAY });
+      expect(new X509Certificate(issued.certPem).publicKey.equals(other)).toBe(true);
+    }
+  });
+
+  it('refuses a P-256 key whose point is not on the curve, naming the field', async () => {
+    const ca = await newCa();
+    const der = createPublicKey(p256().publicKey).export({ type: 'spki', format: 'der' });
+    der[der.length - 1] ^= 1; // y no longer matches x
+    const pem = `-----BEGIN PUBLIC KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PUBLIC KEY-----\n`;
+    for (const key of [der, pem]) {
+      await expect(issueClientCertificate(ca, { commonName: 'cn1', publicKey: key, ttlMs: DAY })).rejects.toMatchObject({ field: 'publicKey' });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { openStore, securePrivateDataDir, type Store } from '../store/index.ts';
 import { AgentHub, HeartbeatFlusher, loadOrCreateAgentTls } from '../agents/index.ts';
-import { checkBootstrapToken, ensureJoinTokenFile, TokenUses } from '../bootstrap/index.ts';
+import { BootstrapTokenCache, checkBootstrapToken, ensureJoinTokenFile, TokenUses } from '../bootstrap/index.ts';
 import { loadOrCreateCa } from '../pki/index.ts';
 import { NodeIdentities } from '../node-identity/index.ts';
 import { createNatBackend, NatTable, type NatBackend } from '../nat/index.ts';
@@ -115,12 +115,14 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   let logs: LogBroker | undefined;
   let execs: ExecBroker | undefined;
   const tokenUses = new TokenUses();
+  // Join token rows, answered from memory only while PostgreSQL reports their changes (below).
+  const joinTokens = new BootstrapTokenCache();
   const hub = new AgentHub({
     db: store.db,
     log,
     clock,
     tls,
-    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now(), tokenUses),
+    checkJoinToken: (secret) => checkBootstrapToken(store.db, secret, clock.now(), tokenUses, joinTokens),
     identities,
     agentsBehindNat: config.agentsBehindNat,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -272,9 +274,19 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     push: (id: string) => q.push.add(id),
   };
 
-  // Bearer token -> user, answered from memory only while PostgreSQL reports token and user changes.
+  // Bearer token -> user, answered from memory only while PostgreSQL reports token and user changes
+  // (and join tokens likewise: the same notices cover them).
   const principals = new PrincipalCache();
-  const authNotices = store.listen?.(AUTH_CHANGE_CHANNEL, { notice: () => principals.forgetAll(), live: (live) => principals.setLive(live) });
+  const authNotices = store.listen?.(AUTH_CHANGE_CHANNEL, {
+    notice: () => {
+      principals.forgetAll();
+      joinTokens.forgetAll();
+    },
+    live: (live) => {
+      principals.setLive(live);
+      joinTokens.setLive(live);
+    },
+  });
 
   const ctx: ServiceContext = {
     db: store.db,
