@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { AGENT_SHEBANG } from '../agent/src/install/node-flags.ts';
+import { BERTH_SHEBANG } from '../controller/src/cli/node-flags.ts';
 import { bundleDashboard } from '../controller/src/web/serve-web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,7 +54,7 @@ const BANNER = [
 
 // The CLI is CommonJS (see the top): it has require and __filename, and import.meta.url, which
 // its modules read, becomes this file's URL.
-const CLI_BANNER = ['#!/usr/bin/env node', "const __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
+const CLI_BANNER = [BERTH_SHEBANG, "const __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
 
 // Packages bundled with parts Berth never runs replaced (see stubs/): dockerode's ssh2 (native
 // parts and WebAssembly for docker hosts over SSH) and pino's thread-stream and worker_threads

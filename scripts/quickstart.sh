@@ -14,7 +14,7 @@ if curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
 else
   echo "==> starting berth dev (log: .berth/dev.log)"
   # The bin itself, not npx: the trap below must signal the process that handles SIGINT.
-  node controller/bin/berth.cjs dev --port "$port" >.berth/dev.log 2>&1 &
+  controller/bin/berth.cjs dev --port "$port" >.berth/dev.log 2>&1 &
   dev_pid=$!
   trap '[[ -n $dev_pid ]] && kill -INT "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null || true' INT TERM
   for _ in $(seq 1 120); do

@@ -1,7 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 // The `berth` executable in a checkout: the build in dist/ when it is fresh, else the TypeScript
 // sources through tsx (see scripts/entry-point.cjs). CommonJS like dist/berth.cjs: every command
-// starts ~15 ms sooner without the ES module loader.
+// starts ~15 ms sooner without the ES module loader. The first line is BERTH_SHEBANG
+// (controller/src/cli/node-flags.ts).
 'use strict';
 const { importEntry } = require('../../scripts/entry-point.cjs');
 

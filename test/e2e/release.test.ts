@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_SHEBANG } from '../../agent/src/install/node-flags.ts';
+import { BERTH_SHEBANG } from '../../controller/src/cli/node-flags.ts';
 import { runCli } from '../support/cli.ts';
 import { removeDir, startAgent, startController, uniqueName, type AgentProcess, type ControllerProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
@@ -73,6 +74,7 @@ describe('the release tarball', () => {
     const agentHelp = await run(bin('berth-agent'), ['--help'], { cwd: home, env }).catch((err: { code: number; stderr: string }) => err);
     expect((agentHelp as { stderr: string }).stderr).toMatch(/^berth-agent: usage: berth-agent --controller HOST:PORT/);
     expect((await readFile(bin('berth-agent'), 'utf8')).split('\n')[0]).toBe(AGENT_SHEBANG);
+    expect((await readFile(bin('berth'), 'utf8')).split('\n')[0]).toBe(BERTH_SHEBANG);
   });
 
   it('runs a controller (API, dashboard) and an agent that registers; the CLI lists the node', async () => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../../agent/src/install/node-flags.ts';
+import { BERTH_NODE_FLAGS } from '../../controller/src/cli/node-flags.ts';
 import { ApiClient } from './api-client.ts';
 import { currentContext } from './client-config.ts';
 import { trustOptions } from './trust.ts';
@@ -119,7 +120,8 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   // BERTH_CONTROLLER_NODE_ARGS: extra node flags for the controller alone (e.g. --cpu-prof for a bench).
   const nodeArgs = (process.env.BERTH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+  // BERTH_NODE_FLAGS first, as the berth executable's first line runs it.
+  const child = spawn(process.execPath, [...BERTH_NODE_FLAGS, ...nodeArgs, ...args], {
     env: { ...process.env, BERTH_NAT_CHAIN_PREFIX: full.chainPrefix, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
