@@ -190,6 +190,11 @@ export interface ScaleResult {
   /** The hollow process: on a small machine it competes with the controller for CPU. */
   hollow: { peakRssBytes?: number; cpuSeconds?: number; cpuByPhase: Record<string, number> };
   healthz: { probes: number; failures: number; p50?: number; p99?: number; maxMs?: number; failureSamples: string[]; maxByPhase: Record<string, number> };
+  /**
+   * The controller's own event-loop delay, max per phase (its /metrics, read at the phase's
+   * end): tells a controller that could not serve from a probe that waited elsewhere.
+   */
+  loopDelayMaxByPhase: Record<string, number>;
   flaps: {
     /** NotReady transitions seen in GET /nodes of nodes that were Ready before and not stopped. */
     polled: Array<{ node: string; at: number }>;
@@ -424,6 +429,7 @@ export class ScaleRun {
       controller: { cpuByPhase: {} },
       hollow: { cpuByPhase: {} },
       healthz: { probes: 0, failures: 0, failureSamples: [], maxByPhase: {} },
+      loopDelayMaxByPhase: {},
       flaps: { polled: [], events: [], final: [], nodesReadAtEnd: false, eventsReadAtEnd: false },
       hollowConnections: { reRegistrations: 0, streamLosses: 0, lossReasons: {}, disconnectedAtEnd: 0 },
       problems: [],
@@ -587,12 +593,18 @@ export class ScaleRun {
     await bounded(this.hollow.started, 60_000, 'hollow agents start');
   }
 
-  /** berth_controller_store_statements_total from the controller's /metrics; undefined if unread. */
-  private async statementCount(): Promise<number | undefined> {
+  /**
+   * berth_controller_store_statements_total from the controller's /metrics; undefined if unread.
+   * Each read also ends a window of the controller's event-loop delay max: given a phase, that
+   * window's max is the phase's.
+   */
+  private async statementCount(phase?: string): Promise<number | undefined> {
     const c = this.controller;
     if (!c) return undefined;
     try {
       const text = await (await c.fetch(`${c.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const loopMax = /^berth_controller_event_loop_delay_seconds\{stat="max"\} ([\d.e+-]+)/m.exec(text);
+      if (phase && loopMax) this.result.loopDelayMaxByPhase[phase] = Number(loopMax[1]) * 1000;
       const m = /^berth_controller_store_statements_total (\d+)/m.exec(text);
       return m ? Number(m[1]) : undefined;
     } catch {
@@ -688,7 +700,7 @@ export class ScaleRun {
     const stats = await this.hollow!.stats().catch(() => undefined);
     this.result.ready.hollowAllRegisteredMs = stats?.allRegisteredMs;
     this.mark('allReady');
-    const readyCount = await this.statementCount();
+    const readyCount = await this.statementCount('register');
     if (readyCount !== undefined && this.statementsAtSpawn !== undefined && this.result.ready.allReadyMs !== undefined)
       this.result.ready.statementsPerJoin = (readyCount - this.statementsAtSpawn) / o.nodes;
     if (this.result.ready.allReadyMs === undefined) {
@@ -804,7 +816,7 @@ export class ScaleRun {
     a.createdPerSecond = a.seconds > 0 ? a.created / a.seconds : 0;
     a.answersPerSecond = a.seconds > 0 ? latencies.length / a.seconds : 0;
     a.latencyMs = latencyOf(latencies);
-    const countAtEnd = await this.statementCount();
+    const countAtEnd = await this.statementCount('apply');
     if (countAtStart !== undefined && countAtEnd !== undefined && a.created > 0) a.statementsPerApply = (countAtEnd - countAtStart) / a.created;
     if (a.notSent > 0 && !this.aborted && !controllerGone)
       this.problem(`apply budget of ${o.budgets.applyMs / 1000} s ran out: ${a.notSent} of ${plan.length} reservations not sent`);
@@ -864,6 +876,7 @@ export class ScaleRun {
       await this.sleep(1_000 - (Date.now() - t0));
     }
     this.mark('allRunning');
+    await this.statementCount('start');
     if (r.msAfterLastApply === undefined)
       this.problem(`started reservations: ${r.running}/${r.expected} Running, ${r.failed} Failed within ${o.budgets.runningMs / 1000} s after the last apply`);
     else
@@ -965,6 +978,7 @@ export class ScaleRun {
       await this.sleep(2_000 - (Date.now() - t));
     }
     this.mark('rescheduled');
+    await this.statementCount('loss');
     if (loss.ms === undefined) {
       this.problem(`node loss: ${loss.stillWaiting} of ${names.size} reservations not moved within grace + ${o.budgets.rescheduleExtraMs / 1000} s`);
       for (const i of waiting.slice(0, 5)) {
@@ -1258,6 +1272,12 @@ export function formatScaleReport(r: ScaleResult): string {
     '  /healthz max by phase',
     Object.entries(r.healthz.maxByPhase)
       .map(([k, v]) => `${k} ${Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'failed'}`)
+      .join(', ') || '-',
+  );
+  row(
+    '  controller event-loop delay max',
+    Object.entries(r.loopDelayMaxByPhase)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
       .join(', ') || '-',
   );
   row(
